@@ -1,0 +1,167 @@
+//! Typed events and the stateful decoder that turns raw events into them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::control::{self, UserVar, XaPrepare};
+use super::error::{Error, ErrorKind, Result};
+use super::fde::FormatDescription;
+use super::gtid::{self, GtidEvent, GtidSet};
+use super::header::EventType;
+use super::maria::{self, MariaGtid, MariaGtidEvent, StartEncryption};
+use super::payload::{self, TransactionPayload};
+use super::query::{self, QueryEvent};
+use super::reader::RawEvent;
+use super::rows::RowsEvent;
+use super::table_map::TableMap;
+
+/// A decoded event body. Byte fields borrow from the event.
+#[derive(Debug, Clone)]
+pub enum Event<'a> {
+    FormatDescription(FormatDescription),
+    Query(QueryEvent<'a>),
+    Rotate { position: u64, next_file: &'a [u8] },
+    Xid(u64),
+    TableMap(Arc<TableMap>),
+    Rows(RowsEvent<'a>),
+    Gtid(GtidEvent),
+    AnonymousGtid(GtidEvent),
+    PreviousGtids(GtidSet),
+    MariaGtid(MariaGtidEvent<'a>),
+    MariaGtidList(Vec<MariaGtid>),
+    BinlogCheckpoint(&'a [u8]),
+    /// ANNOTATE_ROWS (MariaDB) and ROWS_QUERY (MySQL): the statement behind rows events.
+    RowsQuery(&'a [u8]),
+    TransactionPayload(TransactionPayload<'a>),
+    IntVar { kind: u8, value: u64 },
+    Rand { seed1: u64, seed2: u64 },
+    UserVar(UserVar<'a>),
+    Incident { code: u16, message: &'a [u8] },
+    Heartbeat(&'a [u8]),
+    XaPrepare(XaPrepare<'a>),
+    StartEncryption(StartEncryption),
+    /// BEGIN_LOAD_QUERY / APPEND_BLOCK: a block of a LOAD DATA file.
+    LoadBlock { file_id: u32, data: &'a [u8] },
+    Stop,
+    /// Any other event, known by name or not: its body, undecoded.
+    Other(&'a [u8]),
+}
+
+/// Decodes raw events in order, remembering the format description and the table maps
+/// that later events depend on.
+#[derive(Debug, Clone)]
+pub struct Decoder {
+    pub fde: Arc<FormatDescription>,
+    tables: HashMap<u64, Arc<TableMap>>,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder::new(FormatDescription::default_v4())
+    }
+}
+
+impl Decoder {
+    pub fn new(fde: FormatDescription) -> Self {
+        Decoder { fde: Arc::new(fde), tables: HashMap::new() }
+    }
+
+    pub fn table(&self, table_id: u64) -> Option<&Arc<TableMap>> {
+        self.tables.get(&table_id)
+    }
+
+    /// Makes `tm` known, as if its TABLE_MAP_EVENT had been decoded.
+    pub fn insert_table(&mut self, tm: Arc<TableMap>) {
+        self.tables.insert(tm.table_id, tm);
+    }
+
+    /// Decodes `raw`'s body. Errors carry offsets relative to the event's first byte.
+    pub fn decode<'a>(&mut self, raw: &RawEvent<'a>) -> Result<Event<'a>> {
+        let t = raw.header.type_code;
+        let body = raw.body();
+        let base = raw.header_len;
+        let fde = &self.fde;
+        let phl = |default: usize| fde.post_header_len(t).unwrap_or(default);
+        Ok(match t {
+            EventType::FORMAT_DESCRIPTION => {
+                let f = FormatDescription::parse(raw.body_with_checksum())?;
+                self.fde = Arc::new(f.clone());
+                // A new FDE starts a new stream: table ids may be reused.
+                self.tables.clear();
+                Event::FormatDescription(f)
+            }
+            EventType::QUERY | EventType::EXECUTE_LOAD_QUERY => {
+                let default = if t == EventType::QUERY { 13 } else { 26 };
+                Event::Query(query::parse_query(body, phl(default), false, base)?)
+            }
+            EventType::MARIA_QUERY_COMPRESSED => {
+                Event::Query(query::parse_query(body, phl(13), true, base)?)
+            }
+            EventType::ROTATE => {
+                let (position, next_file) = control::parse_rotate(body, phl(8), base)?;
+                Event::Rotate { position, next_file }
+            }
+            EventType::XID => Event::Xid(control::parse_xid(body, base)?),
+            EventType::TABLE_MAP => {
+                let tm = Arc::new(TableMap::parse(body, fde.table_id_len(t), base)?);
+                self.tables.insert(tm.table_id, tm.clone());
+                Event::TableMap(tm)
+            }
+            EventType::GTID => Event::Gtid(gtid::parse_gtid(body, base)?),
+            EventType::ANONYMOUS_GTID => Event::AnonymousGtid(gtid::parse_gtid(body, base)?),
+            EventType::GTID_TAGGED => Event::Gtid(gtid::parse_tagged_gtid(body, base)?),
+            EventType::PREVIOUS_GTIDS => {
+                Event::PreviousGtids(gtid::parse_previous_gtids(body, base)?)
+            }
+            EventType::MARIA_GTID => {
+                Event::MariaGtid(maria::parse_gtid(body, raw.header.server_id, base)?)
+            }
+            EventType::MARIA_GTID_LIST => Event::MariaGtidList(maria::parse_gtid_list(body, base)?),
+            EventType::MARIA_BINLOG_CHECKPOINT => {
+                Event::BinlogCheckpoint(maria::parse_checkpoint(body, base)?)
+            }
+            EventType::MARIA_ANNOTATE_ROWS => Event::RowsQuery(body),
+            EventType::ROWS_QUERY => {
+                // A one-byte length (truncated at 255, so ignored), then the statement.
+                Event::RowsQuery(body.get(1..).unwrap_or_default())
+            }
+            EventType::TRANSACTION_PAYLOAD => {
+                Event::TransactionPayload(payload::parse_payload(body, base)?)
+            }
+            EventType::INTVAR => {
+                let (kind, value) = control::parse_intvar(body, base)?;
+                Event::IntVar { kind, value }
+            }
+            EventType::RAND => {
+                let (seed1, seed2) = control::parse_rand(body, base)?;
+                Event::Rand { seed1, seed2 }
+            }
+            EventType::USER_VAR => Event::UserVar(control::parse_user_var(body, base)?),
+            EventType::INCIDENT => {
+                let (code, message) = control::parse_incident(body, base)?;
+                Event::Incident { code, message }
+            }
+            EventType::HEARTBEAT => Event::Heartbeat(body),
+            EventType::XA_PREPARE => Event::XaPrepare(control::parse_xa_prepare(body, base)?),
+            EventType::MARIA_START_ENCRYPTION => {
+                Event::StartEncryption(maria::parse_start_encryption(body, base)?)
+            }
+            EventType::BEGIN_LOAD_QUERY | EventType::APPEND_BLOCK => {
+                let (file_id, data) = control::parse_load_block(body, base)?;
+                Event::LoadBlock { file_id, data }
+            }
+            EventType::STOP => Event::Stop,
+            _ => match t.rows_kind() {
+                Some(kind) => Event::Rows(RowsEvent::parse(body, kind, fde.table_id_len(t), base)?),
+                None => Event::Other(body),
+            },
+        })
+    }
+
+    /// The table map a rows event refers to, or the spec's "no TABLE_MAP_EVENT" error.
+    pub fn table_for(&self, rows: &RowsEvent<'_>) -> Result<&Arc<TableMap>> {
+        self.tables
+            .get(&rows.table_id)
+            .ok_or(Error::new(0, ErrorKind::NoTableMap(rows.table_id)))
+    }
+}
