@@ -1,1 +1,62 @@
-//! Non-interactive subcommands.
+//! Non-interactive subcommands: the same engine as the TUI, for scripts and tests.
+//!
+//! Each subcommand writes to `&mut impl Write` so it can be tested as golden text.
+//! May import `format`, `index`, `filter` and `export`; never `tui`.
+
+pub mod dump;
+mod jsonl;
+mod text;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// binlens: explore MySQL and MariaDB binary logs.
+///
+/// With no subcommand, opens the interactive browser over the given binlogs.
+#[derive(Debug, Parser)]
+#[command(name = "binlens", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Binlog files, a directory, or a server's `*.index` file to browse.
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print every event (jsonl: one JSON object per event; text: for people).
+    Dump(dump::DumpArgs),
+}
+
+/// What `main` should do.
+pub enum Invocation {
+    Browse(Vec<PathBuf>),
+    Command(Command),
+}
+
+pub fn parse() -> Invocation {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(c) => Invocation::Command(c),
+        None => Invocation::Browse(cli.paths),
+    }
+}
+
+/// Exit status of a subcommand: 0 ok, 1 nothing matched, 2 error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    NoMatch,
+    Error,
+}
+
+pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<Status> {
+    match cmd {
+        Command::Dump(a) => {
+            let clean = dump::run(a, out, err)?;
+            Ok(if clean { Status::Ok } else { Status::Error })
+        }
+    }
+}

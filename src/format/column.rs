@@ -158,7 +158,10 @@ impl ColumnType {
 /// A column's type as the row image stores it, with the metadata resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnDef {
-    Decimal { precision: u8, scale: u8 },
+    Decimal {
+        precision: u8,
+        scale: u8,
+    },
     Tiny,
     Short,
     Int24,
@@ -168,29 +171,57 @@ pub enum ColumnDef {
     Double,
     Null,
     Timestamp,
-    Timestamp2 { fsp: u8 },
+    Timestamp2 {
+        fsp: u8,
+    },
     Date,
     Time,
-    Time2 { fsp: u8 },
+    Time2 {
+        fsp: u8,
+    },
     DateTime,
-    DateTime2 { fsp: u8 },
+    DateTime2 {
+        fsp: u8,
+    },
     Year,
-    Bit { bits: u16 },
+    Bit {
+        bits: u16,
+    },
     /// VARCHAR / VAR_STRING: length prefix of 1 byte when `max_len < 256`, else 2.
-    VarChar { max_len: u16 },
+    VarChar {
+        max_len: u16,
+    },
     /// CHAR / BINARY (STRING with a real type of STRING).
-    Char { max_len: u16 },
-    Enum { pack_len: u8 },
-    Set { pack_len: u8 },
+    Char {
+        max_len: u16,
+    },
+    Enum {
+        pack_len: u8,
+    },
+    Set {
+        pack_len: u8,
+    },
     /// BLOB/TEXT family: `len_bytes` of little-endian length, then the data.
-    Blob { len_bytes: u8 },
-    Json { len_bytes: u8 },
-    Geometry { len_bytes: u8 },
-    Vector { len_bytes: u8 },
+    Blob {
+        len_bytes: u8,
+    },
+    Json {
+        len_bytes: u8,
+    },
+    Geometry {
+        len_bytes: u8,
+    },
+    Vector {
+        len_bytes: u8,
+    },
     /// MariaDB compressed BLOB/TEXT (type 140).
-    BlobCompressed { len_bytes: u8 },
+    BlobCompressed {
+        len_bytes: u8,
+    },
     /// MariaDB compressed VARCHAR (type 141).
-    VarCharCompressed { max_len: u16 },
+    VarCharCompressed {
+        max_len: u16,
+    },
     /// A pre-5.0 DECIMAL or a type whose storage cannot be sized.
     Unsupported(ColumnType),
 }
@@ -218,8 +249,13 @@ impl ColumnDef {
             ColumnType::DATETIME => ColumnDef::DateTime,
             ColumnType::DATETIME2 => ColumnDef::DateTime2 { fsp: m0 },
             ColumnType::YEAR => ColumnDef::Year,
-            ColumnType::NEWDECIMAL => ColumnDef::Decimal { precision: m0, scale: m1 },
-            ColumnType::BIT => ColumnDef::Bit { bits: m1 as u16 * 8 + m0 as u16 },
+            ColumnType::NEWDECIMAL => ColumnDef::Decimal {
+                precision: m0,
+                scale: m1,
+            },
+            ColumnType::BIT => ColumnDef::Bit {
+                bits: m1 as u16 * 8 + m0 as u16,
+            },
             ColumnType::VARCHAR | ColumnType::VAR_STRING => ColumnDef::VarChar { max_len: m16 },
             ColumnType::VARCHAR_COMPRESSED => ColumnDef::VarCharCompressed { max_len: m16 },
             ColumnType::STRING | ColumnType::ENUM | ColumnType::SET => {
@@ -233,8 +269,12 @@ impl ColumnDef {
                     (ty.0, m1 as u16)
                 };
                 match ColumnType(real) {
-                    ColumnType::ENUM => ColumnDef::Enum { pack_len: len as u8 },
-                    ColumnType::SET => ColumnDef::Set { pack_len: len as u8 },
+                    ColumnType::ENUM => ColumnDef::Enum {
+                        pack_len: len as u8,
+                    },
+                    ColumnType::SET => ColumnDef::Set {
+                        pack_len: len as u8,
+                    },
                     _ => ColumnDef::Char { max_len: len },
                 }
             }

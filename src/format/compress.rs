@@ -26,15 +26,21 @@ pub fn maria_event(data: &[u8], at: usize) -> Result<Vec<u8>> {
     }
     let n = (h & 0x07) as usize;
     if n == 0 || n > 4 || data.len() < 1 + n {
-        return Err(decompress_err(at, "bad length-of-length in compressed header"));
+        return Err(decompress_err(
+            at,
+            "bad length-of-length in compressed header",
+        ));
     }
-    let len = data[1..1 + n].iter().fold(0u64, |a, &b| (a << 8) | b as u64);
+    let len = data[1..1 + n]
+        .iter()
+        .fold(0u64, |a, &b| (a << 8) | b as u64);
     inflate(&data[1 + n..], len, at)
 }
 
-/// A MariaDB compressed column value (BLOB/VARCHAR COMPRESSED): a header byte whose
-/// low 3 bits give the width of a little-endian original length and whose 0x80 bit says
-/// zlib follows; a header of 0 means the rest is stored as is.
+/// A MariaDB compressed column value (BLOB/VARCHAR COMPRESSED): a header byte
+/// `0x80 + n (+ 8 when the stream is raw deflate, without the zlib wrapper)`, then the
+/// original length in `n` big-endian bytes, then the stream; a header without 0x80 means
+/// the rest is stored as is.
 pub fn maria_column(data: &[u8], at: usize) -> Result<std::borrow::Cow<'_, [u8]>> {
     let Some(&h) = data.first() else {
         return Ok(std::borrow::Cow::Borrowed(data));
@@ -44,19 +50,40 @@ pub fn maria_column(data: &[u8], at: usize) -> Result<std::borrow::Cow<'_, [u8]>
     }
     let n = (h & 0x07) as usize;
     if n == 0 || n > 4 || data.len() < 1 + n {
-        return Err(decompress_err(at, "bad length-of-length in compressed column"));
+        return Err(decompress_err(
+            at,
+            "bad length-of-length in compressed column",
+        ));
     }
-    let len = data[1..1 + n].iter().rev().fold(0u64, |a, &b| (a << 8) | b as u64);
-    inflate(&data[1 + n..], len, at).map(std::borrow::Cow::Owned)
+    let len = data[1..1 + n]
+        .iter()
+        .fold(0u64, |a, &b| (a << 8) | b as u64);
+    let raw_deflate = h & 0x08 != 0;
+    inflate_with(&data[1 + n..], len, raw_deflate, at).map(std::borrow::Cow::Owned)
 }
 
 fn inflate(src: &[u8], len: u64, at: usize) -> Result<Vec<u8>> {
+    inflate_with(src, len, false, at)
+}
+
+fn inflate_with(src: &[u8], len: u64, raw_deflate: bool, at: usize) -> Result<Vec<u8>> {
     if len > MAX_INFLATE {
-        return Err(decompress_err(at, format!("declared size {len} is too large")));
+        return Err(decompress_err(
+            at,
+            format!("declared size {len} is too large"),
+        ));
     }
     let mut out = Vec::with_capacity(len as usize);
-    let mut z = flate2::read::ZlibDecoder::new(src).take(len + 1);
-    z.read_to_end(&mut out).map_err(|e| decompress_err(at, e.to_string()))?;
+    let r = if raw_deflate {
+        flate2::read::DeflateDecoder::new(src)
+            .take(len + 1)
+            .read_to_end(&mut out)
+    } else {
+        flate2::read::ZlibDecoder::new(src)
+            .take(len + 1)
+            .read_to_end(&mut out)
+    };
+    r.map_err(|e| decompress_err(at, e.to_string()))?;
     if out.len() as u64 != len {
         return Err(decompress_err(
             at,
@@ -70,12 +97,16 @@ fn inflate(src: &[u8], len: u64, at: usize) -> Result<Vec<u8>> {
 pub fn zstd(src: &[u8], declared: u64, at: usize) -> Result<Vec<u8>> {
     let limit = declared.min(MAX_INFLATE);
     let mut out = Vec::with_capacity(limit.min(64 << 20) as usize);
-    let dec = zstd::stream::read::Decoder::new(src).map_err(|e| decompress_err(at, e.to_string()))?;
+    let dec =
+        zstd::stream::read::Decoder::new(src).map_err(|e| decompress_err(at, e.to_string()))?;
     dec.take(limit + 1)
         .read_to_end(&mut out)
         .map_err(|e| decompress_err(at, e.to_string()))?;
     if out.len() as u64 > limit {
-        return Err(decompress_err(at, format!("payload larger than its declared {declared} bytes")));
+        return Err(decompress_err(
+            at,
+            format!("payload larger than its declared {declared} bytes"),
+        ));
     }
     Ok(out)
 }

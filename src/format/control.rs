@@ -67,13 +67,25 @@ pub fn parse_user_var(body: &[u8], base: usize) -> Result<UserVar<'_>> {
     let len = c.u32()?;
     let bytes = c.bytes_u64(len as u64)?;
     let flags = if c.is_empty() { 0 } else { c.u8()? };
-    Ok(UserVar { name, value: Some(UserVarValue { kind, charset, bytes, flags }) })
+    Ok(UserVar {
+        name,
+        value: Some(UserVarValue {
+            kind,
+            charset,
+            bytes,
+            flags,
+        }),
+    })
 }
 
 pub fn parse_incident(body: &[u8], base: usize) -> Result<(u16, &[u8])> {
     let mut c = Cursor::with_base(body, base);
     let code = c.u16()?;
-    let msg = if c.is_empty() { &[][..] } else { c.len8_bytes()? };
+    let msg = if c.is_empty() {
+        &[][..]
+    } else {
+        c.len8_bytes()?
+    };
     Ok((code, msg))
 }
 
@@ -94,7 +106,14 @@ pub fn parse_xa_prepare(body: &[u8], base: usize) -> Result<XaPrepare<'_>> {
     }
     let gtrid = c.bytes(gl as usize)?;
     let bqual = c.bytes(bl as usize)?;
-    Ok(XaPrepare { one_phase, xid: XaId { format_id, gtrid, bqual } })
+    Ok(XaPrepare {
+        one_phase,
+        xid: XaId {
+            format_id,
+            gtrid,
+            bqual,
+        },
+    })
 }
 
 pub fn parse_load_block(body: &[u8], base: usize) -> Result<(u32, &[u8])> {

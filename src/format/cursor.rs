@@ -21,7 +21,11 @@ pub struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
-        Cursor { buf, pos: 0, base: 0 }
+        Cursor {
+            buf,
+            pos: 0,
+            base: 0,
+        }
     }
 
     /// A cursor whose errors report offsets shifted by `base`.
@@ -103,7 +107,10 @@ impl<'a> Cursor<'a> {
             }
             Err(_) => Err(Error::new(
                 self.at(),
-                ErrorKind::LengthOutOfRange { len: n as u64, remaining: input.len() },
+                ErrorKind::LengthOutOfRange {
+                    len: n as u64,
+                    remaining: input.len(),
+                },
             )),
         }
     }
@@ -113,7 +120,10 @@ impl<'a> Cursor<'a> {
         if len > self.remaining() as u64 {
             return Err(Error::new(
                 self.at(),
-                ErrorKind::LengthOutOfRange { len, remaining: self.remaining() },
+                ErrorKind::LengthOutOfRange {
+                    len,
+                    remaining: self.remaining(),
+                },
             ));
         }
         self.bytes(len as usize)
@@ -132,14 +142,20 @@ impl<'a> Cursor<'a> {
             252 => self.u16()? as u64,
             253 => self.u24()? as u64,
             254 => self.u64()?,
-            255 => return Err(Error::malformed(self.at() - 1, "length-encoded integer (0xff)")),
+            255 => {
+                return Err(Error::malformed(
+                    self.at() - 1,
+                    "length-encoded integer (0xff)",
+                ));
+            }
         }))
     }
 
     /// A length-encoded integer that must be present (NULL is an error).
     pub fn lenenc_u64(&mut self) -> Result<u64> {
         let at = self.at();
-        self.lenenc()?.ok_or_else(|| Error::malformed(at, "length-encoded integer (NULL)"))
+        self.lenenc()?
+            .ok_or_else(|| Error::malformed(at, "length-encoded integer (NULL)"))
     }
 
     /// A length-encoded byte string.
@@ -182,7 +198,13 @@ mod tests {
         assert_eq!(c.u16().unwrap(), 0x0201);
         let e = c.u16().unwrap_err();
         assert_eq!(e.at, 102);
-        assert!(matches!(e.kind, ErrorKind::Truncated { needed: 2, available: 1 }));
+        assert!(matches!(
+            e.kind,
+            ErrorKind::Truncated {
+                needed: 2,
+                available: 1
+            }
+        ));
     }
 
     #[test]

@@ -46,7 +46,9 @@ pub fn decode_decimal(c: &mut Cursor<'_>, precision: u8, scale: u8) -> Result<St
     let frac = scale as usize;
     let mut pos = 0;
     let mut take = |n: usize| -> u32 {
-        let v = bytes[pos..pos + n].iter().fold(0u32, |a, &b| (a << 8) | b as u32);
+        let v = bytes[pos..pos + n]
+            .iter()
+            .fold(0u32, |a, &b| (a << 8) | b as u32);
         pos += n;
         v
     };
@@ -101,9 +103,15 @@ mod tests {
     #[test]
     fn known_encodings() {
         // 1234567890.1234 as DECIMAL(14,4), from the MySQL manual's example family.
-        assert_eq!(dec(&[0x81, 0x0d, 0xfb, 0x38, 0xd2, 0x04, 0xd2], 14, 4), "1234567890.1234");
+        assert_eq!(
+            dec(&[0x81, 0x0d, 0xfb, 0x38, 0xd2, 0x04, 0xd2], 14, 4),
+            "1234567890.1234"
+        );
         // -1234567890.1234
-        assert_eq!(dec(&[0x7e, 0xf2, 0x04, 0xc7, 0x2d, 0xfb, 0x2d], 14, 4), "-1234567890.1234");
+        assert_eq!(
+            dec(&[0x7e, 0xf2, 0x04, 0xc7, 0x2d, 0xfb, 0x2d], 14, 4),
+            "-1234567890.1234"
+        );
         assert_eq!(dec(&[0x80, 0x00], 4, 2), "0.00");
     }
 }

@@ -16,7 +16,10 @@ pub struct Error {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorKind {
     /// The buffer ended before a field of `needed` bytes could be read.
-    Truncated { needed: usize, available: usize },
+    Truncated {
+        needed: usize,
+        available: usize,
+    },
     /// Not a binlog file: the first four bytes are not `fe 62 69 6e`.
     BadMagic([u8; 4]),
     /// The file is a MySQL encrypted binlog (magic `fd 62 69 6e`).
@@ -24,10 +27,19 @@ pub enum ErrorKind {
     /// An event header's size field is below the header length.
     EventTooSmall(u32),
     /// An event's size field runs past the end of the data.
-    EventPastEnd { size: u64, available: u64 },
+    EventPastEnd {
+        size: u64,
+        available: u64,
+    },
     /// A length prefix inside an event is larger than what remains.
-    LengthOutOfRange { len: u64, remaining: usize },
-    BadChecksum { stored: u32, computed: u32 },
+    LengthOutOfRange {
+        len: u64,
+        remaining: usize,
+    },
+    BadChecksum {
+        stored: u32,
+        computed: u32,
+    },
     UnknownColumnType(u8),
     /// A rows event names a table id that no preceding TABLE_MAP_EVENT described.
     NoTableMap(u64),
@@ -85,7 +97,10 @@ impl fmt::Display for ErrorKind {
                 write!(f, "length {len} exceeds the {remaining} bytes that remain")
             }
             ErrorKind::BadChecksum { stored, computed } => {
-                write!(f, "checksum mismatch: stored {stored:08x}, computed {computed:08x}")
+                write!(
+                    f,
+                    "checksum mismatch: stored {stored:08x}, computed {computed:08x}"
+                )
             }
             ErrorKind::UnknownColumnType(t) => write!(f, "unknown column type {t}"),
             ErrorKind::NoTableMap(id) => write!(f, "no TABLE_MAP_EVENT for table_id {id}"),

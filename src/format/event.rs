@@ -20,7 +20,10 @@ use super::table_map::TableMap;
 pub enum Event<'a> {
     FormatDescription(FormatDescription),
     Query(QueryEvent<'a>),
-    Rotate { position: u64, next_file: &'a [u8] },
+    Rotate {
+        position: u64,
+        next_file: &'a [u8],
+    },
     Xid(u64),
     TableMap(Arc<TableMap>),
     Rows(RowsEvent<'a>),
@@ -33,15 +36,27 @@ pub enum Event<'a> {
     /// ANNOTATE_ROWS (MariaDB) and ROWS_QUERY (MySQL): the statement behind rows events.
     RowsQuery(&'a [u8]),
     TransactionPayload(TransactionPayload<'a>),
-    IntVar { kind: u8, value: u64 },
-    Rand { seed1: u64, seed2: u64 },
+    IntVar {
+        kind: u8,
+        value: u64,
+    },
+    Rand {
+        seed1: u64,
+        seed2: u64,
+    },
     UserVar(UserVar<'a>),
-    Incident { code: u16, message: &'a [u8] },
+    Incident {
+        code: u16,
+        message: &'a [u8],
+    },
     Heartbeat(&'a [u8]),
     XaPrepare(XaPrepare<'a>),
     StartEncryption(StartEncryption),
     /// BEGIN_LOAD_QUERY / APPEND_BLOCK: a block of a LOAD DATA file.
-    LoadBlock { file_id: u32, data: &'a [u8] },
+    LoadBlock {
+        file_id: u32,
+        data: &'a [u8],
+    },
     Stop,
     /// Any other event, known by name or not: its body, undecoded.
     Other(&'a [u8]),
@@ -63,7 +78,10 @@ impl Default for Decoder {
 
 impl Decoder {
     pub fn new(fde: FormatDescription) -> Self {
-        Decoder { fde: Arc::new(fde), tables: HashMap::new() }
+        Decoder {
+            fde: Arc::new(fde),
+            tables: HashMap::new(),
+        }
     }
 
     pub fn table(&self, table_id: u64) -> Option<&Arc<TableMap>> {
@@ -99,7 +117,10 @@ impl Decoder {
             }
             EventType::ROTATE => {
                 let (position, next_file) = control::parse_rotate(body, phl(8), base)?;
-                Event::Rotate { position, next_file }
+                Event::Rotate {
+                    position,
+                    next_file,
+                }
             }
             EventType::XID => Event::Xid(control::parse_xid(body, base)?),
             EventType::TABLE_MAP => {

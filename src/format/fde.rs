@@ -50,15 +50,24 @@ impl FormatDescription {
         let mut c = Cursor::with_base(body, HEADER_LEN);
         let binlog_version = c.u16()?;
         if binlog_version != 4 {
-            return Err(Error::new(HEADER_LEN, ErrorKind::UnsupportedVersion(binlog_version)));
+            return Err(Error::new(
+                HEADER_LEN,
+                ErrorKind::UnsupportedVersion(binlog_version),
+            ));
         }
         let raw_version = c.bytes(50)?;
-        let end = raw_version.iter().position(|&b| b == 0).unwrap_or(raw_version.len());
+        let end = raw_version
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(raw_version.len());
         let server_version = String::from_utf8_lossy(&raw_version[..end]).into_owned();
         let create_timestamp = c.u32()?;
         let header_len = c.u8()?;
         if (header_len as usize) < HEADER_LEN {
-            return Err(Error::malformed(c.at() - 1, "format description header length"));
+            return Err(Error::malformed(
+                c.at() - 1,
+                "format description header length",
+            ));
         }
         let rest = c.rest();
         let (post_header_lens, checksum) = if knows_checksums(&server_version) && rest.len() >= 5 {
@@ -105,7 +114,11 @@ impl FormatDescription {
 
     /// The number of trailing checksum bytes on events other than the FDE.
     pub fn checksum_len(&self) -> usize {
-        if self.checksum == ChecksumAlg::Crc32 { 4 } else { 0 }
+        if self.checksum == ChecksumAlg::Crc32 {
+            4
+        } else {
+            0
+        }
     }
 
     /// The post-header length the server declared for `t`, if it declared one.
@@ -129,7 +142,9 @@ impl FormatDescription {
 }
 
 fn version_triple(v: &str) -> (u32, u32, u32) {
-    let mut parts = v.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
+    let mut parts = v
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty());
     let mut next = || parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
     (next(), next(), next())
 }

@@ -18,7 +18,8 @@
 //! as `(id, value)` with variable-length integers (the count of trailing one bits in the
 //! first byte, plus one, is the width; signed values are zigzag-encoded).
 //!
-//! PREVIOUS_GTIDS_LOG_EVENT: a count of sources (its top byte 1 means the tagged form),
+//! PREVIOUS_GTIDS_LOG_EVENT: a count of sources (tagged form: format byte 1 in the lowest
+//! and highest byte of the u64, the count in the six between),
 //! then per source the uuid, (tagged form) the tag, a count of intervals and the
 //! intervals as `[start, end)` pairs of i64.
 
@@ -89,7 +90,11 @@ pub fn parse_gtid(body: &[u8], base: usize) -> Result<GtidEvent> {
     let gno = c.u64()? as i64;
     let mut ev = GtidEvent {
         flags,
-        gtid: MysqlGtid { uuid, tag: None, gno },
+        gtid: MysqlGtid {
+            uuid,
+            tag: None,
+            gno,
+        },
         last_committed: None,
         sequence_number: None,
         immediate_commit_ts: None,
@@ -161,7 +166,11 @@ pub fn parse_tagged_gtid(body: &[u8], base: usize) -> Result<GtidEvent> {
     let _last_non_ignorable = varlen(&mut c)?;
     let mut ev = GtidEvent {
         flags: 0,
-        gtid: MysqlGtid { uuid: Uuid([0; 16]), tag: None, gno: 0 },
+        gtid: MysqlGtid {
+            uuid: Uuid([0; 16]),
+            tag: None,
+            gno: 0,
+        },
         last_committed: None,
         sequence_number: None,
         immediate_commit_ts: None,
@@ -250,8 +259,14 @@ impl fmt::Display for GtidSet {
 pub fn parse_previous_gtids(body: &[u8], base: usize) -> Result<GtidSet> {
     let mut c = Cursor::with_base(body, base);
     let raw = c.u64()?;
-    let tagged = raw >> 56 == 1;
-    let n = raw & 0x00ff_ffff_ffff_ffff;
+    // The tagged form stores the format (1) in the lowest and the highest byte and the
+    // count in the six between.
+    let tagged = raw >> 56 == 1 && raw & 0xff == 1;
+    let n = if tagged {
+        (raw >> 8) & 0xffff_ffff_ffff
+    } else {
+        raw
+    };
     let mut set = GtidSet::default();
     for _ in 0..n {
         if c.remaining() < 24 {
@@ -273,7 +288,11 @@ pub fn parse_previous_gtids(body: &[u8], base: usize) -> Result<GtidSet> {
         for _ in 0..k {
             intervals.push((c.u64()? as i64, c.u64()? as i64));
         }
-        set.sources.push(GtidSource { uuid, tag, intervals });
+        set.sources.push(GtidSource {
+            uuid,
+            tag,
+            intervals,
+        });
     }
     Ok(set)
 }
@@ -286,7 +305,10 @@ mod tests {
     fn varlen_forms() {
         assert_eq!(varlen(&mut Cursor::new(&[0x0a])).unwrap(), 5);
         assert_eq!(varlen(&mut Cursor::new(&[0x25, 0x02])).unwrap(), 0x89);
-        assert_eq!(varlen(&mut Cursor::new(&[0x43, 0x0f, 0x0b])).unwrap(), 90600);
+        assert_eq!(
+            varlen(&mut Cursor::new(&[0x43, 0x0f, 0x0b])).unwrap(),
+            90600
+        );
         assert_eq!(varlen_signed(&mut Cursor::new(&[0x0c])).unwrap(), 3);
     }
 }

@@ -159,18 +159,36 @@ pub struct RowsKind {
 impl EventType {
     pub fn rows_kind(self) -> Option<RowsKind> {
         use RowsOp::*;
-        let k = |op, v2, compressed| RowsKind { op, v2, compressed, partial: false, pre_ga: false };
+        let k = |op, v2, compressed| RowsKind {
+            op,
+            v2,
+            compressed,
+            partial: false,
+            pre_ga: false,
+        };
         Some(match self {
-            EventType::PRE_GA_WRITE_ROWS => RowsKind { pre_ga: true, ..k(Insert, false, false) },
-            EventType::PRE_GA_UPDATE_ROWS => RowsKind { pre_ga: true, ..k(Update, false, false) },
-            EventType::PRE_GA_DELETE_ROWS => RowsKind { pre_ga: true, ..k(Delete, false, false) },
+            EventType::PRE_GA_WRITE_ROWS => RowsKind {
+                pre_ga: true,
+                ..k(Insert, false, false)
+            },
+            EventType::PRE_GA_UPDATE_ROWS => RowsKind {
+                pre_ga: true,
+                ..k(Update, false, false)
+            },
+            EventType::PRE_GA_DELETE_ROWS => RowsKind {
+                pre_ga: true,
+                ..k(Delete, false, false)
+            },
             EventType::WRITE_ROWS_V1 => k(Insert, false, false),
             EventType::UPDATE_ROWS_V1 => k(Update, false, false),
             EventType::DELETE_ROWS_V1 => k(Delete, false, false),
             EventType::WRITE_ROWS => k(Insert, true, false),
             EventType::UPDATE_ROWS => k(Update, true, false),
             EventType::DELETE_ROWS => k(Delete, true, false),
-            EventType::PARTIAL_UPDATE_ROWS => RowsKind { partial: true, ..k(Update, true, false) },
+            EventType::PARTIAL_UPDATE_ROWS => RowsKind {
+                partial: true,
+                ..k(Update, true, false)
+            },
             EventType::MARIA_WRITE_ROWS_COMPRESSED_V1 => k(Insert, false, true),
             EventType::MARIA_UPDATE_ROWS_COMPRESSED_V1 => k(Update, false, true),
             EventType::MARIA_DELETE_ROWS_COMPRESSED_V1 => k(Delete, false, true),

@@ -167,12 +167,15 @@ fn write_container(
         let entries = 2 * w + if object { count * key_entry } else { 0 };
         let mut e = Cursor::new(&data[entries + i * value_entry..]);
         let t = e.u8()?;
-        let inline = matches!(t, LITERAL | INT16 | UINT16) || (large && matches!(t, INT32 | UINT32));
+        let inline =
+            matches!(t, LITERAL | INT16 | UINT16) || (large && matches!(t, INT32 | UINT32));
         if inline {
             write_value(out, t, e.rest(), depth + 1)?;
         } else {
             let off = e.uint_n(w)? as usize;
-            let v = data.get(off..).ok_or_else(|| Error::malformed(0, "JSON value offset"))?;
+            let v = data
+                .get(off..)
+                .ok_or_else(|| Error::malformed(0, "JSON value offset"))?;
             write_value(out, t, v, depth + 1)?;
         }
     }
@@ -225,7 +228,11 @@ fn packed_temporal_text(ty: ColumnType, packed: i64) -> String {
     let ymd = int >> 17;
     let ym = ymd >> 5;
     let hms = int % (1 << 17);
-    let date = Date { year: (ym / 13) as u16, month: (ym % 13) as u8, day: (ymd % 32) as u8 };
+    let date = Date {
+        year: (ym / 13) as u16,
+        month: (ym % 13) as u8,
+        day: (ymd % 32) as u8,
+    };
     if ty == ColumnType::DATE {
         return date.to_string();
     }
@@ -244,7 +251,11 @@ fn base64(data: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         for i in 0..4 {
             if i <= chunk.len() {

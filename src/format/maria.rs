@@ -70,16 +70,33 @@ pub fn parse_gtid(body: &[u8], server_id: u32, base: usize) -> Result<MariaGtidE
     let seq = c.u64()?;
     let domain = c.u32()?;
     let flags = c.u8()?;
-    let commit_id = if flags & FL_GROUP_COMMIT_ID != 0 { Some(c.u64()?) } else { None };
+    let commit_id = if flags & FL_GROUP_COMMIT_ID != 0 {
+        Some(c.u64()?)
+    } else {
+        None
+    };
     let xid = if flags & (FL_PREPARED_XA | FL_COMPLETED_XA) != 0 {
         let format_id = c.u32()? as i32;
         let gl = c.u8()? as usize;
         let bl = c.u8()? as usize;
-        Some(XaId { format_id, gtrid: c.bytes(gl)?, bqual: c.bytes(bl)? })
+        Some(XaId {
+            format_id,
+            gtrid: c.bytes(gl)?,
+            bqual: c.bytes(bl)?,
+        })
     } else {
         None
     };
-    Ok(MariaGtidEvent { gtid: MariaGtid { domain, server: server_id, seq }, flags, commit_id, xid })
+    Ok(MariaGtidEvent {
+        gtid: MariaGtid {
+            domain,
+            server: server_id,
+            seq,
+        },
+        flags,
+        commit_id,
+        xid,
+    })
 }
 
 pub fn parse_gtid_list(body: &[u8], base: usize) -> Result<Vec<MariaGtid>> {
@@ -90,7 +107,11 @@ pub fn parse_gtid_list(body: &[u8], base: usize) -> Result<Vec<MariaGtid>> {
         let domain = c.u32()?;
         let server = c.u32()?;
         let seq = c.u64()?;
-        out.push(MariaGtid { domain, server, seq });
+        out.push(MariaGtid {
+            domain,
+            server,
+            seq,
+        });
     }
     Ok(out)
 }
@@ -109,5 +130,8 @@ pub struct StartEncryption {
 
 pub fn parse_start_encryption(body: &[u8], base: usize) -> Result<StartEncryption> {
     let mut c = Cursor::with_base(body, base);
-    Ok(StartEncryption { scheme: c.u8()?, key_version: c.u32()? })
+    Ok(StartEncryption {
+        scheme: c.u8()?,
+        key_version: c.u32()?,
+    })
 }

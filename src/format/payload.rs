@@ -2,7 +2,7 @@
 //!
 //! | part | field |
 //! |------|-------|
-//! | header fields | repeated `type lenenc, length lenenc, value`: 1 compression type (0 zstd, 255 none), 2 payload size, 3 uncompressed size; type 0 ends the list |
+//! | header fields | repeated `type lenenc, length lenenc, value`: 1 payload size, 2 compression type (0 zstd, 255 none), 3 uncompressed size; type 0 ends the list |
 //! | payload | the compressed events of one whole transaction, back to back, without checksums |
 
 use super::compress;
@@ -34,8 +34,8 @@ pub fn parse_payload(body: &[u8], base: usize) -> Result<TransactionPayload<'_>>
         let v = c.bytes_u64(len)?;
         let mut vc = Cursor::new(v);
         match t {
-            1 => compression = vc.lenenc_u64()?,
-            2 => payload_size = Some(vc.lenenc_u64()?),
+            1 => payload_size = Some(vc.lenenc_u64()?),
+            2 => compression = vc.lenenc_u64()?,
             3 => uncompressed_size = vc.lenenc_u64()?,
             _ => {}
         }
@@ -45,16 +45,26 @@ pub fn parse_payload(body: &[u8], base: usize) -> Result<TransactionPayload<'_>>
         Some(n) if n <= c.remaining() as u64 => c.bytes(n as usize)?,
         _ => c.rest(),
     };
-    Ok(TransactionPayload { compression, uncompressed_size, payload, payload_at })
+    Ok(TransactionPayload {
+        compression,
+        uncompressed_size,
+        payload,
+        payload_at,
+    })
 }
 
 impl TransactionPayload<'_> {
     /// The inner events' bytes.
     pub fn decompress(&self) -> Result<Vec<u8>> {
         match self.compression {
-            COMPRESSION_ZSTD => compress::zstd(self.payload, self.uncompressed_size, self.payload_at),
+            COMPRESSION_ZSTD => {
+                compress::zstd(self.payload, self.uncompressed_size, self.payload_at)
+            }
             COMPRESSION_NONE => Ok(self.payload.to_vec()),
-            _ => Err(Error::malformed(self.payload_at, "payload compression type")),
+            _ => Err(Error::malformed(
+                self.payload_at,
+                "payload compression type",
+            )),
         }
     }
 }

@@ -67,7 +67,11 @@ pub fn parse_query(
     let exec_time = c.u32()?;
     let schema_len = c.u8()? as usize;
     let error_code = c.u16()?;
-    let status_len = if post_header_len >= 13 { c.u16()? as usize } else { 0 };
+    let status_len = if post_header_len >= 13 {
+        c.u16()? as usize
+    } else {
+        0
+    };
     // Skip whatever else the post-header holds (EXECUTE_LOAD_QUERY's file fields).
     c.skip(post_header_len.saturating_sub(13))?;
     let status_vars = c.bytes(status_len)?;
@@ -79,7 +83,14 @@ pub fn parse_query(
     } else {
         Cow::Borrowed(c.rest())
     };
-    Ok(QueryEvent { thread_id, exec_time, error_code, status_vars, schema, query })
+    Ok(QueryEvent {
+        thread_id,
+        exec_time,
+        error_code,
+        status_vars,
+        schema,
+        query,
+    })
 }
 
 impl<'a> QueryEvent<'a> {

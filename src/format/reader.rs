@@ -34,7 +34,11 @@ impl<'a> RawEvent<'a> {
 
     /// The body: after the header, before the checksum.
     pub fn body(&self) -> &'a [u8] {
-        let end = self.bytes.len().saturating_sub(self.checksum_len).max(self.header_len);
+        let end = self
+            .bytes
+            .len()
+            .saturating_sub(self.checksum_len)
+            .max(self.header_len);
         self.bytes.get(self.header_len..end).unwrap_or_default()
     }
 
@@ -51,7 +55,11 @@ impl<'a> RawEvent<'a> {
         let (data, tail) = self.bytes.split_at(self.bytes.len() - 4);
         let stored = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]);
         let computed = crc32fast::hash(data);
-        Some(if stored == computed { Ok(()) } else { Err((stored, computed)) })
+        Some(if stored == computed {
+            Ok(())
+        } else {
+            Err((stored, computed))
+        })
     }
 }
 
@@ -72,7 +80,13 @@ pub struct FramingError {
 /// Checks the magic number at the start of a binlog file.
 pub fn check_magic(buf: &[u8]) -> Result<()> {
     if buf.len() < 4 {
-        return Err(Error::new(0, ErrorKind::Truncated { needed: 4, available: buf.len() }));
+        return Err(Error::new(
+            0,
+            ErrorKind::Truncated {
+                needed: 4,
+                available: buf.len(),
+            },
+        ));
     }
     let m = [buf[0], buf[1], buf[2], buf[3]];
     match m {
@@ -102,7 +116,13 @@ impl<'a> EventReader<'a> {
     /// A reader over a file starting at `pos` (which must be an event start), before any
     /// format description is known.
     pub fn at(buf: &'a [u8], pos: usize) -> Self {
-        EventReader { buf, pos, header_len: HEADER_LEN, checksum_len: 0, done: false }
+        EventReader {
+            buf,
+            pos,
+            header_len: HEADER_LEN,
+            checksum_len: 0,
+            done: false,
+        }
     }
 
     /// A reader that starts at `pos` with the file's format description already known
@@ -141,7 +161,13 @@ impl<'a> EventReader<'a> {
                 next_pos: end,
                 header: None,
                 type_code,
-                error: Error::new(pos, ErrorKind::Truncated { needed: HEADER_LEN, available: rest.len() }),
+                error: Error::new(
+                    pos,
+                    ErrorKind::Truncated {
+                        needed: HEADER_LEN,
+                        available: rest.len(),
+                    },
+                ),
             });
         }
         let header = match EventHeader::parse(rest) {
@@ -175,7 +201,10 @@ impl<'a> EventReader<'a> {
                 type_code,
                 error: Error::new(
                     pos + 9,
-                    ErrorKind::EventPastEnd { size: size as u64, available: rest.len() as u64 },
+                    ErrorKind::EventPastEnd {
+                        size: size as u64,
+                        available: rest.len() as u64,
+                    },
                 ),
             });
         }
@@ -186,11 +215,27 @@ impl<'a> EventReader<'a> {
             if let Ok(fde) = FormatDescription::parse(&bytes[HEADER_LEN..]) {
                 self.header_len = fde.header_len as usize;
                 self.checksum_len = fde.checksum_len();
-                checksum_len = if fde.checksum == ChecksumAlg::Crc32 { 4 } else { 0 };
+                checksum_len = if fde.checksum == ChecksumAlg::Crc32 {
+                    4
+                } else {
+                    0
+                };
             }
-            return Ok(RawEvent { pos: pos as u64, header, bytes, header_len: HEADER_LEN, checksum_len });
+            return Ok(RawEvent {
+                pos: pos as u64,
+                header,
+                bytes,
+                header_len: HEADER_LEN,
+                checksum_len,
+            });
         }
-        Ok(RawEvent { pos: pos as u64, header, bytes, header_len: self.header_len, checksum_len })
+        Ok(RawEvent {
+            pos: pos as u64,
+            header,
+            bytes,
+            header_len: self.header_len,
+            checksum_len,
+        })
     }
 }
 

@@ -75,14 +75,28 @@ impl<'a> RowsEvent<'a> {
         }
         let width = width as usize;
         let present = c.bitmap(width)?;
-        let present_after = if kind.op == RowsOp::Update { Some(c.bitmap(width)?) } else { None };
+        let present_after = if kind.op == RowsOp::Update {
+            Some(c.bitmap(width)?)
+        } else {
+            None
+        };
         let data_at = c.at();
         let data = if kind.compressed {
             Cow::Owned(compress::maria_event(c.rest(), data_at)?)
         } else {
             Cow::Borrowed(c.rest())
         };
-        Ok(RowsEvent { kind, table_id, flags, extra, width, present, present_after, data, data_at })
+        Ok(RowsEvent {
+            kind,
+            table_id,
+            flags,
+            extra,
+            width,
+            present,
+            present_after,
+            data,
+            data_at,
+        })
     }
 
     pub fn is_stmt_end(&self) -> bool {
@@ -133,17 +147,33 @@ impl<'s> RowIter<'s> {
     fn next_row(&mut self) -> Result<Row<'s>> {
         let ev = self.ev;
         if ev.width > self.tm.column_count() {
-            return Err(Error::malformed(self.c.at(), "rows event wider than its table map"));
+            return Err(Error::malformed(
+                self.c.at(),
+                "rows event wider than its table map",
+            ));
         }
         let first = decode_image(&mut self.c, self.tm, ev.present, None)?;
         Ok(match ev.kind.op {
-            RowsOp::Insert => Row { before: None, after: Some(first) },
-            RowsOp::Delete => Row { before: Some(first), after: None },
+            RowsOp::Insert => Row {
+                before: None,
+                after: Some(first),
+            },
+            RowsOp::Delete => Row {
+                before: Some(first),
+                after: None,
+            },
             RowsOp::Update => {
                 let present_after = ev.present_after.unwrap_or(ev.present);
-                let partial = if ev.kind.partial { partial_bits(&mut self.c, self.tm)? } else { None };
+                let partial = if ev.kind.partial {
+                    partial_bits(&mut self.c, self.tm)?
+                } else {
+                    None
+                };
                 let after = decode_image(&mut self.c, self.tm, present_after, partial)?;
-                Row { before: Some(first), after: Some(after) }
+                Row {
+                    before: Some(first),
+                    after: Some(after),
+                }
             }
         })
     }

@@ -90,7 +90,16 @@ impl TableMap {
         // table map itself, so parse errors there leave what was read so far.
         let mut meta = OptionalMetadata::default();
         let _ = parse_optional(&mut c, &column_types, &columns, &mut meta);
-        Ok(TableMap { table_id, flags, schema, table, column_types, columns, nullable, meta })
+        Ok(TableMap {
+            table_id,
+            flags,
+            schema,
+            table,
+            column_types,
+            columns,
+            nullable,
+            meta,
+        })
     }
 
     pub fn column_count(&self) -> usize {
@@ -111,7 +120,10 @@ impl TableMap {
 
     /// Number of JSON columns; PARTIAL_UPDATE_ROWS carries one bit per JSON column.
     pub fn json_column_count(&self) -> usize {
-        self.columns.iter().filter(|c| matches!(c, ColumnDef::Json { .. })).count()
+        self.columns
+            .iter()
+            .filter(|c| matches!(c, ColumnDef::Json { .. }))
+            .count()
     }
 }
 
@@ -250,5 +262,9 @@ fn pick_charset_column(d: &ColumnDef, enum_set: bool) -> bool {
 }
 
 fn columns_where(defs: &[ColumnDef], f: impl Fn(&ColumnDef) -> bool) -> Vec<usize> {
-    defs.iter().enumerate().filter(|(_, d)| f(d)).map(|(i, _)| i).collect()
+    defs.iter()
+        .enumerate()
+        .filter(|(_, d)| f(d))
+        .map(|(i, _)| i)
+        .collect()
 }

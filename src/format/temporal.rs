@@ -72,14 +72,22 @@ impl fmt::Display for Date {
 impl fmt::Display for Time {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.negative { "-" } else { "" };
-        write!(f, "{sign}{:02}:{:02}:{:02}", self.hours, self.minutes, self.seconds)?;
+        write!(
+            f,
+            "{sign}{:02}:{:02}:{:02}",
+            self.hours, self.minutes, self.seconds
+        )?;
         write_fraction(f, self.micros, self.fsp)
     }
 }
 
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {:02}:{:02}:{:02}", self.date, self.hour, self.minute, self.second)?;
+        write!(
+            f,
+            "{} {:02}:{:02}:{:02}",
+            self.date, self.hour, self.minute, self.second
+        )?;
         write_fraction(f, self.micros, self.fsp)
     }
 }
@@ -108,7 +116,11 @@ fn fraction(c: &mut Cursor<'_>, fsp: u8) -> Result<u32> {
 
 pub fn decode_date(c: &mut Cursor<'_>) -> Result<Date> {
     let v = c.u24()?;
-    Ok(Date { year: (v >> 9) as u16, month: ((v >> 5) & 15) as u8, day: (v & 31) as u8 })
+    Ok(Date {
+        year: (v >> 9) as u16,
+        month: ((v >> 5) & 15) as u8,
+        day: (v & 31) as u8,
+    })
 }
 
 pub fn decode_time(c: &mut Cursor<'_>) -> Result<Time> {
@@ -144,13 +156,21 @@ pub fn decode_datetime(c: &mut Cursor<'_>) -> Result<DateTime> {
 }
 
 pub fn decode_timestamp(c: &mut Cursor<'_>) -> Result<Timestamp> {
-    Ok(Timestamp { seconds: c.u32()?, micros: 0, fsp: 0 })
+    Ok(Timestamp {
+        seconds: c.u32()?,
+        micros: 0,
+        fsp: 0,
+    })
 }
 
 pub fn decode_timestamp2(c: &mut Cursor<'_>, fsp: u8) -> Result<Timestamp> {
     let seconds = be(c.bytes(4)?) as u32;
     let micros = fraction(c, fsp)?;
-    Ok(Timestamp { seconds, micros, fsp })
+    Ok(Timestamp {
+        seconds,
+        micros,
+        fsp,
+    })
 }
 
 pub fn decode_datetime2(c: &mut Cursor<'_>, fsp: u8) -> Result<DateTime> {
@@ -162,7 +182,11 @@ pub fn decode_datetime2(c: &mut Cursor<'_>, fsp: u8) -> Result<DateTime> {
     let ym = ymd >> 5;
     let hms = v & 0x1ffff;
     Ok(DateTime {
-        date: Date { year: (ym / 13) as u16, month: (ym % 13) as u8, day: (ymd & 31) as u8 },
+        date: Date {
+            year: (ym / 13) as u16,
+            month: (ym % 13) as u8,
+            day: (ymd & 31) as u8,
+        },
         hour: (hms >> 12) as u8,
         minute: ((hms >> 6) & 63) as u8,
         second: (hms & 63) as u8,

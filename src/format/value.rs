@@ -25,7 +25,10 @@ pub enum Value<'a> {
     Time(Time),
     DateTime(DateTime),
     Timestamp(Timestamp),
-    Bit { value: u64, bits: u16 },
+    Bit {
+        value: u64,
+        bits: u16,
+    },
     /// 1-based member index, 0 for the empty error value.
     Enum(u16),
     /// Bit mask of members.
@@ -95,7 +98,11 @@ fn sized<'a>(c: &mut Cursor<'a>, len_bytes: u8) -> Result<&'a [u8]> {
 }
 
 fn var_prefixed<'a>(c: &mut Cursor<'a>, max_len: u16) -> Result<&'a [u8]> {
-    let len = if max_len < 256 { c.u8()? as u64 } else { c.u16()? as u64 };
+    let len = if max_len < 256 {
+        c.u8()? as u64
+    } else {
+        c.u16()? as u64
+    };
     c.bytes_u64(len)
 }
 
@@ -131,7 +138,10 @@ pub fn decode_value<'a>(c: &mut Cursor<'a>, def: &ColumnDef, unsigned: bool) -> 
                 return Err(Error::malformed(c.at(), "BIT width over 64"));
             }
             let b = c.bytes(n)?;
-            Value::Bit { value: b.iter().fold(0u64, |a, &x| (a << 8) | x as u64), bits }
+            Value::Bit {
+                value: b.iter().fold(0u64, |a, &x| (a << 8) | x as u64),
+                bits,
+            }
         }
         ColumnDef::Enum { pack_len } => match pack_len {
             1 => Value::Enum(c.u8()? as u16),
@@ -190,7 +200,11 @@ pub fn decode_json_diff<'a>(c: &mut Cursor<'a>) -> Result<Value<'a>> {
             _ => return Err(Error::malformed(d.at() - 1, "JSON diff operation")),
         };
         let path = d.lenenc_bytes()?;
-        let value = if op == JsonDiffOp::Remove { None } else { Some(d.lenenc_bytes()?) };
+        let value = if op == JsonDiffOp::Remove {
+            None
+        } else {
+            Some(d.lenenc_bytes()?)
+        };
         diffs.push(JsonDiff { op, path, value });
     }
     Ok(Value::JsonDiff(diffs))
@@ -221,9 +235,15 @@ mod tests {
     #[test]
     fn mediumint_is_sign_extended() {
         let mut c = Cursor::new(&[0x00, 0x00, 0x80]);
-        assert_eq!(decode_value(&mut c, &ColumnDef::Int24, false).unwrap(), Value::Int(-8388608));
+        assert_eq!(
+            decode_value(&mut c, &ColumnDef::Int24, false).unwrap(),
+            Value::Int(-8388608)
+        );
         let mut c = Cursor::new(&[0xff, 0xff, 0xff]);
-        assert_eq!(decode_value(&mut c, &ColumnDef::Int24, true).unwrap(), Value::UInt(16777215));
+        assert_eq!(
+            decode_value(&mut c, &ColumnDef::Int24, true).unwrap(),
+            Value::UInt(16777215)
+        );
     }
 
     #[test]

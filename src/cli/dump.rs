@@ -1,0 +1,102 @@
+//! `binlens dump`: every event of the given files, as JSON lines or text blocks.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::format::EventType;
+use crate::format::event::Decoder;
+use crate::format::reader::{EventReader, check_magic};
+use crate::index::MappedFile;
+
+use super::{jsonl, text};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DumpFormat {
+    Jsonl,
+    Text,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DumpArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DumpFormat::Text)]
+    pub format: DumpFormat,
+    /// Binlog files, dumped in the order given.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// Dumps every file; returns whether everything decoded cleanly.
+pub fn run(args: &DumpArgs, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<bool> {
+    let mut clean = true;
+    for path in &args.files {
+        let mf = match MappedFile::open(path) {
+            Ok(m) => m,
+            Err(e) => {
+                writeln!(err, "binlens: {}: {e}", path.display())?;
+                clean = false;
+                continue;
+            }
+        };
+        if let Err(e) = check_magic(mf.bytes()) {
+            writeln!(err, "binlens: {}: {}", path.display(), e.kind)?;
+            clean = false;
+            continue;
+        }
+        clean &= dump_file(&mf, args.format, out, err)?;
+    }
+    Ok(clean)
+}
+
+fn dump_file(
+    mf: &MappedFile,
+    format: DumpFormat,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<bool> {
+    let name = mf.name();
+    let mut dec = Decoder::default();
+    let mut clean = true;
+    let mut buf = String::with_capacity(1 << 16);
+    let Ok(reader) = EventReader::new(mf.bytes()) else {
+        return Ok(false);
+    };
+    for item in reader {
+        buf.clear();
+        match item {
+            Ok(raw) => {
+                let ok = match format {
+                    DumpFormat::Jsonl => jsonl::event_line(&mut buf, &name, &raw, &mut dec),
+                    DumpFormat::Text => text::event_block(&mut buf, &name, &raw, &mut dec),
+                };
+                clean &= ok;
+                if format == DumpFormat::Jsonl {
+                    buf.push('\n');
+                }
+                out.write_all(buf.as_bytes())?;
+                if raw.header.type_code == EventType::MARIA_START_ENCRYPTION {
+                    writeln!(
+                        err,
+                        "binlens: {name}:{}: the file is encrypted from here on (START_ENCRYPTION_EVENT); \
+                         it cannot be decoded without the server's encryption key",
+                        raw.next_pos()
+                    )?;
+                    return Ok(false);
+                }
+            }
+            Err(fe) => {
+                match format {
+                    DumpFormat::Jsonl => {
+                        jsonl::framing_error_line(&mut buf, &name, &fe);
+                        buf.push('\n');
+                    }
+                    DumpFormat::Text => text::framing_error_block(&mut buf, &name, &fe),
+                }
+                out.write_all(buf.as_bytes())?;
+                writeln!(err, "binlens: {name}:{}: {}", fe.pos, fe.error.kind)?;
+                clean = false;
+            }
+        }
+    }
+    Ok(clean)
+}

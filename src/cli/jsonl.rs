@@ -1,0 +1,348 @@
+//! One JSON object per event, exactly as `../shared/spec/dump-jsonl.md` says.
+//!
+//! Written by hand into a reused buffer: a dump of a gigabyte binlog formats tens of
+//! millions of values, and building a `serde_json::Value` for each would dominate.
+
+use std::fmt::Write as _;
+
+use crate::format::display::hex;
+use crate::format::event::{Decoder, Event};
+use crate::format::reader::RawEvent;
+use crate::format::rows::RowsEvent;
+use crate::format::value::{Cell, Value};
+use crate::format::{EventReader, FramingError};
+
+/// Builds one line: `{"k":v,...}`.
+pub struct Line<'b> {
+    buf: &'b mut String,
+    first: bool,
+}
+
+impl<'b> Line<'b> {
+    pub fn new(buf: &'b mut String) -> Self {
+        buf.push('{');
+        Line { buf, first: true }
+    }
+
+    fn key(&mut self, k: &str) {
+        if !self.first {
+            self.buf.push(',');
+        }
+        self.first = false;
+        self.buf.push('"');
+        self.buf.push_str(k);
+        self.buf.push_str("\":");
+    }
+
+    pub fn str(&mut self, k: &str, v: &str) {
+        self.key(k);
+        json_str(self.buf, v);
+    }
+
+    pub fn bytes_lossy(&mut self, k: &str, v: &[u8]) {
+        self.key(k);
+        json_str(self.buf, &String::from_utf8_lossy(v));
+    }
+
+    pub fn num(&mut self, k: &str, v: impl std::fmt::Display) {
+        self.key(k);
+        let _ = write!(self.buf, "{v}");
+    }
+
+    /// A key whose value the caller writes into `buf()` next.
+    pub fn raw_key(&mut self, k: &str) -> &mut String {
+        self.key(k);
+        self.buf
+    }
+
+    pub fn finish(self) {
+        self.buf.push('}');
+    }
+}
+
+/// Appends `s` as a JSON string.
+pub fn json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            let _ = write!(out, "\\u{:04x}", b);
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+fn hex_obj(out: &mut String, b: &[u8]) {
+    out.push_str("{\"hex\":\"");
+    out.push_str(&hex(b));
+    out.push_str("\"}");
+}
+
+/// Writes a row value in the spec's JSON form.
+pub fn value(out: &mut String, v: &Value<'_>) -> Result<(), String> {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::UInt(u) => {
+            let _ = write!(out, "{u}");
+        }
+        Value::Float(f) if f.is_finite() => {
+            let _ = write!(out, "{f}");
+        }
+        Value::Double(d) if d.is_finite() => {
+            let _ = write!(out, "{d}");
+        }
+        Value::Float(_) | Value::Double(_) => out.push_str("null"),
+        Value::Decimal(s) => json_str(out, s),
+        Value::Year(y) => {
+            let _ = write!(out, "{y}");
+        }
+        Value::Date(d) => {
+            let _ = write!(out, "\"{d}\"");
+        }
+        Value::Time(t) => {
+            let _ = write!(out, "\"{t}\"");
+        }
+        Value::DateTime(t) => {
+            let _ = write!(out, "\"{t}\"");
+        }
+        Value::Timestamp(t) => {
+            let _ = write!(out, "{t}");
+        }
+        Value::Bit { value, .. } => {
+            let _ = write!(out, "{value}");
+        }
+        Value::Enum(e) => {
+            let _ = write!(out, "{e}");
+        }
+        Value::Set(s) => {
+            let _ = write!(out, "{s}");
+        }
+        Value::Bytes(b) => match std::str::from_utf8(b) {
+            Ok(s) => json_str(out, s),
+            Err(_) => hex_obj(out, b),
+        },
+        Value::Json(_) => match v.json_text() {
+            Some(Ok(t)) => json_str(out, &t),
+            Some(Err(e)) => return Err(format!("JSON value: {e}")),
+            None => out.push_str("null"),
+        },
+        Value::JsonDiff(diffs) => {
+            out.push_str("{\"json_diff\":[");
+            for (i, d) in diffs.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str("{\"op\":\"");
+                out.push_str(d.op.as_str());
+                out.push_str("\",\"path\":");
+                json_str(out, &String::from_utf8_lossy(d.path));
+                if let Some(val) = d.value {
+                    out.push_str(",\"value\":");
+                    let text = crate::format::json::json_to_text(val)
+                        .map_err(|e| format!("JSON diff value: {e}"))?;
+                    json_str(out, &text);
+                }
+                out.push('}');
+            }
+            out.push_str("]}");
+        }
+        Value::Geometry(b) | Value::Vector(b) | Value::Raw(b) => hex_obj(out, b),
+    }
+    Ok(())
+}
+
+fn image(out: &mut String, cells: &[Cell<'_>]) -> Result<(), String> {
+    out.push('[');
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match c {
+            Cell::Absent => out.push_str("{\"absent\":true}"),
+            Cell::Present(v) => value(out, v)?,
+        }
+    }
+    out.push(']');
+    Ok(())
+}
+
+/// Writes the `rows` array; returns the decoding error that cut it short, if any.
+fn rows(line: &mut Line<'_>, ev: &RowsEvent<'_>, dec: &Decoder) -> Option<String> {
+    let Some(tm) = dec.table(ev.table_id) else {
+        return Some(format!("no TABLE_MAP_EVENT for table_id {}", ev.table_id));
+    };
+    let out = line.raw_key("rows");
+    out.push('[');
+    let mut err = None;
+    for (i, row) in ev.rows(tm).enumerate() {
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                err = Some(e.to_string());
+                break;
+            }
+        };
+        // Render into a scratch buffer so a value that fails leaves no half-written row.
+        let mut one = String::new();
+        one.push('{');
+        let mut r = Ok(());
+        if let Some(b) = &row.before {
+            one.push_str("\"before\":");
+            r = image(&mut one, b);
+        }
+        if let (Ok(()), Some(a)) = (&r, &row.after) {
+            if row.before.is_some() {
+                one.push(',');
+            }
+            one.push_str("\"after\":");
+            r = image(&mut one, a);
+        }
+        if let Err(e) = r {
+            err = Some(e);
+            break;
+        }
+        one.push('}');
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&one);
+    }
+    out.push(']');
+    err
+}
+
+/// The keys every line has, from the event header.
+fn header_keys(line: &mut Line<'_>, file: &str, raw: &RawEvent<'_>) {
+    line.str("file", file);
+    line.num("pos", raw.pos);
+    line.num("next_pos", raw.next_pos());
+    line.num("end_log_pos", raw.header.log_pos);
+    line.str("type", &raw.header.type_code.to_string());
+    line.num("timestamp", raw.header.timestamp);
+    line.num("server_id", raw.header.server_id);
+}
+
+/// Writes one event's line (without the newline) into `buf`. Returns false when the
+/// line carries an `error` or a `checksum_error`.
+pub fn event_line(buf: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut Decoder) -> bool {
+    let mut line = Line::new(buf);
+    header_keys(&mut line, file, raw);
+    let mut ok = true;
+    let error = match dec.decode(raw) {
+        Ok(ev) => event_keys(&mut line, file, &ev, dec),
+        Err(e) => Some(e.to_string()),
+    };
+    if let Some(Err((stored, computed))) = raw.verify_checksum() {
+        line.str(
+            "checksum_error",
+            &format!("stored {stored:08x}, computed {computed:08x}"),
+        );
+        ok = false;
+    }
+    if let Some(e) = error {
+        line.str("error", &e);
+        ok = false;
+    }
+    line.finish();
+    ok
+}
+
+/// The keys an event adds; returns a decoding error found along the way.
+fn event_keys(line: &mut Line<'_>, file: &str, ev: &Event<'_>, dec: &Decoder) -> Option<String> {
+    match ev {
+        Event::Query(q) => {
+            line.bytes_lossy("db", q.schema);
+            line.bytes_lossy("query", &q.query);
+        }
+        Event::RowsQuery(q) => line.bytes_lossy("query", q),
+        Event::TableMap(tm) => {
+            line.bytes_lossy("db", &tm.schema);
+            line.bytes_lossy("table", &tm.table);
+            line.num("table_id", tm.table_id);
+        }
+        Event::Rows(r) => {
+            if let Some(tm) = dec.table(r.table_id) {
+                line.bytes_lossy("db", &tm.schema);
+                line.bytes_lossy("table", &tm.table);
+            }
+            line.num("table_id", r.table_id);
+            line.str("op", r.kind.op.as_str());
+            return rows(line, r, dec);
+        }
+        Event::Xid(x) => line.num("xid", x),
+        Event::Gtid(g) => line.str("gtid", &g.gtid.to_string()),
+        Event::MariaGtid(g) => line.str("gtid", &g.gtid.to_string()),
+        Event::Rotate { next_file, .. } => line.bytes_lossy("next_file", next_file),
+        Event::TransactionPayload(p) => {
+            let inner = match p.decompress() {
+                Ok(b) => b,
+                Err(e) => return Some(e.to_string()),
+            };
+            let out = line.raw_key("inner");
+            out.push('[');
+            // Inner events share the outer file's format and table maps.
+            let mut inner_dec = dec.clone();
+            let mut err = None;
+            for (i, item) in EventReader::inner(&inner).enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                match item {
+                    Ok(raw) => {
+                        let mut s = String::new();
+                        event_line(&mut s, file, &raw, &mut inner_dec);
+                        out.push_str(&s);
+                    }
+                    Err(fe) => {
+                        let mut s = String::new();
+                        framing_error_line(&mut s, file, &fe);
+                        out.push_str(&s);
+                        err = Some(format!("inner event at {}: {}", fe.pos, fe.error.kind));
+                    }
+                }
+            }
+            out.push(']');
+            return err;
+        }
+        _ => {}
+    }
+    None
+}
+
+/// The line for an event whose framing is broken.
+pub fn framing_error_line(buf: &mut String, file: &str, fe: &FramingError) {
+    let mut line = Line::new(buf);
+    line.str("file", file);
+    line.num("pos", fe.pos);
+    line.num("next_pos", fe.next_pos);
+    if let Some(h) = &fe.header {
+        line.num("end_log_pos", h.log_pos);
+    }
+    if let Some(t) = fe.type_code {
+        line.str("type", &t.to_string());
+    }
+    if let Some(h) = &fe.header {
+        line.num("timestamp", h.timestamp);
+        line.num("server_id", h.server_id);
+    }
+    line.str("error", &fe.error.kind.to_string());
+    line.finish();
+}

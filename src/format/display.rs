@@ -1,0 +1,141 @@
+//! Human-readable text for values and strings from a binlog, safe for a terminal.
+//!
+//! Nothing from a binlog reaches a terminal raw: control characters (C0, DEL, C1),
+//! bidirectional overrides and bytes that are not UTF-8 are shown escaped (`\x1b`,
+//! `\u{202e}`), so a value cannot move the cursor, change colours or retitle a window.
+
+use std::fmt::Write;
+
+use super::value::{Cell, JsonDiff, Value};
+
+/// True for characters that must not be written to a terminal as they are.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || c == '\u{feff}'
+}
+
+/// Escapes `bytes` for display: printable UTF-8 as is; `\\`, `\n`, `\t`, `\r` as such;
+/// other control and invisible-formatting characters as `\xNN` / `\u{…}`; bytes that
+/// are not UTF-8 as `\xNN`.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        escape_str_into(&mut out, chunk.valid());
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
+pub fn escape_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape_str_into(&mut out, s);
+    out
+}
+
+fn escape_str_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x100 && is_unsafe_char(c) => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if is_unsafe_char(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// A value as a person reads it: numbers bare, strings quoted and escaped, binary as
+/// `X'…'`, JSON as its text.
+pub fn value_text(v: &Value<'_>) -> String {
+    match v {
+        Value::Null => "NULL".to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Double(d) => d.to_string(),
+        Value::Decimal(s) => s.clone(),
+        Value::Year(y) => y.to_string(),
+        Value::Date(d) => format!("'{d}'"),
+        Value::Time(t) => format!("'{t}'"),
+        Value::DateTime(t) => format!("'{t}'"),
+        Value::Timestamp(t) => t.to_string(),
+        Value::Bit { value, bits } => format!("b'{:0width$b}'", value, width = *bits as usize),
+        Value::Enum(e) => e.to_string(),
+        Value::Set(s) => s.to_string(),
+        Value::Bytes(b) => match std::str::from_utf8(b) {
+            Ok(s) => format!("'{}'", escape_str(s).replace('\'', "\\'")),
+            Err(_) => format!("X'{}'", hex(b)),
+        },
+        Value::Json(_) => match v.json_text() {
+            Some(Ok(t)) => format!("'{}'", escape_str(&t)),
+            _ => format!("X'{}' /* undecodable JSON */", hex(json_bytes(v))),
+        },
+        Value::JsonDiff(d) => json_diff_text(d),
+        Value::Geometry(b) | Value::Vector(b) | Value::Raw(b) => format!("X'{}'", hex(b)),
+    }
+}
+
+fn json_bytes<'a>(v: &'a Value<'_>) -> &'a [u8] {
+    match v {
+        Value::Json(b) => b,
+        _ => &[],
+    }
+}
+
+/// A partial JSON update as MySQL shows it: `JSON_REPLACE(@N, '$.a', …)` style terms.
+pub fn json_diff_text(diffs: &[JsonDiff<'_>]) -> String {
+    let mut parts = Vec::new();
+    for d in diffs {
+        let path = escape_bytes(d.path);
+        match d.value {
+            Some(v) => {
+                let text = super::json::json_to_text(v).unwrap_or_else(|_| hex(v));
+                parts.push(format!(
+                    "{}('{path}', {})",
+                    d.op.as_str(),
+                    escape_str(&text)
+                ));
+            }
+            None => parts.push(format!("remove('{path}')")),
+        }
+    }
+    parts.join(", ")
+}
+
+pub fn cell_text(c: &Cell<'_>) -> String {
+    match c {
+        Cell::Absent => "(absent)".to_string(),
+        Cell::Present(v) => value_text(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_bytes_are_escaped() {
+        assert_eq!(escape_bytes(b"a\x1b[31mb"), "a\\x1b[31mb");
+        assert_eq!(escape_bytes(b"\xff\x00ok"), "\\xff\\x00ok");
+        assert_eq!(escape_bytes("x\u{202e}y".as_bytes()), "x\\u{202e}y");
+        assert_eq!(escape_bytes("\u{9b}".as_bytes()), "\\x9b");
+        assert_eq!(escape_bytes("日本".as_bytes()), "日本");
+    }
+}

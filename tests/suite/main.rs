@@ -1,0 +1,6 @@
+//! The integration tests: one binary, one module per concern.
+
+mod support;
+
+// Dumps of the shared MySQL and MariaDB corpus against the independent oracle.
+mod corpus_oracle;
