@@ -4,6 +4,7 @@
 //! May import `format`, `index`, `filter` and `export`; never `tui`.
 
 pub mod dump;
+pub mod index_cmd;
 mod jsonl;
 mod text;
 
@@ -28,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Print every event (jsonl: one JSON object per event; text: for people).
     Dump(dump::DumpArgs),
+    /// Build (or refresh) the event index and print a one-line summary.
+    Index(index_cmd::IndexArgs),
 }
 
 /// What `main` should do.
@@ -56,6 +59,10 @@ pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io
     match cmd {
         Command::Dump(a) => {
             let clean = dump::run(a, out, err)?;
+            Ok(if clean { Status::Ok } else { Status::Error })
+        }
+        Command::Index(a) => {
+            let clean = index_cmd::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })
         }
     }

@@ -1,0 +1,65 @@
+//! `binlens index`: build (or refresh) the index and print one summary line.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::index::Binlogs;
+
+#[derive(Debug, clap::Args)]
+pub struct IndexArgs {
+    /// Do not read or write the index cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Binlog files, a directory, or a server's `*.index` file.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+fn utc(ts: u32) -> String {
+    chrono::DateTime::from_timestamp(ts as i64, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| ts.to_string())
+}
+
+pub fn run(args: &IndexArgs, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<bool> {
+    let b = match Binlogs::open(&args.paths) {
+        Ok(b) => b,
+        Err(e) => {
+            writeln!(err, "binlens: {e}")?;
+            return Ok(false);
+        }
+    };
+    for n in &b.set.notes {
+        writeln!(err, "binlens: note: {n}")?;
+    }
+    for p in &b.problems {
+        writeln!(err, "binlens: {}: {}", b.location_text(p.at), p.message)?;
+    }
+    let idx = &b.index;
+    let bytes: u64 = b.set.files.iter().map(|f| f.map.bytes().len() as u64).sum();
+    let ts = idx.timestamps();
+    let first = ts
+        .iter()
+        .copied()
+        .filter(|&t| t > 0)
+        .min()
+        .map(utc)
+        .unwrap_or_else(|| "-".into());
+    let last = ts
+        .iter()
+        .copied()
+        .max()
+        .map(utc)
+        .unwrap_or_else(|| "-".into());
+    writeln!(
+        out,
+        "files={} events={} transactions={} bytes={} first={} last={}",
+        b.set.files.len(),
+        idx.len(),
+        idx.txn_count(),
+        bytes,
+        first,
+        last
+    )?;
+    Ok(b.problems.is_empty())
+}

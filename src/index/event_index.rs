@@ -1,0 +1,322 @@
+//! The compact, columnar event index.
+//!
+//! Per event, resident (13 bytes):
+//!
+//! | column | width | what |
+//! |--------|-------|------|
+//! | `pos_lo` | 4 | low 32 bits of the file offset (high bits: `pos_hi`, one entry per change) |
+//! | `ts` | 4 | header timestamp |
+//! | `kind` | 1 | event type code |
+//! | `class` | 1 | [`QueryClass`] of a QUERY event, else 0 |
+//! | `server` | 1 | interned server id |
+//! | `object` | 2 | interned `schema.table` (rows, table map) or `schema` (query) |
+//!
+//! Per transaction: its first event (4 bytes). Per 64 events: the running maximum of the
+//! timestamps, for time lookup. Everything else (GTIDs, XIDs, row images) is decoded
+//! from the mapped file when asked for.
+
+use crate::format::EventType;
+
+use super::classify::QueryClass;
+use super::names::{Names, ObjectId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u16);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventId(pub u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TxnId(pub u32);
+
+/// A position in the set: a file and a byte offset in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    pub file: FileId,
+    pub pos: u64,
+}
+
+/// What the index knows of one event, without decoding it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventMeta {
+    pub id: EventId,
+    pub file: FileId,
+    pub pos: u64,
+    pub next_pos: u64,
+    pub timestamp: u32,
+    pub type_code: EventType,
+    pub class: QueryClass,
+    pub server_id: u32,
+    pub object: ObjectId,
+}
+
+impl EventMeta {
+    pub fn location(&self) -> Location {
+        Location {
+            file: self.file,
+            pos: self.pos,
+        }
+    }
+}
+
+pub(crate) const TS_BLOCK: usize = 64;
+
+/// Per-file extent of the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileExtent {
+    pub first: EventId,
+    /// One past the file's last indexed event.
+    pub end: EventId,
+    /// Where the last indexed event ends: the next byte to index.
+    pub indexed_end: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EventIndex {
+    pub(crate) pos_lo: Vec<u32>,
+    /// `(first event, high 32 bits)` wherever the high bits change.
+    pub(crate) pos_hi: Vec<(u32, u32)>,
+    pub(crate) ts: Vec<u32>,
+    pub(crate) kind: Vec<u8>,
+    pub(crate) class: Vec<u8>,
+    pub(crate) server: Vec<u8>,
+    pub(crate) object: Vec<u16>,
+    pub(crate) servers: Vec<u32>,
+    pub(crate) names: Names,
+    /// First event of each transaction, ascending.
+    pub(crate) txn_first: Vec<u32>,
+    /// Running maximum of `ts` at the end of each block of `TS_BLOCK` events.
+    pub(crate) ts_block_max: Vec<u32>,
+    pub(crate) running_max: u32,
+    pub(crate) files: Vec<FileExtent>,
+}
+
+impl EventIndex {
+    pub fn len(&self) -> usize {
+        self.kind.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kind.is_empty()
+    }
+
+    pub fn names(&self) -> &Names {
+        &self.names
+    }
+
+    pub fn file_extent(&self, f: FileId) -> Option<FileExtent> {
+        self.files.get(f.0 as usize).copied()
+    }
+
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn file_of(&self, e: EventId) -> FileId {
+        let i = self.files.partition_point(|f| f.end.0 <= e.0);
+        FileId(i.min(self.files.len().saturating_sub(1)) as u16)
+    }
+
+    pub fn pos(&self, e: EventId) -> u64 {
+        let i = e.0 as usize;
+        let k = self.pos_hi.partition_point(|&(first, _)| first <= e.0);
+        let hi = if k == 0 { 0 } else { self.pos_hi[k - 1].1 };
+        ((hi as u64) << 32) | self.pos_lo[i] as u64
+    }
+
+    pub fn next_pos(&self, e: EventId) -> u64 {
+        let f = self.files[self.file_of(e).0 as usize];
+        if e.0 + 1 < f.end.0 {
+            self.pos(EventId(e.0 + 1))
+        } else {
+            f.indexed_end
+        }
+    }
+
+    pub fn type_code(&self, e: EventId) -> EventType {
+        EventType(self.kind[e.0 as usize])
+    }
+
+    pub fn class(&self, e: EventId) -> QueryClass {
+        QueryClass::from_u8(self.class[e.0 as usize])
+    }
+
+    pub fn timestamp(&self, e: EventId) -> u32 {
+        self.ts[e.0 as usize]
+    }
+
+    pub fn object(&self, e: EventId) -> ObjectId {
+        ObjectId(self.object[e.0 as usize])
+    }
+
+    /// The whole column of interned objects, for fast filtering scans.
+    pub fn objects(&self) -> &[u16] {
+        &self.object
+    }
+
+    pub fn kinds(&self) -> &[u8] {
+        &self.kind
+    }
+
+    pub fn classes(&self) -> &[u8] {
+        &self.class
+    }
+
+    pub fn timestamps(&self) -> &[u32] {
+        &self.ts
+    }
+
+    pub fn server_id(&self, e: EventId) -> u32 {
+        self.servers
+            .get(self.server[e.0 as usize] as usize)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Interned server ids, indexed by the per-event server byte.
+    pub fn server_ids(&self) -> (&[u8], &[u32]) {
+        (&self.server, &self.servers)
+    }
+
+    pub fn get(&self, e: EventId) -> EventMeta {
+        EventMeta {
+            id: e,
+            file: self.file_of(e),
+            pos: self.pos(e),
+            next_pos: self.next_pos(e),
+            timestamp: self.timestamp(e),
+            type_code: self.type_code(e),
+            class: self.class(e),
+            server_id: self.server_id(e),
+            object: self.object(e),
+        }
+    }
+
+    /// The event that starts exactly at `loc`, if any.
+    pub fn event_at(&self, loc: Location) -> Option<EventId> {
+        let f = self.file_extent(loc.file)?;
+        let (mut lo, mut hi) = (f.first.0, f.end.0);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.pos(EventId(mid)) < loc.pos {
+                lo = mid + 1
+            } else {
+                hi = mid
+            }
+        }
+        (lo < f.end.0 && self.pos(EventId(lo)) == loc.pos).then_some(EventId(lo))
+    }
+
+    /// The event that contains byte `loc` (starts at or before it), if any.
+    pub fn event_containing(&self, loc: Location) -> Option<EventId> {
+        let f = self.file_extent(loc.file)?;
+        let (mut lo, mut hi) = (f.first.0, f.end.0);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.pos(EventId(mid)) <= loc.pos {
+                lo = mid + 1
+            } else {
+                hi = mid
+            }
+        }
+        (lo > f.first.0 && loc.pos < f.indexed_end).then(|| EventId(lo - 1))
+    }
+
+    // Transactions ------------------------------------------------------------------
+
+    pub fn txn_count(&self) -> usize {
+        self.txn_first.len()
+    }
+
+    pub fn txn_of(&self, e: EventId) -> TxnId {
+        let k = self.txn_first.partition_point(|&f| f <= e.0);
+        TxnId(k.saturating_sub(1) as u32)
+    }
+
+    /// The first and last event of a transaction (inclusive).
+    pub fn txn_span(&self, t: TxnId) -> (EventId, EventId) {
+        let first = self.txn_first[t.0 as usize];
+        let end = self
+            .txn_first
+            .get(t.0 as usize + 1)
+            .copied()
+            .unwrap_or(self.len() as u32);
+        (EventId(first), EventId(end.saturating_sub(1).max(first)))
+    }
+
+    // Time --------------------------------------------------------------------------
+
+    /// The first event at or after `ts` by the running maximum of timestamps: the first
+    /// event from which on the log has reached `ts`. Event timestamps are statement start
+    /// times, not commit order, so the raw column is not sorted; its running maximum is.
+    pub fn first_at_or_after(&self, ts: u32) -> Option<EventId> {
+        let b = self.ts_block_max.partition_point(|&m| m < ts);
+        let start = b * TS_BLOCK;
+        let mut max = if b == 0 { 0 } else { self.ts_block_max[b - 1] };
+        for i in start..self.len() {
+            max = max.max(self.ts[i]);
+            if max >= ts {
+                return Some(EventId(i as u32));
+            }
+        }
+        None
+    }
+
+    /// Every event of one object (a table or a schema).
+    pub fn events_of(&self, obj: ObjectId) -> impl Iterator<Item = EventId> + '_ {
+        self.object
+            .iter()
+            .enumerate()
+            .filter(move |(_, o)| **o == obj.0)
+            .map(|(i, _)| EventId(i as u32))
+    }
+
+    /// Bytes resident for the index (vectors' lengths; what the budget counts).
+    pub fn resident_bytes(&self) -> usize {
+        self.pos_lo.capacity() * 4
+            + self.pos_hi.capacity() * 8
+            + self.ts.capacity() * 4
+            + self.kind.capacity()
+            + self.class.capacity()
+            + self.server.capacity()
+            + self.object.capacity() * 2
+            + self.txn_first.capacity() * 4
+            + self.ts_block_max.capacity() * 4
+            + self.files.capacity() * std::mem::size_of::<FileExtent>()
+    }
+
+    pub(crate) fn push(
+        &mut self,
+        pos: u64,
+        ts: u32,
+        kind: u8,
+        class: u8,
+        server_id: u32,
+        object: ObjectId,
+    ) {
+        let i = self.kind.len() as u32;
+        let hi = (pos >> 32) as u32;
+        let cur_hi = self.pos_hi.last().map(|&(_, h)| h).unwrap_or(0);
+        if hi != cur_hi {
+            self.pos_hi.push((i, hi));
+        }
+        self.pos_lo.push(pos as u32);
+        self.ts.push(ts);
+        self.kind.push(kind);
+        self.class.push(class);
+        let s = match self.servers.iter().position(|&s| s == server_id) {
+            Some(s) => s as u8,
+            None if self.servers.len() < 255 => {
+                self.servers.push(server_id);
+                (self.servers.len() - 1) as u8
+            }
+            None => 255,
+        };
+        self.server.push(s);
+        self.object.push(object.0);
+        self.running_max = self.running_max.max(ts);
+        if self.kind.len() % TS_BLOCK == 0 {
+            self.ts_block_max.push(self.running_max);
+        }
+    }
+}
