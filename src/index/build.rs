@@ -23,7 +23,7 @@ use super::names::ObjectId;
 
 /// Where the transaction framing stands between two events.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-enum Framing {
+pub(crate) enum Framing {
     /// Between spans.
     #[default]
     Idle,
@@ -39,9 +39,27 @@ enum Framing {
 #[derive(Debug, Clone, Default)]
 pub struct FileScanState {
     pub fde: Option<FormatDescription>,
-    framing: Framing,
+    /// Where the last format description event starts (to re-read it from a cache).
+    pub(crate) fde_pos: Option<u64>,
+    pub(crate) framing: Framing,
     /// table id -> interned object, from the table maps seen.
-    tables: HashMap<u64, ObjectId>,
+    pub(crate) tables: HashMap<u64, ObjectId>,
+}
+
+impl Framing {
+    pub(crate) fn to_u8(self) -> u8 {
+        self as u8
+    }
+
+    pub(crate) fn from_u8(v: u8) -> Option<Framing> {
+        Some(match v {
+            0 => Framing::Idle,
+            1 => Framing::AfterGtid,
+            2 => Framing::InTransaction,
+            3 => Framing::InStatement,
+            _ => return None,
+        })
+    }
 }
 
 /// What one pass over a file found.
@@ -113,6 +131,7 @@ fn add_event(index: &mut EventIndex, raw: &RawEvent<'_>, state: &mut FileScanSta
         EventType::FORMAT_DESCRIPTION => {
             if let Ok(f) = FormatDescription::parse(raw.body_with_checksum()) {
                 state.fde = Some(f);
+                state.fde_pos = Some(raw.pos);
             }
             state.tables.clear();
         }
@@ -145,6 +164,18 @@ fn add_event(index: &mut EventIndex, raw: &RawEvent<'_>, state: &mut FileScanSta
                 } else {
                     QueryClass::of(sql)
                 };
+            }
+        }
+        EventType::TRANSACTION_PAYLOAD => {
+            let id_len = state
+                .fde
+                .as_ref()
+                .map_or(6, |f| f.table_id_len(EventType::TABLE_MAP));
+            let here = index.kind.len() as u32;
+            let objs = payload_tables(body, id_len, &mut index.names);
+            if let Some((&first, rest)) = objs.split_first() {
+                object = first;
+                index.extra_objects.extend(rest.iter().map(|o| (here, o.0)));
             }
         }
         _ if t.is_rows() => {
@@ -242,6 +273,30 @@ fn frame(state: &mut FileScanState, t: EventType, class: QueryClass, raw: &RawEv
     };
     state.framing = after;
     opens
+}
+
+/// The tables of the table maps inside a compressed payload, interned. The payload is
+/// decompressed here, during indexing: zstd inflates at well over 1 GB/s, and a
+/// "which events touch this table" query must find compressed transactions.
+fn payload_tables(body: &[u8], id_len: usize, names: &mut super::names::Names) -> Vec<ObjectId> {
+    let Ok(p) = crate::format::payload::parse_payload(body, 0) else {
+        return Vec::new();
+    };
+    let Ok(inner) = p.decompress() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for raw in EventReader::inner(&inner).map_while(Result::ok) {
+        if raw.header.type_code == EventType::TABLE_MAP {
+            if let Some((_, schema, table)) = table_map_names(raw.body(), id_len) {
+                let o = names.intern(schema, Some(table));
+                if !out.contains(&o) {
+                    out.push(o);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `(table id, schema, table)` from a table map body.
