@@ -35,6 +35,9 @@ pub(crate) enum Framing {
     InTransaction,
     /// Inside setup events (INTVAR, USER_VAR, …) or row events awaiting their statement end.
     InStatement,
+    /// Right after a MariaDB GTID that opens a transaction: inside it, and a `BEGIN`
+    /// here (older servers, some tools) belongs to it rather than opening another.
+    AfterMariaGtid,
 }
 
 /// Per-file state that carries across incremental index passes (follow mode).
@@ -79,6 +82,7 @@ impl Framing {
             1 => Framing::AfterGtid,
             2 => Framing::InTransaction,
             3 => Framing::InStatement,
+            4 => Framing::AfterMariaGtid,
             _ => return None,
         })
     }
@@ -274,12 +278,34 @@ fn add_event(index: &mut EventIndex, raw: &RawEvent<'_>, state: &mut FileScanSta
 /// Advances the framing state machine; returns whether this event opens a new span.
 fn frame(state: &mut FileScanState, t: EventType, class: QueryClass, raw: &RawEvent<'_>) -> bool {
     use Framing::*;
-    let before = state.framing;
+    let begins = t.is_query() && matches!(class, QueryClass::Begin | QueryClass::XaStart);
+    let before = match state.framing {
+        AfterMariaGtid if begins => {
+            state.framing = InTransaction;
+            return false;
+        }
+        AfterMariaGtid => InTransaction,
+        other => other,
+    };
     let (opens, after) = match t {
-        EventType::GTID
-        | EventType::GTID_TAGGED
-        | EventType::ANONYMOUS_GTID
-        | EventType::MARIA_GTID => (true, AfterGtid),
+        EventType::GTID | EventType::GTID_TAGGED | EventType::ANONYMOUS_GTID => (true, AfterGtid),
+        // MariaDB writes no BEGIN: its GTID event is the BEGIN (and, flagged
+        // FL_PREPARED_XA, the XA START), unless flagged FL_STANDALONE (DDL, and
+        // statements on non-transactional tables), when the next statement ends it.
+        EventType::MARIA_GTID => {
+            let standalone = raw
+                .body()
+                .get(12)
+                .is_some_and(|f| f & crate::format::maria::FL_STANDALONE != 0);
+            (
+                true,
+                if standalone {
+                    AfterGtid
+                } else {
+                    AfterMariaGtid
+                },
+            )
+        }
         EventType::XID | EventType::XA_PREPARE => (before == Idle, Idle),
         EventType::TRANSACTION_PAYLOAD => (before == Idle, Idle),
         EventType::QUERY | EventType::EXECUTE_LOAD_QUERY | EventType::MARIA_QUERY_COMPRESSED => {
@@ -294,7 +320,7 @@ fn frame(state: &mut FileScanState, t: EventType, class: QueryClass, raw: &RawEv
                 | QueryClass::XaCommit
                 | QueryClass::XaRollback => (before == Idle, Idle),
                 _ => match before {
-                    InTransaction => (false, InTransaction),
+                    InTransaction | AfterMariaGtid => (false, InTransaction),
                     AfterGtid | InStatement => (false, Idle),
                     Idle => (true, Idle),
                 },
@@ -330,7 +356,7 @@ fn frame(state: &mut FileScanState, t: EventType, class: QueryClass, raw: &RawEv
                         InStatement
                     },
                 ),
-                InTransaction => (false, InTransaction),
+                InTransaction | AfterMariaGtid => (false, InTransaction),
             }
         }
         // Control events: FDE, ROTATE, PREVIOUS_GTIDS, GTID_LIST, checkpoints, STOP,

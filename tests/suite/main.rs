@@ -4,3 +4,6 @@ mod support;
 
 // Dumps of the shared MySQL and MariaDB corpus against the independent oracle.
 mod corpus_oracle;
+
+// Transaction framing of every kind, on corpus binlogs.
+mod index_txn;
