@@ -7,3 +7,6 @@ mod corpus_oracle;
 
 // Transaction framing of every kind, on corpus binlogs.
 mod index_txn;
+
+// Binlog sets, the background build and the time lookup.
+mod index_set;
