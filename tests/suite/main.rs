@@ -10,3 +10,9 @@ mod index_txn;
 
 // Binlog sets, the background build and the time lookup.
 mod index_set;
+
+// The persisted index cache: reuse and invalidation.
+mod index_cache;
+
+// Follow mode: appended events, pending tails, files truncated or replaced while mapped.
+mod index_follow;
