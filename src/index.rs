@@ -9,6 +9,7 @@ mod background;
 pub mod build;
 pub mod cache;
 pub mod classify;
+mod column;
 pub mod event_index;
 mod live;
 pub mod mapped;

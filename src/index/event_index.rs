@@ -18,6 +18,7 @@
 use crate::format::EventType;
 
 use super::classify::QueryClass;
+use super::column::Column;
 use super::names::{Names, ObjectId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,20 +74,20 @@ pub struct FileExtent {
 
 #[derive(Debug, Clone, Default)]
 pub struct EventIndex {
-    pub(crate) pos_lo: Vec<u32>,
+    pub(crate) pos_lo: Column<u32>,
     /// `(first event, high 32 bits)` wherever the high bits change.
     pub(crate) pos_hi: Vec<(u32, u32)>,
-    pub(crate) ts: Vec<u32>,
-    pub(crate) kind: Vec<u8>,
-    pub(crate) class: Vec<u8>,
-    pub(crate) server: Vec<u8>,
-    pub(crate) object: Vec<u16>,
+    pub(crate) ts: Column<u32>,
+    pub(crate) kind: Column<u8>,
+    pub(crate) class: Column<u8>,
+    pub(crate) server: Column<u8>,
+    pub(crate) object: Column<u16>,
     pub(crate) servers: Vec<u32>,
     pub(crate) names: Names,
     /// First event of each transaction, ascending.
-    pub(crate) txn_first: Vec<u32>,
+    pub(crate) txn_first: Column<u32>,
     /// Running maximum of `ts` at the end of each block of `TS_BLOCK` events.
-    pub(crate) ts_block_max: Vec<u32>,
+    pub(crate) ts_block_max: Column<u32>,
     pub(crate) running_max: u32,
     pub(crate) files: Vec<FileExtent>,
     /// `(event, object)` for the tables inside a compressed TRANSACTION_PAYLOAD beyond
@@ -298,15 +299,15 @@ impl EventIndex {
 
     /// Bytes resident for the index (vectors' lengths; what the budget counts).
     pub fn resident_bytes(&self) -> usize {
-        self.pos_lo.capacity() * 4
+        self.pos_lo.resident_bytes()
             + self.pos_hi.capacity() * 8
-            + self.ts.capacity() * 4
-            + self.kind.capacity()
-            + self.class.capacity()
-            + self.server.capacity()
-            + self.object.capacity() * 2
-            + self.txn_first.capacity() * 4
-            + self.ts_block_max.capacity() * 4
+            + self.ts.resident_bytes()
+            + self.kind.resident_bytes()
+            + self.class.resident_bytes()
+            + self.server.resident_bytes()
+            + self.object.resident_bytes()
+            + self.txn_first.resident_bytes()
+            + self.ts_block_max.resident_bytes()
             + self.files.capacity() * std::mem::size_of::<FileExtent>()
             + self.extra_objects.capacity() * 8
             + self.servers.capacity() * 4
@@ -333,7 +334,7 @@ impl EventIndex {
         let s = self.server_index(server_id);
         self.server.push(s);
         self.object.push(object.0);
-        self.extend_ts(&[ts]);
+        self.push_ts(ts);
     }
 
     /// The interned index of a server id (255 once 255 are taken). The last one found is
@@ -365,12 +366,30 @@ impl EventIndex {
 
     /// Appends timestamps, keeping the running maximum per block of `TS_BLOCK` events.
     pub(crate) fn extend_ts(&mut self, ts: &[u32]) {
-        for &t in ts {
-            self.ts.push(t);
-            self.running_max = self.running_max.max(t);
-            if self.ts.len() % TS_BLOCK == 0 {
-                self.ts_block_max.push(self.running_max);
-            }
+        let mut rest = ts;
+        // Fill the current block one by one, then whole blocks at a time.
+        while !rest.is_empty() && (self.ts.len() % TS_BLOCK != 0 || rest.len() < TS_BLOCK) {
+            self.push_ts(rest[0]);
+            rest = &rest[1..];
+        }
+        let whole = rest.len() / TS_BLOCK * TS_BLOCK;
+        let blocks = rest[..whole].chunks_exact(TS_BLOCK).map(|b| {
+            self.running_max = self.running_max.max(b.iter().copied().max().unwrap_or(0));
+            self.running_max
+        });
+        let maxes: Vec<u32> = blocks.collect();
+        self.ts_block_max.extend_from_slice(&maxes);
+        self.ts.extend_from_slice(&rest[..whole]);
+        for &t in &rest[whole..] {
+            self.push_ts(t);
+        }
+    }
+
+    fn push_ts(&mut self, t: u32) {
+        self.ts.push(t);
+        self.running_max = self.running_max.max(t);
+        if self.ts.len() % TS_BLOCK == 0 {
+            self.ts_block_max.push(self.running_max);
         }
     }
 

@@ -157,3 +157,29 @@ fn a_corrupt_cache_is_rebuilt_never_trusted() {
         assert_eq!(digest(&b), digest(&want));
     }
 }
+
+#[test]
+fn a_cached_set_of_files_reopens_equal() {
+    let Some(dir) = corpus_dir() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = [2, 3, 4]
+        .iter()
+        .map(|n| dir.join(format!("mariadb/mysql-bin.00000{n}")))
+        .collect();
+    let options = OpenOptions {
+        cache_dir: Some(tmp.path().to_path_buf()),
+        follow: false,
+    };
+    let first = Binlogs::open_with(&files, options.clone()).unwrap();
+    let again = Binlogs::open_with(&files, options).unwrap();
+    assert_eq!(again.sources, [IndexSource::Cached { grown: false }; 3]);
+    assert_eq!(digest(&again), digest(&first));
+    assert_eq!(digest(&again), digest(&Binlogs::open(&files).unwrap()));
+    let t = again.index.timestamps()[again.index.len() / 2];
+    assert_eq!(
+        again.index.first_at_or_after(t),
+        first.index.first_at_or_after(t)
+    );
+}
