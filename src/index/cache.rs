@@ -332,7 +332,8 @@ pub fn load(
     bytes: &[u8],
     index: &mut EventIndex,
 ) -> Result<FileScanState, Rejected> {
-    let map = MappedFile::open(&cache_path(dir, binlog)).map_err(|_| Rejected::Missing)?;
+    let map =
+        MappedFile::open_populated(&cache_path(dir, binlog)).map_err(|_| Rejected::Missing)?;
     let map = Arc::new(map);
     let data = map.bytes();
     let mut r = Reader { buf: data, at: 0 };
@@ -449,7 +450,7 @@ fn read_parts<'a>(r: &mut Reader<'a>, covered: u64, bytes: &[u8]) -> Option<Part
     }
 
     // Positions ascend inside the covered bytes (high halves change where `pos_hi` says).
-    let lo = &buf[pos_lo..pos_lo + 4 * n];
+    let lo: &[u32] = Column::<u32>::cast(buf.get(pos_lo..pos_lo + 4 * n)?)?;
     let mut hi_at = pos_hi.iter().peekable();
     let (mut hi, mut prev) = (0u64, None::<u64>);
     let mut seg_start = 0;
@@ -458,18 +459,11 @@ fn read_parts<'a>(r: &mut Reader<'a>, covered: u64, bytes: &[u8]) -> Option<Part
         if seg_end < seg_start || seg_end > n {
             return None;
         }
-        let seg = &lo[seg_start * 4..seg_end * 4];
-        let ascending = seg
-            .chunks_exact(4)
-            .zip(seg.chunks_exact(4).skip(1))
-            .all(|(a, b)| {
-                u32::from_le_bytes([a[0], a[1], a[2], a[3]])
-                    < u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-            });
-        if !ascending {
+        let seg = &lo[seg_start..seg_end];
+        if !seg.windows(2).all(|w| w[0] < w[1]) {
             return None;
         }
-        if let (Some(first), Some(last)) = (u32s(seg).next(), u32s(seg).last()) {
+        if let (Some(&first), Some(&last)) = (seg.first(), seg.last()) {
             let (first, last) = ((hi << 32) | first as u64, (hi << 32) | last as u64);
             if prev.is_some_and(|p| first <= p) || first < 4 || last >= covered {
                 return None;
@@ -482,13 +476,10 @@ fn read_parts<'a>(r: &mut Reader<'a>, covered: u64, bytes: &[u8]) -> Option<Part
         seg_start = seg_end;
     }
     let local_ok = |o: u16| (o as usize) <= names.len();
-    let max_obj = buf[object..object + 2 * n]
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .max()
-        .unwrap_or(0);
+    let objects: &[u16] = Column::<u16>::cast(buf.get(object..object + 2 * n)?)?;
+    let max_obj = objects.iter().copied().max().unwrap_or(0);
     let max_srv = buf[server..server + n].iter().copied().max().unwrap_or(0) as usize;
-    let txn_first: Vec<u32> = u32s(&buf[txn.0..txn.0 + 4 * txn.1]).collect();
+    let txn_first: &[u32] = Column::<u32>::cast(buf.get(txn.0..txn.0 + 4 * txn.1)?)?;
     if !local_ok(max_obj)
         || (n > 0 && max_srv >= servers.len() && max_srv != 255)
         || !txn_first.windows(2).all(|w| w[0] < w[1])

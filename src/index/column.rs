@@ -31,6 +31,14 @@ fn cast<T: Plain>(bytes: &[u8]) -> Option<&[T]> {
 }
 
 impl<T: Plain> Column<T> {
+    /// `bytes` as values of `T` in place, if aligned and little-endian.
+    pub(crate) fn cast(bytes: &[u8]) -> Option<&[T]> {
+        if cfg!(target_endian = "big") {
+            return None;
+        }
+        cast(bytes)
+    }
+
     /// A column over `len` values at byte `start` of `map`, if they are in bounds and
     /// aligned, and the host is little-endian (the cache's byte order).
     pub(crate) fn mapped(map: &Arc<MappedFile>, start: usize, len: usize) -> Option<Column<T>> {
@@ -63,6 +71,12 @@ impl<T: Plain> Column<T> {
 
     pub(crate) fn extend_from_slice(&mut self, v: &[T]) {
         self.to_mut().extend_from_slice(v);
+    }
+
+    pub(crate) fn shrink(&mut self) {
+        if let Column::Owned(v) = self {
+            v.shrink_to_fit();
+        }
     }
 
     pub(crate) fn reserve(&mut self, n: usize) {

@@ -269,20 +269,34 @@ impl EventIndex {
     /// Every event of one object (a table or a schema), including compressed payloads
     /// whose inner events touch it.
     pub fn events_of(&self, obj: ObjectId) -> impl Iterator<Item = EventId> + '_ {
-        let mut extra = self
+        let extra: Vec<u32> = self
             .extra_objects
             .iter()
-            .filter(move |&&(_, o)| o == obj.0)
+            .filter(|&&(_, o)| o == obj.0)
             .map(|&(e, _)| e)
-            .peekable();
-        self.object
-            .iter()
-            .enumerate()
-            .filter(move |&(i, o)| {
-                while extra.next_if(|&e| (e as usize) < i).is_some() {}
-                *o == obj.0 || extra.next_if_eq(&(i as u32)).is_some()
-            })
-            .map(|(i, _)| EventId(i as u32))
+            .collect();
+        let plain = extra.is_empty().then(|| {
+            self.object
+                .iter()
+                .enumerate()
+                .filter(move |&(_, &o)| o == obj.0)
+                .map(|(i, _)| EventId(i as u32))
+        });
+        let merged = (!extra.is_empty()).then(|| {
+            let mut extra = extra.into_iter().peekable();
+            self.object
+                .iter()
+                .enumerate()
+                .filter(move |&(i, o)| {
+                    while extra.next_if(|&e| (e as usize) < i).is_some() {}
+                    *o == obj.0 || extra.next_if_eq(&(i as u32)).is_some()
+                })
+                .map(|(i, _)| EventId(i as u32))
+        });
+        plain
+            .into_iter()
+            .flatten()
+            .chain(merged.into_iter().flatten())
     }
 
     /// The objects of one event: its object column entry, plus, for a compressed
@@ -391,6 +405,19 @@ impl EventIndex {
         if self.ts.len() % TS_BLOCK == 0 {
             self.ts_block_max.push(self.running_max);
         }
+    }
+
+    /// Gives back the spare capacity of the growing columns (after a file is indexed).
+    pub(crate) fn shrink(&mut self) {
+        self.pos_lo.shrink();
+        self.ts.shrink();
+        self.kind.shrink();
+        self.class.shrink();
+        self.server.shrink();
+        self.object.shrink();
+        self.txn_first.shrink();
+        self.ts_block_max.shrink();
+        self.extra_objects.shrink_to_fit();
     }
 
     pub(crate) fn reserve(&mut self, n: usize) {

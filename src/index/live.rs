@@ -144,6 +144,7 @@ impl Binlogs {
             let src = self.pending_source.take().unwrap_or(IndexSource::Scanned);
             self.sources.push(src);
         }
+        self.index.shrink();
         if scanned && !self.stopped[f] {
             self.save_cache(f);
         }
