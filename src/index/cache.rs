@@ -23,7 +23,6 @@
 //! that a mapped cache can be read in place ([`super::column::Column`]); then names,
 //! servers and the scan state.
 
-use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -205,17 +204,16 @@ pub fn save(
     w.u32(id.tail_crc);
     w.bytes(&id.path);
 
-    // Local name table, in order of first use.
+    // Local name table, in order of first use (global id -> local id, 0 for unseen).
     let mut names: Vec<u16> = Vec::new();
-    let mut name_local: HashMap<u16, u16> = HashMap::new();
+    let mut name_local: Vec<u16> = vec![0; index.names.len() + 2];
     let mut local = |o: u16, names: &mut Vec<u16>| -> u16 {
-        if o == 0 {
-            return 0;
-        }
-        *name_local.entry(o).or_insert_with(|| {
+        let slot = &mut name_local[(o as usize).min(index.names.len() + 1)];
+        if o != 0 && *slot == 0 {
             names.push(o);
-            names.len() as u16
-        })
+            *slot = names.len() as u16;
+        }
+        *slot
     };
     let objects: Vec<u16> = index.object[a..b]
         .iter()
