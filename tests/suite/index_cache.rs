@@ -54,7 +54,7 @@ fn cache_file(dir: &Path) -> PathBuf {
 
 /// An event boundary near the middle of the file.
 fn middle_boundary(f: &Fixture) -> usize {
-    let b = Binlogs::open(&[f.binlog.clone()]).unwrap();
+    let b = Binlogs::open(std::slice::from_ref(&f.binlog)).unwrap();
     let e = binlens::index::EventId(b.index.len() as u32 / 2);
     b.index.pos(e) as usize
 }
@@ -139,7 +139,8 @@ fn a_corrupt_cache_is_rebuilt_never_trusted() {
     let want = open(&f.binlog, &f.cache);
     let path = cache_file(&f.cache);
     let good = std::fs::read(&path).unwrap();
-    let damaged: [Box<dyn Fn(&mut Vec<u8>)>; 4] = [
+    type Damage = Box<dyn Fn(&mut Vec<u8>)>;
+    let damaged: [Damage; 4] = [
         Box::new(|c| {
             let n = c.len() / 2;
             c[n] ^= 0x01

@@ -3,7 +3,7 @@
 //! crash.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use binlens::index::{Binlogs, EventId, OpenOptions};
 
@@ -17,15 +17,15 @@ fn setup() -> Option<(tempfile::TempDir, PathBuf, Vec<u8>)> {
     Some((tmp, p, full))
 }
 
-fn follow(p: &PathBuf) -> Binlogs {
+fn follow(p: &Path) -> Binlogs {
     let options = OpenOptions {
         cache_dir: None,
         follow: true,
     };
-    Binlogs::open_with(&[p.clone()], options).unwrap()
+    Binlogs::open_with(&[p.to_path_buf()], options).unwrap()
 }
 
-fn append(p: &PathBuf, bytes: &[u8]) {
+fn append(p: &Path, bytes: &[u8]) {
     let mut f = std::fs::OpenOptions::new().append(true).open(p).unwrap();
     f.write_all(bytes).unwrap();
 }
@@ -36,8 +36,8 @@ fn appended_events_appear_and_a_half_written_one_is_pending() {
         return;
     };
     std::fs::write(&p, &full).unwrap();
-    let want = digest(&Binlogs::open(&[p.clone()]).unwrap());
-    let n = Binlogs::open(&[p.clone()]).unwrap();
+    let want = digest(&Binlogs::open(std::slice::from_ref(&p)).unwrap());
+    let n = Binlogs::open(std::slice::from_ref(&p)).unwrap();
     // Cut in the middle of an event about a third into the file.
     let e = EventId(n.index.len() as u32 / 3);
     let (start, end) = (n.index.pos(e) as usize, n.index.next_pos(e) as usize);
@@ -73,7 +73,7 @@ fn without_follow_a_cut_event_is_a_problem() {
         return;
     };
     std::fs::write(&p, &full[..full.len() - 3]).unwrap();
-    let b = Binlogs::open(&[p.clone()]).unwrap();
+    let b = Binlogs::open(std::slice::from_ref(&p)).unwrap();
     assert_eq!(b.pending, None);
     assert_eq!(b.problems.len(), 1);
 }
