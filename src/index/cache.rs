@@ -27,6 +27,10 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod codec;
+
+use codec::{Reader, Writer, le16, le32};
+
 use super::build::{FileScanState, Framing};
 use super::column::Column;
 use super::event_index::{EventId, EventIndex, FileExtent, TS_BLOCK};
@@ -95,87 +99,6 @@ fn identity(binlog: &Path, bytes: &[u8], covered: u64) -> Option<Identity> {
         tail_crc,
         path: canon.as_os_str().as_encoded_bytes().to_vec(),
     })
-}
-
-// Encoding ---------------------------------------------------------------------------
-
-/// Builds the whole cache file; offsets are absolute so columns can be aligned.
-struct Writer(Vec<u8>);
-
-impl Writer {
-    fn u8(&mut self, v: u8) {
-        self.0.push(v);
-    }
-    fn u16(&mut self, v: u16) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn u32(&mut self, v: u32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn u64(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn bytes(&mut self, v: &[u8]) {
-        self.u64(v.len() as u64);
-        self.0.extend_from_slice(v);
-    }
-    /// A column: its count, padding to 8, its values.
-    fn column<T: Copy>(&mut self, v: &[T], put: impl Fn(&mut Vec<u8>, T)) {
-        self.u64(v.len() as u64);
-        self.align();
-        for &x in v {
-            put(&mut self.0, x);
-        }
-    }
-    fn align(&mut self) {
-        while self.0.len() % 8 != 0 {
-            self.0.push(0);
-        }
-    }
-}
-
-fn le32(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-fn le16(out: &mut Vec<u8>, v: u16) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-struct Reader<'a> {
-    buf: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let b = self.buf.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(b)
-    }
-    fn u8(&mut self) -> Option<u8> {
-        Some(self.take(1)?[0])
-    }
-    fn u16(&mut self) -> Option<u16> {
-        Some(u16::from_le_bytes(self.take(2)?.try_into().ok()?))
-    }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-    fn bytes(&mut self) -> Option<&'a [u8]> {
-        let n = usize::try_from(self.u64()?).ok()?;
-        self.take(n)
-    }
-    /// A column of `width`-byte values: `(byte offset, count)`, skipped over.
-    fn column(&mut self, width: usize) -> Option<(usize, usize)> {
-        let n = usize::try_from(self.u64()?).ok()?;
-        self.at = self.at.checked_next_multiple_of(8)?;
-        let start = self.at;
-        self.take(n.checked_mul(width)?)?;
-        Some((start, n))
-    }
 }
 
 /// Writes the cache for file `f` of `index` (atomically: a temporary file renamed).
