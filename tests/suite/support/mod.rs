@@ -6,3 +6,6 @@ pub mod compare;
 pub mod corpus;
 // A throwaway MariaDB server in a temporary directory (start, SQL, binlog files, stop).
 pub mod server;
+// Reading `mariadb-binlog --base64-output=decode-rows -vv` text and comparing it with
+// `binlens dump --format jsonl` lines.
+pub mod vv;
