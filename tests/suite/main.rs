@@ -6,6 +6,8 @@ mod support;
 
 // Dumps of the shared MySQL and MariaDB corpus against the independent oracle.
 mod corpus_oracle;
+// binlens dump agrees with mariadb-binlog -vv on every binlog in tests/fixtures/mariadb/.
+mod fixtures_vv;
 // A live MariaDB server writes binlogs that the tests can find, read and replay.
 mod server_smoke;
 // The -vv reader and comparator find zero differences against the corpus oracles.
