@@ -12,3 +12,5 @@ mod fixtures_vv;
 mod server_smoke;
 // The -vv reader and comparator find zero differences against the corpus oracles.
 mod vv_oracle;
+// binlens dump on damaged input: clear errors at file:pos, exit 2, what came before kept.
+mod dump_damaged;
