@@ -14,3 +14,5 @@ mod server_smoke;
 mod vv_oracle;
 // binlens dump on damaged input: clear errors at file:pos, exit 2, what came before kept.
 mod dump_damaged;
+// A MariaDB binlog written with encrypt_binlog=ON is detected, not misread.
+mod dump_encrypted;
