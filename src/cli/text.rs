@@ -185,7 +185,12 @@ fn table_map(out: &mut String, tm: &TableMap) {
         } else {
             ""
         };
-        let _ = writeln!(out, "#   @{} {name} {label}{sign}{null}{pk}", i + 1);
+        let name = if name.is_empty() {
+            name
+        } else {
+            format!("{name} ")
+        };
+        let _ = writeln!(out, "#   @{} {name}{label}{sign}{null}{pk}", i + 1);
     }
 }
 
