@@ -1,18 +1,26 @@
 //! The integration tests: one binary, one module per concern.
 
+// Shared helpers: the corpus, dump comparison, a throwaway MariaDB server, the
+// mariadb-binlog -vv reader and comparator.
 mod support;
 
 // Dumps of the shared MySQL and MariaDB corpus against the independent oracle.
 mod corpus_oracle;
-
+// binlens dump agrees with mariadb-binlog -vv on every binlog in tests/fixtures/mariadb/.
+mod fixtures_vv;
+// A live MariaDB server writes binlogs that the tests can find, read and replay.
+mod server_smoke;
+// The -vv reader and comparator find zero differences against the corpus oracles.
+mod vv_oracle;
+// binlens dump on damaged input: clear errors at file:pos, exit 2, what came before kept.
+mod dump_damaged;
+// A MariaDB binlog written with encrypt_binlog=ON is detected, not misread.
+mod dump_encrypted;
 // Transaction framing of every kind, on corpus binlogs.
 mod index_txn;
-
 // Binlog sets, the background build and the time lookup.
 mod index_set;
-
 // The persisted index cache: reuse and invalidation.
 mod index_cache;
-
 // Follow mode: appended events, pending tails, files truncated or replaced while mapped.
 mod index_follow;
