@@ -72,8 +72,9 @@ pub struct Binlogs {
     /// Per file, how its index was obtained (after it has been indexed).
     pub sources: Vec<IndexSource>,
     states: Vec<FileScanState>,
-    /// Files that are no longer read (truncated or replaced while mapped).
-    stopped: Vec<bool>,
+    /// Files that are no longer read (truncated or replaced while mapped), with how many
+    /// of their bytes are still safe to read.
+    stopped: Vec<Option<u64>>,
     /// How the file being indexed was begun, until it is done.
     pending_source: Option<IndexSource>,
     options: OpenOptions,
@@ -103,7 +104,7 @@ impl Binlogs {
             pending: None,
             sources: Vec::new(),
             states: Vec::new(),
-            stopped: vec![false; n],
+            stopped: vec![None; n],
             pending_source: None,
             options,
         })
@@ -150,6 +151,12 @@ impl Binlogs {
     pub fn raw(&self, e: EventId) -> Option<RawEvent<'_>> {
         let m = self.index.get(e);
         let file = self.set.files.get(m.file.0 as usize)?;
+        // A file found truncated: bytes past its new end would raise SIGBUS.
+        if let Some(Some(safe)) = self.stopped.get(m.file.0 as usize) {
+            if m.next_pos > *safe {
+                return None;
+            }
+        }
         let bytes = file.map.bytes();
         let mut reader = match &file.fde {
             Some(fde) if m.type_code != EventType::FORMAT_DESCRIPTION => {

@@ -103,7 +103,7 @@ impl Binlogs {
                 at: Location { file: id, pos: 0 },
                 message: e.kind.to_string(),
             });
-            self.stopped[f] = true;
+            self.stopped[f] = Some(0);
             self.finish(id, false);
         }
     }
@@ -145,7 +145,7 @@ impl Binlogs {
             self.sources.push(src);
         }
         self.index.shrink();
-        if scanned && !self.stopped[f] {
+        if scanned && self.stopped[f].is_none() {
             self.save_cache(f);
         }
     }
@@ -169,7 +169,7 @@ impl Binlogs {
     /// that shrank or was replaced, and remaps one that grew. Returns whether to go on.
     fn guard(&mut self, id: FileId) -> bool {
         let f = id.0 as usize;
-        if self.stopped[f] {
+        if self.stopped[f].is_some() {
             return false;
         }
         let file = &mut self.set.files[f];
@@ -178,19 +178,24 @@ impl Binlogs {
             file: id,
             pos: self.index.files.get(f).map_or(0, |x| x.indexed_end),
         };
-        let message = match change {
+        let mapped = file.map.bytes().len() as u64;
+        let (message, safe) = match change {
             Ok(FileChange::Unchanged) => return true,
             Ok(FileChange::Grown { .. }) => match file.map.remap() {
                 Ok(()) => return true,
-                Err(e) => format!("cannot map the grown file: {e}"),
+                Err(e) => (format!("cannot map the grown file: {e}"), mapped),
             },
-            Ok(FileChange::Truncated { len }) => {
-                format!("file truncated while mapped (now {len} bytes); no longer read")
+            Ok(FileChange::Truncated { len }) => (
+                format!("file truncated while mapped (now {len} bytes); no longer read"),
+                len,
+            ),
+            // The old inode, still mapped, keeps its bytes.
+            Ok(FileChange::Replaced) => {
+                ("file replaced while mapped; no longer read".into(), mapped)
             }
-            Ok(FileChange::Replaced) => "file replaced while mapped; no longer read".into(),
-            Err(e) => format!("cannot check the file: {e}; no longer read"),
+            Err(e) => (format!("cannot check the file: {e}; no longer read"), 0),
         };
-        self.stopped[f] = true;
+        self.stopped[f] = Some(safe);
         self.problems.push(Problem { at, message });
         false
     }
@@ -204,7 +209,8 @@ impl Binlogs {
         let before_problems = self.problems.len();
         if !self.is_indexed() {
             while self.index_step(usize::MAX) {}
-        } else if let Some(f) = self.set.files.len().checked_sub(1) {
+        }
+        if let Some(f) = self.set.files.len().checked_sub(1) {
             let id = FileId(f as u16);
             let old_len = self.set.files[f].map.bytes().len();
             if self.guard(id) && self.set.files[f].map.bytes().len() > old_len {
@@ -215,10 +221,69 @@ impl Binlogs {
                 self.save_cache(f);
             }
         }
+        while let Some(next) = self.rotated_to() {
+            match self.set.push_file(&next) {
+                Ok(_) => {
+                    self.stopped.push(None);
+                    while self.index_step(usize::MAX) {}
+                }
+                Err(e) => {
+                    let at = self.tail();
+                    self.problems.push(Problem {
+                        at,
+                        message: format!("cannot open {}: {e}", next.display()),
+                    });
+                    break;
+                }
+            }
+        }
         Refresh {
             new_events: self.index.len() - before_events,
             pending: self.pending,
             problems: self.problems[before_problems..].to_vec(),
         }
+    }
+}
+
+impl Binlogs {
+    /// Where the last file's index ends.
+    fn tail(&self) -> Location {
+        let f = self.set.files.len().saturating_sub(1);
+        Location {
+            file: FileId(f as u16),
+            pos: self.index.files.get(f).map_or(0, |x| x.indexed_end),
+        }
+    }
+
+    /// The file the last file rotated to, when its last event is a ROTATE naming a file
+    /// that exists beside it and is not in the set yet (follow mode).
+    fn rotated_to(&self) -> Option<std::path::PathBuf> {
+        if !self.options.follow || self.pending.is_some() {
+            return None;
+        }
+        if self.stopped.last().is_some_and(Option::is_some) {
+            return None;
+        }
+        let last = self.index.len().checked_sub(1)?;
+        let e = super::EventId(last as u32);
+        if self.index.type_code(e) != crate::format::EventType::ROTATE {
+            return None;
+        }
+        let name = self
+            .with_event(e, |_, ev, _| match ev {
+                Ok(crate::format::Event::Rotate { next_file, .. }) => {
+                    std::str::from_utf8(next_file).ok().map(str::to_owned)
+                }
+                _ => None,
+            })
+            .flatten()?;
+        // Only a plain file name, never a path: the name comes from the file's bytes.
+        if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+            return None;
+        }
+        let dir = self.set.files.last()?.map.path().parent()?;
+        let next = dir.join(&name);
+        let known = self.set.files.iter().any(|f| f.name == name);
+        (!known && next.is_file()).then_some(next)
     }
 }

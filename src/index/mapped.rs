@@ -46,7 +46,8 @@ fn map_file(file: &File, len: u64, populate: bool) -> io::Result<memmap2::Mmap> 
     // length on disk (fstat of the open descriptor) with the mapped length; a file found
     // shorter is reported as truncated and never read again, and a longer one is remapped
     // before its new bytes are read. Bytes already indexed are read again on demand (one
-    // event decoded for display) without a check. This narrows the window, it does not
+    // event decoded for display) without a new check, but never past the length of a file
+    // already found truncated (`Binlogs::raw` refuses them). This narrows the window, it does not
     // close it: a truncation between a check and the reads after it can still raise
     // SIGBUS. Closing it fully would need a SIGBUS handler or copying instead of mapping.
     // Index caches are mapped here too (whole, `populate`): binlens replaces a cache by

@@ -118,3 +118,50 @@ fn a_file_replaced_while_mapped_is_reported() {
     assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
     assert!(r.problems[0].message.contains("replaced"));
 }
+
+#[test]
+fn following_picks_up_the_file_the_server_rotated_to() {
+    let Some(dir) = corpus_dir() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = |n: u32| {
+        let name = format!("mysql-bin.{n:06}");
+        std::fs::copy(dir.join("mariadb").join(&name), tmp.path().join(&name)).unwrap();
+        tmp.path().join(name)
+    };
+    let first = copy(2);
+    let mut b = follow(&first);
+    assert_eq!(b.set.files.len(), 1);
+    let r = b.refresh();
+    assert_eq!(r.new_events, 0, "the next file is not there yet");
+    copy(3);
+    let r = b.refresh();
+    assert!(r.new_events > 0);
+    assert_eq!(b.set.files.len(), 2);
+    let both = [
+        dir.join("mariadb/mysql-bin.000002"),
+        dir.join("mariadb/mysql-bin.000003"),
+    ];
+    let want = digest(&Binlogs::open(&both).unwrap());
+    assert_eq!(digest(&b), want);
+}
+
+#[test]
+fn events_past_the_new_end_of_a_truncated_file_are_not_read() {
+    let Some((_tmp, p, full)) = setup() else {
+        return;
+    };
+    std::fs::write(&p, &full).unwrap();
+    let mut b = follow(&p);
+    let last = EventId(b.index.len() as u32 - 1);
+    let first = EventId(1);
+    let f = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
+    f.set_len(full.len() as u64 / 2).unwrap();
+    assert_eq!(b.refresh().problems.len(), 1);
+    assert!(
+        b.raw(last).is_none(),
+        "past the new end: refused, not a SIGBUS"
+    );
+    assert!(b.raw(first).is_some(), "before it: still readable");
+}
