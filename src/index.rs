@@ -75,6 +75,8 @@ pub struct Binlogs {
     /// Files that are no longer read (truncated or replaced while mapped), with how many
     /// of their bytes are still safe to read.
     stopped: Vec<Option<u64>>,
+    /// Files indexed whose caches have not been written yet.
+    unsaved: Vec<usize>,
     /// How the file being indexed was begun, until it is done.
     pending_source: Option<IndexSource>,
     options: OpenOptions,
@@ -90,6 +92,9 @@ impl Binlogs {
     pub fn open_with(paths: &[PathBuf], options: OpenOptions) -> Result<Binlogs, OpenError> {
         let mut b = Binlogs::open_unindexed(paths, options)?;
         while b.index_step(usize::MAX) {}
+        for f in b.take_unsaved() {
+            b.save_cache(f);
+        }
         Ok(b)
     }
 
@@ -106,6 +111,7 @@ impl Binlogs {
             states: Vec::new(),
             stopped: vec![None; n],
             pending_source: None,
+            unsaved: Vec::new(),
             options,
         })
     }

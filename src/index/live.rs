@@ -137,7 +137,7 @@ impl Binlogs {
         }
     }
 
-    /// Marks file `id` indexed and writes its cache when it has new content.
+    /// Marks file `id` indexed; its cache is due when it has new content.
     fn finish(&mut self, id: FileId, scanned: bool) {
         let f = id.0 as usize;
         if self.sources.len() == f {
@@ -145,12 +145,20 @@ impl Binlogs {
             self.sources.push(src);
         }
         self.index.shrink();
-        if scanned && self.stopped[f].is_none() {
-            self.save_cache(f);
+        if scanned && self.stopped[f].is_none() && self.options.cache_dir.is_some() {
+            self.unsaved.push(f);
         }
     }
 
-    fn save_cache(&self, f: usize) {
+    /// The files whose caches are due (see [`Binlogs::save_cache`]); taking them is quick,
+    /// so a background build does it under the write lock and saves under a read lock.
+    pub fn take_unsaved(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.unsaved)
+    }
+
+    /// Writes the cache of file `f` (when a cache directory is set). Needs only `&self`:
+    /// readers of a shared set go on meanwhile.
+    pub fn save_cache(&self, f: usize) {
         if let Some(dir) = &self.options.cache_dir {
             let file = &self.set.files[f];
             // A cache that cannot be written only costs the next open its speed.
@@ -218,7 +226,9 @@ impl Binlogs {
                 let bytes = self.set.files[f].map.bytes();
                 let out = build::scan_file(&mut self.index, bytes, start, &mut self.states[f]);
                 self.after_scan(id, out.error, false);
-                self.save_cache(f);
+                if self.options.cache_dir.is_some() {
+                    self.unsaved.push(f);
+                }
             }
         }
         while let Some(next) = self.rotated_to() {
@@ -236,6 +246,9 @@ impl Binlogs {
                     break;
                 }
             }
+        }
+        for f in self.take_unsaved() {
+            self.save_cache(f);
         }
         Refresh {
             new_events: self.index.len() - before_events,

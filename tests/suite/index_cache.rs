@@ -184,3 +184,21 @@ fn a_cached_set_of_files_reopens_equal() {
         first.index.first_at_or_after(t)
     );
 }
+
+#[test]
+fn a_background_build_writes_the_cache_a_later_open_uses() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    let options = OpenOptions {
+        cache_dir: Some(f.cache.clone()),
+        follow: false,
+    };
+    let mut build =
+        binlens::index::IndexBuild::start(std::slice::from_ref(&f.binlog), options).unwrap();
+    build.wait();
+    assert_eq!(build.read().sources, [IndexSource::Scanned]);
+    let again = open(&f.binlog, &f.cache);
+    assert_eq!(again.sources, [IndexSource::Cached { grown: false }]);
+    assert_eq!(digest(&again), digest(&build.read()));
+}
