@@ -96,6 +96,9 @@ pub struct ScanOutcome {
     pub error: Option<FramingError>,
 }
 
+/// Events indexed before the columns are reserved for the rest of a pass.
+const RESERVE_AFTER: usize = 1 << 16;
+
 /// Indexes the events of `bytes` from `start` (4 for a new file) and appends them.
 /// `state` carries the format description and framing between calls on the same file.
 pub fn scan_file(
@@ -105,6 +108,7 @@ pub fn scan_file(
     state: &mut FileScanState,
 ) -> ScanOutcome {
     let mut pos = start.max(4) as usize;
+    let (start_pos, first_len) = (pos, index.len());
     let mut error = None;
     // The hot loop reads the header fields it needs straight from the bytes; the
     // `EventReader` frames format description events (which change the framing) and
@@ -150,6 +154,12 @@ pub fn scan_file(
             }
         };
         add_event(index, &raw, state);
+        if index.len() - first_len == RESERVE_AFTER {
+            // Reserve for the rest of the data at the average size so far, so the columns
+            // grow once instead of doubling (and copying) a dozen times.
+            let avg = (pos + raw.bytes.len() - start_pos).max(1) / RESERVE_AFTER;
+            index.reserve((bytes.len() - pos) / avg.max(HEADER_LEN));
+        }
         if !fast {
             (header_len, checksum_len) = framing_of(state);
         }
@@ -186,6 +196,12 @@ pub fn begin_file(index: &mut EventIndex) {
 /// Ends any span still open at the end of a file (a crash, or a file still being written).
 pub fn end_file(_index: &mut EventIndex, state: &mut FileScanState) {
     state.framing = Framing::Idle;
+}
+
+/// Whether `t` is a rows event, by table (the hot loop asks for every event).
+fn is_rows(t: EventType) -> bool {
+    static ROWS: std::sync::OnceLock<[bool; 256]> = std::sync::OnceLock::new();
+    ROWS.get_or_init(|| std::array::from_fn(|i| EventType(i as u8).is_rows()))[t.0 as usize]
 }
 
 fn add_event(index: &mut EventIndex, raw: &RawEvent<'_>, state: &mut FileScanState) {
@@ -251,7 +267,7 @@ fn add_event(index: &mut EventIndex, raw: &RawEvent<'_>, state: &mut FileScanSta
                 index.extra_objects.extend(rest.iter().map(|o| (here, o.0)));
             }
         }
-        _ if t.is_rows() => {
+        _ if is_rows(t) => {
             let id_len = state.fde.as_ref().map_or(6, |f| f.table_id_len(t));
             if let Ok(id) = rows_table_id(body, id_len) {
                 object = state.tables.get(&id).copied().unwrap_or(ObjectId::NONE);
@@ -338,7 +354,7 @@ fn frame(state: &mut FileScanState, t: EventType, class: QueryClass, raw: &RawEv
             AfterGtid => (false, InStatement),
             other => (false, other),
         },
-        _ if t.is_rows() => {
+        _ if is_rows(t) => {
             let stmt_end = raw
                 .body()
                 .get(state.fde.as_ref().map_or(6, |f| f.table_id_len(t))..)
