@@ -3,6 +3,14 @@
 //! Owns all file I/O of binlens: [`BinlogSet`] opens and orders files, [`EventIndex`]
 //! holds a few bytes per event (position, time, type, table) and the transaction spans,
 //! and [`Binlogs`] ties them together and decodes single events on demand.
+//!
+//! Ways to open: [`Binlogs::open`] (synchronous, no cache: tests and one-shot tools),
+//! [`Binlogs::open_with`] ([`OpenOptions`]: the cache in `$XDG_CACHE_HOME/binlens`, follow
+//! mode), and [`IndexBuild::start`] (a background thread indexes file by file while
+//! `IndexBuild::read()` shows what is done and `progress()` says how far it is; cheap to
+//! call every frame). In follow mode [`Binlogs::refresh`] picks up appended events and
+//! the next file after a ROTATE. Per-transaction facts ([`Transaction`], [`TxnEnd`],
+//! `txn_bytes`, `txn_tables`, …) are derived from the columns on demand.
 //! Imports only [`crate::format`].
 
 mod background;

@@ -20,7 +20,7 @@
 //! Layout (little-endian): `magic[8] version:u32 body_crc:u32 body_len:u64`, then the
 //! body: identity (`dev ino size mtime_ns covered head_crc tail_crc path`), then each
 //! column as a count and its values, every column starting at a multiple of 8 bytes so
-//! that a mapped cache can be read in place ([`super::column::Column`]); then names,
+//! that a mapped cache can be read in place (see `column.rs`); then names,
 //! servers and the scan state.
 
 use std::os::unix::fs::MetadataExt;
