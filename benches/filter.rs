@@ -48,7 +48,7 @@ fn header_filters(c: &mut Criterion) {
         &b,
         &format!("since:@{mid} until:@{}", mid + 60),
     );
-    let all = format!("table:*.users op:update since:@{mid}");
+    let all = format!("table:*.orders op:update since:@{mid}");
     bench_apply(&mut g, "table+op+time", &b, &all);
     g.finish();
 }

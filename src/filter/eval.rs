@@ -282,58 +282,55 @@ pub(super) fn apply(
             TermKind::Text(_) | TermKind::Table(_) | TermKind::Gtid(_)
         )
     });
-    let mut ids: Vec<u32> = Vec::new();
-    // Candidates some term left undecided.
-    let mut undecided: Vec<bool> = Vec::new();
-    let first = order[0];
+    // One pass over the columns, each event's terms short-circuiting on the first
+    // false; events some term leaves undecided are noted for decoding.
+    let mut ids: Vec<EventId> = Vec::new();
+    let mut undecided: Vec<usize> = Vec::new();
     for i in 0..n {
-        let v = p.tri(b, first, i);
-        if v != F {
-            ids.push(i as u32);
-            undecided.push(v == U);
-        }
-    }
-    for t in &order[1..] {
-        if cancel.load(Ordering::Relaxed) {
+        if i % (1 << 20) == 0 && cancel.load(Ordering::Relaxed) {
             return Err(Cancelled);
         }
-        let mut w = 0;
-        for r in 0..ids.len() {
-            let v = p.tri(b, t, ids[r] as usize);
-            if v != F {
-                ids[w] = ids[r];
-                undecided[w] = undecided[r] || v == U;
-                w += 1;
+        let mut und = false;
+        let mut keep = true;
+        for t in &order {
+            match p.tri(b, t, i) {
+                F => {
+                    keep = false;
+                    break;
+                }
+                U => und = true,
+                _ => {}
             }
         }
-        ids.truncate(w);
-        undecided.truncate(w);
+        if keep {
+            if und {
+                undecided.push(ids.len());
+            }
+            ids.push(EventId(i as u32));
+        }
     }
-    let total = undecided.iter().filter(|u| **u).count();
+    let total = undecided.len();
     if total == 0 {
-        return Ok(ids.into_iter().map(EventId).collect());
+        return Ok(ids);
     }
     let mut walker = Walker::default();
-    let mut done = 0;
-    let mut out = Vec::with_capacity(ids.len());
-    for (id, und) in ids.into_iter().zip(undecided) {
-        if !und {
-            out.push(EventId(id));
-            continue;
-        }
+    let mut rejected = vec![false; ids.len()];
+    for (done, &k) in undecided.iter().enumerate() {
         if done % 2048 == 0 {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Cancelled);
             }
             progress(done, total);
         }
-        done += 1;
-        if body::matches_body(b, &p, EventId(id), &mut walker) {
-            out.push(EventId(id));
-        }
+        rejected[k] = !body::matches_body(b, &p, ids[k], &mut walker);
     }
     progress(total, total);
-    Ok(out)
+    Ok(ids
+        .into_iter()
+        .zip(rejected)
+        .filter(|(_, r)| !r)
+        .map(|(id, _)| id)
+        .collect())
 }
 
 pub(super) fn find_next(
