@@ -272,13 +272,22 @@ fn fill(alive: &mut [u64], und: &mut [u64], negated: bool, tri: impl Fn(usize) -
         }
         let base = w * 64;
         let (mut yes, mut maybe) = (0u64, 0u64);
-        let mut bits = *a;
-        while bits != 0 {
-            let k = bits.trailing_zeros();
-            let v = tri(base + k as usize);
-            yes |= u64::from(v == 1) << k;
-            maybe |= u64::from(v == U) << k;
-            bits &= bits - 1;
+        if *a == u64::MAX {
+            // A whole word alive (the first term's scan): a straight loop.
+            for k in 0..64 {
+                let v = tri(base + k);
+                yes |= u64::from(v == 1) << k;
+                maybe |= u64::from(v == U) << k;
+            }
+        } else {
+            let mut bits = *a;
+            while bits != 0 {
+                let k = bits.trailing_zeros();
+                let v = tri(base + k as usize);
+                yes |= u64::from(v == 1) << k;
+                maybe |= u64::from(v == U) << k;
+                bits &= bits - 1;
+            }
         }
         let no = *a & !yes & !maybe;
         let keep = if negated {
