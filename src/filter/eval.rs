@@ -376,7 +376,8 @@ pub(super) fn apply(
         }
         p.term_bits(b, t, &mut alive, &mut und);
     }
-    let mut ids: Vec<EventId> = Vec::new();
+    let count: usize = alive.iter().map(|w| w.count_ones() as usize).sum();
+    let mut ids: Vec<EventId> = Vec::with_capacity(count);
     let mut undecided: Vec<usize> = Vec::new();
     for (w, (&a, &u)) in alive.iter().zip(&und).enumerate() {
         let mut bits = a;
