@@ -1,6 +1,10 @@
 //! The integration tests: one binary, one module per concern.
 
+// Shared helpers: the corpus, comparisons, a throwaway MariaDB server.
 mod support;
 
 // Dumps of the shared MySQL and MariaDB corpus against the independent oracle.
 mod corpus_oracle;
+
+// A live MariaDB server writes binlogs that the tests can find, read and replay.
+mod server_smoke;
