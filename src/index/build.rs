@@ -176,6 +176,12 @@ fn frame(state: &mut FileScanState, t: EventType, class: QueryClass, raw: &RawEv
     use Framing::*;
     let before = state.framing;
     let (opens, after) = match t {
+        // A MariaDB GTID without FL_STANDALONE (bit 0 of the flags byte after seq_no and
+        // domain id) stands for BEGIN: its group ends with XID or COMMIT, whatever the
+        // statements inside look like.
+        EventType::MARIA_GTID if raw.body().get(12).is_some_and(|f| f & 1 == 0) => {
+            (true, InTransaction)
+        }
         EventType::GTID
         | EventType::GTID_TAGGED
         | EventType::ANONYMOUS_GTID
