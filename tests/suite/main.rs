@@ -8,3 +8,6 @@ mod corpus_oracle;
 
 // A live MariaDB server writes binlogs that the tests can find, read and replay.
 mod server_smoke;
+
+// The corpus PITR incident recovered on a real server with `binlens replay-cmd`.
+mod export_pitr;
