@@ -11,3 +11,6 @@ mod server_smoke;
 
 // The corpus PITR incident recovered on a real server with `binlens replay-cmd`.
 mod export_pitr;
+
+// `binlens sql --undo` restores tables of every column type on a real server.
+mod export_undo;
