@@ -260,11 +260,10 @@ fn column_def(item: &[Tok]) -> Option<(DdlColumn, bool)> {
     let pk = item
         .windows(2)
         .any(|w| is_kw(Some(&w[0]), "PRIMARY") && is_kw(Some(&w[1]), "KEY"));
-    let is_set = is_kw(ty, "SET");
     let col = DdlColumn {
         name,
         unsigned,
-        members: members.map(|m| if is_set { m } else { m }),
+        members,
     };
     Some((col, pk))
 }
@@ -316,7 +315,8 @@ impl Catalog {
                 }
                 return;
             }
-            if !p.punct(b'(') && !(p.i > 0 && toks.get(p.i - 1) == Some(&Tok::Punct(b'('))) {
+            let opened = p.punct(b'(') || (p.i > 0 && toks.get(p.i - 1) == Some(&Tok::Punct(b'(')));
+            if !opened {
                 return;
             }
             let mut t = DdlTable::default();
