@@ -14,3 +14,6 @@ mod export_pitr;
 
 // `binlens sql --undo` restores tables of every column type on a real server.
 mod export_undo;
+
+// A live incident across binlog rotations, recovered from a dump with `binlens replay-cmd`.
+mod export_incident;
