@@ -17,3 +17,6 @@ mod export_undo;
 
 // A live incident across binlog rotations, recovered from a dump with `binlens replay-cmd`.
 mod export_incident;
+
+// Golden replay commands: GTID sets, multi-file ranges, skips, refusals, quoting.
+mod export_commands;
