@@ -89,20 +89,27 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<String, Error> {
             let row = row.map_err(|err| Error::new(format!("{at}: {}", err.kind)))?;
             let ctx = |m: Error| Error::new(format!("{at} ({full}): {}", m.message));
             let s = match (req.direction, rows.kind.op) {
-                (Direction::Redo, RowsOp::Insert) | (Direction::Undo, RowsOp::Delete) => {
-                    let img = image(&row.after, &row.before, req.direction, rows.kind.op);
-                    shape.insert(img).map_err(ctx)?
+                // A MINIMAL insert image holds the columns the statement set: the
+                // rest take their defaults again. Re-inserting a deleted row needs all.
+                (Direction::Redo, RowsOp::Insert) => {
+                    shape.insert(opt(&row.after), false).map_err(ctx)?
                 }
-                (Direction::Redo, RowsOp::Delete) | (Direction::Undo, RowsOp::Insert) => {
-                    let img = image(&row.before, &row.after, req.direction, rows.kind.op);
-                    shape.delete(img).map_err(ctx)?
+                (Direction::Undo, RowsOp::Delete) => {
+                    shape.insert(opt(&row.before), true).map_err(ctx)?
                 }
+                (Direction::Redo, RowsOp::Delete) => shape.delete(opt(&row.before)).map_err(ctx)?,
+                (Direction::Undo, RowsOp::Insert) => shape.delete(opt(&row.after)).map_err(ctx)?,
                 (Direction::Redo, RowsOp::Update) => shape
                     .update(opt(&row.before), opt(&row.after))
                     .map_err(ctx)?,
-                (Direction::Undo, RowsOp::Update) => shape
-                    .update(opt(&row.after), opt(&row.before))
-                    .map_err(ctx)?,
+                (Direction::Undo, RowsOp::Update) => {
+                    shape
+                        .undo_check(opt(&row.before), opt(&row.after))
+                        .map_err(ctx)?;
+                    shape
+                        .update(opt(&row.after), opt(&row.before))
+                        .map_err(ctx)?
+                }
             };
             stmts.push(s);
         }
@@ -144,16 +151,6 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<String, Error> {
 
 fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
     img.as_deref().unwrap_or(&[])
-}
-
-/// The image a single-image operation uses (the row events store it on one side).
-fn image<'r, 'a>(
-    first: &'r Option<Vec<Cell<'a>>>,
-    second: &'r Option<Vec<Cell<'a>>>,
-    _d: Direction,
-    _op: RowsOp,
-) -> &'r [Cell<'a>] {
-    first.as_deref().or(second.as_deref()).unwrap_or(&[])
 }
 
 fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
@@ -288,7 +285,27 @@ impl<'t> Shape<'t> {
         }
     }
 
-    fn insert(&self, img: &[Cell<'_>]) -> Result<String, Error> {
+    /// Undoing an UPDATE restores the before image, so it must hold every column the
+    /// after image changed.
+    fn undo_check(&self, before: &[Cell<'_>], after: &[Cell<'_>]) -> Result<(), Error> {
+        let lost: Vec<&str> = after
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| {
+                matches!(c, Cell::Present(_)) && !matches!(before.get(*i), Some(Cell::Present(_)))
+            })
+            .map(|(i, _)| self.names[i].as_str())
+            .collect();
+        if lost.is_empty() {
+            return Ok(());
+        }
+        Err(Error::new(format!(
+            "the before image lacks the old values of {} (binlog_row_image is not FULL), so the update cannot be undone",
+            lost.join(", ")
+        )))
+    }
+
+    fn insert(&self, img: &[Cell<'_>], whole: bool) -> Result<String, Error> {
         let mut cols = Vec::new();
         let mut vals = Vec::new();
         for (i, c) in img.iter().enumerate() {
@@ -297,7 +314,7 @@ impl<'t> Shape<'t> {
                 vals.push(l);
             }
         }
-        if cols.len() < img.len() {
+        if whole && cols.len() < img.len() {
             let missing: Vec<&str> = img
                 .iter()
                 .enumerate()

@@ -99,3 +99,58 @@ fn undo_restores_every_column_type_with_full_metadata() {
 fn undo_restores_every_column_type_with_names_from_the_ddl() {
     accidents("MINIMAL");
 }
+
+/// Without table-map names and without the DDL in the files given, `binlens sql` refuses
+/// and names the table; with `--schema` (a `mariadb-dump --no-data`) it works.
+#[test]
+fn names_from_a_schema_file_when_the_binlogs_lack_the_ddl() {
+    let server = TestServer::start(&[
+        "--log-bin=mysql-bin",
+        "--server-id=1",
+        "--binlog-format=ROW",
+        "--binlog-row-metadata=MINIMAL",
+    ]);
+    server.sql(SETUP);
+    server.sql("FLUSH BINARY LOGS");
+    let good = checksum(&server);
+    let (file, start) = master(&server);
+    server.sql("DELETE FROM shop.`all types` WHERE id <> 2");
+    let (_, stop) = master(&server);
+    let name = file.file_name().unwrap().to_str().unwrap().to_string();
+    let sql = |extra: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_binlens"))
+            .args(["sql", "--undo"])
+            .arg(format!("--start={name}:{start}"))
+            .arg(format!("--stop={name}:{stop}"))
+            .args(extra)
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let refused = sql(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("no column names for `shop`.`all types`") && err.contains("--schema"),
+        "{err}"
+    );
+    let dump = Command::new(crate::support::server::mariadb_tool("mariadb-dump"))
+        .arg("--no-defaults")
+        .arg("-S")
+        .arg(server.socket())
+        .args(["-uroot", "--no-data", "--databases", "shop"])
+        .output()
+        .unwrap();
+    assert!(dump.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.sql");
+    std::fs::write(&schema, &dump.stdout).unwrap();
+    let ok = sql(&["--schema".as_ref(), schema.as_os_str()]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    server.sql_stdin(&ok.stdout);
+    assert_eq!(checksum(&server), good);
+}
