@@ -185,3 +185,49 @@ fn hostile_client_arguments_and_database_are_quoted() {
          --database='shop; rm -rf /' mysql-bin.000004 | mariadb --binary-mode -e '$(touch x)' '`id`'\n"
     );
 }
+
+/// Rows inside a MySQL compressed transaction payload are exported like any others,
+/// with column names from a `--schema` file.
+#[test]
+fn sql_reads_compressed_transaction_payloads() {
+    let Some(corpus) = corpus_dir() else { return };
+    let dir = corpus.join("mysql/mysql-test-suite");
+    let tmp = tempfile::tempdir().unwrap();
+    let schema = tmp.path().join("schema.sql");
+    std::fs::write(
+        &schema,
+        "USE test;\nCREATE TABLE `tb1` (`c1` int DEFAULT NULL);\n",
+    )
+    .unwrap();
+    let run = |extra: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_binlens"))
+            .current_dir(&dir)
+            .args(["sql", "--undo"])
+            .args(extra)
+            .arg("transaction_compression.000001")
+            .output()
+            .unwrap()
+    };
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("transaction_compression.000001:274: no column names for `test`.`tb1`")
+    );
+    let out = run(&["--schema".as_ref(), schema.as_os_str()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("BEGIN;\nDELETE FROM `test`.`tb1` WHERE `c1` <=> 1 LIMIT 1;\nCOMMIT;\n"),
+        "{text}"
+    );
+    let (_, err, _) = replay(&dir, &["transaction_compression.000001"]);
+    assert!(
+        err.contains("rows: 1 inserted") && err.contains("tables: test.tb1"),
+        "{err}"
+    );
+}
