@@ -130,7 +130,8 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<String, Error> {
         range::boundary_text(b, req.range.start),
         range::boundary_text(b, req.range.end)
     );
-    out.push_str("SET time_zone = '+00:00';\n");
+    // TIMESTAMP literals are UTC; JSON text is UTF-8 (other text is ASCII or X'…').
+    out.push_str("SET NAMES utf8mb4;\nSET time_zone = '+00:00';\n");
     if req.direction == Direction::Undo {
         txns.reverse();
     }
