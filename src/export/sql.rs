@@ -169,7 +169,9 @@ fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
 }
 
 fn apply_ddl(b: &Binlogs, e: EventId, catalog: &mut Catalog) {
-    if !b.index.class(e).is_ddl() {
+    // The index does not classify compressed statements: read those too.
+    let compressed = b.index.type_code(e) == crate::format::EventType::MARIA_QUERY_COMPRESSED;
+    if !b.index.class(e).is_ddl() && !compressed {
         return;
     }
     b.with_event(e, |_, ev, _| {

@@ -231,3 +231,25 @@ fn sql_reads_compressed_transaction_payloads() {
         "{err}"
     );
 }
+
+/// With `log_bin_compress=ON` the CREATE TABLE is a compressed query event; its column
+/// names still reach the SQL (the index does not classify compressed statements).
+#[test]
+fn names_from_compressed_ddl() {
+    let Some(corpus) = corpus_dir() else { return };
+    let out = Command::new(env!("CARGO_BIN_EXE_binlens"))
+        .current_dir(corpus.join("mariadb"))
+        .args(["sql", "--redo", "mysql-bin.000008"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("INSERT INTO `comp`.`t` (`id`, `txt`, `n`) VALUES (1, X'"),
+        "{text}"
+    );
+}
