@@ -41,7 +41,45 @@ struct Txn {
     stmts: Vec<String>,
 }
 
-pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<String, Error> {
+/// The SQL, and what it leaves out that the user must know about.
+#[derive(Debug, Clone)]
+pub struct SqlExport {
+    pub text: String,
+    pub warnings: Vec<String>,
+}
+
+/// Statements in the range that row SQL does not cover: statement-format DML and DDL.
+fn uncovered(b: &Binlogs, r: Range) -> Vec<String> {
+    use crate::index::QueryClass;
+    let (mut dml, mut ddl) = (Vec::new(), Vec::new());
+    for i in r.start.0..r.end.0 {
+        let e = EventId(i);
+        match b.index.class(e) {
+            QueryClass::Insert | QueryClass::Update | QueryClass::Delete => dml.push(e),
+            QueryClass::Ddl => ddl.push(e),
+            _ => {}
+        }
+    }
+    let mut w = Vec::new();
+    let at = |e: EventId| b.location_text(b.index.get(e).location());
+    if let Some(&first) = dml.first() {
+        w.push(format!(
+            "{} statement-format DML statement(s) in the range are not in this SQL (only row events are), the first at {}",
+            dml.len(),
+            at(first)
+        ));
+    }
+    if let Some(&first) = ddl.first() {
+        w.push(format!(
+            "{} DDL statement(s) in the range are not in this SQL, the first at {}",
+            ddl.len(),
+            at(first)
+        ));
+    }
+    w
+}
+
+pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
     // DDL seen before and inside the range, applied as the walk reaches it.
     let mut catalog = Catalog::default();
     let mut fallback = Catalog::default();
@@ -131,6 +169,10 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<String, Error> {
         range::boundary_text(b, req.range.end)
     );
     // TIMESTAMP literals are UTC; JSON text is UTF-8 (other text is ASCII or X'…').
+    let warnings = uncovered(b, req.range);
+    for w in &warnings {
+        let _ = writeln!(out, "-- warning: {}", sql_comment(w));
+    }
     out.push_str("SET NAMES utf8mb4;\nSET time_zone = '+00:00';\n");
     if req.direction == Direction::Undo {
         txns.reverse();
@@ -147,7 +189,10 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<String, Error> {
         }
         out.push_str("COMMIT;\n");
     }
-    Ok(out)
+    Ok(SqlExport {
+        text: out,
+        warnings,
+    })
 }
 
 fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
@@ -228,7 +273,7 @@ impl<'t> Shape<'t> {
             };
             return Err(Error::new(format!(
                 "{at}: no column names for {}: the table map has no names \
-                 (binlog_row_metadata=FULL) and {why}; pass --schema FILE with its CREATE TABLE",
+                 (binlog_row_metadata=FULL) and {why}; pass --schema FILE with its CREATE TABLE, or leave the table out with --table",
                 sql_table(&tm.schema, &tm.table)
             )));
         };

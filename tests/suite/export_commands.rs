@@ -253,3 +253,49 @@ fn names_from_compressed_ddl() {
         "{text}"
     );
 }
+
+/// `--table` picks tables by glob; undo lists transactions newest first; statements the
+/// row SQL cannot cover are named as warnings (stderr and `-- warning:` lines).
+#[test]
+fn sql_table_filter_order_and_warnings() {
+    let Some(corpus) = corpus_dir() else { return };
+    let dir = corpus.join("mariadb");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_binlens"))
+            .current_dir(&dir)
+            .arg("sql")
+            .args(args)
+            .args(["mysql-bin.000002", "mysql-bin.000003"])
+            .output()
+            .unwrap()
+    };
+    let refused = run(&["--undo"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("`billing`.`invoice_seq`") && err.contains("--table"),
+        "{err}"
+    );
+
+    let out = run(&["--undo", "--table", "billing.invoice?"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("warning: 12 statement-format DML statement(s)"),
+        "{err}"
+    );
+    assert!(text.contains("-- warning: 27 DDL statement(s)"), "{text}");
+    assert!(!text.contains("invoice_seq") && text.contains("`billing`.`invoices`"));
+    let newest = text.find("mysql-bin.000003:9439").unwrap();
+    let older = text.find("mysql-bin.000002:242046").unwrap();
+    assert!(newest < older, "undo runs newest first");
+    let redo = String::from_utf8(run(&["--redo", "--table", "billing.invoice?"]).stdout).unwrap();
+    assert!(
+        redo.find("mysql-bin.000002:242046").unwrap() < redo.find("mysql-bin.000003:9439").unwrap()
+    );
+}
