@@ -173,7 +173,10 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
     for w in &warnings {
         let _ = writeln!(out, "-- warning: {}", sql_comment(w));
     }
+    // As mysqldump does: an explicit 0 in an AUTO_INCREMENT column stays 0, and the
+    // values the server once stored (zero dates among them) are stored again.
     out.push_str("SET NAMES utf8mb4;\nSET time_zone = '+00:00';\n");
+    out.push_str("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO';\n");
     if req.direction == Direction::Undo {
         txns.reverse();
     }

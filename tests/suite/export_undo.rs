@@ -29,10 +29,13 @@ INSERT INTO shop.`all types` VALUES
  (3, 1, 1, 1, 1, 1, 1, 1.5, 1e-7, 1e300, '1000-01-01', '12:34:56.789', '9999-12-31 23:59:59.999999',
   '1970-01-01 00:00:01', 1901, 'x', 'tab\there', 'a\Zb', X'1A', X'00', '[]', b'1111111111', NULL, 'b', NULL);
 INSERT INTO shop.nokey VALUES (1, 'x', 0.1), (1, 'x', 0.1), (NULL, NULL, NULL), (2, 'y\'', -3.5);
+CREATE TABLE shop.auto (id INT AUTO_INCREMENT PRIMARY KEY, d DATE);
+SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO';
+INSERT INTO shop.auto VALUES (0, '0000-00-00'), (5, '2034-01-01');
 "#;
 
 fn checksum(s: &TestServer) -> String {
-    s.sql("CHECKSUM TABLE shop.`all types`, shop.nokey EXTENDED")
+    s.sql("CHECKSUM TABLE shop.`all types`, shop.nokey, shop.auto EXTENDED")
 }
 
 fn undo(server: &TestServer, start: u64, stop: u64, file: &std::path::Path) -> String {
@@ -73,7 +76,7 @@ fn accidents(metadata: &str) {
     server.sql(SETUP);
     let good = checksum(&server);
     for bad in [
-        "DELETE FROM shop.`all types`; DELETE FROM shop.nokey",
+        "DELETE FROM shop.`all types`; DELETE FROM shop.nokey; DELETE FROM shop.auto",
         "UPDATE shop.`all types` SET vc = 'oops', tu = 7, t = '-00:00:01', j = '{}' ; UPDATE shop.nokey SET c = 1e10",
         "INSERT INTO shop.`all types` (id, vc) VALUES (100, 'new'), (101, 'new'); INSERT INTO shop.nokey VALUES (1, 'x', 0.1)",
     ] {
