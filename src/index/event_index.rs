@@ -18,6 +18,7 @@
 use crate::format::EventType;
 
 use super::classify::QueryClass;
+use super::column::Column;
 use super::names::{Names, ObjectId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,22 +74,25 @@ pub struct FileExtent {
 
 #[derive(Debug, Clone, Default)]
 pub struct EventIndex {
-    pub(crate) pos_lo: Vec<u32>,
+    pub(crate) pos_lo: Column<u32>,
     /// `(first event, high 32 bits)` wherever the high bits change.
     pub(crate) pos_hi: Vec<(u32, u32)>,
-    pub(crate) ts: Vec<u32>,
-    pub(crate) kind: Vec<u8>,
-    pub(crate) class: Vec<u8>,
-    pub(crate) server: Vec<u8>,
-    pub(crate) object: Vec<u16>,
+    pub(crate) ts: Column<u32>,
+    pub(crate) kind: Column<u8>,
+    pub(crate) class: Column<u8>,
+    pub(crate) server: Column<u8>,
+    pub(crate) object: Column<u16>,
     pub(crate) servers: Vec<u32>,
     pub(crate) names: Names,
     /// First event of each transaction, ascending.
-    pub(crate) txn_first: Vec<u32>,
+    pub(crate) txn_first: Column<u32>,
     /// Running maximum of `ts` at the end of each block of `TS_BLOCK` events.
-    pub(crate) ts_block_max: Vec<u32>,
+    pub(crate) ts_block_max: Column<u32>,
     pub(crate) running_max: u32,
     pub(crate) files: Vec<FileExtent>,
+    /// `(event, object)` for the tables inside a compressed TRANSACTION_PAYLOAD beyond
+    /// the first (which sits in `object`), ascending by event. Sparse.
+    pub(crate) extra_objects: Vec<(u32, u16)>,
 }
 
 impl EventIndex {
@@ -262,27 +266,70 @@ impl EventIndex {
         None
     }
 
-    /// Every event of one object (a table or a schema).
+    /// Every event of one object (a table or a schema), including compressed payloads
+    /// whose inner events touch it.
     pub fn events_of(&self, obj: ObjectId) -> impl Iterator<Item = EventId> + '_ {
-        self.object
+        let extra: Vec<u32> = self
+            .extra_objects
             .iter()
-            .enumerate()
-            .filter(move |(_, o)| **o == obj.0)
-            .map(|(i, _)| EventId(i as u32))
+            .filter(|&&(_, o)| o == obj.0)
+            .map(|&(e, _)| e)
+            .collect();
+        let plain = extra.is_empty().then(|| {
+            self.object
+                .iter()
+                .enumerate()
+                .filter(move |&(_, &o)| o == obj.0)
+                .map(|(i, _)| EventId(i as u32))
+        });
+        let merged = (!extra.is_empty()).then(|| {
+            let mut extra = extra.into_iter().peekable();
+            self.object
+                .iter()
+                .enumerate()
+                .filter(move |&(i, o)| {
+                    while extra.next_if(|&e| (e as usize) < i).is_some() {}
+                    *o == obj.0 || extra.next_if_eq(&(i as u32)).is_some()
+                })
+                .map(|(i, _)| EventId(i as u32))
+        });
+        plain
+            .into_iter()
+            .flatten()
+            .chain(merged.into_iter().flatten())
+    }
+
+    /// The objects of one event: its object column entry, plus, for a compressed
+    /// payload, the other tables inside it.
+    pub fn objects_of(&self, e: EventId) -> impl Iterator<Item = ObjectId> + '_ {
+        let k = self.extra_objects.partition_point(|&(x, _)| x < e.0);
+        std::iter::once(self.object(e)).chain(
+            self.extra_objects[k..]
+                .iter()
+                .take_while(move |&&(x, _)| x == e.0)
+                .map(|&(_, o)| ObjectId(o)),
+        )
     }
 
     /// Bytes resident for the index (vectors' lengths; what the budget counts).
     pub fn resident_bytes(&self) -> usize {
-        self.pos_lo.capacity() * 4
+        self.pos_lo.resident_bytes()
             + self.pos_hi.capacity() * 8
-            + self.ts.capacity() * 4
-            + self.kind.capacity()
-            + self.class.capacity()
-            + self.server.capacity()
-            + self.object.capacity() * 2
-            + self.txn_first.capacity() * 4
-            + self.ts_block_max.capacity() * 4
+            + self.ts.resident_bytes()
+            + self.kind.resident_bytes()
+            + self.class.resident_bytes()
+            + self.server.resident_bytes()
+            + self.object.resident_bytes()
+            + self.txn_first.resident_bytes()
+            + self.ts_block_max.resident_bytes()
             + self.files.capacity() * std::mem::size_of::<FileExtent>()
+            + self.extra_objects.capacity() * 8
+            + self.servers.capacity() * 4
+    }
+
+    /// Resident bytes per indexed event (the budget is 16).
+    pub fn bytes_per_event(&self) -> f64 {
+        self.resident_bytes() as f64 / self.len().max(1) as f64
     }
 
     pub(crate) fn push(
@@ -295,28 +342,90 @@ impl EventIndex {
         object: ObjectId,
     ) {
         let i = self.kind.len() as u32;
-        let hi = (pos >> 32) as u32;
-        let cur_hi = self.pos_hi.last().map(|&(_, h)| h).unwrap_or(0);
-        if hi != cur_hi {
-            self.pos_hi.push((i, hi));
-        }
-        self.pos_lo.push(pos as u32);
-        self.ts.push(ts);
+        self.push_pos(i, pos);
         self.kind.push(kind);
         self.class.push(class);
-        let s = match self.servers.iter().position(|&s| s == server_id) {
+        let s = self.server_index(server_id);
+        self.server.push(s);
+        self.object.push(object.0);
+        self.push_ts(ts);
+    }
+
+    /// The interned index of a server id (255 once 255 are taken). The last one found is
+    /// checked first: consecutive events nearly always share a server.
+    pub(crate) fn server_index(&mut self, server_id: u32) -> u8 {
+        if let Some(&last) = self.server.last() {
+            if self.servers.get(last as usize) == Some(&server_id) {
+                return last;
+            }
+        }
+        match self.servers.iter().position(|&s| s == server_id) {
             Some(s) => s as u8,
             None if self.servers.len() < 255 => {
                 self.servers.push(server_id);
                 (self.servers.len() - 1) as u8
             }
             None => 255,
-        };
-        self.server.push(s);
-        self.object.push(object.0);
-        self.running_max = self.running_max.max(ts);
-        if self.kind.len() % TS_BLOCK == 0 {
+        }
+    }
+
+    pub(crate) fn push_pos(&mut self, i: u32, pos: u64) {
+        let hi = (pos >> 32) as u32;
+        let cur_hi = self.pos_hi.last().map(|&(_, h)| h).unwrap_or(0);
+        if hi != cur_hi {
+            self.pos_hi.push((i, hi));
+        }
+        self.pos_lo.push(pos as u32);
+    }
+
+    /// Appends timestamps, keeping the running maximum per block of `TS_BLOCK` events.
+    pub(crate) fn extend_ts(&mut self, ts: &[u32]) {
+        let mut rest = ts;
+        // Fill the current block one by one, then whole blocks at a time.
+        while !rest.is_empty() && (self.ts.len() % TS_BLOCK != 0 || rest.len() < TS_BLOCK) {
+            self.push_ts(rest[0]);
+            rest = &rest[1..];
+        }
+        let whole = rest.len() / TS_BLOCK * TS_BLOCK;
+        let blocks = rest[..whole].chunks_exact(TS_BLOCK).map(|b| {
+            self.running_max = self.running_max.max(b.iter().copied().max().unwrap_or(0));
+            self.running_max
+        });
+        let maxes: Vec<u32> = blocks.collect();
+        self.ts_block_max.extend_from_slice(&maxes);
+        self.ts.extend_from_slice(&rest[..whole]);
+        for &t in &rest[whole..] {
+            self.push_ts(t);
+        }
+    }
+
+    fn push_ts(&mut self, t: u32) {
+        self.ts.push(t);
+        self.running_max = self.running_max.max(t);
+        if self.ts.len() % TS_BLOCK == 0 {
             self.ts_block_max.push(self.running_max);
         }
+    }
+
+    /// Gives back the spare capacity of the growing columns (after a file is indexed).
+    pub(crate) fn shrink(&mut self) {
+        self.pos_lo.shrink();
+        self.ts.shrink();
+        self.kind.shrink();
+        self.class.shrink();
+        self.server.shrink();
+        self.object.shrink();
+        self.txn_first.shrink();
+        self.ts_block_max.shrink();
+        self.extra_objects.shrink_to_fit();
+    }
+
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.pos_lo.reserve(n);
+        self.ts.reserve(n);
+        self.kind.reserve(n);
+        self.class.reserve(n);
+        self.server.reserve(n);
+        self.object.reserve(n);
     }
 }

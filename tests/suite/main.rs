@@ -16,6 +16,14 @@ mod vv_oracle;
 mod dump_damaged;
 // A MariaDB binlog written with encrypt_binlog=ON is detected, not misread.
 mod dump_encrypted;
+// Transaction framing of every kind, on corpus binlogs.
+mod index_txn;
+// Binlog sets, the background build and the time lookup.
+mod index_set;
+// The persisted index cache: reuse and invalidation.
+mod index_cache;
+// Follow mode: appended events, pending tails, files truncated or replaced while mapped.
+mod index_follow;
 // The corpus PITR incident recovered on a real server with `binlens replay-cmd`.
 mod export_pitr;
 // `binlens sql --undo` restores tables of every column type on a real server.

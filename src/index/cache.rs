@@ -1,0 +1,537 @@
+//! The persisted index cache: one file per binlog in `$XDG_CACHE_HOME/binlens/`
+//! (fallback `~/.cache/binlens/`), never beside the binlogs.
+//!
+//! A cache holds one binlog's slice of the [`EventIndex`] columns, its names and server
+//! ids (local ids, re-interned on load), and the scan state at its end (framing, the
+//! table-id map, where the last format description starts), so a file that has grown is
+//! indexed on from where the cache ends. It is trusted only when all of these hold:
+//!
+//! - magic and [`VERSION`] match, and a CRC32 of everything after the header matches;
+//! - the binlog is the same file (device and inode, canonical path);
+//! - the binlog is at least as long as the part the cache covers, and when it is exactly
+//!   as long, its mtime is unchanged;
+//! - CRC32s of the first and last 64 KiB of the covered bytes match (a file replaced by
+//!   one of the same length or rewritten in place);
+//! - every column decodes within bounds (positions ascending and inside the covered
+//!   part, ids inside their tables).
+//!
+//! Anything else means "rebuild": a cache is never partially trusted.
+//!
+//! Layout (little-endian): `magic[8] version:u32 body_crc:u32 body_len:u64`, then the
+//! body: identity (`dev ino size mtime_ns covered head_crc tail_crc path`), then each
+//! column as a count and its values, every column starting at a multiple of 8 bytes so
+//! that a mapped cache can be read in place ([`super::column::Column`]); then names,
+//! servers and the scan state.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+mod codec;
+
+use codec::{Reader, Writer, le16, le32};
+
+use super::build::{FileScanState, Framing};
+use super::column::Column;
+use super::event_index::{EventId, EventIndex, FileExtent, TS_BLOCK};
+use super::mapped::MappedFile;
+use super::names::ObjectId;
+
+const MAGIC: &[u8; 8] = b"BLNSIDX\0";
+pub const VERSION: u32 = 1;
+const EDGE: u64 = 64 * 1024;
+
+/// Where caches live: `$XDG_CACHE_HOME/binlens`, else `$HOME/.cache/binlens`.
+pub fn cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("binlens"))
+}
+
+/// The cache file for one binlog: named by a hash of its canonical path.
+pub fn cache_path(dir: &Path, binlog: &Path) -> PathBuf {
+    let canon = std::fs::canonicalize(binlog).unwrap_or_else(|_| binlog.to_path_buf());
+    let text = canon.to_string_lossy();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    let name = canon
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(format!("{name}.{h:016x}.idx"))
+}
+
+/// What identifies the binlog a cache was built from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Identity {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime_ns: i64,
+    covered: u64,
+    head_crc: u32,
+    tail_crc: u32,
+    path: Vec<u8>,
+}
+
+fn edge_crcs(bytes: &[u8], covered: u64) -> Option<(u32, u32)> {
+    let region = bytes.get(..usize::try_from(covered).ok()?)?;
+    let head = &region[..region.len().min(EDGE as usize)];
+    let tail = &region[region.len().saturating_sub(EDGE as usize)..];
+    Some((crc32fast::hash(head), crc32fast::hash(tail)))
+}
+
+fn identity(binlog: &Path, bytes: &[u8], covered: u64) -> Option<Identity> {
+    let meta = std::fs::metadata(binlog).ok()?;
+    let canon = std::fs::canonicalize(binlog).ok()?;
+    let (head_crc, tail_crc) = edge_crcs(bytes, covered)?;
+    Some(Identity {
+        dev: meta.dev(),
+        ino: meta.ino(),
+        size: meta.len(),
+        mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
+        covered,
+        head_crc,
+        tail_crc,
+        path: canon.as_os_str().as_encoded_bytes().to_vec(),
+    })
+}
+
+/// Writes the cache for file `f` of `index` (atomically: a temporary file renamed).
+pub fn save(
+    dir: &Path,
+    binlog: &Path,
+    bytes: &[u8],
+    index: &EventIndex,
+    f: usize,
+    state: &FileScanState,
+) -> std::io::Result<()> {
+    let Some(ext) = index.files.get(f).copied() else {
+        return Ok(());
+    };
+    let Some(id) = identity(binlog, bytes, ext.indexed_end) else {
+        return Ok(());
+    };
+    let (a, b) = (ext.first.0 as usize, ext.end.0 as usize);
+    let mut w = Writer(vec![0u8; 24]);
+    w.u64(id.dev);
+    w.u64(id.ino);
+    w.u64(id.size);
+    w.u64(id.mtime_ns as u64);
+    w.u64(id.covered);
+    w.u32(id.head_crc);
+    w.u32(id.tail_crc);
+    w.bytes(&id.path);
+
+    // Local name table, in order of first use (global id -> local id, 0 for unseen).
+    let mut names: Vec<u16> = Vec::new();
+    let mut name_local: Vec<u16> = vec![0; index.names.len() + 2];
+    let mut local = |o: u16, names: &mut Vec<u16>| -> u16 {
+        let slot = &mut name_local[(o as usize).min(index.names.len() + 1)];
+        if o != 0 && *slot == 0 {
+            names.push(o);
+            *slot = names.len() as u16;
+        }
+        *slot
+    };
+    let objects: Vec<u16> = index.object[a..b]
+        .iter()
+        .map(|&o| local(o, &mut names))
+        .collect();
+    let extra: Vec<(u32, u16)> = index
+        .extra_objects
+        .iter()
+        .filter(|&&(e, _)| (e as usize) >= a && (e as usize) < b)
+        .map(|&(e, o)| (e - a as u32, local(o, &mut names)))
+        .collect();
+    let tables: Vec<(u64, u16)> = state
+        .tables
+        .iter()
+        .map(|(&id, o)| (id, local(o.0, &mut names)))
+        .collect();
+    let txn_lo = index.txn_first.partition_point(|&t| (t as usize) < a);
+    let txn_hi = index.txn_first.partition_point(|&t| (t as usize) < b);
+    let txn: Vec<u32> = index.txn_first[txn_lo..txn_hi]
+        .iter()
+        .map(|&t| t - a as u32)
+        .collect();
+    let mut pos_hi: Vec<(u32, u32)> = Vec::new();
+    for i in a..b {
+        let hi = (index.pos(EventId(i as u32)) >> 32) as u32;
+        if hi != pos_hi.last().map_or(0, |&(_, h)| h) {
+            pos_hi.push(((i - a) as u32, hi));
+        }
+    }
+    // The running maximum per block, as if the file were indexed alone.
+    let mut max = 0;
+    let blocks: Vec<u32> = index.ts[a..b]
+        .chunks_exact(TS_BLOCK)
+        .map(|c| {
+            max = c.iter().copied().fold(max, u32::max);
+            max
+        })
+        .collect();
+    let running_max = index.ts[a..b].iter().copied().max().unwrap_or(0);
+
+    w.column(&index.pos_lo[a..b], le32);
+    w.column(&index.ts[a..b], le32);
+    w.column(&index.kind[a..b], |o, v| o.push(v));
+    w.column(&index.class[a..b], |o, v| o.push(v));
+    w.column(&index.server[a..b], |o, v| o.push(v));
+    w.column(&objects, le16);
+    w.column(&txn, le32);
+    w.column(&blocks, le32);
+    w.u32(running_max);
+    w.u64(pos_hi.len() as u64);
+    for (e, h) in pos_hi {
+        w.u32(e);
+        w.u32(h);
+    }
+    w.u64(extra.len() as u64);
+    for (e, o) in extra {
+        w.u32(e);
+        w.u16(o);
+    }
+    w.u64(names.len() as u64);
+    for &o in &names {
+        let n = index.names.get(ObjectId(o));
+        w.bytes(n.map_or(&[][..], |n| &n.schema));
+        match n.and_then(|n| n.table.as_deref()) {
+            Some(t) => {
+                w.u8(1);
+                w.bytes(t);
+            }
+            None => w.u8(0),
+        }
+    }
+    w.u64(index.servers.len() as u64);
+    index.servers.iter().for_each(|&s| w.u32(s));
+    w.u8(state.framing.to_u8());
+    w.u64(state.fde_pos.unwrap_or(u64::MAX));
+    w.u64(tables.len() as u64);
+    for (id, o) in tables {
+        w.u64(id);
+        w.u16(o);
+    }
+
+    let mut out = w.0;
+    let crc = crc32fast::hash(&out[24..]);
+    let body_len = (out.len() - 24) as u64;
+    out[..8].copy_from_slice(MAGIC);
+    out[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    out[12..16].copy_from_slice(&crc.to_le_bytes());
+    out[16..24].copy_from_slice(&body_len.to_le_bytes());
+    std::fs::create_dir_all(dir)?;
+    let path = cache_path(dir, binlog);
+    // Written beside and renamed over: a cache mapped by another binlens is never
+    // truncated under it.
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, &out)?;
+    std::fs::rename(&tmp, &path)
+}
+
+/// Why a cache was not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejected {
+    Missing,
+    /// Bad magic, version, checksum or structure.
+    Corrupt,
+    /// Built from another file, or the file changed within the covered bytes.
+    Stale,
+}
+
+/// Loads the cache of `binlog` and appends its events as a new file extent of `index`.
+/// Returns the scan state to continue from. `bytes` is the binlog's current mapping.
+/// Into an empty index the columns are mapped, not copied.
+pub fn load(
+    dir: &Path,
+    binlog: &Path,
+    bytes: &[u8],
+    index: &mut EventIndex,
+) -> Result<FileScanState, Rejected> {
+    let map =
+        MappedFile::open_populated(&cache_path(dir, binlog)).map_err(|_| Rejected::Missing)?;
+    let map = Arc::new(map);
+    let data = map.bytes();
+    let mut r = Reader { buf: data, at: 0 };
+    if r.take(8) != Some(&MAGIC[..]) || r.u32() != Some(VERSION) {
+        return Err(Rejected::Corrupt);
+    }
+    let crc = r.u32().ok_or(Rejected::Corrupt)?;
+    let len = r.u64().ok_or(Rejected::Corrupt)?;
+    if len != (data.len() - r.at) as u64 || crc32fast::hash(&data[r.at..]) != crc {
+        return Err(Rejected::Corrupt);
+    }
+    let stored = read_identity(&mut r).ok_or(Rejected::Corrupt)?;
+    let now = identity(binlog, bytes, stored.covered).ok_or(Rejected::Stale)?;
+    let same_file = now.dev == stored.dev && now.ino == stored.ino && now.path == stored.path;
+    let unchanged =
+        now.size > stored.size || (now.size == stored.size && now.mtime_ns == stored.mtime_ns);
+    if !same_file
+        || !unchanged
+        || now.head_crc != stored.head_crc
+        || now.tail_crc != stored.tail_crc
+        || (bytes.len() as u64) < stored.covered
+    {
+        return Err(Rejected::Stale);
+    }
+    let parts = read_parts(&mut r, stored.covered, bytes).ok_or(Rejected::Corrupt)?;
+    Ok(append(index, &map, parts))
+}
+
+fn read_identity(r: &mut Reader<'_>) -> Option<Identity> {
+    Some(Identity {
+        dev: r.u64()?,
+        ino: r.u64()?,
+        size: r.u64()?,
+        mtime_ns: r.u64()? as i64,
+        covered: r.u64()?,
+        head_crc: r.u32()?,
+        tail_crc: r.u32()?,
+        path: r.bytes()?.to_vec(),
+    })
+}
+
+/// A decoded and checked cache: column places in the map, the small tables owned.
+struct Parts<'a> {
+    n: usize,
+    covered: u64,
+    pos_lo: usize,
+    ts: usize,
+    kind: usize,
+    class: usize,
+    server: usize,
+    object: usize,
+    txn: (usize, usize),
+    blocks: (usize, usize),
+    running_max: u32,
+    pos_hi: Vec<(u32, u32)>,
+    extra: Vec<(u32, u16)>,
+    names: Vec<(&'a [u8], Option<&'a [u8]>)>,
+    servers: Vec<u32>,
+    state: FileScanState,
+    tables: Vec<(u64, u16)>,
+}
+
+fn u32s(b: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    b.chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+}
+
+/// Decodes the columns' places and the tables, and checks everything that could make
+/// the index lie or a lookup go out of bounds.
+fn read_parts<'a>(r: &mut Reader<'a>, covered: u64, bytes: &[u8]) -> Option<Parts<'a>> {
+    let buf = r.buf;
+    let (pos_lo, n) = r.column(4)?;
+    let (ts, n_ts) = r.column(4)?;
+    let (kind, n_kind) = r.column(1)?;
+    let (class, n_class) = r.column(1)?;
+    let (server, n_server) = r.column(1)?;
+    let (object, n_object) = r.column(2)?;
+    let txn = r.column(4)?;
+    let blocks = r.column(4)?;
+    if [n_ts, n_kind, n_class, n_server, n_object] != [n; 5] || blocks.1 != n / TS_BLOCK {
+        return None;
+    }
+    let running_max = r.u32()?;
+    let mut pos_hi = Vec::new();
+    for _ in 0..r.u64()? {
+        pos_hi.push((r.u32()?, r.u32()?));
+    }
+    let mut extra = Vec::new();
+    for _ in 0..r.u64()? {
+        extra.push((r.u32()?, r.u16()?));
+    }
+    let mut names = Vec::new();
+    for _ in 0..r.u64()? {
+        let schema = r.bytes()?;
+        let table = match r.u8()? {
+            0 => None,
+            1 => Some(r.bytes()?),
+            _ => return None,
+        };
+        names.push((schema, table));
+    }
+    let mut servers = Vec::new();
+    for _ in 0..r.u64()? {
+        servers.push(r.u32()?);
+    }
+    let framing = Framing::from_u8(r.u8()?)?;
+    let fde_pos = r.u64()?;
+    let mut tables = Vec::new();
+    for _ in 0..r.u64()? {
+        tables.push((r.u64()?, r.u16()?));
+    }
+    if r.at != buf.len() || names.len() >= u16::MAX as usize {
+        return None;
+    }
+
+    // Positions ascend inside the covered bytes (high halves change where `pos_hi` says).
+    let lo: &[u32] = Column::<u32>::cast(buf.get(pos_lo..pos_lo + 4 * n)?)?;
+    let mut hi_at = pos_hi.iter().peekable();
+    let (mut hi, mut prev) = (0u64, None::<u64>);
+    let mut seg_start = 0;
+    while seg_start < n {
+        let seg_end = hi_at.peek().map_or(n, |&&(e, _)| e as usize);
+        if seg_end < seg_start || seg_end > n {
+            return None;
+        }
+        let seg = &lo[seg_start..seg_end];
+        if !seg.windows(2).all(|w| w[0] < w[1]) {
+            return None;
+        }
+        if let (Some(&first), Some(&last)) = (seg.first(), seg.last()) {
+            let (first, last) = ((hi << 32) | first as u64, (hi << 32) | last as u64);
+            if prev.is_some_and(|p| first <= p) || first < 4 || last >= covered {
+                return None;
+            }
+            prev = Some(last);
+        }
+        if let Some(&(_, h)) = hi_at.next() {
+            hi = h as u64;
+        }
+        seg_start = seg_end;
+    }
+    let local_ok = |o: u16| (o as usize) <= names.len();
+    let objects: &[u16] = Column::<u16>::cast(buf.get(object..object + 2 * n)?)?;
+    let max_obj = objects.iter().copied().max().unwrap_or(0);
+    let max_srv = buf[server..server + n].iter().copied().max().unwrap_or(0) as usize;
+    let txn_first: &[u32] = Column::<u32>::cast(buf.get(txn.0..txn.0 + 4 * txn.1)?)?;
+    if !local_ok(max_obj)
+        || (n > 0 && max_srv >= servers.len() && max_srv != 255)
+        || !txn_first.windows(2).all(|w| w[0] < w[1])
+        || txn_first.last().is_some_and(|&t| t as usize >= n)
+        || (n > 0 && txn_first.first() != Some(&0))
+        || !extra.iter().all(|&(e, o)| (e as usize) < n && local_ok(o))
+        || !tables.iter().all(|&(_, o)| local_ok(o))
+    {
+        return None;
+    }
+    let fde = if fde_pos == u64::MAX {
+        None
+    } else {
+        let at = usize::try_from(fde_pos).ok()?;
+        let raw = crate::format::reader::EventReader::at(bytes, at)
+            .next()?
+            .ok()?;
+        if raw.header.type_code != crate::format::EventType::FORMAT_DESCRIPTION {
+            return None;
+        }
+        Some(crate::format::FormatDescription::parse(raw.body_with_checksum()).ok()?)
+    };
+    Some(Parts {
+        n,
+        covered,
+        pos_lo,
+        ts,
+        kind,
+        class,
+        server,
+        object,
+        txn,
+        blocks,
+        running_max,
+        pos_hi,
+        extra,
+        names,
+        servers,
+        state: FileScanState {
+            fde,
+            fde_pos: (fde_pos != u64::MAX).then_some(fde_pos),
+            framing,
+            tables: Default::default(),
+        },
+        tables,
+    })
+}
+
+/// Appends a checked cache to `index`: mapped in place into an empty index, else copied
+/// with names and servers re-interned.
+fn append(index: &mut EventIndex, map: &Arc<MappedFile>, p: Parts<'_>) -> FileScanState {
+    let buf = map.bytes();
+    let n = p.n;
+    let mut obj_map: Vec<u16> = Vec::with_capacity(p.names.len() + 1);
+    obj_map.push(0);
+    for (schema, table) in &p.names {
+        obj_map.push(index.names.intern(schema, *table).0);
+    }
+    let base = index.len() as u32;
+    let srv_map: Vec<u8> = p.servers.iter().map(|&s| index.server_index(s)).collect();
+    let identity_objs = obj_map.iter().enumerate().all(|(i, &g)| i == g as usize);
+    let identity_srv = srv_map.iter().enumerate().all(|(i, &g)| i == g as usize);
+    let mapped = base == 0 && identity_objs && identity_srv && index.txn_first.is_empty();
+    let cols = mapped
+        .then(|| {
+            Some((
+                Column::mapped(map, p.pos_lo, n)?,
+                Column::mapped(map, p.ts, n)?,
+                Column::mapped(map, p.kind, n)?,
+                Column::mapped(map, p.class, n)?,
+                Column::mapped(map, p.server, n)?,
+                Column::mapped(map, p.object, n)?,
+                Column::mapped(map, p.txn.0, p.txn.1)?,
+                Column::mapped(map, p.blocks.0, p.blocks.1)?,
+            ))
+        })
+        .flatten();
+    if let Some((pos_lo, ts, kind, class, server, object, txn, blocks)) = cols {
+        index.pos_lo = pos_lo;
+        index.ts = ts;
+        index.kind = kind;
+        index.class = class;
+        index.server = server;
+        index.object = object;
+        index.txn_first = txn;
+        index.ts_block_max = blocks;
+        index.running_max = p.running_max;
+        index.pos_hi = p.pos_hi.clone();
+    } else {
+        let lo: Vec<u32> = u32s(&buf[p.pos_lo..p.pos_lo + 4 * n]).collect();
+        let mut hi_at = p.pos_hi.iter().peekable();
+        let mut hi = 0u64;
+        index.reserve(n);
+        for (i, &l) in lo.iter().enumerate() {
+            if let Some(&(_, h)) = hi_at.next_if(|&&(e, _)| e as usize == i) {
+                hi = h as u64;
+            }
+            index.push_pos(base + i as u32, (hi << 32) | l as u64);
+        }
+        let ts: Vec<u32> = u32s(&buf[p.ts..p.ts + 4 * n]).collect();
+        index.extend_ts(&ts);
+        index.kind.extend_from_slice(&buf[p.kind..p.kind + n]);
+        index.class.extend_from_slice(&buf[p.class..p.class + n]);
+        let server = &buf[p.server..p.server + n];
+        index.server.extend(
+            server
+                .iter()
+                .map(|&s| srv_map.get(s as usize).copied().unwrap_or(255)),
+        );
+        let objects = buf[p.object..p.object + 2 * n].chunks_exact(2);
+        index
+            .object
+            .extend(objects.map(|c| obj_map[u16::from_le_bytes([c[0], c[1]]) as usize]));
+        let txn = u32s(&buf[p.txn.0..p.txn.0 + 4 * p.txn.1]);
+        index.txn_first.extend(txn.map(|t| t + base));
+    }
+    index.extra_objects.extend(
+        p.extra
+            .iter()
+            .map(|&(e, o)| (e + base, obj_map[o as usize])),
+    );
+    index.files.push(FileExtent {
+        first: EventId(base),
+        end: EventId(index.len() as u32),
+        indexed_end: p.covered,
+    });
+    let mut state = p.state;
+    state.tables = p
+        .tables
+        .iter()
+        .map(|&(id, o)| (id, ObjectId(obj_map[o as usize])))
+        .collect();
+    state
+}
