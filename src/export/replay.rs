@@ -277,7 +277,7 @@ fn stop_pos(b: &Binlogs, r: Range) -> Option<u64> {
 
 /// A range that runs to the end of a damaged file whose last transaction was cut off
 /// ends before that transaction instead.
-fn trim_damaged(b: &Binlogs, r: Range, notes: &mut Vec<String>) -> Range {
+pub fn trim_damaged(b: &Binlogs, r: Range, notes: &mut Vec<String>) -> Range {
     if r.end.0 <= r.start.0 {
         return r;
     }
