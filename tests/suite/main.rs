@@ -30,3 +30,11 @@ mod filter_match;
 mod filter_goto;
 // `binlens dump --filter`.
 mod filter_cli;
+// The corpus PITR incident recovered on a real server with `binlens replay-cmd`.
+mod export_pitr;
+// `binlens sql --undo` restores tables of every column type on a real server.
+mod export_undo;
+// A live incident across binlog rotations, recovered from a dump with `binlens replay-cmd`.
+mod export_incident;
+// Golden replay commands: GTID sets, multi-file ranges, skips, refusals, quoting.
+mod export_commands;
