@@ -38,3 +38,5 @@ mod export_undo;
 mod export_incident;
 // Golden replay commands: GTID sets, multi-file ranges, skips, refusals, quoting.
 mod export_commands;
+// A binlog truncated under its map: zero pages instead of SIGBUS, and the truncation reported.
+mod index_sigbus;
