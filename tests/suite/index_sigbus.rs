@@ -41,7 +41,7 @@ fn decoding_events_of_a_binlog_truncated_while_open_does_not_crash() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("mysql-bin.000003");
     std::fs::copy(fixture(), &p).unwrap();
-    let b = Binlogs::open(&[p.clone()]).unwrap();
+    let b = Binlogs::open(std::slice::from_ref(&p)).unwrap();
     let n = b.index.len();
     assert!(n > 100);
     std::fs::OpenOptions::new()
