@@ -1,0 +1,125 @@
+//! The event loop: open the terminal, show a first frame at once, index on a thread,
+//! then feed keys to `App::update` and redraw once per drained batch.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use crossterm::event::{Event as TermEvent, KeyEventKind};
+use ratatui::Terminal;
+use ratatui::backend::{Backend, CrosstermBackend};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Widget};
+
+use crate::index::{Binlogs, OpenError};
+
+use super::action::Action;
+use super::app::{App, Outcome};
+use super::keymap;
+use super::terminal;
+use super::views::Screen;
+
+/// What arrives on the UI thread's one channel.
+pub enum Msg {
+    Input(TermEvent),
+    Loaded(Box<Result<Binlogs, OpenError>>),
+}
+
+/// Runs the browser until the user quits. `Ok(Some(text))`: the user accepted `text`,
+/// to be printed on stdout once the screen is restored.
+pub fn run(paths: Vec<PathBuf>) -> Result<Option<String>> {
+    let tty = terminal::enter()?;
+    let result = run_on(tty, paths);
+    terminal::restore();
+    result
+}
+
+fn run_on(tty: std::fs::File, paths: Vec<PathBuf>) -> Result<Option<String>> {
+    let mut term =
+        Terminal::new(CrosstermBackend::new(tty)).context("cannot set up the terminal")?;
+    let (tx, rx) = mpsc::channel();
+    spawn_input(tx.clone());
+    let started = Instant::now();
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let loader = tx.clone();
+    thread::spawn(move || {
+        let b = Binlogs::open(&paths);
+        let _ = loader.send(Msg::Loaded(Box::new(b)));
+    });
+    let binlogs = loop {
+        term.draw(|f| {
+            let text = format!(
+                " binlens: indexing {} … {:.1} s   (q quits)",
+                names.join(" "),
+                started.elapsed().as_secs_f64()
+            );
+            Paragraph::new(Line::raw(crate::format::display::escape_str(&text)))
+                .render(f.area(), f.buffer_mut());
+        })?;
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(Msg::Loaded(b)) => break (*b)?,
+            Ok(Msg::Input(TermEvent::Key(k))) if k.kind == KeyEventKind::Press => {
+                if matches!(
+                    keymap::resolve(keymap::Mode::List, k),
+                    Some(Action::Quit | Action::QuitNow)
+                ) {
+                    return Ok(None);
+                }
+            }
+            Ok(Msg::Input(_)) | Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => anyhow::bail!("the indexing thread stopped"),
+        }
+    };
+    let size = term.size()?;
+    let mut app = App::new(Arc::new(binlogs), size.width, size.height);
+    app.refresh_summary();
+    event_loop(&mut term, &mut app, &rx)?;
+    Ok(match app.outcome {
+        Some(Outcome::Print(s)) => Some(s),
+        _ => None,
+    })
+}
+
+/// Applies every queued message, then draws once.
+pub fn event_loop<B: Backend>(
+    term: &mut Terminal<B>,
+    app: &mut App,
+    rx: &Receiver<Msg>,
+) -> Result<()> {
+    loop {
+        term.draw(|f| f.render_widget(Screen { app }, f.area()))?;
+        let first = rx.recv().context("the input thread stopped")?;
+        handle(app, first);
+        while let Ok(m) = rx.try_recv() {
+            handle(app, m);
+        }
+        if app.outcome.is_some() {
+            return Ok(());
+        }
+    }
+}
+
+pub fn handle(app: &mut App, m: Msg) {
+    match m {
+        Msg::Input(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => {
+            if let Some(a) = keymap::resolve(app.mode, k) {
+                app.update(a);
+            }
+        }
+        Msg::Input(TermEvent::Resize(w, h)) => app.update(Action::Resize(w, h)),
+        Msg::Input(_) | Msg::Loaded(_) => {}
+    }
+}
+
+fn spawn_input(tx: Sender<Msg>) {
+    thread::spawn(move || {
+        while let Ok(ev) = crossterm::event::read() {
+            if tx.send(Msg::Input(ev)).is_err() {
+                break;
+            }
+        }
+    });
+}

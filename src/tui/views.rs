@@ -1,0 +1,276 @@
+//! The whole screen: title, list, detail pane, timeline, status bar, footer hints and
+//! the overlays (help, prompt, quit confirmation). Views read the [`App`], never change it.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use crate::format::Flavor;
+
+use super::app::{App, PromptKind, detail_height};
+use super::keymap::{self, Mode};
+use super::list::{Columns, EventList};
+use super::timeline::TimelineView;
+
+/// False when `NO_COLOR` is set (to anything non-empty): then only bold, reverse and
+/// underline mark things.
+pub fn colors() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+pub struct Screen<'a> {
+    pub app: &'a App,
+}
+
+impl Widget for Screen<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let detail_h = if app.detail.is_some() {
+            detail_height(area.height)
+        } else {
+            0
+        };
+        let [title, header, list, detail, timeline, status, footer] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(detail_h),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        Title { app }.render(title, buf);
+        let c = Columns::for_width(area.width);
+        Line::styled(
+            format!(
+                "{:<pw$} {:<tw$} {:<kw$} {:<bw$} summary",
+                "position",
+                if c.time >= 12 {
+                    format!("time ({})", app.zone.label())
+                } else {
+                    "time".into()
+                },
+                "type",
+                "table",
+                pw = c.pos,
+                tw = c.time,
+                kw = c.kind,
+                bw = c.table,
+            ),
+            Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+        )
+        .render(header, buf);
+        EventList { app }.render(list, buf);
+        if detail_h > 0 {
+            DetailPane { app }.render(detail, buf);
+        }
+        TimelineView { app }.render(timeline, buf);
+        StatusBar { app }.render(status, buf);
+        Footer { app }.render(footer, buf);
+        match app.mode {
+            Mode::Help => HelpOverlay { app }.render(area, buf),
+            Mode::Prompt => PromptLine { app }.render(footer, buf),
+            Mode::ConfirmQuit => {
+                Line::styled(
+                    "marks would be lost: quit? y/n",
+                    Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+                )
+                .render(footer, buf);
+            }
+            _ => {}
+        }
+    }
+}
+
+struct Title<'a> {
+    app: &'a App,
+}
+
+impl Widget for Title<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let b = &self.app.binlogs;
+        let files = b.set.files.len();
+        let first = b.set.files.first().map_or("", |f| f.name.as_str());
+        let flavor = match self.app.flavor {
+            Flavor::MySql => "MySQL",
+            Flavor::MariaDb => "MariaDB",
+        };
+        let text = format!(
+            " binlens  {first}{}  {flavor}  {} events  {} transactions{}",
+            if files > 1 {
+                format!(" (+{} files)", files - 1)
+            } else {
+                String::new()
+            },
+            b.index.len(),
+            b.index.txn_count(),
+            if self.app.txn_view {
+                "  [by transaction]"
+            } else {
+                ""
+            }
+        );
+        let mut style = Style::default().add_modifier(Modifier::BOLD);
+        if colors() {
+            style = style.fg(Color::Black).bg(Color::Cyan);
+        } else {
+            style = style.add_modifier(Modifier::REVERSED);
+        }
+        buf.set_style(area, style);
+        Line::raw(text).render(area, buf);
+    }
+}
+
+struct DetailPane<'a> {
+    app: &'a App,
+}
+
+impl Widget for DetailPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let Some(d) = &self.app.detail else {
+            return;
+        };
+        let lines = if d.hex { &d.lines.hex } else { &d.lines.text };
+        let title = if d.hex { " raw bytes " } else { " event " };
+        // Only the lines that can show: wrapping may take more rows, never fewer.
+        let start = (d.scroll as usize).min(lines.len());
+        let end = (start + area.height as usize).min(lines.len());
+        Paragraph::new(lines[start..end].to_vec())
+            .wrap(Wrap { trim: false })
+            .block(Block::default().borders(Borders::TOP).title(title))
+            .render(area, buf);
+    }
+}
+
+struct StatusBar<'a> {
+    app: &'a App,
+}
+
+impl Widget for StatusBar<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let mut parts = Vec::new();
+        if app.event_count() > 0 {
+            let m = app.binlogs.index.get(app.cursor);
+            parts.push(format!(
+                "{}  {}/{}",
+                app.binlogs.location_text(m.location()),
+                app.cursor.0 + 1,
+                app.event_count()
+            ));
+        } else {
+            parts.push("no events".to_string());
+        }
+        let loc = |e| app.binlogs.location_text(app.location(e));
+        match (app.mark_start, app.mark_stop) {
+            (None, None) => {}
+            (Some(a), None) => parts.push(format!("start {}", loc(a))),
+            (None, Some(b)) => parts.push(format!("stop after {}", loc(b))),
+            (Some(_), Some(_)) => {
+                if let Some((a, b)) = app.marked() {
+                    parts.push(format!(
+                        "marked {} … {} ({} events)",
+                        loc(a),
+                        loc(b),
+                        b.0 - a.0 + 1
+                    ));
+                }
+            }
+        }
+        parts.push(app.zone.label().to_string());
+        if let Some(m) = &app.message {
+            parts.push(m.clone());
+        }
+        let style = Style::default().add_modifier(Modifier::REVERSED);
+        buf.set_style(area, style);
+        Line::raw(format!(" {}", parts.join("  │  "))).render(area, buf);
+    }
+}
+
+struct Footer<'a> {
+    app: &'a App,
+}
+
+impl Widget for Footer<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let mut spans = Vec::new();
+        for (k, d) in keymap::hints(self.app.mode) {
+            spans.push(Span::styled(
+                format!(" {k}"),
+                Style::default().add_modifier(Modifier::BOLD),
+            ));
+            spans.push(Span::raw(format!(" {d} ")));
+        }
+        Line::from(spans).render(area, buf);
+    }
+}
+
+struct PromptLine<'a> {
+    app: &'a App,
+}
+
+impl Widget for PromptLine<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let Some(p) = &self.app.prompt else {
+            return;
+        };
+        let label = match p.kind {
+            PromptKind::Goto => "go to (FILE:POS or POS): ",
+        };
+        Clear.render(area, buf);
+        let mut spans = vec![
+            Span::styled(label, Style::default().add_modifier(Modifier::BOLD)),
+            Span::raw(crate::format::display::escape_str(&p.text)),
+            Span::styled("█", Style::default()),
+        ];
+        if let Some(e) = &p.error {
+            spans.push(Span::styled(
+                format!("  {e}"),
+                Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            ));
+        }
+        Line::from(spans).render(area, buf);
+    }
+}
+
+struct HelpOverlay<'a> {
+    app: &'a App,
+}
+
+impl Widget for HelpOverlay<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let mode = self.app.under;
+        let rows = keymap::help_rows(mode);
+        let w = area.width.min(64);
+        let h = (rows.len() as u16 + 2).min(area.height);
+        let r = Rect::new(
+            area.x + (area.width - w) / 2,
+            area.y + (area.height - h) / 2,
+            w,
+            h,
+        );
+        Clear.render(r, buf);
+        let lines: Vec<Line> = rows
+            .into_iter()
+            .map(|(k, d)| {
+                Line::from(vec![
+                    Span::styled(
+                        format!(" {k:<14}"),
+                        Style::default().add_modifier(Modifier::BOLD),
+                    ),
+                    Span::raw(d),
+                ])
+            })
+            .collect();
+        let title = match mode {
+            Mode::Detail => " keys: detail pane (Esc closes) ",
+            _ => " keys: event list (Esc closes) ",
+        };
+        Paragraph::new(lines)
+            .block(Block::default().borders(Borders::ALL).title(title))
+            .render(r, buf);
+    }
+}
