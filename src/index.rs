@@ -5,12 +5,16 @@
 //! and [`Binlogs`] ties them together and decodes single events on demand.
 //! Imports only [`crate::format`].
 
+mod background;
 pub mod build;
+pub mod cache;
 pub mod classify;
 pub mod event_index;
+mod live;
 pub mod mapped;
 pub mod names;
 pub mod set;
+pub mod txn;
 
 use std::path::PathBuf;
 
@@ -18,18 +22,42 @@ use crate::format::event::{Decoder, Event};
 use crate::format::reader::{EventReader, RawEvent};
 use crate::format::{EventType, Result as FormatResult};
 
+pub use background::{IndexBuild, Progress};
 pub use build::FileScanState;
 pub use classify::QueryClass;
-pub use event_index::{EventId, EventIndex, EventMeta, FileId, Location, TxnId};
-pub use mapped::MappedFile;
+pub use event_index::{EventId, EventIndex, EventMeta, FileExtent, FileId, Location, TxnId};
+pub use live::{IndexSource, Refresh};
+pub use mapped::{FileChange, MappedFile};
 pub use names::{ObjectId, ObjectName};
 pub use set::{BinlogFile, BinlogSet, OpenError, SetNote};
+pub use txn::{Transaction, TxnEnd};
 
-/// Something wrong at a place in the set: a framing error that ended a file early.
+/// Something wrong at a place in the set: a framing error that ended a file early, a
+/// file truncated or replaced while mapped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub at: Location,
     pub message: String,
+}
+
+/// How to open a set.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// Directory of the index cache; `None` builds without reading or writing one.
+    pub cache_dir: Option<PathBuf>,
+    /// The last file is being written: an event cut short at its end is pending (it
+    /// will be completed), not a problem.
+    pub follow: bool,
+}
+
+impl OpenOptions {
+    /// The default cache directory (see [`cache::cache_dir`]), not following.
+    pub fn cached() -> OpenOptions {
+        OpenOptions {
+            cache_dir: cache::cache_dir(),
+            follow: false,
+        }
+    }
 }
 
 /// An opened, indexed set of binlogs.
@@ -38,51 +66,71 @@ pub struct Binlogs {
     pub set: BinlogSet,
     pub index: EventIndex,
     pub problems: Vec<Problem>,
+    /// Where a half-written event at the end of the last file starts (follow mode).
+    pub pending: Option<Location>,
+    /// Per file, how its index was obtained (after it has been indexed).
+    pub sources: Vec<IndexSource>,
     states: Vec<FileScanState>,
+    /// Files that are no longer read (truncated or replaced while mapped).
+    stopped: Vec<bool>,
+    /// How the file being indexed was begun, until it is done.
+    pending_source: Option<IndexSource>,
+    options: OpenOptions,
 }
 
 impl Binlogs {
-    /// Opens `paths` and indexes every file, on this thread.
+    /// Opens `paths` and indexes every file, on this thread, without a cache.
     pub fn open(paths: &[PathBuf]) -> Result<Binlogs, OpenError> {
-        let set = BinlogSet::open(paths)?;
-        let mut b = Binlogs {
-            set,
-            index: EventIndex::default(),
-            problems: Vec::new(),
-            states: Vec::new(),
-        };
-        for i in 0..b.set.files.len() {
-            b.index_file(FileId(i as u16));
-        }
+        Binlogs::open_with(paths, OpenOptions::default())
+    }
+
+    /// Opens `paths` and indexes every file on this thread, as `options` say.
+    pub fn open_with(paths: &[PathBuf], options: OpenOptions) -> Result<Binlogs, OpenError> {
+        let mut b = Binlogs::open_unindexed(paths, options)?;
+        while b.index_step(usize::MAX) {}
         Ok(b)
     }
 
-    fn index_file(&mut self, id: FileId) {
-        let file = &self.set.files[id.0 as usize];
-        let bytes = file.map.bytes();
-        let mut state = FileScanState::default();
-        build::begin_file(&mut self.index);
-        if let Err(e) = crate::format::reader::check_magic(bytes) {
-            self.problems.push(Problem {
-                at: Location { file: id, pos: 0 },
-                message: e.kind.to_string(),
-            });
-        } else {
-            let out = build::scan_file(&mut self.index, bytes, 4, &mut state);
-            if let Some(fe) = out.error {
-                self.problems.push(Problem {
-                    at: Location {
-                        file: id,
-                        pos: fe.pos,
-                    },
-                    message: fe.error.kind.to_string(),
-                });
-            }
-        }
-        build::end_file(&mut self.index, &mut state);
-        self.states.push(state);
+    /// Opens and maps the files without indexing them (see [`Binlogs::index_step`]).
+    pub fn open_unindexed(paths: &[PathBuf], options: OpenOptions) -> Result<Binlogs, OpenError> {
+        let set = BinlogSet::open(paths)?;
+        let n = set.files.len();
+        Ok(Binlogs {
+            set,
+            index: EventIndex::default(),
+            problems: Vec::new(),
+            pending: None,
+            sources: Vec::new(),
+            states: Vec::new(),
+            stopped: vec![false; n],
+            pending_source: None,
+            options,
+        })
     }
 
+    /// Total bytes of the files in the set (as mapped).
+    pub fn total_bytes(&self) -> u64 {
+        self.set
+            .files
+            .iter()
+            .map(|f| f.map.bytes().len() as u64)
+            .sum()
+    }
+
+    /// Bytes indexed so far.
+    pub fn indexed_bytes(&self) -> u64 {
+        let files = &self.index.files;
+        let done = files.len().saturating_sub(1);
+        let full: u64 = (0..done)
+            .map(|i| self.set.files[i].map.bytes().len() as u64)
+            .sum();
+        full + files.last().map_or(0, |f| f.indexed_end)
+    }
+
+    /// Whether every file has been indexed to its (mapped) end.
+    pub fn is_indexed(&self) -> bool {
+        self.sources.len() == self.set.files.len()
+    }
     /// `mysql-bin.000042:1337`
     pub fn location_text(&self, loc: Location) -> String {
         let name = self
@@ -143,5 +191,28 @@ impl Binlogs {
         let mut dec = self.decoder_for(e);
         let ev = dec.decode(&raw);
         Some(f(&raw, ev, &dec))
+    }
+
+    /// The GTID of transaction `t` (`uuid:gno`, `uuid:tag:gno` or MariaDB
+    /// `domain-server-seq`), decoded from its first event; `None` without one (and for
+    /// MySQL's anonymous GTIDs).
+    pub fn txn_gtid(&self, t: TxnId) -> Option<String> {
+        let (first, _) = self.index.txn_span(t);
+        self.with_event(first, |_, ev, _| match ev {
+            Ok(Event::Gtid(g)) => Some(g.gtid.to_string()),
+            Ok(Event::MariaGtid(g)) => Some(g.gtid.to_string()),
+            _ => None,
+        })
+        .flatten()
+    }
+
+    /// The xid of a transaction that ended in an XID event, decoded from it.
+    pub fn txn_xid(&self, t: TxnId) -> Option<u64> {
+        let (_, last) = self.index.txn_span(t);
+        self.with_event(last, |_, ev, _| match ev {
+            Ok(Event::Xid(x)) => Some(x),
+            _ => None,
+        })
+        .flatten()
     }
 }

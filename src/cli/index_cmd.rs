@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::index::Binlogs;
+use crate::index::{Binlogs, OpenOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct IndexArgs {
@@ -22,7 +22,12 @@ fn utc(ts: u32) -> String {
 }
 
 pub fn run(args: &IndexArgs, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<bool> {
-    let b = match Binlogs::open(&args.paths) {
+    let options = if args.no_cache {
+        OpenOptions::default()
+    } else {
+        OpenOptions::cached()
+    };
+    let b = match Binlogs::open_with(&args.paths, options) {
         Ok(b) => b,
         Err(e) => {
             writeln!(err, "binlens: {e}")?;

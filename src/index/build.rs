@@ -11,11 +11,13 @@
 //! control event (FORMAT_DESCRIPTION, ROTATE, PREVIOUS_GTIDS, …).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::format::cursor::Cursor;
+use crate::format::header::HEADER_LEN;
 use crate::format::reader::{EventReader, FramingError, RawEvent};
 use crate::format::rows::rows_table_id;
-use crate::format::{EventType, FormatDescription};
+use crate::format::{EventHeader, EventType, FormatDescription};
 
 use super::classify::QueryClass;
 use super::event_index::{EventId, EventIndex, FileExtent};
@@ -23,7 +25,7 @@ use super::names::ObjectId;
 
 /// Where the transaction framing stands between two events.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-enum Framing {
+pub(crate) enum Framing {
     /// Between spans.
     #[default]
     Idle,
@@ -39,9 +41,47 @@ enum Framing {
 #[derive(Debug, Clone, Default)]
 pub struct FileScanState {
     pub fde: Option<FormatDescription>,
-    framing: Framing,
+    /// Where the last format description event starts (to re-read it from a cache).
+    pub(crate) fde_pos: Option<u64>,
+    pub(crate) framing: Framing,
     /// table id -> interned object, from the table maps seen.
-    tables: HashMap<u64, ObjectId>,
+    pub(crate) tables: HashMap<u64, ObjectId, BuildHasherDefault<IdHasher>>,
+}
+
+/// A hasher for table ids: one multiply, for a map looked up once per rows event.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (v ^ (v >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+impl Framing {
+    pub(crate) fn to_u8(self) -> u8 {
+        self as u8
+    }
+
+    pub(crate) fn from_u8(v: u8) -> Option<Framing> {
+        Some(match v {
+            0 => Framing::Idle,
+            1 => Framing::AfterGtid,
+            2 => Framing::InTransaction,
+            3 => Framing::InStatement,
+            _ => return None,
+        })
+    }
 }
 
 /// What one pass over a file found.
@@ -60,25 +100,58 @@ pub fn scan_file(
     start: u64,
     state: &mut FileScanState,
 ) -> ScanOutcome {
-    let start = start.max(4) as usize;
-    let mut reader = match &state.fde {
-        Some(fde) => EventReader::resume(bytes, start, fde),
-        None => EventReader::at(bytes, start),
-    };
-    let mut end = start as u64;
+    let mut pos = start.max(4) as usize;
     let mut error = None;
-    for item in reader.by_ref() {
-        match item {
-            Ok(raw) => {
-                add_event(index, &raw, state);
-                end = raw.next_pos();
+    // The hot loop reads the header fields it needs straight from the bytes; the
+    // `EventReader` frames format description events (which change the framing) and
+    // produces the error for a broken frame, so both paths agree on what an event is.
+    let (mut header_len, mut checksum_len) = framing_of(state);
+    while pos < bytes.len() {
+        let rest = &bytes[pos..];
+        let size = match rest.get(..HEADER_LEN) {
+            Some(h) => u32::from_le_bytes([h[9], h[10], h[11], h[12]]) as usize,
+            None => usize::MAX,
+        };
+        let fast = size >= header_len.max(HEADER_LEN)
+            && size <= rest.len()
+            && rest[4] != EventType::FORMAT_DESCRIPTION.0;
+        let raw = if fast {
+            let h = &rest[..HEADER_LEN];
+            RawEvent {
+                pos: pos as u64,
+                header: EventHeader {
+                    timestamp: u32::from_le_bytes([h[0], h[1], h[2], h[3]]),
+                    type_code: EventType(h[4]),
+                    server_id: u32::from_le_bytes([h[5], h[6], h[7], h[8]]),
+                    event_size: size as u32,
+                    log_pos: u32::from_le_bytes([h[13], h[14], h[15], h[16]]),
+                    flags: u16::from_le_bytes([h[17], h[18]]),
+                },
+                bytes: &rest[..size],
+                header_len,
+                checksum_len,
             }
-            Err(fe) => {
-                error = Some(fe);
-                break;
+        } else {
+            let mut reader = match &state.fde {
+                Some(fde) => EventReader::resume(bytes, pos, fde),
+                None => EventReader::at(bytes, pos),
+            };
+            match reader.next() {
+                Some(Ok(raw)) => raw,
+                Some(Err(fe)) => {
+                    error = Some(fe);
+                    break;
+                }
+                None => break,
             }
+        };
+        add_event(index, &raw, state);
+        if !fast {
+            (header_len, checksum_len) = framing_of(state);
         }
+        pos += raw.bytes.len();
     }
+    let end = pos as u64;
     if let Some(f) = index.files.last_mut() {
         f.end = EventId(index.kind.len() as u32);
         f.indexed_end = end;
@@ -87,6 +160,13 @@ pub fn scan_file(
         indexed_end: end,
         error,
     }
+}
+
+/// Header and checksum lengths of the events after the last format description.
+fn framing_of(state: &FileScanState) -> (usize, usize) {
+    state.fde.as_ref().map_or((HEADER_LEN, 0), |f| {
+        (f.header_len as usize, f.checksum_len())
+    })
 }
 
 /// Starts the extent of a new file in the index.
@@ -113,15 +193,23 @@ fn add_event(index: &mut EventIndex, raw: &RawEvent<'_>, state: &mut FileScanSta
         EventType::FORMAT_DESCRIPTION => {
             if let Ok(f) = FormatDescription::parse(raw.body_with_checksum()) {
                 state.fde = Some(f);
+                state.fde_pos = Some(raw.pos);
             }
             state.tables.clear();
         }
         EventType::TABLE_MAP => {
             let id_len = state.fde.as_ref().map_or(6, |f| f.table_id_len(t));
             if let Some((id, schema, table)) = table_map_names(body, id_len) {
-                let obj = index.names.intern(schema, Some(table));
-                state.tables.insert(id, obj);
-                object = obj;
+                // Servers repeat a table's map before every statement on it: when the id
+                // still names the same table, skip hashing the names.
+                object = match state.tables.get(&id) {
+                    Some(&o) if index.names.is(o, schema, Some(table)) => o,
+                    _ => {
+                        let o = index.names.intern(schema, Some(table));
+                        state.tables.insert(id, o);
+                        o
+                    }
+                };
             }
         }
         EventType::QUERY | EventType::EXECUTE_LOAD_QUERY | EventType::MARIA_QUERY_COMPRESSED => {
@@ -145,6 +233,18 @@ fn add_event(index: &mut EventIndex, raw: &RawEvent<'_>, state: &mut FileScanSta
                 } else {
                     QueryClass::of(sql)
                 };
+            }
+        }
+        EventType::TRANSACTION_PAYLOAD => {
+            let id_len = state
+                .fde
+                .as_ref()
+                .map_or(6, |f| f.table_id_len(EventType::TABLE_MAP));
+            let here = index.kind.len() as u32;
+            let objs = payload_tables(body, id_len, &mut index.names);
+            if let Some((&first, rest)) = objs.split_first() {
+                object = first;
+                index.extra_objects.extend(rest.iter().map(|o| (here, o.0)));
             }
         }
         _ if t.is_rows() => {
@@ -242,6 +342,30 @@ fn frame(state: &mut FileScanState, t: EventType, class: QueryClass, raw: &RawEv
     };
     state.framing = after;
     opens
+}
+
+/// The tables of the table maps inside a compressed payload, interned. The payload is
+/// decompressed here, during indexing: zstd inflates at well over 1 GB/s, and a
+/// "which events touch this table" query must find compressed transactions.
+fn payload_tables(body: &[u8], id_len: usize, names: &mut super::names::Names) -> Vec<ObjectId> {
+    let Ok(p) = crate::format::payload::parse_payload(body, 0) else {
+        return Vec::new();
+    };
+    let Ok(inner) = p.decompress() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for raw in EventReader::inner(&inner).map_while(Result::ok) {
+        if raw.header.type_code == EventType::TABLE_MAP {
+            if let Some((_, schema, table)) = table_map_names(raw.body(), id_len) {
+                let o = names.intern(schema, Some(table));
+                if !out.contains(&o) {
+                    out.push(o);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `(table id, schema, table)` from a table map body.

@@ -89,6 +89,9 @@ pub struct EventIndex {
     pub(crate) ts_block_max: Vec<u32>,
     pub(crate) running_max: u32,
     pub(crate) files: Vec<FileExtent>,
+    /// `(event, object)` for the tables inside a compressed TRANSACTION_PAYLOAD beyond
+    /// the first (which sits in `object`), ascending by event. Sparse.
+    pub(crate) extra_objects: Vec<(u32, u16)>,
 }
 
 impl EventIndex {
@@ -262,13 +265,35 @@ impl EventIndex {
         None
     }
 
-    /// Every event of one object (a table or a schema).
+    /// Every event of one object (a table or a schema), including compressed payloads
+    /// whose inner events touch it.
     pub fn events_of(&self, obj: ObjectId) -> impl Iterator<Item = EventId> + '_ {
+        let mut extra = self
+            .extra_objects
+            .iter()
+            .filter(move |&&(_, o)| o == obj.0)
+            .map(|&(e, _)| e)
+            .peekable();
         self.object
             .iter()
             .enumerate()
-            .filter(move |(_, o)| **o == obj.0)
+            .filter(move |&(i, o)| {
+                while extra.next_if(|&e| (e as usize) < i).is_some() {}
+                *o == obj.0 || extra.next_if_eq(&(i as u32)).is_some()
+            })
             .map(|(i, _)| EventId(i as u32))
+    }
+
+    /// The objects of one event: its object column entry, plus, for a compressed
+    /// payload, the other tables inside it.
+    pub fn objects_of(&self, e: EventId) -> impl Iterator<Item = ObjectId> + '_ {
+        let k = self.extra_objects.partition_point(|&(x, _)| x < e.0);
+        std::iter::once(self.object(e)).chain(
+            self.extra_objects[k..]
+                .iter()
+                .take_while(move |&&(x, _)| x == e.0)
+                .map(|&(_, o)| ObjectId(o)),
+        )
     }
 
     /// Bytes resident for the index (vectors' lengths; what the budget counts).
@@ -283,6 +308,13 @@ impl EventIndex {
             + self.txn_first.capacity() * 4
             + self.ts_block_max.capacity() * 4
             + self.files.capacity() * std::mem::size_of::<FileExtent>()
+            + self.extra_objects.capacity() * 8
+            + self.servers.capacity() * 4
+    }
+
+    /// Resident bytes per indexed event (the budget is 16).
+    pub fn bytes_per_event(&self) -> f64 {
+        self.resident_bytes() as f64 / self.len().max(1) as f64
     }
 
     pub(crate) fn push(
@@ -295,28 +327,59 @@ impl EventIndex {
         object: ObjectId,
     ) {
         let i = self.kind.len() as u32;
-        let hi = (pos >> 32) as u32;
-        let cur_hi = self.pos_hi.last().map(|&(_, h)| h).unwrap_or(0);
-        if hi != cur_hi {
-            self.pos_hi.push((i, hi));
-        }
-        self.pos_lo.push(pos as u32);
-        self.ts.push(ts);
+        self.push_pos(i, pos);
         self.kind.push(kind);
         self.class.push(class);
-        let s = match self.servers.iter().position(|&s| s == server_id) {
+        let s = self.server_index(server_id);
+        self.server.push(s);
+        self.object.push(object.0);
+        self.extend_ts(&[ts]);
+    }
+
+    /// The interned index of a server id (255 once 255 are taken). The last one found is
+    /// checked first: consecutive events nearly always share a server.
+    pub(crate) fn server_index(&mut self, server_id: u32) -> u8 {
+        if let Some(&last) = self.server.last() {
+            if self.servers.get(last as usize) == Some(&server_id) {
+                return last;
+            }
+        }
+        match self.servers.iter().position(|&s| s == server_id) {
             Some(s) => s as u8,
             None if self.servers.len() < 255 => {
                 self.servers.push(server_id);
                 (self.servers.len() - 1) as u8
             }
             None => 255,
-        };
-        self.server.push(s);
-        self.object.push(object.0);
-        self.running_max = self.running_max.max(ts);
-        if self.kind.len() % TS_BLOCK == 0 {
-            self.ts_block_max.push(self.running_max);
         }
+    }
+
+    pub(crate) fn push_pos(&mut self, i: u32, pos: u64) {
+        let hi = (pos >> 32) as u32;
+        let cur_hi = self.pos_hi.last().map(|&(_, h)| h).unwrap_or(0);
+        if hi != cur_hi {
+            self.pos_hi.push((i, hi));
+        }
+        self.pos_lo.push(pos as u32);
+    }
+
+    /// Appends timestamps, keeping the running maximum per block of `TS_BLOCK` events.
+    pub(crate) fn extend_ts(&mut self, ts: &[u32]) {
+        for &t in ts {
+            self.ts.push(t);
+            self.running_max = self.running_max.max(t);
+            if self.ts.len() % TS_BLOCK == 0 {
+                self.ts_block_max.push(self.running_max);
+            }
+        }
+    }
+
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.pos_lo.reserve(n);
+        self.ts.reserve(n);
+        self.kind.reserve(n);
+        self.class.reserve(n);
+        self.server.reserve(n);
+        self.object.reserve(n);
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::io;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// A binlog file mapped into memory (or, when empty, no mapping at all).
@@ -10,6 +11,24 @@ pub struct MappedFile {
     path: PathBuf,
     map: Option<memmap2::Mmap>,
     file: File,
+    /// Device and inode of the file as opened, to notice a replaced path.
+    dev_ino: (u64, u64),
+}
+
+/// What a check of the file on disk against its map found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileChange {
+    Unchanged,
+    /// Longer on disk than mapped: `remap` before reading the new bytes.
+    Grown {
+        len: u64,
+    },
+    /// Shorter on disk than mapped: bytes past `len` must not be touched.
+    Truncated {
+        len: u64,
+    },
+    /// The path now names another file (rotated away, or rewritten by rename).
+    Replaced,
 }
 
 #[allow(unsafe_code)]
@@ -17,13 +36,18 @@ fn map_file(file: &File, len: u64) -> io::Result<memmap2::Mmap> {
     let len = usize::try_from(len)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "file too large to map"))?;
     // SAFETY: the map is read-only and private to this process, and `Mmap` hands out only
-    // shared `&[u8]`. The remaining hazard is another process truncating the file while it
-    // is mapped: touching a page past the new end raises SIGBUS. Binlogs are append-only
-    // while a server runs, so it takes an operator (or PURGE BINARY LOGS) to shrink a file
-    // under us. Readers guard against it by calling `MappedFile::current_len` before they
-    // read bytes they have not read before (a follow-mode poll, a background index pass)
-    // and by never touching bytes past the length that was current at that check; a file
-    // found shorter than its map is reported and remapped, not read.
+    // shared `&[u8]`, so nothing in this process writes through it. The remaining hazard
+    // is another process truncating the file while it is mapped: touching a page past the
+    // new end raises SIGBUS. Binlogs are append-only while a server runs, so it takes an
+    // operator (or PURGE BINARY LOGS, or a test) to shrink a file under us. The guard:
+    // every pass that reads bytes it has not read before (each chunk of an index build,
+    // each follow-mode `refresh`) first calls `MappedFile::check`, which compares the
+    // length on disk (fstat of the open descriptor) with the mapped length; a file found
+    // shorter is reported as truncated and never read again, and a longer one is remapped
+    // before its new bytes are read. Bytes already indexed are read again on demand (one
+    // event decoded for display) without a check. This narrows the window, it does not
+    // close it: a truncation between a check and the reads after it can still raise
+    // SIGBUS. Closing it fully would need a SIGBUS handler or copying instead of mapping.
     unsafe { memmap2::MmapOptions::new().len(len).map(file) }
 }
 
@@ -46,8 +70,35 @@ impl MappedFile {
         Ok(MappedFile {
             path: path.to_path_buf(),
             map,
+            dev_ino: (meta.dev(), meta.ino()),
             file,
         })
+    }
+
+    /// Compares the file on disk (by descriptor, and the path by inode) with the map.
+    pub fn check(&self) -> io::Result<FileChange> {
+        let by_path = std::fs::metadata(&self.path)?;
+        if (by_path.dev(), by_path.ino()) != self.dev_ino {
+            return Ok(FileChange::Replaced);
+        }
+        let len = self.current_len()?;
+        let mapped = self.bytes().len() as u64;
+        Ok(if len < mapped {
+            FileChange::Truncated { len }
+        } else if len > mapped {
+            FileChange::Grown { len }
+        } else {
+            FileChange::Unchanged
+        })
+    }
+
+    /// Maps the file again at its current length (after it has grown).
+    pub fn remap(&mut self) -> io::Result<()> {
+        let len = self.current_len()?;
+        if len as usize > self.bytes().len() {
+            self.map = Some(map_file(&self.file, len)?);
+        }
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {

@@ -57,6 +57,12 @@ impl Names {
         id
     }
 
+    /// Whether `id` is the name `schema`.`table` (without hashing).
+    pub fn is(&self, id: ObjectId, schema: &[u8], table: Option<&[u8]>) -> bool {
+        self.get(id)
+            .is_some_and(|n| n.schema == schema && n.table.as_deref() == table)
+    }
+
     pub fn get(&self, id: ObjectId) -> Option<&ObjectName> {
         (id.0 as usize)
             .checked_sub(1)
