@@ -14,7 +14,7 @@ use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
 
-use crate::index::{Binlogs, OpenError};
+use crate::index::{IndexBuild, OpenOptions};
 
 use super::action::Action;
 use super::app::{App, Outcome};
@@ -25,7 +25,6 @@ use super::views::Screen;
 /// What arrives on the UI thread's one channel.
 pub enum Msg {
     Input(TermEvent),
-    Loaded(Box<Result<Binlogs, OpenError>>),
 }
 
 /// Runs the browser until the user quits. `Ok(Some(text))`: the user accepted `text`,
@@ -44,23 +43,21 @@ fn run_on(tty: std::fs::File, paths: Vec<PathBuf>) -> Result<Option<String>> {
     spawn_input(tx.clone());
     let started = Instant::now();
     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let loader = tx.clone();
-    thread::spawn(move || {
-        let b = Binlogs::open(&paths);
-        let _ = loader.send(Msg::Loaded(Box::new(b)));
-    });
-    let binlogs = loop {
+    let build = IndexBuild::start(&paths, OpenOptions::cached())?;
+    while !build.is_finished() {
+        let (done, total) = build.progress();
         term.draw(|f| {
             let text = format!(
-                " binlens: indexing {} … {:.1} s   (q quits)",
+                " binlens: indexing {}  {:.0}% of {} MiB  {:.1} s   (q quits)",
                 names.join(" "),
+                done as f64 * 100.0 / total.max(1) as f64,
+                total >> 20,
                 started.elapsed().as_secs_f64()
             );
             Paragraph::new(Line::raw(crate::format::display::escape_str(&text)))
                 .render(f.area(), f.buffer_mut());
         })?;
-        match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(Msg::Loaded(b)) => break (*b)?,
+        match rx.recv_timeout(Duration::from_millis(50)) {
             Ok(Msg::Input(TermEvent::Key(k))) if k.kind == KeyEventKind::Press => {
                 if matches!(
                     keymap::resolve(keymap::Mode::List, k),
@@ -70,8 +67,14 @@ fn run_on(tty: std::fs::File, paths: Vec<PathBuf>) -> Result<Option<String>> {
                 }
             }
             Ok(Msg::Input(_)) | Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => anyhow::bail!("the indexing thread stopped"),
+            Err(RecvTimeoutError::Disconnected) => anyhow::bail!("the input thread stopped"),
         }
+    }
+    let shared = build.shared();
+    drop(build);
+    let binlogs = match Arc::try_unwrap(shared) {
+        Ok(lock) => lock.into_inner().unwrap_or_else(|e| e.into_inner()),
+        Err(_) => anyhow::bail!("the index is still shared after its build ended"),
     };
     let size = term.size()?;
     let mut app = App::new(Arc::new(binlogs), size.width, size.height);
@@ -110,7 +113,7 @@ pub fn handle(app: &mut App, m: Msg) {
             }
         }
         Msg::Input(TermEvent::Resize(w, h)) => app.update(Action::Resize(w, h)),
-        Msg::Input(_) | Msg::Loaded(_) => {}
+        Msg::Input(_) => {}
     }
 }
 
