@@ -41,12 +41,12 @@ impl<'b> Line<'b> {
 
     pub fn bytes_lossy(&mut self, k: &str, v: &[u8]) {
         self.key(k);
-        json_str(self.buf, &String::from_utf8_lossy(v));
+        json_bytes_lossy(self.buf, v);
     }
 
-    pub fn num(&mut self, k: &str, v: impl std::fmt::Display) {
+    pub fn num(&mut self, k: &str, v: impl itoa::Integer) {
         self.key(k);
-        let _ = write!(self.buf, "{v}");
+        int(self.buf, v);
     }
 
     /// A key whose value the caller writes into `buf()` next.
@@ -60,31 +60,58 @@ impl<'b> Line<'b> {
     }
 }
 
+/// Bytes that cannot appear raw inside a JSON string: controls, `"` and `\\`.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// Appends `s` as a JSON string.
 pub fn json_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0..=0x1f => "",
-            _ => continue,
-        };
+    while let Some(off) = bytes[start..]
+        .iter()
+        .position(|&b| NEEDS_ESCAPE[b as usize])
+    {
+        let i = start + off;
         out.push_str(&s[start..i]);
-        if esc.is_empty() {
-            let _ = write!(out, "\\u{:04x}", b);
-        } else {
-            out.push_str(esc);
+        match bytes[i] {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b => {
+                let _ = write!(out, "\\u{:04x}", b);
+            }
         }
         start = i + 1;
     }
     out.push_str(&s[start..]);
     out.push('"');
+}
+
+/// Appends bytes as a JSON string, lossy where they are not UTF-8.
+fn json_bytes_lossy(out: &mut String, b: &[u8]) {
+    match std::str::from_utf8(b) {
+        Ok(s) => json_str(out, s),
+        Err(_) => json_str(out, &String::from_utf8_lossy(b)),
+    }
+}
+
+/// Appends an integer without going through `fmt`.
+fn int(out: &mut String, v: impl itoa::Integer) {
+    out.push_str(itoa::Buffer::new().format(v));
 }
 
 fn hex_obj(out: &mut String, b: &[u8]) {
@@ -97,12 +124,8 @@ fn hex_obj(out: &mut String, b: &[u8]) {
 pub fn value(out: &mut String, v: &Value<'_>) -> Result<(), String> {
     match v {
         Value::Null => out.push_str("null"),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        Value::UInt(u) => {
-            let _ = write!(out, "{u}");
-        }
+        Value::Int(i) => int(out, *i),
+        Value::UInt(u) => int(out, *u),
         Value::Float(f) if f.is_finite() => {
             let _ = write!(out, "{f}");
         }
@@ -111,9 +134,7 @@ pub fn value(out: &mut String, v: &Value<'_>) -> Result<(), String> {
         }
         Value::Float(_) | Value::Double(_) => out.push_str("null"),
         Value::Decimal(s) => json_str(out, s),
-        Value::Year(y) => {
-            let _ = write!(out, "{y}");
-        }
+        Value::Year(y) => int(out, *y),
         Value::Date(d) => {
             let _ = write!(out, "\"{d}\"");
         }
@@ -126,15 +147,9 @@ pub fn value(out: &mut String, v: &Value<'_>) -> Result<(), String> {
         Value::Timestamp(t) => {
             let _ = write!(out, "{t}");
         }
-        Value::Bit { value, .. } => {
-            let _ = write!(out, "{value}");
-        }
-        Value::Enum(e) => {
-            let _ = write!(out, "{e}");
-        }
-        Value::Set(s) => {
-            let _ = write!(out, "{s}");
-        }
+        Value::Bit { value, .. } => int(out, *value),
+        Value::Enum(e) => int(out, *e),
+        Value::Set(s) => int(out, *s),
         Value::Bytes(b) => match std::str::from_utf8(b) {
             Ok(s) => json_str(out, s),
             Err(_) => hex_obj(out, b),
@@ -200,30 +215,30 @@ fn rows(line: &mut Line<'_>, ev: &RowsEvent<'_>, dec: &Decoder) -> Option<String
                 break;
             }
         };
-        // Render into a scratch buffer so a value that fails leaves no half-written row.
-        let mut one = String::new();
-        one.push('{');
-        let mut r = Ok(());
-        if let Some(b) = &row.before {
-            one.push_str("\"before\":");
-            r = image(&mut one, b);
-        }
-        if let (Ok(()), Some(a)) = (&r, &row.after) {
-            if row.before.is_some() {
-                one.push(',');
-            }
-            one.push_str("\"after\":");
-            r = image(&mut one, a);
-        }
-        if let Err(e) = r {
-            err = Some(e);
-            break;
-        }
-        one.push('}');
+        // A value that fails to render takes its half-written row back out.
+        let mark = out.len();
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&one);
+        out.push('{');
+        let mut r = Ok(());
+        if let Some(b) = &row.before {
+            out.push_str("\"before\":");
+            r = image(out, b);
+        }
+        if let (Ok(()), Some(a)) = (&r, &row.after) {
+            if row.before.is_some() {
+                out.push(',');
+            }
+            out.push_str("\"after\":");
+            r = image(out, a);
+        }
+        if let Err(e) = r {
+            out.truncate(mark);
+            err = Some(e);
+            break;
+        }
+        out.push('}');
     }
     out.push(']');
     err
@@ -235,7 +250,10 @@ fn header_keys(line: &mut Line<'_>, file: &str, raw: &RawEvent<'_>) {
     line.num("pos", raw.pos);
     line.num("next_pos", raw.next_pos());
     line.num("end_log_pos", raw.header.log_pos);
-    line.str("type", &raw.header.type_code.to_string());
+    match raw.header.type_code.known_name() {
+        Some(n) => line.str("type", n),
+        None => line.str("type", &raw.header.type_code.to_string()),
+    }
     line.num("timestamp", raw.header.timestamp);
     line.num("server_id", raw.header.server_id);
 }
@@ -287,7 +305,7 @@ fn event_keys(line: &mut Line<'_>, file: &str, ev: &Event<'_>, dec: &Decoder) ->
             line.str("op", r.kind.op.as_str());
             return rows(line, r, dec);
         }
-        Event::Xid(x) => line.num("xid", x),
+        Event::Xid(x) => line.num("xid", *x),
         Event::Gtid(g) => line.str("gtid", &g.gtid.to_string()),
         Event::MariaGtid(g) => line.str("gtid", &g.gtid.to_string()),
         Event::Rotate { next_file, .. } => line.bytes_lossy("next_file", next_file),

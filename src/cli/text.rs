@@ -3,13 +3,15 @@
 
 use std::fmt::Write as _;
 
-use crate::format::display::{escape_bytes, value_text};
+use crate::format::column::ColumnDef;
+use crate::format::display::{escape_bytes, hex, value_text};
 use crate::format::event::{Decoder, Event};
+use crate::format::query::StatusVars;
 use crate::format::reader::RawEvent;
 use crate::format::rows::RowsEvent;
 use crate::format::summary::summarize;
 use crate::format::table_map::TableMap;
-use crate::format::value::{Cell, type_label};
+use crate::format::value::{Cell, Value, type_label};
 use crate::format::{FramingError, RowsOp};
 
 fn utc(ts: u32) -> String {
@@ -49,7 +51,9 @@ pub fn event_block(out: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut D
     }
     match dec.decode(raw) {
         Ok(ev) => {
-            let _ = writeln!(out, "# {}", summarize(&ev, dec));
+            if !matches!(ev, Event::Query(_) | Event::RowsQuery(_)) {
+                let _ = writeln!(out, "# {}", summarize(&ev, dec));
+            }
             if let Err(e) = body(out, file, &ev, dec) {
                 let _ = writeln!(out, "# ERROR at {file}:{}: {e}", raw.pos);
                 ok = false;
@@ -72,6 +76,10 @@ pub fn event_block(out: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut D
 fn body(out: &mut String, file: &str, ev: &Event<'_>, dec: &Decoder) -> Result<(), String> {
     match ev {
         Event::Query(q) => {
+            let status = status_text(&q.status());
+            if !status.is_empty() {
+                let _ = writeln!(out, "# status: {status}");
+            }
             if !q.schema.is_empty() {
                 let _ = writeln!(out, "use `{}`;", escape_bytes(q.schema).replace('`', "``"));
             }
@@ -83,6 +91,12 @@ fn body(out: &mut String, file: &str, ev: &Event<'_>, dec: &Decoder) -> Result<(
             }
         }
         Event::Rows(r) => rows(out, r, dec)?,
+        Event::TableMap(tm) => table_map(out, tm),
+        Event::Other(b) => {
+            for chunk in b.chunks(32) {
+                let _ = writeln!(out, "#   {}", hex(chunk));
+            }
+        }
         Event::TransactionPayload(p) => {
             let inner = p.decompress().map_err(|e| e.to_string())?;
             let mut inner_dec = dec.clone();
@@ -104,6 +118,99 @@ fn body(out: &mut String, file: &str, ev: &Event<'_>, dec: &Decoder) -> Result<(
     Ok(())
 }
 
+/// The status variables that matter for replay, then whatever was not decoded, as hex.
+fn status_text(s: &StatusVars<'_>) -> String {
+    let mut parts = Vec::new();
+    if let Some(v) = s.sql_mode {
+        parts.push(format!("sql_mode=0x{v:x}"));
+    }
+    if let Some(v) = s.flags2 {
+        parts.push(format!("flags2=0x{v:x}"));
+    }
+    if let Some((client, conn, server)) = s.charset {
+        parts.push(format!(
+            "charset_client={client} collation_connection={conn} collation_server={server}"
+        ));
+    }
+    if let Some(tz) = s.time_zone {
+        parts.push(format!("time_zone='{}'", escape_bytes(tz)));
+    }
+    if let Some((inc, off)) = s.auto_increment {
+        parts.push(format!(
+            "auto_increment_increment={inc} auto_increment_offset={off}"
+        ));
+    }
+    if let Some(v) = s.lc_time_names {
+        parts.push(format!("lc_time_names={v}"));
+    }
+    if let Some(v) = s.charset_database {
+        parts.push(format!("collation_database={v}"));
+    }
+    if let Some(v) = s.default_collation_utf8mb4 {
+        parts.push(format!("default_collation_for_utf8mb4={v}"));
+    }
+    if let Some((user, host)) = s.invoker {
+        parts.push(format!(
+            "invoker='{}'@'{}'",
+            escape_bytes(user),
+            escape_bytes(host)
+        ));
+    }
+    if let Some(v) = s.microseconds {
+        parts.push(format!("microseconds={v}"));
+    }
+    if let Some(v) = s.ddl_xid.or(s.maria_xid) {
+        parts.push(format!("xid={v}"));
+    }
+    if !s.undecoded.is_empty() {
+        parts.push(format!("undecoded={}", hex(s.undecoded)));
+    }
+    parts.join(" ")
+}
+
+fn table_map(out: &mut String, tm: &TableMap) {
+    for i in 0..tm.column_count() {
+        let name = tm.column_name(i).map(escape_bytes).unwrap_or_default();
+        let label = type_label(tm.column_types[i], &tm.columns[i]);
+        let sign = match tm.is_unsigned(i) {
+            Some(true) => " UNSIGNED",
+            _ => "",
+        };
+        let null = if tm.is_nullable(i) {
+            " NULL"
+        } else {
+            " NOT NULL"
+        };
+        let pk = if tm.meta.primary_key.iter().any(|&(c, _)| c == i) {
+            " PRIMARY KEY"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "#   @{} {name} {label}{sign}{null}{pk}", i + 1);
+    }
+}
+
+/// For a negative integer whose signedness the binlog does not record, its unsigned reading.
+fn unsigned_reading(tm: &TableMap, i: usize, v: &Value<'_>) -> Option<u64> {
+    let Value::Int(n) = v else { return None };
+    if *n >= 0 || tm.is_unsigned(i).is_some() {
+        return None;
+    }
+    let bits = match tm.columns[i] {
+        ColumnDef::Tiny => 8,
+        ColumnDef::Short => 16,
+        ColumnDef::Int24 => 24,
+        ColumnDef::Long => 32,
+        ColumnDef::LongLong => 64,
+        _ => return None,
+    };
+    Some(if bits == 64 {
+        *n as u64
+    } else {
+        (*n as u64) & ((1u64 << bits) - 1)
+    })
+}
+
 fn column_line(out: &mut String, tm: &TableMap, i: usize, cell: &Cell<'_>) {
     let name = tm.column_name(i).map(escape_bytes).unwrap_or_default();
     let label = type_label(tm.column_types[i], &tm.columns[i]);
@@ -115,9 +222,12 @@ fn column_line(out: &mut String, tm: &TableMap, i: usize, cell: &Cell<'_>) {
         Cell::Absent => {}
         Cell::Present(v) => {
             let sep = if name.is_empty() { "" } else { " " };
+            let alt = unsigned_reading(tm, i, v)
+                .map(|u| format!(" (or {u} if unsigned)"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "###   @{}={} /* {label}{sign} */{sep}{name}",
+                "###   @{}={}{alt} /* {label}{sign} */{sep}{name}",
                 i + 1,
                 value_text(v)
             );

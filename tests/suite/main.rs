@@ -1,6 +1,16 @@
 //! The integration tests: one binary, one module per concern.
 
+// Shared helpers: the corpus, dump comparison, a throwaway MariaDB server, the
+// mariadb-binlog -vv reader and comparator.
 mod support;
 
 // Dumps of the shared MySQL and MariaDB corpus against the independent oracle.
 mod corpus_oracle;
+// binlens dump agrees with mariadb-binlog -vv on every binlog in tests/fixtures/mariadb/.
+mod fixtures_vv;
+// A live MariaDB server writes binlogs that the tests can find, read and replay.
+mod server_smoke;
+// The -vv reader and comparator find zero differences against the corpus oracles.
+mod vv_oracle;
+// binlens dump on damaged input: clear errors at file:pos, exit 2, what came before kept.
+mod dump_damaged;

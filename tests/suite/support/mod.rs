@@ -1,4 +1,11 @@
 //! Shared helpers of the integration tests.
 
+// Comparing two dumps by the rules of dump-jsonl.md.
 pub mod compare;
+// Finding the shared corpus and running the binlens binary on it.
 pub mod corpus;
+// A throwaway MariaDB server in a temporary directory (start, SQL, binlog files, stop).
+pub mod server;
+// Reading `mariadb-binlog --base64-output=decode-rows -vv` text and comparing it with
+// `binlens dump --format jsonl` lines.
+pub mod vv;

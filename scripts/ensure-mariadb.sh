@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Makes sure the tools the tests use are installed: the MariaDB server and client (tests
+# start real servers and run mariadb-binlog) and tmux (end-to-end runs of the TUI in a real
+# terminal). If any is missing, installs Debian's mariadb-server, mariadb-client and tmux
+# with apt-get (as root, or through sudo). Exits non-zero if it cannot.
+set -euo pipefail
+
+PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
+readonly tools=(mariadbd mariadb mariadb-binlog mariadb-install-db mariadb-admin tmux)
+
+missing() {
+  local tool
+  for tool in "${tools[@]}"; do
+    command -v "$tool" >/dev/null || echo "$tool"
+  done
+}
+
+fail() {
+  echo "ensure-mariadb.sh: $*" >&2
+  echo "ensure-mariadb.sh: install them by hand: apt-get install mariadb-server mariadb-client" >&2
+  exit 1
+}
+
+absent=$(missing)
+[[ -z $absent ]] && exit 0
+
+echo "ensure-mariadb.sh: missing $(echo $absent); installing mariadb-server, mariadb-client and tmux" >&2
+command -v apt-get >/dev/null || fail "apt-get not found (not a Debian-like system)"
+if ((EUID == 0)); then
+  as_root=()
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+  as_root=(sudo -n)
+else
+  fail "need root (or password-less sudo) to install packages"
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -q || fail "apt-get update failed"
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+  mariadb-server mariadb-client tmux </dev/null || fail "apt-get install failed"
+
+absent=$(missing)
+[[ -z $absent ]] || fail "still missing after installing: $(echo $absent)"
