@@ -14,3 +14,9 @@ mod server_smoke;
 mod vv_oracle;
 // binlens dump on damaged input: clear errors at file:pos, exit 2, what came before kept.
 mod dump_damaged;
+// TUI: App::update action by action.
+mod tui_update;
+// TUI: whole screens as insta snapshots driven by key strings.
+mod tui_screens;
+// TUI: end-to-end in a real terminal under tmux.
+mod tui_tmux;

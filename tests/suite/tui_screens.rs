@@ -1,0 +1,47 @@
+//! Whole screens as insta snapshots, driven by key strings at fixed sizes (UTC).
+
+use crate::support::tui::{app, incident_binlog, press, screen};
+
+fn shot(name: &str, width: u16, height: u16, keys: &str) {
+    let Some(path) = incident_binlog() else {
+        return;
+    };
+    let mut a = app(&path, width, height);
+    press(&mut a, keys);
+    insta::assert_snapshot!(name, screen(&a));
+}
+
+#[test]
+fn list_at_80x24() {
+    shot("list_80x24", 80, 24, "");
+}
+
+#[test]
+fn list_at_120x40_marked_range() {
+    shot("marked_120x40", 120, 40, ":26851<Enter>[jjjjjj]");
+}
+
+#[test]
+fn update_detail_side_by_side() {
+    shot("update_detail_120x40", 120, 40, ":67692<Enter><Enter>");
+}
+
+#[test]
+fn delete_detail_at_80x24() {
+    shot("hex_80x24", 80, 24, ":67692<Enter><Enter>h");
+}
+
+#[test]
+fn help_overlay_from_the_keymap() {
+    shot("help_80x24", 80, 24, "?");
+}
+
+#[test]
+fn transaction_view() {
+    shot("txn_view_120x40", 120, 40, "}}}T");
+}
+
+#[test]
+fn goto_prompt_with_an_error() {
+    shot("goto_error_80x24", 80, 24, ":12x<Enter>");
+}
