@@ -20,3 +20,5 @@ mod tui_update;
 mod tui_screens;
 // TUI: end-to-end in a real terminal under tmux.
 mod tui_tmux;
+// Transaction framing of every kind, on corpus binlogs.
+mod index_txn;
