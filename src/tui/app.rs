@@ -349,7 +349,14 @@ impl App {
             return;
         }
         let ix = &self.binlogs.index;
-        let t = ix.txn_of(self.cursor).0 as i64 + dir;
+        let here = ix.txn_of(self.cursor);
+        if dir < 0 && ix.txn_span(here).0 != self.cursor {
+            // Inside a transaction, `{` goes to its start first.
+            let first = ix.txn_span(here).0;
+            self.move_to_event(first);
+            return;
+        }
+        let t = here.0 as i64 + dir;
         let t = t.clamp(0, ix.txn_count() as i64 - 1) as u32;
         let first = ix.txn_span(TxnId(t)).0;
         self.move_to_event(first);

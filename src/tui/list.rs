@@ -6,6 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use crate::format::EventType;
 use crate::format::display::escape_str;
 use crate::index::{EventId, EventMeta, QueryClass, TxnId};
 
@@ -64,6 +65,9 @@ impl Columns {
 
 /// What the index alone says about an event, for rows not under the cursor.
 fn index_text(m: &EventMeta) -> &'static str {
+    if m.type_code == EventType::XID {
+        return "COMMIT";
+    }
     match m.class {
         QueryClass::Begin => "BEGIN",
         QueryClass::Commit => "COMMIT",
@@ -135,10 +139,11 @@ impl EventList<'_> {
             .unwrap_or_default();
         let c = Columns::for_width(app.width);
         let head = format!(
-            "▸ {} {} {:>5} events {} ",
+            "▸ {} {} {:>5} event{} {} ",
             cut(&app.binlogs.location_text(m.location()), c.pos - 2),
             c.time_text(app.zone, m.timestamp),
             last.0 - first.0 + 1,
+            if last == first { " " } else { "s" },
             cut(&object, c.table)
         );
         let rest = width.saturating_sub(head.chars().count());

@@ -171,12 +171,13 @@ impl Widget for StatusBar<'_> {
             (None, Some(b)) => parts.push(format!("stop after {}", loc(b))),
             (Some(_), Some(_)) => {
                 if let Some((a, b)) = app.marked() {
-                    parts.push(format!(
-                        "marked {} … {} ({} events)",
-                        loc(a),
-                        loc(b),
-                        b.0 - a.0 + 1
-                    ));
+                    let (la, lb) = (app.location(a), app.location(b));
+                    let to = if la.file == lb.file {
+                        lb.pos.to_string()
+                    } else {
+                        loc(b)
+                    };
+                    parts.push(format!("marked {}…{to} ({} events)", loc(a), b.0 - a.0 + 1));
                 }
             }
         }

@@ -27,7 +27,7 @@ fn update_detail_side_by_side() {
 }
 
 #[test]
-fn delete_detail_at_80x24() {
+fn hex_view_at_80x24() {
     shot("hex_80x24", 80, 24, ":67692<Enter><Enter>h");
 }
 

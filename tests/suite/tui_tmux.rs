@@ -134,7 +134,7 @@ fn browse_goto_mark_and_quit_in_a_real_terminal() {
     let screen = s.wait_for("before → after");
     assert!(screen.contains("'platinum'"), "{screen}");
     s.keys(&["Escape", "[", "j", "j", "j", "j", "j", "j", "]"]);
-    s.wait_for("marked mysql-bin.000004:67269…67818 (11 events)");
+    s.wait_for("marked mysql-bin.000004:67269…68101 (13 events)");
     s.keys(&["q"]);
     s.wait_for("marks would be lost: quit? y/n");
     s.keys(&["y"]);

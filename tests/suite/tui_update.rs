@@ -59,6 +59,14 @@ fn transactions_step_and_group() {
     a.update(Action::Down(gtid.0 + 2));
     a.update(Action::PrevTxn);
     assert_eq!(a.cursor, gtid, "back to the transaction's first event");
+    a.update(Action::PrevTxn);
+    assert!(a.cursor < gtid, "then to the one before");
+    assert_eq!(
+        a.binlogs.index.txn_of(a.cursor).0 + 1,
+        a.binlogs.index.txn_of(gtid).0
+    );
+    a.update(Action::NextTxn);
+    assert_eq!(a.cursor, gtid);
     a.update(Action::NextTxn);
     assert_eq!(a.cursor, event_at(&a, 27048));
     a.update(Action::ToggleTxnView);
@@ -139,18 +147,31 @@ fn detail_pane_decodes_scrolls_follows_and_closes() {
     a.update(Action::ToggleHex);
     assert!(a.detail.as_ref().unwrap().hex);
     a.update(Action::Down(2));
+    assert_eq!(
+        a.detail.as_ref().unwrap().scroll,
+        0,
+        "8 lines of hex fit: no scrolling"
+    );
+    a.update(Action::Back);
+    // The 12 KiB ANNOTATE_ROWS event: many lines of hex.
+    let big = event_at(&a, 3105);
+    a.update(Action::Up(e.0 - big.0));
+    a.update(Action::OpenDetail);
+    a.update(Action::ToggleHex);
+    a.update(Action::Down(2));
     assert_eq!(a.detail.as_ref().unwrap().scroll, 2);
     a.update(Action::Up(1));
     assert_eq!(a.detail.as_ref().unwrap().scroll, 1);
     a.update(Action::PageDown);
+    assert_eq!(a.detail.as_ref().unwrap().scroll, 1 + a.detail_height());
     a.update(Action::PageUp);
-    assert_eq!(a.detail.as_ref().unwrap().scroll, 0);
-    assert_eq!(a.cursor, e, "scrolling the pane does not move the cursor");
+    assert_eq!(a.detail.as_ref().unwrap().scroll, 1);
+    assert_eq!(a.cursor, big, "scrolling the pane does not move the cursor");
     a.update(Action::NextEvent);
-    assert_eq!(a.detail.as_ref().unwrap().event, EventId(e.0 + 1));
+    assert_eq!(a.detail.as_ref().unwrap().event, EventId(big.0 + 1));
     assert!(a.detail.as_ref().unwrap().hex, "the hex view stays on");
     a.update(Action::PrevEvent);
-    assert_eq!(a.cursor, e);
+    assert_eq!(a.cursor, big);
     a.update(Action::Back);
     assert_eq!((a.mode, a.detail.is_none(), a.page), (Mode::List, true, 19));
 }
