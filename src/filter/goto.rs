@@ -67,9 +67,11 @@ pub fn parse_goto(text: &str, ctx: &ParseContext) -> Result<GotoTarget, ParseErr
         return Ok(GotoTarget::Gtid(t.to_string()));
     }
     if let Some((file, pos)) = t.rsplit_once(':') {
-        let file_like = file
-            .chars()
-            .any(|c| c.is_ascii_alphabetic() || c == '.' || c == '_' || c == '/');
+        // Hours have at most two digits: anything longer before the `:` is a file.
+        let file_like = file.chars().count() > 2
+            || file
+                .chars()
+                .any(|c| c.is_ascii_alphabetic() || c == '.' || c == '_' || c == '/');
         if file_like && !is_date_prefix(t) {
             let pos_at = lead + file.chars().count() + 1;
             let pos = pos

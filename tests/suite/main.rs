@@ -16,3 +16,9 @@ mod vv_oracle;
 mod dump_damaged;
 // A MariaDB binlog written with encrypt_binlog=ON is detected, not misread.
 mod dump_encrypted;
+// The filter language over the corpus: matching, search, and apply.
+mod filter_match;
+// Goto targets: GTIDs, FILE:POS across a set, relative times.
+mod filter_goto;
+// `binlens dump --filter`.
+mod filter_cli;
