@@ -4,6 +4,7 @@
 //! May import `format`, `index`, `filter` and `export`; never `tui`.
 
 pub mod dump;
+mod dump_filter;
 pub mod index_cmd;
 mod jsonl;
 mod text;
@@ -57,10 +58,7 @@ pub enum Status {
 
 pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<Status> {
     match cmd {
-        Command::Dump(a) => {
-            let clean = dump::run(a, out, err)?;
-            Ok(if clean { Status::Ok } else { Status::Error })
-        }
+        Command::Dump(a) => dump::run_status(a, out, err),
         Command::Index(a) => {
             let clean = index_cmd::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })

@@ -1,1 +1,248 @@
-//! TODO
+//! The filter and search language, and matching events against it.
+//!
+//! Owns [`Filter`] (parsed from text like `table:shop.orders op:delete since:14:00`),
+//! deciding matches from the index columns where possible ([`match_header`]) and from
+//! decoded bodies where not ([`matches`]), applying a filter to a whole set ([`apply`],
+//! a tight loop over the columns for header-only terms), search ([`find_next`]), goto
+//! targets ([`goto`]) and the time syntax both share ([`time`]).
+//! Imports [`crate::format`] and [`crate::index`] only.
+
+mod body;
+mod eval;
+pub mod glob;
+pub mod goto;
+pub mod gtid;
+mod parse;
+pub mod sql_names;
+pub mod time;
+
+use std::fmt;
+use std::sync::atomic::AtomicBool;
+
+use regex::Regex;
+
+use crate::format::EventType;
+use crate::index::{Binlogs, EventId};
+
+use glob::{Glob, TableGlob};
+use gtid::GtidSpec;
+
+pub use goto::{GotoTarget, parse_goto, resolve_goto};
+pub use time::{ParseContext, TimeZoneChoice, format_instant, parse_instant, zone_suffix};
+
+/// A parsed filter: terms that must all match. The empty filter matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    terms: Vec<Term>,
+}
+
+/// Why a filter text was rejected, and where (a char offset into the text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub at: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at {}: {}", self.at, self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// [`apply`] or [`find_next`] stopped because its cancel flag was set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled;
+
+#[derive(Debug, Clone)]
+struct Term {
+    negated: bool,
+    kind: TermKind,
+    /// Char offset of the term in the filter text.
+    #[allow(dead_code, reason = "kept for error reporting by front ends")]
+    at: usize,
+}
+
+pub(crate) const OP_INSERT: u8 = 1;
+pub(crate) const OP_UPDATE: u8 = 2;
+pub(crate) const OP_DELETE: u8 = 4;
+pub(crate) const OP_DDL: u8 = 8;
+
+#[derive(Debug, Clone)]
+enum TermKind {
+    Table(Vec<TableGlob>),
+    Schema(Vec<Glob>),
+    /// `OP_*` bits.
+    Op(u8),
+    Type(Box<TypeSet>),
+    Since(i64),
+    Until(i64),
+    Gtid(Vec<GtidSpec>),
+    Server(Vec<u32>),
+    Text(Regex),
+}
+
+/// A set of event type codes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct TypeSet([u64; 4]);
+
+impl TypeSet {
+    fn insert(&mut self, code: u8) {
+        self.0[code as usize / 64] |= 1 << (code % 64);
+    }
+
+    #[inline]
+    fn contains(&self, code: u8) -> bool {
+        self.0[code as usize / 64] & (1 << (code % 64)) != 0
+    }
+}
+
+impl Filter {
+    /// Parses filter text; `ctx` gives the time zone and the day for times like `14:35`.
+    pub fn parse(text: &str, ctx: &ParseContext) -> Result<Filter, ParseError> {
+        parse::parse(text, ctx)
+    }
+
+    /// True when the filter has no terms and so matches every event.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// True when some events can only be decided by decoding their bodies: free text,
+    /// GTIDs (the index does not store them), `table:`/`db:`/`op:` on statements that
+    /// name tables in their SQL, compressed statements or compressed transactions.
+    /// Such filters belong on a worker thread with a cancel flag.
+    pub fn needs_bodies(&self) -> bool {
+        self.terms.iter().any(|t| {
+            matches!(
+                t.kind,
+                TermKind::Table(_) | TermKind::Text(_) | TermKind::Gtid(_)
+            )
+        })
+    }
+
+    /// True when there is a free-text term (the regex over SQL and row values).
+    pub fn has_text(&self) -> bool {
+        self.terms
+            .iter()
+            .any(|t| matches!(t.kind, TermKind::Text(_)))
+    }
+
+    /// The filter in normal form (lower-case keys, times in UTC as `@seconds`), for the
+    /// status bar. Parsing it again gives the same filter.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        for t in &self.terms {
+            let neg = if t.negated { "!" } else { "" };
+            let body = match &t.kind {
+                TermKind::Table(g) => format!(
+                    "table:{}",
+                    g.iter().map(TableGlob::text).collect::<Vec<_>>().join(",")
+                ),
+                TermKind::Schema(g) => format!(
+                    "db:{}",
+                    g.iter().map(Glob::text).collect::<Vec<_>>().join(",")
+                ),
+                TermKind::Op(o) => {
+                    let names = [
+                        (OP_INSERT, "insert"),
+                        (OP_UPDATE, "update"),
+                        (OP_DELETE, "delete"),
+                        (OP_DDL, "ddl"),
+                    ];
+                    let v: Vec<&str> = names
+                        .iter()
+                        .filter(|(b, _)| o & b != 0)
+                        .map(|(_, n)| *n)
+                        .collect();
+                    format!("op:{}", v.join(","))
+                }
+                TermKind::Type(set) => {
+                    let v: Vec<String> = (0..=255u8)
+                        .filter(|&c| set.contains(c))
+                        .map(|c| match EventType(c).known_name() {
+                            Some(n) => n.to_ascii_lowercase(),
+                            None => c.to_string(),
+                        })
+                        .collect();
+                    format!("type:{}", v.join(","))
+                }
+                TermKind::Since(ts) => format!("since:@{ts}"),
+                TermKind::Until(ts) => format!("until:@{ts}"),
+                TermKind::Gtid(g) => format!(
+                    "gtid:{}",
+                    g.iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+                TermKind::Server(s) => format!(
+                    "server:{}",
+                    s.iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+                TermKind::Text(r) => quote(r.as_str()),
+            };
+            parts.push(format!("{neg}{body}"));
+        }
+        parts.join(" ")
+    }
+}
+
+/// Free text as it would be typed: quoted when it holds spaces, quotes, commas or a
+/// leading key-like word.
+fn quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && !s.contains([' ', '"', '\t'])
+        && !s.starts_with('!')
+        && !s.split_once(':').is_some_and(|(k, _)| {
+            !k.is_empty() && k.chars().all(|c| c.is_ascii_alphabetic() || c == '_')
+        });
+    if plain {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// Decides event `e` from the index columns alone: `Some(true/false)`, or `None` when
+/// its body must be decoded (see [`matches`]).
+pub fn match_header(b: &Binlogs, f: &Filter, e: EventId) -> Option<bool> {
+    eval::Prepared::direct(b, f).header(b, e.0 as usize)
+}
+
+/// Whether event `e` matches, decoding its body when the columns cannot decide.
+pub fn matches(b: &Binlogs, f: &Filter, e: EventId) -> bool {
+    let p = eval::Prepared::direct(b, f);
+    match p.header(b, e.0 as usize) {
+        Some(m) => m,
+        None => body::matches_body(b, &p, e, &mut body::Walker::default()),
+    }
+}
+
+/// Every matching event, in order. Header-only terms run as tight loops over the index
+/// columns; the events they leave undecided are decoded, checking `cancel` every few
+/// thousand and reporting `progress(done, total)`.
+pub fn apply(
+    b: &Binlogs,
+    f: &Filter,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<EventId>, Cancelled> {
+    eval::apply(b, f, cancel, progress)
+}
+
+/// The next matching event after `from` (before it when `forward` is false), without
+/// wrapping; `None` when there is none or `cancel` was set.
+pub fn find_next(
+    b: &Binlogs,
+    f: &Filter,
+    from: EventId,
+    forward: bool,
+    cancel: &AtomicBool,
+) -> Option<EventId> {
+    eval::find_next(b, f, from, forward, cancel)
+}

@@ -266,7 +266,7 @@ pub fn event_line(buf: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut De
     let mut ok = true;
     let error = match dec.decode(raw) {
         Ok(ev) => event_keys(&mut line, file, &ev, dec),
-        Err(e) => Some(e.to_string()),
+        Err(e) => Some(format!("{} (at {file}:{})", e.kind, raw.pos + e.at as u64)),
     };
     if let Some(Err((stored, computed))) = raw.verify_checksum() {
         line.str(

@@ -3,15 +3,14 @@
 
 use std::fmt::Write as _;
 
-use crate::format::column::ColumnDef;
-use crate::format::display::{escape_bytes, hex, value_text};
+use crate::format::display::{column_value_text, escape_bytes, hex};
 use crate::format::event::{Decoder, Event};
 use crate::format::query::StatusVars;
 use crate::format::reader::RawEvent;
 use crate::format::rows::RowsEvent;
 use crate::format::summary::summarize;
 use crate::format::table_map::TableMap;
-use crate::format::value::{Cell, Value, type_label};
+use crate::format::value::{Cell, type_label};
 use crate::format::{FramingError, RowsOp};
 
 fn utc(ts: u32) -> String {
@@ -186,29 +185,13 @@ fn table_map(out: &mut String, tm: &TableMap) {
         } else {
             ""
         };
-        let _ = writeln!(out, "#   @{} {name} {label}{sign}{null}{pk}", i + 1);
+        let name = if name.is_empty() {
+            name
+        } else {
+            format!("{name} ")
+        };
+        let _ = writeln!(out, "#   @{} {name}{label}{sign}{null}{pk}", i + 1);
     }
-}
-
-/// For a negative integer whose signedness the binlog does not record, its unsigned reading.
-fn unsigned_reading(tm: &TableMap, i: usize, v: &Value<'_>) -> Option<u64> {
-    let Value::Int(n) = v else { return None };
-    if *n >= 0 || tm.is_unsigned(i).is_some() {
-        return None;
-    }
-    let bits = match tm.columns[i] {
-        ColumnDef::Tiny => 8,
-        ColumnDef::Short => 16,
-        ColumnDef::Int24 => 24,
-        ColumnDef::Long => 32,
-        ColumnDef::LongLong => 64,
-        _ => return None,
-    };
-    Some(if bits == 64 {
-        *n as u64
-    } else {
-        (*n as u64) & ((1u64 << bits) - 1)
-    })
 }
 
 fn column_line(out: &mut String, tm: &TableMap, i: usize, cell: &Cell<'_>) {
@@ -222,14 +205,11 @@ fn column_line(out: &mut String, tm: &TableMap, i: usize, cell: &Cell<'_>) {
         Cell::Absent => {}
         Cell::Present(v) => {
             let sep = if name.is_empty() { "" } else { " " };
-            let alt = unsigned_reading(tm, i, v)
-                .map(|u| format!(" (or {u} if unsigned)"))
-                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "###   @{}={}{alt} /* {label}{sign} */{sep}{name}",
+                "###   @{}={} /* {label}{sign} */{sep}{name}",
                 i + 1,
-                value_text(v)
+                column_value_text(tm, i, v)
             );
         }
     }

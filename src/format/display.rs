@@ -6,6 +6,8 @@
 
 use std::fmt::Write;
 
+use super::column::ColumnDef;
+use super::table_map::TableMap;
 use super::value::{Cell, JsonDiff, Value};
 
 /// True for characters that must not be written to a terminal as they are.
@@ -117,6 +119,61 @@ pub fn json_diff_text(diffs: &[JsonDiff<'_>]) -> String {
         }
     }
     parts.join(", ")
+}
+
+/// A value of column `i` of `tm` for people: [`value_text`], plus the ENUM/SET member
+/// names when the table map carries them, plus the unsigned reading of a negative
+/// integer whose signedness the binlog does not record (`-1 (or 255 if unsigned)`).
+pub fn column_value_text(tm: &TableMap, i: usize, v: &Value<'_>) -> String {
+    let mut text = value_text(v);
+    match v {
+        Value::Enum(n) => {
+            let names = tm.meta.enum_values.get(i).and_then(Option::as_ref);
+            if let Some(name) =
+                names.and_then(|m| (*n as usize).checked_sub(1).and_then(|k| m.get(k)))
+            {
+                let _ = write!(text, " ('{}')", escape_bytes(name).replace('\'', "\\'"));
+            }
+        }
+        Value::Set(mask) => {
+            if let Some(members) = tm.meta.set_values.get(i).and_then(Option::as_ref) {
+                let picked: Vec<String> = members
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| *k < 64 && mask & (1u64 << k) != 0)
+                    .map(|(_, m)| escape_bytes(m))
+                    .collect();
+                let _ = write!(text, " ('{}')", picked.join(",").replace('\'', "\\'"));
+            }
+        }
+        _ => {
+            if let Some(u) = unsigned_reading(tm, i, v) {
+                let _ = write!(text, " (or {u} if unsigned)");
+            }
+        }
+    }
+    text
+}
+
+/// For a negative integer whose signedness the binlog does not record, its unsigned reading.
+pub fn unsigned_reading(tm: &TableMap, i: usize, v: &Value<'_>) -> Option<u64> {
+    let Value::Int(n) = v else { return None };
+    if *n >= 0 || tm.is_unsigned(i).is_some() {
+        return None;
+    }
+    let bits = match tm.columns.get(i)? {
+        ColumnDef::Tiny => 8,
+        ColumnDef::Short => 16,
+        ColumnDef::Int24 => 24,
+        ColumnDef::Long => 32,
+        ColumnDef::LongLong => 64,
+        _ => return None,
+    };
+    Some(if bits == 64 {
+        *n as u64
+    } else {
+        (*n as u64) & ((1u64 << bits) - 1)
+    })
 }
 
 pub fn cell_text(c: &Cell<'_>) -> String {

@@ -22,3 +22,11 @@ mod tui_screens;
 mod tui_tmux;
 // Transaction framing of every kind, on corpus binlogs.
 mod index_txn;
+// A MariaDB binlog written with encrypt_binlog=ON is detected, not misread.
+mod dump_encrypted;
+// The filter language over the corpus: matching, search, and apply.
+mod filter_match;
+// Goto targets: GTIDs, FILE:POS across a set, relative times.
+mod filter_goto;
+// `binlens dump --filter`.
+mod filter_cli;

@@ -1,0 +1,372 @@
+//! Deciding terms from the index columns: per event (`Prepared::direct`) or, for a whole
+//! set, compiled once (object bitsets, the events of the named GTIDs) and run as tight
+//! loops over the columns, term by term over a shrinking candidate list.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::format::EventType;
+use crate::index::{Binlogs, EventId, QueryClass};
+
+use super::body::{self, Walker};
+use super::glob::ObjectSet;
+use super::{Cancelled, Filter, OP_DDL, OP_DELETE, OP_INSERT, OP_UPDATE, TermKind};
+
+/// A term's verdict from the columns: false, true (1) or undecided.
+pub(super) const F: u8 = 0;
+/// Undecided: the body must be decoded.
+pub(super) const U: u8 = 2;
+
+/// Event categories, by type code.
+const CAT_NONE: u8 = 0;
+/// TABLE_MAP and rows events: the index knows their table.
+const CAT_OBJECT: u8 = 1;
+/// QUERY and EXECUTE_LOAD_QUERY: the index knows the default schema and the class.
+const CAT_QUERY: u8 = 2;
+/// MariaDB's compressed QUERY: the index knows the schema but not the class.
+const CAT_QUERY_Z: u8 = 3;
+const CAT_PAYLOAD: u8 = 4;
+/// ANNOTATE_ROWS and ROWS_QUERY: the statement text of rows events.
+const CAT_ROWS_QUERY: u8 = 5;
+
+pub(super) struct Tables {
+    cat: [u8; 256],
+    /// `OP_*` bit of a rows event type; 0 for other types.
+    rows_op: [u8; 256],
+}
+
+impl Tables {
+    fn new() -> Tables {
+        let mut cat = [CAT_NONE; 256];
+        let mut rows_op = [0u8; 256];
+        for code in 0..=255u8 {
+            let t = EventType(code);
+            cat[code as usize] = match t {
+                EventType::TABLE_MAP => CAT_OBJECT,
+                EventType::QUERY | EventType::EXECUTE_LOAD_QUERY => CAT_QUERY,
+                EventType::MARIA_QUERY_COMPRESSED => CAT_QUERY_Z,
+                EventType::TRANSACTION_PAYLOAD => CAT_PAYLOAD,
+                EventType::MARIA_ANNOTATE_ROWS | EventType::ROWS_QUERY => CAT_ROWS_QUERY,
+                _ if t.is_rows() => CAT_OBJECT,
+                _ => CAT_NONE,
+            };
+            if let Some(k) = t.rows_kind() {
+                rows_op[code as usize] = op_bit(k.op);
+            }
+        }
+        Tables { cat, rows_op }
+    }
+}
+
+pub(super) fn op_bit(op: crate::format::RowsOp) -> u8 {
+    match op {
+        crate::format::RowsOp::Insert => OP_INSERT,
+        crate::format::RowsOp::Update => OP_UPDATE,
+        crate::format::RowsOp::Delete => OP_DELETE,
+    }
+}
+
+/// The `OP_*` bit of a statement class.
+pub(super) fn class_op(c: QueryClass) -> u8 {
+    match c {
+        QueryClass::Insert => OP_INSERT,
+        QueryClass::Update => OP_UPDATE,
+        QueryClass::Delete => OP_DELETE,
+        QueryClass::Ddl => OP_DDL,
+        _ => 0,
+    }
+}
+
+/// Whether a statement of this class can name a table.
+fn names_tables(c: u8) -> bool {
+    !matches!(
+        QueryClass::from_u8(c),
+        QueryClass::Begin
+            | QueryClass::Commit
+            | QueryClass::Rollback
+            | QueryClass::XaStart
+            | QueryClass::XaEnd
+            | QueryClass::XaCommit
+            | QueryClass::XaRollback
+    )
+}
+
+/// What a term needs precomputed for a whole-set scan.
+enum Pre {
+    None,
+    Objects(ObjectSet),
+    /// One bit per event: in a transaction whose GTID the term names.
+    Events(Vec<u64>),
+    /// Per interned server byte: named by the term.
+    Servers(Box<[bool; 256]>),
+}
+
+pub(super) struct PTerm<'f> {
+    pub negated: bool,
+    pub kind: &'f TermKind,
+    pre: Pre,
+}
+
+pub(super) struct Prepared<'f> {
+    pub terms: Vec<PTerm<'f>>,
+    pub tables: Tables,
+}
+
+impl<'f> Prepared<'f> {
+    /// For deciding single events: nothing precomputed.
+    pub fn direct(_b: &Binlogs, f: &'f Filter) -> Prepared<'f> {
+        let terms = f
+            .terms
+            .iter()
+            .map(|t| PTerm {
+                negated: t.negated,
+                kind: &t.kind,
+                pre: Pre::None,
+            })
+            .collect();
+        Prepared {
+            terms,
+            tables: Tables::new(),
+        }
+    }
+
+    /// For scanning a set: object bitsets and server sets; with `resolve_gtids`, the
+    /// events of the named transactions too (decoding every GTID event once).
+    pub fn compiled(
+        b: &Binlogs,
+        f: &'f Filter,
+        resolve_gtids: bool,
+        cancel: &AtomicBool,
+    ) -> Result<Prepared<'f>, Cancelled> {
+        let names = b.index.names();
+        let mut terms = Vec::with_capacity(f.terms.len());
+        for t in &f.terms {
+            let pre = match &t.kind {
+                TermKind::Table(globs) => Pre::Objects(ObjectSet::build(names, |n| {
+                    globs.iter().any(|g| g.matches_object(n))
+                })),
+                TermKind::Schema(globs) => Pre::Objects(ObjectSet::build(names, |n| {
+                    globs.iter().any(|g| g.is_match_bytes(&n.schema))
+                })),
+                TermKind::Server(ids) => {
+                    let (_, servers) = b.index.server_ids();
+                    let mut set = Box::new([false; 256]);
+                    for (i, s) in servers.iter().enumerate() {
+                        set[i] = ids.contains(s);
+                    }
+                    Pre::Servers(set)
+                }
+                TermKind::Gtid(specs) if resolve_gtids => {
+                    let found = super::gtid::find_gtid_events(b, specs, cancel).ok_or(Cancelled)?;
+                    let mut bits = vec![0u64; b.index.len().div_ceil(64)];
+                    for e in found {
+                        let (first, last) = b.index.txn_span(b.index.txn_of(e));
+                        for i in first.0..=last.0 {
+                            bits[i as usize / 64] |= 1 << (i % 64);
+                        }
+                    }
+                    Pre::Events(bits)
+                }
+                _ => Pre::None,
+            };
+            terms.push(PTerm {
+                negated: t.negated,
+                kind: &t.kind,
+                pre,
+            });
+        }
+        Ok(Prepared {
+            terms,
+            tables: Tables::new(),
+        })
+    }
+
+    /// The verdict of all terms for event `i`: `None` when a body is needed.
+    pub fn header(&self, b: &Binlogs, i: usize) -> Option<bool> {
+        let mut undecided = false;
+        for t in &self.terms {
+            match self.tri(b, t, i) {
+                F => return Some(false),
+                U => undecided = true,
+                _ => {}
+            }
+        }
+        (!undecided).then_some(true)
+    }
+
+    /// One term's verdict for event `i`, negation applied.
+    #[inline]
+    pub fn tri(&self, b: &Binlogs, t: &PTerm<'_>, i: usize) -> u8 {
+        let v = self.tri_plain(b, t, i);
+        if v == U { U } else { v ^ u8::from(t.negated) }
+    }
+
+    #[inline]
+    fn tri_plain(&self, b: &Binlogs, t: &PTerm<'_>, i: usize) -> u8 {
+        let ix = &b.index;
+        let k = ix.kinds()[i];
+        let cat = self.tables.cat[k as usize];
+        let obj_in = |set: &ObjectSet| u8::from(set.contains(ix.objects()[i]));
+        let named = |i: usize, pred: &dyn Fn(&crate::index::ObjectName) -> bool| {
+            let id = crate::index::ObjectId(ix.objects()[i]);
+            u8::from(ix.names().get(id).is_some_and(pred))
+        };
+        match t.kind {
+            TermKind::Table(globs) => match cat {
+                CAT_OBJECT => match &t.pre {
+                    Pre::Objects(s) => obj_in(s),
+                    _ => named(i, &|n| globs.iter().any(|g| g.matches_object(n))),
+                },
+                CAT_QUERY if !names_tables(ix.classes()[i]) => F,
+                CAT_QUERY | CAT_QUERY_Z | CAT_PAYLOAD => U,
+                _ => F,
+            },
+            TermKind::Schema(globs) => match cat {
+                CAT_OBJECT | CAT_QUERY | CAT_QUERY_Z => match &t.pre {
+                    Pre::Objects(s) => obj_in(s),
+                    _ => named(i, &|n| globs.iter().any(|g| g.is_match_bytes(&n.schema))),
+                },
+                CAT_PAYLOAD => U,
+                _ => F,
+            },
+            TermKind::Op(ops) => match cat {
+                CAT_OBJECT => u8::from(self.tables.rows_op[k as usize] & ops != 0),
+                CAT_QUERY => u8::from(class_op(QueryClass::from_u8(ix.classes()[i])) & ops != 0),
+                CAT_QUERY_Z | CAT_PAYLOAD => U,
+                _ => F,
+            },
+            TermKind::Type(set) => u8::from(set.contains(k)),
+            TermKind::Since(s) => u8::from(ix.timestamps()[i] as i64 >= *s),
+            TermKind::Until(u) => u8::from(ix.timestamps()[i] as i64 <= *u),
+            TermKind::Server(ids) => match &t.pre {
+                Pre::Servers(set) => u8::from(set[ix.server_ids().0[i] as usize]),
+                _ => u8::from(ids.contains(&ix.server_id(EventId(i as u32)))),
+            },
+            TermKind::Gtid(_) => match &t.pre {
+                Pre::Events(bits) => u8::from(bits[i / 64] & (1 << (i % 64)) != 0),
+                _ => {
+                    let head = ix.txn_span(ix.txn_of(EventId(i as u32))).0;
+                    let ht = ix.type_code(head);
+                    if ht.is_gtid() && ht != EventType::ANONYMOUS_GTID {
+                        U
+                    } else {
+                        F
+                    }
+                }
+            },
+            TermKind::Text(_) => match cat {
+                CAT_QUERY | CAT_QUERY_Z | CAT_PAYLOAD | CAT_ROWS_QUERY => U,
+                CAT_OBJECT if self.tables.rows_op[k as usize] != 0 => U,
+                _ => F,
+            },
+        }
+    }
+}
+
+pub(super) fn apply(
+    b: &Binlogs,
+    f: &Filter,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<EventId>, Cancelled> {
+    let n = b.index.len();
+    let p = Prepared::compiled(b, f, true, cancel)?;
+    if p.terms.is_empty() {
+        return Ok((0..n as u32).map(EventId).collect());
+    }
+    // Terms that are decided from the columns for every event go first: they shrink
+    // the list the others walk.
+    let mut order: Vec<&PTerm<'_>> = p.terms.iter().collect();
+    order.sort_by_key(|t| {
+        matches!(
+            t.kind,
+            TermKind::Text(_) | TermKind::Table(_) | TermKind::Gtid(_)
+        )
+    });
+    let mut ids: Vec<u32> = Vec::new();
+    // Candidates some term left undecided.
+    let mut undecided: Vec<bool> = Vec::new();
+    let first = order[0];
+    for i in 0..n {
+        let v = p.tri(b, first, i);
+        if v != F {
+            ids.push(i as u32);
+            undecided.push(v == U);
+        }
+    }
+    for t in &order[1..] {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Cancelled);
+        }
+        let mut w = 0;
+        for r in 0..ids.len() {
+            let v = p.tri(b, t, ids[r] as usize);
+            if v != F {
+                ids[w] = ids[r];
+                undecided[w] = undecided[r] || v == U;
+                w += 1;
+            }
+        }
+        ids.truncate(w);
+        undecided.truncate(w);
+    }
+    let total = undecided.iter().filter(|u| **u).count();
+    if total == 0 {
+        return Ok(ids.into_iter().map(EventId).collect());
+    }
+    let mut walker = Walker::default();
+    let mut done = 0;
+    let mut out = Vec::with_capacity(ids.len());
+    for (id, und) in ids.into_iter().zip(undecided) {
+        if !und {
+            out.push(EventId(id));
+            continue;
+        }
+        if done % 2048 == 0 {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Cancelled);
+            }
+            progress(done, total);
+        }
+        done += 1;
+        if body::matches_body(b, &p, EventId(id), &mut walker) {
+            out.push(EventId(id));
+        }
+    }
+    progress(total, total);
+    Ok(out)
+}
+
+pub(super) fn find_next(
+    b: &Binlogs,
+    f: &Filter,
+    from: EventId,
+    forward: bool,
+    cancel: &AtomicBool,
+) -> Option<EventId> {
+    let never = AtomicBool::new(false);
+    // GTIDs are decided per transaction head here: resolving them over the whole set
+    // would cost more than a search usually walks.
+    let p = Prepared::compiled(b, f, false, &never).ok()?;
+    let n = b.index.len() as u32;
+    let mut walker = Walker::default();
+    let mut i = from.0;
+    let mut steps = 0u32;
+    loop {
+        if forward {
+            i = i.checked_add(1).filter(|&x| x < n)?;
+        } else {
+            i = i.checked_sub(1)?;
+        }
+        steps += 1;
+        if steps % 4096 == 0 && cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        let hit = match p.header(b, i as usize) {
+            Some(m) => m,
+            None => body::matches_body(b, &p, EventId(i), &mut walker),
+        };
+        if hit {
+            return Some(EventId(i));
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Goto targets typed after `:` in the TUI: a position, `FILE:POS`, a time, a relative
+//! time, or a GTID; and finding the event each names.
+
+use std::sync::atomic::AtomicBool;
+
+use super::ParseError;
+use super::gtid::{GtidSpec, find_gtid_events};
+use super::time::{ParseContext, parse_duration, parse_instant};
+use crate::index::{Binlogs, EventId, Location};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GotoTarget {
+    /// A byte offset in the file of the current event.
+    Position(u64),
+    FilePos {
+        file: String,
+        pos: u64,
+    },
+    /// Unix seconds.
+    Time(i64),
+    /// Seconds relative to the current event's time (`-10m` is -600).
+    Relative(i64),
+    Gtid(String),
+}
+
+fn err(at: usize, message: impl Into<String>) -> ParseError {
+    ParseError {
+        at,
+        message: message.into(),
+    }
+}
+
+fn is_date_prefix(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
+}
+
+/// Parses a goto target: `1337`, `mysql-bin.000042:1337`, `2024-05-01 14:00`, `14:35`,
+/// `@1717000000`, `-10m`, `uuid:23`, `uuid:tag:23` or `0-1-233`. Text like `2024-05-01`
+/// is a date, never a MariaDB GTID.
+pub fn parse_goto(text: &str, ctx: &ParseContext) -> Result<GotoTarget, ParseError> {
+    let t = text.trim();
+    let lead = text[..text.len() - text.trim_start().len()].chars().count();
+    if t.is_empty() {
+        return Err(err(
+            0,
+            "where to? a position, FILE:POS, a time, -10m or a GTID",
+        ));
+    }
+    if t.bytes().all(|b| b.is_ascii_digit()) {
+        return t
+            .parse()
+            .map(GotoTarget::Position)
+            .map_err(|_| err(lead, "position too large"));
+    }
+    if t.starts_with(['-', '+']) {
+        return parse_duration(t)
+            .map(GotoTarget::Relative)
+            .map_err(|m| err(lead, m));
+    }
+    if !is_date_prefix(t) && GtidSpec::parse(t).is_ok() {
+        return Ok(GotoTarget::Gtid(t.to_string()));
+    }
+    if let Some((file, pos)) = t.rsplit_once(':') {
+        // Hours have at most two digits: anything longer before the `:` is a file.
+        let file_like = file.chars().count() > 2
+            || file
+                .chars()
+                .any(|c| c.is_ascii_alphabetic() || c == '.' || c == '_' || c == '/');
+        if file_like && !is_date_prefix(t) {
+            let pos_at = lead + file.chars().count() + 1;
+            let pos = pos
+                .trim()
+                .parse()
+                .map_err(|_| err(pos_at, "expected a byte position after `FILE:`"))?;
+            return Ok(GotoTarget::FilePos {
+                file: file.trim().to_string(),
+                pos,
+            });
+        }
+    }
+    parse_instant(text, ctx).map(GotoTarget::Time)
+}
+
+/// The event a target names, seen from event `from` (whose file a bare position and
+/// whose time a relative time refer to).
+pub fn resolve_goto(b: &Binlogs, t: &GotoTarget, from: EventId) -> Result<EventId, String> {
+    let ix = &b.index;
+    if ix.is_empty() {
+        return Err("no events".to_string());
+    }
+    let from = EventId(from.0.min(ix.len() as u32 - 1));
+    match t {
+        GotoTarget::Position(pos) => {
+            let file = ix.file_of(from);
+            at_position(b, Location { file, pos: *pos })
+        }
+        GotoTarget::FilePos { file, pos } => {
+            let id = find_file(b, file)?;
+            at_position(
+                b,
+                Location {
+                    file: id,
+                    pos: *pos,
+                },
+            )
+        }
+        GotoTarget::Time(ts) => at_time(b, *ts),
+        GotoTarget::Relative(d) => at_time(b, ix.timestamp(from) as i64 + d),
+        GotoTarget::Gtid(text) => {
+            let spec = GtidSpec::parse(text)?;
+            let never = AtomicBool::new(false);
+            find_gtid_events(b, std::slice::from_ref(&spec), &never)
+                .and_then(|v| v.first().copied())
+                .ok_or_else(|| format!("GTID {spec} is not in these binlogs"))
+        }
+    }
+}
+
+fn at_position(b: &Binlogs, loc: Location) -> Result<EventId, String> {
+    b.index.event_containing(loc).ok_or_else(|| {
+        let end = b.index.file_extent(loc.file).map_or(0, |x| x.indexed_end);
+        format!(
+            "no event at {} (the file's events end at {end})",
+            b.location_text(loc)
+        )
+    })
+}
+
+fn at_time(b: &Binlogs, ts: i64) -> Result<EventId, String> {
+    let clamped = ts.clamp(0, u32::MAX as i64) as u32;
+    b.index.first_at_or_after(clamped).ok_or_else(|| {
+        format!(
+            "no event at or after {} UTC",
+            super::time::format_instant(ts, super::TimeZoneChoice::Utc)
+        )
+    })
+}
+
+/// A file of the set by its name, or by a suffix of it that only one file has
+/// (`000042` for `mysql-bin.000042`).
+fn find_file(b: &Binlogs, name: &str) -> Result<crate::index::FileId, String> {
+    if let Some(id) = b.set.file_by_name(name) {
+        return Ok(id);
+    }
+    let hits: Vec<_> = b
+        .set
+        .files
+        .iter()
+        .filter(|f| f.name.ends_with(name))
+        .collect();
+    match hits[..] {
+        [f] => Ok(f.id),
+        _ => {
+            let names: Vec<&str> = b.set.files.iter().map(|f| f.name.as_str()).collect();
+            Err(format!(
+                "no file {} in the set ({})",
+                crate::format::display::escape_str(name),
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::TimeZoneChoice;
+    use super::*;
+
+    fn ctx() -> ParseContext {
+        ParseContext {
+            tz: TimeZoneChoice::Utc,
+            now: 1_717_000_000,
+            base_date: Some(1_714_521_600),
+        }
+    }
+
+    #[test]
+    fn targets() {
+        let c = ctx();
+        let g = |t: &str| parse_goto(t, &c).unwrap_or_else(|e| panic!("{t}: {e:?}"));
+        assert_eq!(g("1337"), GotoTarget::Position(1337));
+        assert_eq!(
+            g("mysql-bin.000042:1337"),
+            GotoTarget::FilePos {
+                file: "mysql-bin.000042".into(),
+                pos: 1337
+            }
+        );
+        assert_eq!(g("14:35"), GotoTarget::Time(1_714_574_100));
+        assert_eq!(g("2024-05-01 14:00"), GotoTarget::Time(1_714_572_000));
+        assert_eq!(g("2024-05-01"), GotoTarget::Time(1_714_521_600));
+        assert_eq!(g("@5"), GotoTarget::Time(5));
+        assert_eq!(g("-10m"), GotoTarget::Relative(-600));
+        assert_eq!(g("+1h"), GotoTarget::Relative(3600));
+        assert_eq!(g("0-1-233"), GotoTarget::Gtid("0-1-233".into()));
+        assert_eq!(
+            g("3e11fa47-71ca-11e1-9e33-c80aa9429562:tag:7"),
+            GotoTarget::Gtid("3e11fa47-71ca-11e1-9e33-c80aa9429562:tag:7".into())
+        );
+        assert_eq!(parse_goto("bin.1:x", &c).unwrap_err().at, 6);
+        assert!(parse_goto("", &c).is_err());
+        assert!(parse_goto("yesterday", &c).is_err());
+    }
+}
