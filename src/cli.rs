@@ -7,6 +7,8 @@ pub mod dump;
 mod dump_filter;
 pub mod index_cmd;
 mod jsonl;
+pub mod replay_cmd;
+pub mod sql;
 mod text;
 
 use std::io::Write;
@@ -32,6 +34,10 @@ pub enum Command {
     Dump(dump::DumpArgs),
     /// Build (or refresh) the event index and print a one-line summary.
     Index(index_cmd::IndexArgs),
+    /// Print the mysqlbinlog/mariadb-binlog command that replays a range of transactions.
+    ReplayCmd(replay_cmd::ReplayArgs),
+    /// Print redo or undo SQL for the row events of a range.
+    Sql(sql::SqlArgs),
 }
 
 /// What `main` should do.
@@ -61,6 +67,14 @@ pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io
         Command::Dump(a) => dump::run_status(a, out, err),
         Command::Index(a) => {
             let clean = index_cmd::run(a, out, err)?;
+            Ok(if clean { Status::Ok } else { Status::Error })
+        }
+        Command::ReplayCmd(a) => {
+            let clean = replay_cmd::run(a, out, err)?;
+            Ok(if clean { Status::Ok } else { Status::Error })
+        }
+        Command::Sql(a) => {
+            let clean = sql::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })
         }
     }

@@ -2,6 +2,7 @@
 
 // Shared helpers: the corpus, dump comparison, a throwaway MariaDB server, the
 // mariadb-binlog -vv reader and comparator.
+// Shared helpers: the corpus, comparisons, a throwaway MariaDB server.
 mod support;
 
 // Dumps of the shared MySQL and MariaDB corpus against the independent oracle.
@@ -30,3 +31,12 @@ mod filter_match;
 mod filter_goto;
 // `binlens dump --filter`.
 mod filter_cli;
+
+// A live MariaDB server writes binlogs that the tests can find, read and replay.
+mod server_smoke;
+
+// The corpus PITR incident recovered on a real server with `binlens replay-cmd`.
+mod export_pitr;
+
+// `binlens sql --undo` restores tables of every column type on a real server.
+mod export_undo;

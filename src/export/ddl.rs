@@ -1,0 +1,613 @@
+//! A small DDL reader: the column lists of tables, from CREATE TABLE and ALTER TABLE.
+//!
+//! Handles: `CREATE [TEMPORARY|OR REPLACE] TABLE [IF NOT EXISTS] t (col defs, PRIMARY KEY
+//! (…), other keys and constraints skipped)`, `CREATE TABLE t LIKE u`, `ALTER TABLE t`
+//! with `ADD [COLUMN] def [FIRST|AFTER c]`, `ADD [COLUMN] (def, …)`, `DROP [COLUMN] c`,
+//! `CHANGE [COLUMN] old def`, `MODIFY [COLUMN] def`, `ADD PRIMARY KEY (…)`,
+//! `DROP PRIMARY KEY`, `RENAME [TO] u`; `DROP TABLE` and `RENAME TABLE`. Per column it
+//! keeps the name, UNSIGNED, and ENUM/SET member lists. Other statements are ignored;
+//! anything it cannot follow (generated columns, partitions) does not change columns.
+
+use std::collections::HashMap;
+
+/// One column as the DDL declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DdlColumn {
+    pub name: Vec<u8>,
+    pub unsigned: bool,
+    pub members: Option<Vec<Vec<u8>>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DdlTable {
+    pub columns: Vec<DdlColumn>,
+    pub primary_key: Vec<Vec<u8>>,
+}
+
+/// Tables by (schema, table), as the statements seen so far leave them.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub tables: HashMap<(Vec<u8>, Vec<u8>), DdlTable>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    Word(Vec<u8>),
+    Quoted(Vec<u8>),
+    Str(Vec<u8>),
+    Punct(u8),
+}
+
+fn tokens(sql: &[u8]) -> Vec<Tok> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < sql.len() {
+        let c = sql[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+        } else if c == b'-' && sql.get(i + 1) == Some(&b'-') || c == b'#' {
+            while i < sql.len() && sql[i] != b'\n' {
+                i += 1;
+            }
+        } else if c == b'/' && sql.get(i + 1) == Some(&b'*') {
+            // `/*!40101 … */` is executed by the server: read its body as SQL.
+            if sql.get(i + 2) == Some(&b'!') {
+                i += 3;
+                while i < sql.len() && sql[i].is_ascii_digit() {
+                    i += 1;
+                }
+            } else {
+                i += 2;
+                while i + 1 < sql.len() && !(sql[i] == b'*' && sql[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+        } else if c == b'*' && sql.get(i + 1) == Some(&b'/') {
+            i += 2;
+        } else if c == b'`' || c == b'"' {
+            let (s, n) = quoted(&sql[i..], c, false);
+            out.push(Tok::Quoted(s));
+            i += n;
+        } else if c == b'\'' {
+            let (s, n) = quoted(&sql[i..], c, true);
+            out.push(Tok::Str(s));
+            i += n;
+        } else if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80 {
+            let st = i;
+            while i < sql.len()
+                && (sql[i].is_ascii_alphanumeric()
+                    || sql[i] == b'_'
+                    || sql[i] == b'$'
+                    || sql[i] >= 0x80)
+            {
+                i += 1;
+            }
+            out.push(Tok::Word(sql[st..i].to_vec()));
+        } else {
+            out.push(Tok::Punct(c));
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Reads a quoted token starting at `s[0]`; doubled quotes stand for one; `\` escapes in
+/// strings. Returns the content and the bytes consumed.
+fn quoted(s: &[u8], q: u8, backslash: bool) -> (Vec<u8>, usize) {
+    let mut v = Vec::new();
+    let mut i = 1;
+    while i < s.len() {
+        let c = s[i];
+        if backslash && c == b'\\' && i + 1 < s.len() {
+            v.push(match s[i + 1] {
+                b'n' => b'\n',
+                b'r' => b'\r',
+                b't' => b'\t',
+                b'0' => 0,
+                b'Z' => 0x1a,
+                o => o,
+            });
+            i += 2;
+        } else if c == q {
+            if s.get(i + 1) == Some(&q) {
+                v.push(q);
+                i += 2;
+            } else {
+                return (v, i + 1);
+            }
+        } else {
+            v.push(c);
+            i += 1;
+        }
+    }
+    (v, i)
+}
+
+fn is_kw(t: Option<&Tok>, kw: &str) -> bool {
+    matches!(t, Some(Tok::Word(w)) if w.eq_ignore_ascii_case(kw.as_bytes()))
+}
+
+fn ident(t: Option<&Tok>) -> Option<Vec<u8>> {
+    match t {
+        Some(Tok::Word(w)) | Some(Tok::Quoted(w)) => Some(w.clone()),
+        _ => None,
+    }
+}
+
+struct P<'t> {
+    t: &'t [Tok],
+    i: usize,
+}
+
+impl P<'_> {
+    fn peek(&self) -> Option<&Tok> {
+        self.t.get(self.i)
+    }
+    fn eat(&mut self, kw: &str) -> bool {
+        if is_kw(self.peek(), kw) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn punct(&mut self, c: u8) -> bool {
+        if self.peek() == Some(&Tok::Punct(c)) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn ident(&mut self) -> Option<Vec<u8>> {
+        let v = ident(self.peek())?;
+        self.i += 1;
+        Some(v)
+    }
+    /// `name` or `schema.name`, with the default schema filled in.
+    fn table_name(&mut self, default: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+        let a = self.ident()?;
+        if self.punct(b'.') {
+            let b = self.ident()?;
+            Some((a, b))
+        } else {
+            Some((default.to_vec(), a))
+        }
+    }
+    /// Tokens up to the next top-level `,` or `)` (not consumed).
+    fn item(&mut self) -> &[Tok] {
+        let st = self.i;
+        let mut depth = 0;
+        while let Some(t) = self.peek() {
+            match t {
+                Tok::Punct(b'(') => depth += 1,
+                Tok::Punct(b')') if depth == 0 => break,
+                Tok::Punct(b')') => depth -= 1,
+                Tok::Punct(b',') if depth == 0 => break,
+                _ => {}
+            }
+            self.i += 1;
+        }
+        &self.t[st..self.i]
+    }
+}
+
+/// The names in a `(a, b(10), c DESC)` key list.
+fn key_names(item: &[Tok]) -> Vec<Vec<u8>> {
+    let Some(open) = item.iter().position(|t| *t == Tok::Punct(b'(')) else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    let mut depth = 0;
+    let mut expect = true;
+    for t in &item[open + 1..] {
+        match t {
+            Tok::Punct(b'(') => depth += 1,
+            Tok::Punct(b')') if depth == 0 => break,
+            Tok::Punct(b')') => depth -= 1,
+            Tok::Punct(b',') if depth == 0 => expect = true,
+            Tok::Word(w) | Tok::Quoted(w) if expect && depth == 0 => {
+                names.push(w.clone());
+                expect = false;
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
+const NOT_COLUMNS: [&str; 11] = [
+    "PRIMARY",
+    "KEY",
+    "INDEX",
+    "UNIQUE",
+    "CONSTRAINT",
+    "FOREIGN",
+    "FULLTEXT",
+    "SPATIAL",
+    "CHECK",
+    "PERIOD",
+    "VECTOR",
+];
+
+/// A column definition item: `name TYPE …`; `None` for keys and constraints.
+fn column_def(item: &[Tok]) -> Option<(DdlColumn, bool)> {
+    let first = item.first()?;
+    if let Tok::Word(w) = first {
+        if NOT_COLUMNS
+            .iter()
+            .any(|k| w.eq_ignore_ascii_case(k.as_bytes()))
+        {
+            return None;
+        }
+    }
+    let name = ident(Some(first))?;
+    let ty = item.get(1);
+    let mut members = None;
+    if is_kw(ty, "ENUM") || is_kw(ty, "SET") {
+        let mut list = Vec::new();
+        for t in &item[2..] {
+            match t {
+                Tok::Str(s) => list.push(s.clone()),
+                Tok::Punct(b')') => break,
+                _ => {}
+            }
+        }
+        members = Some(list);
+    }
+    let unsigned = item.iter().any(|t| is_kw(Some(t), "UNSIGNED"));
+    let pk = item
+        .windows(2)
+        .any(|w| is_kw(Some(&w[0]), "PRIMARY") && is_kw(Some(&w[1]), "KEY"));
+    let col = DdlColumn {
+        name,
+        unsigned,
+        members,
+    };
+    Some((col, pk))
+}
+
+/// Where `FIRST` / `AFTER c` at the end of an item puts a column.
+fn placement(item: &[Tok], cols: &[DdlColumn]) -> Option<usize> {
+    let n = item.len();
+    if n >= 1 && is_kw(item.last(), "FIRST") {
+        return Some(0);
+    }
+    if n >= 2 && is_kw(item.get(n - 2), "AFTER") {
+        let after = ident(item.last())?;
+        return cols
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(&after))
+            .map(|i| i + 1);
+    }
+    None
+}
+
+fn find(cols: &[DdlColumn], name: &[u8]) -> Option<usize> {
+    cols.iter().position(|c| c.name.eq_ignore_ascii_case(name))
+}
+
+impl Catalog {
+    /// Applies one statement run with default schema `schema`.
+    pub fn apply(&mut self, schema: &[u8], sql: &[u8]) {
+        let toks = tokens(sql);
+        let mut p = P { t: &toks, i: 0 };
+        if p.eat("CREATE") {
+            p.eat("OR");
+            p.eat("REPLACE");
+            p.eat("TEMPORARY");
+            if !p.eat("TABLE") {
+                return;
+            }
+            if p.eat("IF") {
+                p.eat("NOT");
+                p.eat("EXISTS");
+            }
+            let Some(name) = p.table_name(schema) else {
+                return;
+            };
+            if p.eat("LIKE") || (p.punct(b'(') && p.eat("LIKE")) {
+                if let Some(src) = p.table_name(schema) {
+                    if let Some(t) = self.tables.get(&src).cloned() {
+                        self.tables.insert(name, t);
+                    }
+                }
+                return;
+            }
+            let opened = p.punct(b'(') || (p.i > 0 && toks.get(p.i - 1) == Some(&Tok::Punct(b'(')));
+            if !opened {
+                return;
+            }
+            let mut t = DdlTable::default();
+            loop {
+                let item = p.item().to_vec();
+                if let Some((c, pk)) = column_def(&item) {
+                    if pk {
+                        t.primary_key = vec![c.name.clone()];
+                    }
+                    t.columns.push(c);
+                } else if is_kw(item.first(), "PRIMARY")
+                    || (is_kw(item.first(), "CONSTRAINT")
+                        && item.iter().any(|x| is_kw(Some(x), "PRIMARY")))
+                {
+                    t.primary_key = key_names(&item);
+                }
+                if !p.punct(b',') {
+                    break;
+                }
+            }
+            self.tables.insert(name, t);
+        } else if p.eat("ALTER") {
+            p.eat("ONLINE");
+            p.eat("IGNORE");
+            if !p.eat("TABLE") {
+                return;
+            }
+            if p.eat("IF") {
+                p.eat("EXISTS");
+            }
+            let Some(mut name) = p.table_name(schema) else {
+                return;
+            };
+            loop {
+                let item = p.item().to_vec();
+                if let Some(t) = self.tables.get_mut(&name) {
+                    if let Some(new) = alter(t, &item, schema) {
+                        if let Some(t) = self.tables.remove(&name) {
+                            self.tables.insert(new.clone(), t);
+                        }
+                        name = new;
+                    }
+                }
+                if !p.punct(b',') {
+                    break;
+                }
+            }
+        } else if p.eat("DROP") {
+            p.eat("TEMPORARY");
+            if !p.eat("TABLE") {
+                return;
+            }
+            if p.eat("IF") {
+                p.eat("EXISTS");
+            }
+            loop {
+                if let Some(n) = p.table_name(schema) {
+                    self.tables.remove(&n);
+                }
+                if !p.punct(b',') {
+                    break;
+                }
+            }
+        } else if p.eat("RENAME") {
+            if !p.eat("TABLE") {
+                return;
+            }
+            loop {
+                let Some(from) = p.table_name(schema) else {
+                    return;
+                };
+                if !p.eat("TO") {
+                    return;
+                }
+                let Some(to) = p.table_name(schema) else {
+                    return;
+                };
+                if let Some(t) = self.tables.remove(&from) {
+                    self.tables.insert(to, t);
+                }
+                if !p.punct(b',') {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Applies every `CREATE TABLE` of a file such as mysqldump output, following `USE db`.
+    pub fn apply_script(&mut self, default_schema: &[u8], script: &[u8]) {
+        let mut schema = default_schema.to_vec();
+        for stmt in split_statements(script) {
+            let toks = tokens(stmt);
+            if is_kw(toks.first(), "USE") {
+                if let Some(s) = ident(toks.get(1)) {
+                    schema = s;
+                }
+                continue;
+            }
+            self.apply(&schema, stmt);
+        }
+    }
+}
+
+/// An ALTER TABLE item; returns the new name on RENAME.
+fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let mut p = P { t: item, i: 0 };
+    if p.eat("ADD") {
+        if is_kw(p.peek(), "PRIMARY")
+            || (is_kw(p.peek(), "CONSTRAINT") && item.iter().any(|x| is_kw(Some(x), "PRIMARY")))
+        {
+            t.primary_key = key_names(item);
+            return None;
+        }
+        p.eat("COLUMN");
+        if p.eat("IF") {
+            p.eat("NOT");
+            p.eat("EXISTS");
+        }
+        if p.punct(b'(') {
+            // ADD (a INT, b INT): the inner list.
+            let mut q = P {
+                t: &item[p.i..],
+                i: 0,
+            };
+            loop {
+                let inner = q.item().to_vec();
+                if let Some((c, _)) = column_def(&inner) {
+                    if find(&t.columns, &c.name).is_none() {
+                        t.columns.push(c);
+                    }
+                }
+                if !q.punct(b',') {
+                    break;
+                }
+            }
+            return None;
+        }
+        let rest = &item[p.i..];
+        if let Some((c, pk)) = column_def(rest) {
+            if find(&t.columns, &c.name).is_some() {
+                return None;
+            }
+            if pk {
+                t.primary_key = vec![c.name.clone()];
+            }
+            let at = placement(rest, &t.columns).unwrap_or(t.columns.len());
+            t.columns.insert(at, c);
+        }
+    } else if p.eat("DROP") {
+        if p.eat("PRIMARY") {
+            t.primary_key.clear();
+            return None;
+        }
+        p.eat("COLUMN");
+        if p.eat("IF") {
+            p.eat("EXISTS");
+        }
+        if let Some(n) = ident(p.peek()) {
+            if let Some(i) = find(&t.columns, &n) {
+                t.columns.remove(i);
+                t.primary_key.retain(|k| !k.eq_ignore_ascii_case(&n));
+            }
+        }
+    } else if p.eat("CHANGE") || (is_kw(item.first(), "MODIFY") && p.eat("MODIFY")) {
+        let change = is_kw(item.first(), "CHANGE");
+        p.eat("COLUMN");
+        if p.eat("IF") {
+            p.eat("EXISTS");
+        }
+        let old = if change { p.ident()? } else { ident(p.peek())? };
+        let rest = &item[p.i..];
+        let (c, _) = column_def(rest)?;
+        let i = find(&t.columns, &old)?;
+        let removed = t.columns.remove(i);
+        for k in &mut t.primary_key {
+            if k.eq_ignore_ascii_case(&removed.name) {
+                *k = c.name.clone();
+            }
+        }
+        let at = placement(rest, &t.columns).unwrap_or(i);
+        t.columns.insert(at.min(t.columns.len()), c);
+    } else if p.eat("RENAME") {
+        if p.eat("COLUMN") {
+            let old = p.ident()?;
+            p.eat("TO");
+            let new = p.ident()?;
+            let i = find(&t.columns, &old)?;
+            t.columns[i].name = new;
+            return None;
+        }
+        if is_kw(p.peek(), "INDEX") || is_kw(p.peek(), "KEY") {
+            return None;
+        }
+        p.eat("TO");
+        p.eat("AS");
+        return p.table_name(schema);
+    }
+    None
+}
+
+/// Splits a script at top-level `;` (outside quotes and comments).
+fn split_statements(s: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut st = 0;
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                let (_, n) = quoted(&s[i..], q, q == b'\'');
+                i += n;
+                continue;
+            }
+            b'-' if s.get(i + 1) == Some(&b'-') => {
+                while i < s.len() && s[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if s.get(i + 1) == Some(&b'*') && s.get(i + 2) != Some(&b'!') => {
+                i += 2;
+                while i + 1 < s.len() && !(s[i] == b'*' && s[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+                continue;
+            }
+            b';' => {
+                out.push(&s[st..i]);
+                st = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if st < s.len() {
+        out.push(&s[st..]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cols(c: &Catalog, s: &str, t: &str) -> Vec<String> {
+        c.tables[&(s.as_bytes().to_vec(), t.as_bytes().to_vec())]
+            .columns
+            .iter()
+            .map(|c| String::from_utf8_lossy(&c.name).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn create_and_alter() {
+        let mut c = Catalog::default();
+        c.apply(
+            b"shop",
+            b"CREATE TABLE IF NOT EXISTS `or``ders` (\n id INT UNSIGNED NOT NULL AUTO_INCREMENT,\n \
+              size ENUM('s','it''s') DEFAULT 's', -- comment, with comma\n price DECIMAL(10,2),\n \
+              PRIMARY KEY (id), KEY k (price, size(3))) ENGINE=InnoDB",
+        );
+        let t = &c.tables[&(b"shop".to_vec(), b"or`ders".to_vec())];
+        assert_eq!(cols(&c, "shop", "or`ders"), ["id", "size", "price"]);
+        assert!(t.columns[0].unsigned && !t.columns[2].unsigned);
+        assert_eq!(
+            t.columns[1].members,
+            Some(vec![b"s".to_vec(), b"it's".to_vec()])
+        );
+        assert_eq!(t.primary_key, vec![b"id".to_vec()]);
+        c.apply(b"x", b"ALTER TABLE shop.`or``ders` ADD COLUMN note TEXT AFTER id, DROP COLUMN size, CHANGE price cost DECIMAL(12,2) FIRST");
+        assert_eq!(cols(&c, "shop", "or`ders"), ["cost", "id", "note"]);
+        c.apply(
+            b"shop",
+            b"ALTER TABLE `or``ders` MODIFY note INT UNSIGNED, ADD (a INT, b INT), RENAME TO o2",
+        );
+        assert_eq!(cols(&c, "shop", "o2"), ["cost", "id", "note", "a", "b"]);
+        c.apply(b"shop", b"RENAME TABLE o2 TO o3");
+        c.apply(b"shop", b"CREATE TABLE o4 LIKE o3");
+        assert_eq!(cols(&c, "shop", "o4").len(), 5);
+        c.apply(b"shop", b"DROP TABLE IF EXISTS o3, o4");
+        assert!(c.tables.is_empty());
+    }
+
+    #[test]
+    fn dump_scripts_follow_use() {
+        let mut c = Catalog::default();
+        c.apply_script(
+            b"",
+            b"/*!40101 SET NAMES utf8mb4 */;\nUSE `shop`;\nDROP TABLE IF EXISTS `t`;\n/*!40101 SET @x=1 */;\n\
+              CREATE TABLE `t` (\n  `a;b` int(11) NOT NULL,\n  `c` varchar(5) DEFAULT 'x;y',\n  PRIMARY KEY (`a;b`)\n) ENGINE=InnoDB;\n",
+        );
+        assert_eq!(cols(&c, "shop", "t"), ["a;b", "c"]);
+    }
+}

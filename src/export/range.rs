@@ -1,0 +1,310 @@
+//! Where a replay or an SQL export starts and stops: LOC parsing and snapping to
+//! transaction boundaries.
+//!
+//! A LOC is `FILE:POS`, a bare `POS` (only in a single-file set), or a UTC date-time
+//! (`2034-03-09 14:44:08`, `2034-03-09T14:44:08Z`). A start must be the first event of a
+//! transaction; a stop (exclusive, as in `mysqlbinlog`) must be where a transaction
+//! starts or where the last event ends. Anything else is refused with the transaction it
+//! falls in, or moved with `snap` so the partial transaction is left out.
+
+use crate::format::EventType;
+use crate::index::{Binlogs, EventId, FileId, Location, TxnId};
+
+use super::Error;
+
+/// A place in the binlogs as the user wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Loc {
+    At {
+        file: Option<String>,
+        pos: u64,
+    },
+    /// Seconds since the epoch (UTC).
+    Time(u32),
+}
+
+impl Loc {
+    pub fn parse(text: &str) -> Result<Loc, Error> {
+        let t = text.trim();
+        if let Ok(pos) = t.parse::<u64>() {
+            return Ok(Loc::At { file: None, pos });
+        }
+        if let Some(ts) = parse_utc(t) {
+            return Ok(Loc::Time(ts));
+        }
+        if let Some((file, pos)) = t.rsplit_once(':') {
+            if let Ok(pos) = pos.parse::<u64>() {
+                return Ok(Loc::At {
+                    file: Some(file.to_string()),
+                    pos,
+                });
+            }
+        }
+        Err(Error::new(format!(
+            "cannot read location {t:?}: expected FILE:POS, POS or a date-time like 2034-03-09 14:44:08"
+        )))
+    }
+}
+
+fn parse_utc(t: &str) -> Option<u32> {
+    let t = t.trim_end_matches('Z').replace('T', " ");
+    let fmts = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"];
+    for f in fmts {
+        if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(&t, f) {
+            return u32::try_from(dt.and_utc().timestamp()).ok();
+        }
+        if f == "%Y-%m-%d" {
+            if let Ok(d) = chrono::NaiveDate::parse_from_str(&t, f) {
+                let dt = d.and_hms_opt(0, 0, 0)?;
+                return u32::try_from(dt.and_utc().timestamp()).ok();
+            }
+        }
+    }
+    None
+}
+
+/// A boundary between transactions: the id of the event that starts the next one, or
+/// `index.len()` for the end of the set.
+pub type Boundary = EventId;
+
+/// A resolved range of whole transactions, `[start, end)` in event ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub start: Boundary,
+    pub end: Boundary,
+}
+
+/// Resolves `start`/`stop` to transaction boundaries. Snaps (and says so in `notes`)
+/// only when `snap` is set or the LOC is a date-time.
+pub fn resolve(
+    b: &Binlogs,
+    start: Option<&Loc>,
+    stop: Option<&Loc>,
+    snap: bool,
+    notes: &mut Vec<String>,
+) -> Result<Range, Error> {
+    let len = EventId(b.index.len() as u32);
+    let s = match start {
+        None => EventId(0),
+        Some(l) => boundary(b, l, Side::Start, snap, notes)?,
+    };
+    let e = match stop {
+        None => len,
+        Some(l) => boundary(b, l, Side::Stop, snap, notes)?,
+    };
+    if e.0 < s.0 {
+        return Err(Error::new(format!(
+            "the stop ({}) is before the start ({})",
+            boundary_text(b, e),
+            boundary_text(b, s)
+        )));
+    }
+    Ok(Range { start: s, end: e })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Start,
+    Stop,
+}
+
+/// `file:pos` of a boundary; the end of the set is the end of the last event.
+pub fn boundary_text(b: &Binlogs, e: Boundary) -> String {
+    if (e.0 as usize) < b.index.len() {
+        b.location_text(b.index.get(e).location())
+    } else if let Some(last) = e.0.checked_sub(1) {
+        let m = b.index.get(EventId(last));
+        format!("{}:{} (end)", b.file_name(m.file), m.next_pos)
+    } else {
+        "(empty)".to_string()
+    }
+}
+
+fn find_file(b: &Binlogs, name: &str) -> Result<FileId, Error> {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    b.set
+        .files
+        .iter()
+        .find(|f| f.name == base)
+        .map(|f| f.id)
+        .ok_or_else(|| {
+            let names: Vec<&str> = b.set.files.iter().map(|f| f.name.as_str()).collect();
+            Error::new(format!(
+                "no file {name:?} in the set (files: {})",
+                names.join(", ")
+            ))
+        })
+}
+
+/// The file and position a `FILE:POS` or `POS` LOC names (a date-time has none).
+pub fn locate(b: &Binlogs, loc: &Loc) -> Result<Location, Error> {
+    match loc {
+        Loc::Time(_) => Err(Error::new("a date-time is not a position".into())),
+        Loc::At { file: Some(f), pos } => Ok(Location {
+            file: find_file(b, f)?,
+            pos: *pos,
+        }),
+        Loc::At { file: None, pos } => {
+            if b.set.files.len() != 1 {
+                return Err(Error::new(format!(
+                    "position {pos} without a file name is ambiguous in a set of {} files: write FILE:{pos}",
+                    b.set.files.len()
+                )));
+            }
+            Ok(Location {
+                file: FileId(0),
+                pos: *pos,
+            })
+        }
+    }
+}
+
+fn boundary(
+    b: &Binlogs,
+    loc: &Loc,
+    side: Side,
+    snap: bool,
+    notes: &mut Vec<String>,
+) -> Result<Boundary, Error> {
+    let idx = &b.index;
+    if let Loc::Time(ts) = loc {
+        return Ok(time_boundary(b, *ts, side, notes));
+    }
+    let at = locate(b, loc)?;
+    let (file, pos) = (at.file, at.pos);
+    let ext = idx
+        .file_extent(file)
+        .ok_or_else(|| Error::new(format!("{} has no events", b.file_name(file))))?;
+    // The end of a file's last event is a boundary: the start of the next file.
+    if pos == ext.indexed_end {
+        return Ok(ext.end);
+    }
+    let Some(e) = idx.event_containing(at) else {
+        return Err(Error::new(format!(
+            "{} is outside the events of {} (they span 4 to {})",
+            b.location_text(at),
+            b.file_name(file),
+            ext.indexed_end
+        )));
+    };
+    let t = idx.txn_of(e);
+    let (first, last) = idx.txn_span(t);
+    let starts_event = idx.pos(e) == pos;
+    if starts_event && e == first {
+        return Ok(e);
+    }
+    let after = EventId(last.0 + 1);
+    let what = if !starts_event && idx.type_code(e) == EventType::TRANSACTION_PAYLOAD {
+        "inside the compressed transaction payload of"
+    } else if !starts_event {
+        "inside an event of"
+    } else {
+        "inside"
+    };
+    let explain = format!(
+        "{} is {what} transaction {} ({}), which starts at {} and ends at {}",
+        b.location_text(at),
+        t.0,
+        txn_label(b, t),
+        boundary_text(b, first),
+        boundary_text(b, after)
+    );
+    if !snap {
+        return Err(Error::new(format!(
+            "{explain}; give one of those, or pass --snap to leave the partial transaction out"
+        )));
+    }
+    // Snap so that the partial transaction is left out: a start moves forward to the
+    // next transaction, a stop moves back to this one's start.
+    let to = match side {
+        Side::Start => after,
+        Side::Stop => first,
+    };
+    let which = match side {
+        Side::Start => "start",
+        Side::Stop => "stop",
+    };
+    notes.push(format!(
+        "{explain}; the {which} moved to {} so that it is left out",
+        boundary_text(b, to)
+    ));
+    Ok(to)
+}
+
+/// The first transaction that starts at or after `ts` (by the running maximum of
+/// event times, as `first_at_or_after` defines it).
+fn time_boundary(b: &Binlogs, ts: u32, side: Side, notes: &mut Vec<String>) -> Boundary {
+    let idx = &b.index;
+    let len = EventId(idx.len() as u32);
+    let to = match idx.first_at_or_after(ts) {
+        None => len,
+        Some(e) => {
+            let (first, last) = idx.txn_span(idx.txn_of(e));
+            if first == e { e } else { EventId(last.0 + 1) }
+        }
+    };
+    let which = match side {
+        Side::Start => "start",
+        Side::Stop => "stop",
+    };
+    let when = chrono::DateTime::from_timestamp(ts as i64, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| ts.to_string());
+    notes.push(format!(
+        "{which} {when} is the transaction boundary {}",
+        boundary_text(b, to)
+    ));
+    to
+}
+
+/// A short name for a transaction: its GTID when it has one, else its first event.
+pub fn txn_label(b: &Binlogs, t: TxnId) -> String {
+    let (first, _) = b.index.txn_span(t);
+    match super::gtid::of_txn(b, t) {
+        Some(g) => format!("GTID {g}"),
+        None => format!(
+            "first event {}",
+            b.location_text(b.index.get(first).location())
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_parse() {
+        assert_eq!(
+            Loc::parse("mysql-bin.000004:50876").unwrap(),
+            Loc::At {
+                file: Some("mysql-bin.000004".into()),
+                pos: 50876
+            }
+        );
+        assert_eq!(
+            Loc::parse("dir:with:colons/f.1:4").unwrap(),
+            Loc::At {
+                file: Some("dir:with:colons/f.1".into()),
+                pos: 4
+            }
+        );
+        assert_eq!(
+            Loc::parse("120").unwrap(),
+            Loc::At {
+                file: None,
+                pos: 120
+            }
+        );
+        assert_eq!(
+            Loc::parse("2034-03-09 14:44:08").unwrap(),
+            Loc::Time(2025528248)
+        );
+        assert_eq!(
+            Loc::parse("2034-03-09T14:44:08Z").unwrap(),
+            Loc::Time(2025528248)
+        );
+        assert!(Loc::parse("file:").is_err());
+        assert!(Loc::parse("yesterday").is_err());
+    }
+}

@@ -1,0 +1,413 @@
+//! Redo and undo SQL for the row events of a range.
+//!
+//! Redo prints each row change forwards; undo prints the inverse of each (DELETE for an
+//! insert, INSERT for a delete, UPDATE back for an update) in reverse order. Each
+//! transaction is wrapped in BEGIN/COMMIT under a comment naming its source. Column
+//! names come from the table map (binlog_row_metadata=FULL), else from the DDL seen
+//! earlier in the binlogs, else from a schema script; without them the export refuses.
+
+use std::fmt::Write as _;
+
+use crate::format::column::ColumnDef;
+use crate::format::{Cell, Event, RowsOp, TableMap};
+use crate::index::{Binlogs, EventId};
+
+use super::Error;
+use super::ddl::{Catalog, DdlTable};
+use super::literal::{ColumnFacts, literal};
+use super::quote::{sql_comment, sql_ident, sql_table};
+use super::range::{self, Range};
+use super::walk::walk;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Redo,
+    Undo,
+}
+
+#[derive(Debug, Clone)]
+pub struct SqlRequest {
+    pub direction: Direction,
+    pub range: Range,
+    /// `schema.table` globs (`*`, `?`); empty: every table.
+    pub tables: Vec<String>,
+    /// CREATE TABLE statements to fall back on (a mysqldump script).
+    pub schema_script: Option<Vec<u8>>,
+}
+
+/// One transaction's statements, in redo order.
+struct Txn {
+    header: String,
+    stmts: Vec<String>,
+}
+
+pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<String, Error> {
+    // DDL seen before and inside the range, applied as the walk reaches it.
+    let mut catalog = Catalog::default();
+    let mut fallback = Catalog::default();
+    if let Some(s) = &req.schema_script {
+        fallback.apply_script(b"", s);
+    }
+    for i in 0..req.range.start.0 {
+        apply_ddl(b, EventId(i), &mut catalog);
+    }
+    let mut txns: Vec<Txn> = Vec::new();
+    let mut current: Option<(crate::index::TxnId, Txn)> = None;
+    walk(b, req.range, |e, _, ev, dec| {
+        apply_ddl(b, e, &mut catalog);
+        let Event::Rows(rows) = ev else {
+            return Ok(());
+        };
+        let at = b.location_text(b.index.get(e).location());
+        let tm = dec
+            .table_for(rows)
+            .map_err(|err| Error::new(format!("{at}: {}", err.kind)))?;
+        let full = format!(
+            "{}.{}",
+            String::from_utf8_lossy(&tm.schema),
+            String::from_utf8_lossy(&tm.table)
+        );
+        if !req.tables.is_empty() && !req.tables.iter().any(|g| glob(g, &full)) {
+            return Ok(());
+        }
+        let shape = Shape::of(tm, &catalog, &fallback, &at)?;
+        let t = b.index.txn_of(e);
+        if current.as_ref().map(|c| c.0) != Some(t) {
+            if let Some((_, done)) = current.take() {
+                txns.push(done);
+            }
+            current = Some((
+                t,
+                Txn {
+                    header: txn_header(b, t),
+                    stmts: Vec::new(),
+                },
+            ));
+        }
+        let stmts = &mut current.as_mut().map(|c| &mut c.1.stmts).expect("just set");
+        for row in rows.rows(tm) {
+            let row = row.map_err(|err| Error::new(format!("{at}: {}", err.kind)))?;
+            let ctx = |m: Error| Error::new(format!("{at} ({full}): {}", m.message));
+            let s = match (req.direction, rows.kind.op) {
+                (Direction::Redo, RowsOp::Insert) | (Direction::Undo, RowsOp::Delete) => {
+                    let img = image(&row.after, &row.before, req.direction, rows.kind.op);
+                    shape.insert(img).map_err(ctx)?
+                }
+                (Direction::Redo, RowsOp::Delete) | (Direction::Undo, RowsOp::Insert) => {
+                    let img = image(&row.before, &row.after, req.direction, rows.kind.op);
+                    shape.delete(img).map_err(ctx)?
+                }
+                (Direction::Redo, RowsOp::Update) => shape
+                    .update(opt(&row.before), opt(&row.after))
+                    .map_err(ctx)?,
+                (Direction::Undo, RowsOp::Update) => shape
+                    .update(opt(&row.after), opt(&row.before))
+                    .map_err(ctx)?,
+            };
+            stmts.push(s);
+        }
+        Ok(())
+    })?;
+    if let Some((_, done)) = current.take() {
+        txns.push(done);
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "-- binlens sql --{}: {} transaction(s) from {} to {}",
+        match req.direction {
+            Direction::Redo => "redo",
+            Direction::Undo => "undo",
+        },
+        txns.len(),
+        range::boundary_text(b, req.range.start),
+        range::boundary_text(b, req.range.end)
+    );
+    out.push_str("SET time_zone = '+00:00';\n");
+    if req.direction == Direction::Undo {
+        txns.reverse();
+    }
+    for mut t in txns {
+        if req.direction == Direction::Undo {
+            t.stmts.reverse();
+        }
+        out.push_str(&t.header);
+        out.push_str("BEGIN;\n");
+        for s in t.stmts {
+            out.push_str(&s);
+            out.push('\n');
+        }
+        out.push_str("COMMIT;\n");
+    }
+    Ok(out)
+}
+
+fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
+    img.as_deref().unwrap_or(&[])
+}
+
+/// The image a single-image operation uses (the row events store it on one side).
+fn image<'r, 'a>(
+    first: &'r Option<Vec<Cell<'a>>>,
+    second: &'r Option<Vec<Cell<'a>>>,
+    _d: Direction,
+    _op: RowsOp,
+) -> &'r [Cell<'a>] {
+    first.as_deref().or(second.as_deref()).unwrap_or(&[])
+}
+
+fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
+    let (first, _) = b.index.txn_span(t);
+    let m = b.index.get(first);
+    let when = chrono::DateTime::from_timestamp(m.timestamp as i64, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_default();
+    format!(
+        "-- {} at {}, {}\n",
+        sql_comment(&b.location_text(m.location())),
+        when,
+        sql_comment(&range::txn_label(b, t))
+    )
+}
+
+fn apply_ddl(b: &Binlogs, e: EventId, catalog: &mut Catalog) {
+    if !b.index.class(e).is_ddl() {
+        return;
+    }
+    b.with_event(e, |_, ev, _| {
+        if let Ok(Event::Query(q)) = ev {
+            catalog.apply(q.schema, &q.query);
+        }
+    });
+}
+
+/// What the SQL needs about one table: names, facts per column, key.
+struct Shape<'t> {
+    table: String,
+    names: Vec<String>,
+    defs: &'t [ColumnDef],
+    facts: Vec<ColumnFacts>,
+    key: Vec<usize>,
+}
+
+impl<'t> Shape<'t> {
+    fn of(
+        tm: &'t TableMap,
+        catalog: &Catalog,
+        fallback: &Catalog,
+        at: &str,
+    ) -> Result<Shape<'t>, Error> {
+        let n = tm.column_count();
+        let key_name = (tm.schema.clone(), tm.table.clone());
+        let ddl: Option<&DdlTable> = catalog
+            .tables
+            .get(&key_name)
+            .filter(|t| t.columns.len() == n)
+            .or_else(|| {
+                fallback
+                    .tables
+                    .get(&key_name)
+                    .filter(|t| t.columns.len() == n)
+            });
+        let meta = &tm.meta;
+        let names: Vec<String> = if meta.column_names.len() == n {
+            meta.column_names.iter().map(|c| sql_ident(c)).collect()
+        } else if let Some(d) = ddl {
+            d.columns.iter().map(|c| sql_ident(&c.name)).collect()
+        } else {
+            let seen = catalog
+                .tables
+                .get(&key_name)
+                .or_else(|| fallback.tables.get(&key_name));
+            let why = match seen {
+                Some(t) => format!(
+                    "the DDL seen declares {} columns but the table map has {n}",
+                    t.columns.len()
+                ),
+                None => "no CREATE TABLE for it in the binlogs or the --schema file".to_string(),
+            };
+            return Err(Error::new(format!(
+                "{at}: no column names for {}: the table map has no names \
+                 (binlog_row_metadata=FULL) and {why}; pass --schema FILE with its CREATE TABLE",
+                sql_table(&tm.schema, &tm.table)
+            )));
+        };
+        let mut facts = Vec::with_capacity(n);
+        for i in 0..n {
+            let d = ddl.map(|d| &d.columns[i]);
+            let is_enum = matches!(tm.columns[i], ColumnDef::Enum { .. });
+            let is_set = matches!(tm.columns[i], ColumnDef::Set { .. });
+            let from_meta = |v: &Vec<Option<Vec<Vec<u8>>>>| v.get(i).cloned().flatten();
+            facts.push(ColumnFacts {
+                unsigned: tm.is_unsigned(i).or(d.map(|d| d.unsigned)),
+                enum_names: if is_enum {
+                    from_meta(&meta.enum_values).or_else(|| d.and_then(|d| d.members.clone()))
+                } else {
+                    None
+                },
+                set_names: if is_set {
+                    from_meta(&meta.set_values).or_else(|| d.and_then(|d| d.members.clone()))
+                } else {
+                    None
+                },
+            });
+        }
+        let key: Vec<usize> = if !meta.primary_key.is_empty() {
+            meta.primary_key
+                .iter()
+                .map(|(c, _)| *c)
+                .filter(|&c| c < n)
+                .collect()
+        } else if let Some(d) = ddl {
+            d.primary_key
+                .iter()
+                .filter_map(|k| {
+                    d.columns
+                        .iter()
+                        .position(|c| c.name.eq_ignore_ascii_case(k))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Shape {
+            table: sql_table(&tm.schema, &tm.table),
+            names,
+            defs: &tm.columns,
+            facts,
+            key,
+        })
+    }
+
+    fn lit(&self, i: usize, c: &Cell<'_>) -> Result<Option<String>, Error> {
+        match c {
+            Cell::Absent => Ok(None),
+            Cell::Present(v) => literal(v, &self.defs[i], &self.facts[i])
+                .map(Some)
+                .map_err(|e| Error::new(format!("column {}: {}", self.names[i], e.message))),
+        }
+    }
+
+    fn insert(&self, img: &[Cell<'_>]) -> Result<String, Error> {
+        let mut cols = Vec::new();
+        let mut vals = Vec::new();
+        for (i, c) in img.iter().enumerate() {
+            if let Some(l) = self.lit(i, c)? {
+                cols.push(self.names[i].clone());
+                vals.push(l);
+            }
+        }
+        if cols.len() < img.len() {
+            let missing: Vec<&str> = img
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| matches!(c, Cell::Absent))
+                .map(|(i, _)| self.names[i].as_str())
+                .collect();
+            return Err(Error::new(format!(
+                "the row image lacks {} (binlog_row_image is not FULL), so the row cannot be re-inserted whole",
+                missing.join(", ")
+            )));
+        }
+        Ok(format!(
+            "INSERT INTO {} ({}) VALUES ({});",
+            self.table,
+            cols.join(", "),
+            vals.join(", ")
+        ))
+    }
+
+    fn where_clause(&self, img: &[Cell<'_>]) -> Result<String, Error> {
+        let key_present = !self.key.is_empty()
+            && self
+                .key
+                .iter()
+                .all(|&k| matches!(img.get(k), Some(Cell::Present(_))));
+        let mut terms = Vec::new();
+        for (i, c) in img.iter().enumerate() {
+            if key_present && !self.key.contains(&i) {
+                continue;
+            }
+            if let Some(l) = self.lit(i, c)? {
+                let op = if key_present { "=" } else { "<=>" };
+                terms.push(format!("{} {op} {l}", self.names[i]));
+            }
+        }
+        if terms.is_empty() {
+            return Err(Error::new(
+                "the row image has no columns to find the row by".into(),
+            ));
+        }
+        Ok(terms.join(" AND "))
+    }
+
+    fn delete(&self, img: &[Cell<'_>]) -> Result<String, Error> {
+        Ok(format!(
+            "DELETE FROM {} WHERE {} LIMIT 1;",
+            self.table,
+            self.where_clause(img)?
+        ))
+    }
+
+    /// `UPDATE … SET <to> WHERE <from>`.
+    fn update(&self, from: &[Cell<'_>], to: &[Cell<'_>]) -> Result<String, Error> {
+        let mut sets = Vec::new();
+        for (i, c) in to.iter().enumerate() {
+            if let Some(l) = self.lit(i, c)? {
+                sets.push(format!("{} = {l}", self.names[i]));
+            }
+        }
+        if sets.is_empty() {
+            return Err(Error::new(
+                "the image to restore has no columns (an undo of an UPDATE needs binlog_row_image=FULL)"
+                    .into(),
+            ));
+        }
+        Ok(format!(
+            "UPDATE {} SET {} WHERE {} LIMIT 1;",
+            self.table,
+            sets.join(", "),
+            self.where_clause(from)?
+        ))
+    }
+}
+
+/// `*` and `?` glob over the whole name.
+pub fn glob(pat: &str, name: &str) -> bool {
+    let p: Vec<char> = pat.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ni;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ni = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn globs() {
+        assert!(glob("shop.*", "shop.orders"));
+        assert!(glob("*.ord?rs", "shop.orders"));
+        assert!(!glob("shop.o", "shop.orders"));
+        assert!(glob("*", ""));
+    }
+}

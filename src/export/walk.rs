@@ -1,0 +1,43 @@
+//! Decoding a range of events in order with one running decoder per file, so table maps
+//! carry over to the rows events that use them (linear, unlike decoding one by one).
+
+use crate::format::{Decoder, Event, RawEvent};
+use crate::index::{Binlogs, EventId};
+
+use super::Error;
+use super::range::Range;
+
+/// Calls `f` with every event of `r`, decoded. A decoding error stops the walk with the
+/// event's location.
+pub fn walk(
+    b: &Binlogs,
+    r: Range,
+    mut f: impl FnMut(EventId, &RawEvent<'_>, &Event<'_>, &Decoder) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut current_file = None;
+    let mut dec = Decoder::default();
+    for i in r.start.0..r.end.0 {
+        let e = EventId(i);
+        let file = b.index.file_of(e);
+        if current_file != Some(file) {
+            // Start from the transaction's first event so its table maps are known.
+            dec = b.decoder_for(e);
+            current_file = Some(file);
+        }
+        let Some(raw) = b.raw(e) else {
+            return Err(Error::new(format!(
+                "{}: cannot read the event",
+                b.location_text(b.index.get(e).location())
+            )));
+        };
+        let ev = dec.decode(&raw).map_err(|err| {
+            Error::new(format!(
+                "{}: {}",
+                b.location_text(b.index.get(e).location()),
+                err.kind
+            ))
+        })?;
+        f(e, &raw, &ev, &dec)?;
+    }
+    Ok(())
+}
