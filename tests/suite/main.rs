@@ -32,8 +32,6 @@ mod filter_goto;
 // `binlens dump --filter`.
 mod filter_cli;
 
-// A live MariaDB server writes binlogs that the tests can find, read and replay.
-mod server_smoke;
 
 // The corpus PITR incident recovered on a real server with `binlens replay-cmd`.
 mod export_pitr;
