@@ -10,12 +10,15 @@
 pub mod action;
 pub mod app;
 pub mod detail;
+pub mod export_dialog;
+pub mod filtering;
 pub mod keymap;
 pub mod list;
 pub mod run;
 pub mod terminal;
 pub mod timeline;
 pub mod views;
+pub mod worker;
 
 pub use run::run;
 pub use terminal::{install_panic_hook, restore as restore_terminal};

@@ -2,24 +2,57 @@
 
 use std::sync::Arc;
 
+use crate::filter::{Filter, TimeZoneChoice, format_instant};
 use crate::format::Flavor;
 use crate::index::{Binlogs, EventId, Location, TxnId};
 
 use super::action::Action;
 use super::detail::{self, DetailLines};
+use super::export_dialog::ExportDialog;
 use super::keymap::Mode;
 use super::timeline::Timeline;
+use super::worker::Job;
 
-/// The time zone timestamps are shown in.
+/// The time zone timestamps are shown in (the filter layer's, so typed times agree).
+pub type Zone = TimeZoneChoice;
+
+/// `2024-05-01 14:30:00` in `zone`.
+pub fn time_text(zone: Zone, ts: u32) -> String {
+    format_instant(ts as i64, zone)
+}
+
+pub fn zone_label(zone: Zone) -> &'static str {
+    match zone {
+        Zone::Utc => "UTC",
+        Zone::Local => "local",
+    }
+}
+
+/// The filter in force: its text and the events it matched, ascending.
+#[derive(Debug, Clone)]
+pub struct ActiveFilter {
+    pub text: String,
+    pub describe: String,
+    pub rows: Vec<EventId>,
+}
+
+/// What the newest job sent to the worker is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Zone {
-    Utc,
-    Local,
+pub enum Pending {
+    /// Counting matches while the filter is typed.
+    Preview,
+    /// Applying the accepted filter.
+    Apply,
+    Search,
+    Export,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptKind {
     Goto,
+    Filter,
+    Search,
+    WritePath,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +103,21 @@ pub struct App {
     pub message: Option<String>,
     pub timeline: Timeline,
     pub outcome: Option<Outcome>,
+    pub filter: Option<ActiveFilter>,
+    /// The filter prompt's live count: `(text, matches)`, `None` while counting.
+    pub live: Option<(String, Option<usize>)>,
+    /// The matches of the newest counted draft, so Enter applies them at once.
+    pub live_result: Option<(String, Vec<EventId>)>,
+    pub search: Option<(String, Filter)>,
+    pub generation: u64,
+    pub pending: Option<(u64, Pending)>,
+    /// `(done, total)` of the running job.
+    pub progress: Option<(usize, usize)>,
+    /// Jobs for the worker, taken by the event loop after each update.
+    pub jobs: Vec<Job>,
+    /// Text to put on the clipboard, taken by the event loop (OSC 52).
+    pub clipboard: Option<String>,
+    pub export: Option<ExportDialog>,
 }
 
 impl App {
@@ -101,6 +149,16 @@ impl App {
             message: None,
             timeline,
             outcome: None,
+            filter: None,
+            live: None,
+            live_result: None,
+            search: None,
+            generation: 0,
+            pending: None,
+            progress: None,
+            jobs: Vec::new(),
+            clipboard: None,
+            export: None,
         };
         app.update(Action::Resize(width, height));
         app
@@ -112,7 +170,9 @@ impl App {
 
     /// Rows in the list: events, or transactions in the transaction view.
     pub fn row_count(&self) -> u32 {
-        if self.txn_view {
+        if let Some(f) = &self.filter {
+            f.rows.len() as u32
+        } else if self.txn_view {
             self.binlogs.index.txn_count() as u32
         } else {
             self.event_count()
@@ -120,7 +180,11 @@ impl App {
     }
 
     pub fn row_of(&self, e: EventId) -> u32 {
-        if self.txn_view {
+        if let Some(f) = &self.filter {
+            // The first match at or after `e`, else the last one.
+            let r = f.rows.partition_point(|&x| x < e);
+            r.min(f.rows.len().saturating_sub(1)) as u32
+        } else if self.txn_view {
             self.binlogs.index.txn_of(e).0
         } else {
             e.0
@@ -129,7 +193,9 @@ impl App {
 
     /// The event a list row stands for (a transaction's first event in the txn view).
     pub fn event_of_row(&self, row: u32) -> EventId {
-        if self.txn_view {
+        if let Some(f) = &self.filter {
+            f.rows.get(row as usize).copied().unwrap_or(self.cursor)
+        } else if self.txn_view {
             self.binlogs.index.txn_span(TxnId(row)).0
         } else {
             EventId(row)
@@ -183,8 +249,8 @@ impl App {
             Action::PageUp => self.move_rows(-(self.page as i64)),
             Action::First => self.move_to_row(0),
             Action::Last => self.move_to_row(self.row_count().saturating_sub(1)),
-            Action::NextEvent => self.move_to_event(EventId(self.cursor.0.saturating_add(1))),
-            Action::PrevEvent => self.move_to_event(EventId(self.cursor.0.saturating_sub(1))),
+            Action::NextEvent => self.move_rows(1),
+            Action::PrevEvent => self.move_rows(-1),
             Action::NextTxn => self.step_txn(1),
             Action::PrevTxn => self.step_txn(-1),
             Action::OpenDetail => {
@@ -199,19 +265,30 @@ impl App {
                     d.scroll = 0;
                 }
             }
-            Action::OpenGoto => {
-                self.under = self.mode;
-                self.mode = Mode::Prompt;
-                self.prompt = Some(Prompt {
-                    kind: PromptKind::Goto,
-                    text: String::new(),
-                    error: None,
-                });
+            Action::OpenGoto => self.open_prompt(PromptKind::Goto, String::new()),
+            Action::OpenFilter => {
+                let text = self
+                    .filter
+                    .as_ref()
+                    .map(|f| f.text.clone())
+                    .unwrap_or_default();
+                self.open_prompt(PromptKind::Filter, text);
+                self.filter_draft_changed();
             }
+            Action::OpenSearch => self.open_prompt(PromptKind::Search, String::new()),
+            Action::SearchNext => self.search_step(true),
+            Action::SearchPrev => self.search_step(false),
             Action::PromptInput(c) => {
                 if let Some(p) = &mut self.prompt {
                     p.text.push(c);
                     p.error = None;
+                }
+                if self
+                    .prompt
+                    .as_ref()
+                    .is_some_and(|p| p.kind == PromptKind::Filter)
+                {
+                    self.filter_draft_changed();
                 }
             }
             Action::PromptBackspace => {
@@ -219,7 +296,35 @@ impl App {
                     p.text.pop();
                     p.error = None;
                 }
+                if self
+                    .prompt
+                    .as_ref()
+                    .is_some_and(|p| p.kind == PromptKind::Filter)
+                {
+                    self.filter_draft_changed();
+                }
             }
+            Action::OpenExport => self.open_export(),
+            Action::ExportFlavor => self.export_option(|d| {
+                d.flavor = match d.flavor {
+                    Flavor::MySql => Flavor::MariaDb,
+                    Flavor::MariaDb => Flavor::MySql,
+                }
+            }),
+            Action::ExportGtid => self.export_option(|d| d.gtid = !d.gtid),
+            Action::ExportSkip => self.export_option(|d| d.skip = !d.skip),
+            Action::ExportOutput => self.export_option(|d| {
+                use super::export_dialog::Output;
+                d.output = match d.output {
+                    Output::Replay => Output::Redo,
+                    Output::Redo => Output::Undo,
+                    Output::Undo => Output::Replay,
+                }
+            }),
+            Action::ExportCopy => self.export_copy(),
+            Action::ExportWrite => self.open_write_prompt(),
+            Action::ExportAccept => self.export_accept(),
+            Action::JobDone(r) => self.job_done(*r),
             Action::PromptAccept => self.accept_prompt(),
             Action::MarkStart => {
                 let (first, _) = self.txn_bounds(self.cursor);
@@ -243,10 +348,7 @@ impl App {
                 self.scroll_to_cursor();
             }
             Action::CycleTimeZone => {
-                self.zone = match self.zone {
-                    Zone::Utc => Zone::Local,
-                    Zone::Local => Zone::Utc,
-                };
+                self.zone = self.zone.next();
                 if self.detail.is_some() {
                     self.open_detail();
                 }
@@ -271,10 +373,30 @@ impl App {
     fn back(&mut self) {
         match self.mode {
             Mode::Help | Mode::Prompt | Mode::ConfirmQuit => {
+                if self
+                    .prompt
+                    .as_ref()
+                    .is_some_and(|p| p.kind == PromptKind::Filter)
+                {
+                    self.live = None;
+                    self.live_result = None;
+                    if self.pending.is_some_and(|(_, p)| p == Pending::Preview) {
+                        self.pending = None;
+                    }
+                }
                 self.mode = self.under;
                 self.under = Mode::List;
                 self.prompt = None;
             }
+            Mode::Export => {
+                self.mode = Mode::List;
+                self.export = None;
+                if self.pending.is_some_and(|(_, p)| p == Pending::Export) {
+                    self.pending = None;
+                }
+            }
+            // Esc on the list drops the filter; the cursor stays on its event.
+            Mode::List if self.filter.is_some() => self.clear_filter(),
             Mode::Detail => {
                 self.mode = Mode::List;
                 self.detail = None;
@@ -285,51 +407,36 @@ impl App {
         }
     }
 
+    fn open_prompt(&mut self, kind: PromptKind, text: String) {
+        if self.mode != Mode::Prompt {
+            self.under = self.mode;
+        }
+        self.mode = Mode::Prompt;
+        self.prompt = Some(Prompt {
+            kind,
+            text,
+            error: None,
+        });
+    }
+
     fn accept_prompt(&mut self) {
         let Some(p) = self.prompt.clone() else {
             return;
         };
-        match p.kind {
-            PromptKind::Goto => match self.goto_target(p.text.trim()) {
-                Ok(e) => {
+        match self.accept_query(p.kind, &p.text) {
+            Ok(()) => {
+                if self.mode == Mode::Prompt {
                     self.mode = self.under;
                     self.under = Mode::List;
-                    self.prompt = None;
-                    self.move_to_event(e);
                 }
-                Err(msg) => {
-                    if let Some(p) = &mut self.prompt {
-                        p.error = Some(msg);
-                    }
-                }
-            },
-        }
-    }
-
-    /// `FILE:POS` or `POS` (in the cursor's file): the event containing that byte.
-    fn goto_target(&self, text: &str) -> Result<EventId, String> {
-        let b = &self.binlogs;
-        let (file, pos) = match text.rsplit_once(':') {
-            Some((name, pos)) => {
-                let f = b
-                    .set
-                    .file_by_name(name)
-                    .ok_or_else(|| format!("no file named {name} in this set"))?;
-                (f, pos)
+                self.prompt = None;
             }
-            None => (b.index.file_of(self.cursor), text),
-        };
-        let pos: u64 = pos
-            .parse()
-            .map_err(|_| format!("{pos:?} is not a byte position"))?;
-        b.index
-            .event_containing(Location { file, pos })
-            .ok_or_else(|| {
-                format!(
-                    "{} is past the end of the file",
-                    b.location_text(Location { file, pos })
-                )
-            })
+            Err(msg) => {
+                if let Some(p) = &mut self.prompt {
+                    p.error = Some(msg);
+                }
+            }
+        }
     }
 
     fn loc_text(&self, e: EventId) -> String {
@@ -375,12 +482,16 @@ impl App {
         self.move_to_event(self.event_of_row(row));
     }
 
-    fn move_to_event(&mut self, e: EventId) {
+    pub(super) fn move_to_event(&mut self, e: EventId) {
         let n = self.event_count();
         if n == 0 {
             return;
         }
         self.cursor = EventId(e.0.min(n - 1));
+        if self.filter.as_ref().is_some_and(|f| !f.rows.is_empty()) {
+            // Only matches are rows: the nearest one at or after, else the last.
+            self.cursor = self.event_of_row(self.row_of(self.cursor));
+        }
         self.scroll_to_cursor();
         self.refresh_summary();
         if self.detail.is_some() {
@@ -389,7 +500,7 @@ impl App {
     }
 
     /// Keeps the cursor row on screen with the least scrolling.
-    fn scroll_to_cursor(&mut self) {
+    pub(super) fn scroll_to_cursor(&mut self) {
         let row = self.cursor_row();
         if row < self.top {
             self.top = row;
@@ -477,27 +588,4 @@ pub fn list_height(h: u16, with_detail: bool) -> u32 {
         rows
     };
     rows as u32
-}
-
-impl Zone {
-    /// `2024-05-01 14:30:00` in this zone.
-    pub fn format(self, ts: u32) -> String {
-        let Some(utc) = chrono::DateTime::from_timestamp(ts as i64, 0) else {
-            return ts.to_string();
-        };
-        match self {
-            Zone::Utc => utc.format("%Y-%m-%d %H:%M:%S").to_string(),
-            Zone::Local => utc
-                .with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string(),
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Zone::Utc => "UTC",
-            Zone::Local => "local",
-        }
-    }
 }

@@ -34,7 +34,7 @@ pub fn decode(b: &Binlogs, e: EventId, zone: Zone) -> DetailLines {
         Span::styled(b.location_text(meta.location()), bold()),
         Span::raw(format!(
             "  {}  {}  server {}  next {}",
-            zone.format(meta.timestamp),
+            super::app::time_text(zone, meta.timestamp),
             meta.type_code.known_name().unwrap_or("UNKNOWN_EVENT"),
             meta.server_id,
             meta.next_pos

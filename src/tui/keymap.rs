@@ -13,6 +13,7 @@ pub enum Mode {
     Prompt,
     Help,
     ConfirmQuit,
+    Export,
 }
 
 /// A key as written in the table.
@@ -185,6 +186,56 @@ pub const KEYMAP: &[Binding] = &[
         "delete a character",
         None,
     ),
+    b(
+        M::Export,
+        code(K::Enter),
+        A::ExportAccept,
+        "print it on stdout and quit",
+        Some("accept"),
+    ),
+    b(
+        M::Export,
+        ch('c'),
+        A::ExportCopy,
+        "copy (OSC 52)",
+        Some("copy"),
+    ),
+    b(
+        M::Export,
+        ch('w'),
+        A::ExportWrite,
+        "write to a file",
+        Some("write"),
+    ),
+    b(
+        M::Export,
+        ch('o'),
+        A::ExportOutput,
+        "replay command / redo SQL / undo SQL",
+        Some("output"),
+    ),
+    b(
+        M::Export,
+        ch('m'),
+        A::ExportFlavor,
+        "mysql / mariadb flavor",
+        Some("flavor"),
+    ),
+    b(
+        M::Export,
+        ch('g'),
+        A::ExportGtid,
+        "position / GTID form",
+        Some("gtid"),
+    ),
+    b(
+        M::Export,
+        ch('s'),
+        A::ExportSkip,
+        "everything except this transaction",
+        Some("skip"),
+    ),
+    b(M::Export, code(K::Esc), A::Back, "close", Some("close")),
     b(M::Help, code(K::Esc), A::Back, "close help", Some("close")),
     b(M::Help, ch('q'), A::Back, "close help", None),
     b(M::Help, ch('?'), A::Back, "close help", None),
@@ -208,7 +259,7 @@ pub fn resolve(mode: Mode, key: KeyEvent) -> Option<Action> {
     let found = KEYMAP
         .iter()
         .find(|b| b.mode == mode && b.key.code == key.code && b.key.ctrl == is_ctrl)
-        .map(|b| b.action);
+        .map(|b| b.action.clone());
     if found.is_some() {
         return found;
     }
@@ -248,7 +299,7 @@ pub fn help_rows(mode: Mode) -> Vec<(String, &'static str)> {
                 r.0.push('/');
                 r.0.push_str(&key_label(b.key));
             }
-            None => rows.push((key_label(b.key), b.description, b.action)),
+            None => rows.push((key_label(b.key), b.description, b.action.clone())),
         }
     }
     rows.into_iter().map(|(k, d, _)| (k, d)).collect()

@@ -54,7 +54,7 @@ impl Columns {
     }
 
     pub fn time_text(&self, zone: super::app::Zone, ts: u32) -> String {
-        let t = zone.format(ts);
+        let t = super::app::time_text(zone, ts);
         if self.time < t.len() {
             t[t.len() - self.time..].to_string()
         } else {

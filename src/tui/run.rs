@@ -18,13 +18,16 @@ use crate::index::{IndexBuild, OpenOptions};
 
 use super::action::Action;
 use super::app::{App, Outcome};
+use super::export_dialog::osc52;
 use super::keymap;
 use super::terminal;
 use super::views::Screen;
+use super::worker::{JobResult, Worker};
 
 /// What arrives on the UI thread's one channel.
 pub enum Msg {
     Input(TermEvent),
+    Job(JobResult),
 }
 
 /// Runs the browser until the user quits. `Ok(Some(text))`: the user accepted `text`,
@@ -66,7 +69,7 @@ fn run_on(tty: std::fs::File, paths: Vec<PathBuf>) -> Result<Option<String>> {
                     return Ok(None);
                 }
             }
-            Ok(Msg::Input(_)) | Err(RecvTimeoutError::Timeout) => {}
+            Ok(Msg::Input(_) | Msg::Job(_)) | Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => anyhow::bail!("the input thread stopped"),
         }
     }
@@ -77,9 +80,12 @@ fn run_on(tty: std::fs::File, paths: Vec<PathBuf>) -> Result<Option<String>> {
         Err(_) => anyhow::bail!("the index is still shared after its build ended"),
     };
     let size = term.size()?;
-    let mut app = App::new(Arc::new(binlogs), size.width, size.height);
+    let binlogs = Arc::new(binlogs);
+    let mut app = App::new(Arc::clone(&binlogs), size.width, size.height);
     app.refresh_summary();
-    event_loop(&mut term, &mut app, &rx)?;
+    let results = tx.clone();
+    let mut worker = Worker::start(binlogs, move |r| results.send(Msg::Job(r)).is_ok());
+    event_loop(&mut term, &mut app, &rx, &mut worker)?;
     Ok(match app.outcome {
         Some(Outcome::Print(s)) => Some(s),
         _ => None,
@@ -87,12 +93,21 @@ fn run_on(tty: std::fs::File, paths: Vec<PathBuf>) -> Result<Option<String>> {
 }
 
 /// Applies every queued message, then draws once.
-pub fn event_loop<B: Backend>(
+pub fn event_loop<B: Backend + std::io::Write>(
     term: &mut Terminal<B>,
     app: &mut App,
     rx: &Receiver<Msg>,
+    worker: &mut Worker,
 ) -> Result<()> {
     loop {
+        for job in app.jobs.drain(..) {
+            worker.submit(job);
+        }
+        if let Some(text) = app.clipboard.take() {
+            let w = term.backend_mut();
+            w.write_all(osc52(&text).as_bytes())?;
+            std::io::Write::flush(w)?;
+        }
         term.draw(|f| f.render_widget(Screen { app }, f.area()))?;
         let first = rx.recv().context("the input thread stopped")?;
         handle(app, first);
@@ -113,6 +128,7 @@ pub fn handle(app: &mut App, m: Msg) {
             }
         }
         Msg::Input(TermEvent::Resize(w, h)) => app.update(Action::Resize(w, h)),
+        Msg::Job(r) => app.update(Action::JobDone(Box::new(r))),
         Msg::Input(_) => {}
     }
 }

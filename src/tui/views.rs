@@ -9,7 +9,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use crate::format::Flavor;
 
-use super::app::{App, PromptKind, detail_height};
+use super::app::{App, PromptKind, detail_height, zone_label};
+use super::export_dialog::ExportView;
 use super::keymap::{self, Mode};
 use super::list::{Columns, EventList};
 use super::timeline::TimelineView;
@@ -49,7 +50,7 @@ impl Widget for Screen<'_> {
                 "{:<pw$} {:<tw$} {:<kw$} {:<bw$} summary",
                 "position",
                 if c.time >= 12 {
-                    format!("time ({})", app.zone.label())
+                    format!("time ({})", zone_label(app.zone))
                 } else {
                     "time".into()
                 },
@@ -72,7 +73,13 @@ impl Widget for Screen<'_> {
         Footer { app }.render(footer, buf);
         match app.mode {
             Mode::Help => HelpOverlay { app }.render(area, buf),
-            Mode::Prompt => PromptLine { app }.render(footer, buf),
+            Mode::Prompt => {
+                if app.under == Mode::Export {
+                    ExportView { app }.render(area, buf);
+                }
+                PromptLine { app }.render(footer, buf)
+            }
+            Mode::Export => ExportView { app }.render(area, buf),
             Mode::ConfirmQuit => {
                 Line::styled(
                     "marks would be lost: quit? y/n",
@@ -181,7 +188,17 @@ impl Widget for StatusBar<'_> {
                 }
             }
         }
-        parts.push(app.zone.label().to_string());
+        if let Some(f) = &app.filter {
+            parts.push(format!(
+                "filter {} ({} matches)",
+                crate::format::display::escape_str(&f.describe),
+                f.rows.len()
+            ));
+        }
+        if let Some((done, total)) = app.progress {
+            parts.push(format!("working {}%", done * 100 / total.max(1)));
+        }
+        parts.push(zone_label(app.zone).to_string());
         if let Some(m) = &app.message {
             parts.push(m.clone());
         }
@@ -219,7 +236,10 @@ impl Widget for PromptLine<'_> {
             return;
         };
         let label = match p.kind {
-            PromptKind::Goto => "go to (FILE:POS or POS): ",
+            PromptKind::Goto => "go to (FILE:POS, POS, time, -10m, GTID): ",
+            PromptKind::Filter => "filter: ",
+            PromptKind::Search => "search: ",
+            PromptKind::WritePath => "write to file: ",
         };
         Clear.render(area, buf);
         let mut spans = vec![
@@ -227,6 +247,14 @@ impl Widget for PromptLine<'_> {
             Span::raw(crate::format::display::escape_str(&p.text)),
             Span::styled("█", Style::default()),
         ];
+        if p.kind == PromptKind::Filter {
+            let count = match &self.app.live {
+                Some((t, Some(n))) if *t == p.text => format!("  {n} matches"),
+                Some(_) => "  counting…".to_string(),
+                None => String::new(),
+            };
+            spans.push(Span::raw(count));
+        }
         if let Some(e) = &p.error {
             spans.push(Span::styled(
                 format!("  {e}"),

@@ -32,7 +32,6 @@ mod filter_goto;
 // `binlens dump --filter`.
 mod filter_cli;
 
-
 // The corpus PITR incident recovered on a real server with `binlens replay-cmd`.
 mod export_pitr;
 
