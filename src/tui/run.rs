@@ -47,6 +47,7 @@ fn run_on(tty: std::fs::File, paths: Vec<PathBuf>) -> Result<Option<String>> {
     let started = Instant::now();
     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let build = IndexBuild::start(&paths, OpenOptions::cached())?;
+    let mut early = Vec::new();
     while !build.is_finished() {
         let (done, total) = build.progress();
         term.draw(|f| {
@@ -68,8 +69,11 @@ fn run_on(tty: std::fs::File, paths: Vec<PathBuf>) -> Result<Option<String>> {
                 ) {
                     return Ok(None);
                 }
+                early.push(Msg::Input(TermEvent::Key(k)));
             }
-            Ok(Msg::Input(_) | Msg::Job(_)) | Err(RecvTimeoutError::Timeout) => {}
+            // Typed ahead while indexing: applied once the list is up.
+            Ok(m @ Msg::Input(_)) => early.push(m),
+            Ok(Msg::Job(_)) | Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => anyhow::bail!("the input thread stopped"),
         }
     }
@@ -83,6 +87,9 @@ fn run_on(tty: std::fs::File, paths: Vec<PathBuf>) -> Result<Option<String>> {
     let binlogs = Arc::new(binlogs);
     let mut app = App::new(Arc::clone(&binlogs), size.width, size.height);
     app.refresh_summary();
+    for m in early {
+        handle(&mut app, m);
+    }
     let results = tx.clone();
     let mut worker = Worker::start(binlogs, move |r| results.send(Msg::Job(r)).is_ok());
     event_loop(&mut term, &mut app, &rx, &mut worker)?;
