@@ -163,3 +163,34 @@ fn ctrl_c_restores_the_terminal() {
     assert_eq!((rc.as_str(), out.as_str()), ("0", ""));
     assert!(!s.screen().contains("444 events"));
 }
+
+#[test]
+fn filter_goto_mark_and_accept_the_export_prints_the_command() {
+    let Some(file) = incident_binlog() else {
+        return;
+    };
+    if !have_tmux() {
+        return;
+    }
+    let s = Session::start(&file);
+    s.wait_for("444 events");
+    s.keys(&["f", "table:shop.orders op:delete"]);
+    s.wait_for("3 matches");
+    s.keys(&["Enter"]);
+    s.wait_for("filter table:shop.orders op:delete (3 matches)");
+    s.keys(&[":", "2034-03-09 14:44:08", "Enter"]);
+    let screen = s.wait_for(" mysql-bin.000004:51026  ");
+    assert!(screen.contains("DELETE_ROWS_V1"), "{screen}");
+    s.keys(&["[", "]", "x"]);
+    s.wait_for("--stop-position=63158");
+    s.keys(&["Enter"]);
+    let (rc, out) = s.wait_exit();
+    assert_eq!(rc, "0");
+    assert_eq!(
+        out,
+        format!(
+            "mariadb-binlog --start-position=50876 --stop-position=63158 {} | mariadb --binary-mode\n",
+            file.display()
+        )
+    );
+}

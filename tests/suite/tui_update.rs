@@ -112,7 +112,7 @@ fn goto_takes_a_position_or_file_and_position() {
     press(&mut a, ":nosuch:4<Enter>");
     assert_eq!(a.mode, Mode::Prompt);
     let err = a.prompt.as_ref().and_then(|p| p.error.clone());
-    assert_eq!(err.as_deref(), Some("no file named nosuch in this set"));
+    assert_eq!(err.as_deref(), Some("no file nosuch in the set (mysql-bin.000004)"));
     a.update(Action::PromptBackspace);
     assert_eq!(a.prompt.as_ref().map(|p| p.text.as_str()), Some("nosuch:"));
     assert_eq!(a.prompt.as_ref().and_then(|p| p.error.clone()), None);
@@ -217,4 +217,167 @@ fn quit_asks_only_when_marks_would_be_lost() {
     let Some(mut a) = incident() else { return };
     a.update(Action::QuitNow);
     assert_eq!(a.outcome, Some(Outcome::Quit));
+}
+
+#[test]
+fn filter_counts_live_applies_near_the_cursor_and_clears_in_place() {
+    let Some(mut a) = incident() else { return };
+    let start = event_at(&a, 51026);
+    a.update(Action::Down(start.0));
+    press(&mut a, "ftable:shop.orders op:delete");
+    assert_eq!(
+        a.live,
+        Some(("table:shop.orders op:delete".into(), Some(3)))
+    );
+    assert!(a.filter.is_none(), "typing does not filter yet");
+    press(&mut a, "<Enter>");
+    let f = a.filter.as_ref().expect("a filter");
+    assert_eq!(f.rows.len(), 3);
+    assert_eq!(a.row_count(), 3);
+    assert_eq!(a.cursor, start, "the cursor was on a match and stays there");
+    a.update(Action::Down(1));
+    assert_eq!(a.cursor, event_at(&a, 59223));
+    a.update(Action::Down(1));
+    assert_eq!(a.cursor, event_at(&a, 59223), "the last match");
+    a.update(Action::Back);
+    assert!(a.filter.is_none());
+    assert_eq!(
+        a.cursor,
+        event_at(&a, 59223),
+        "Esc keeps the cursor on its event"
+    );
+    // From past the last match, the cursor lands on the last match before.
+    a.update(Action::Last);
+    press(&mut a, "fop:delete table:shop.orders<Enter>");
+    assert_eq!(a.cursor, event_at(&a, 59223));
+    // A bad filter says where; Esc drops the prompt and the draft.
+    press(&mut a, "<Esc>fop:frobnicate");
+    assert!(a.prompt.as_ref().and_then(|p| p.error.clone()).is_some());
+    press(&mut a, "<Esc>");
+    assert_eq!((a.mode, a.live.clone()), (Mode::List, None));
+}
+
+#[test]
+fn search_moves_between_matches_without_hiding() {
+    let Some(mut a) = incident() else { return };
+    a.update(Action::SearchNext);
+    assert!(a.message.as_deref().unwrap_or("").contains("no search"));
+    a.update(Action::OpenSearch);
+    assert_eq!(a.mode, Mode::Prompt);
+    press(&mut a, "op:delete table:shop.orders<Enter>");
+    assert_eq!(a.cursor, event_at(&a, 38449));
+    assert!(a.filter.is_none());
+    a.update(Action::SearchNext);
+    crate::support::tui::run_jobs(&mut a);
+    assert_eq!(a.cursor, event_at(&a, 51026));
+    a.update(Action::SearchPrev);
+    crate::support::tui::run_jobs(&mut a);
+    assert_eq!(a.cursor, event_at(&a, 38449));
+    a.update(Action::SearchPrev);
+    crate::support::tui::run_jobs(&mut a);
+    assert_eq!(a.cursor, event_at(&a, 38449), "no match before: stays");
+    assert_eq!(a.message.as_deref(), Some("no further match"));
+}
+
+#[test]
+fn goto_takes_times_and_gtids() {
+    let Some(mut a) = incident() else { return };
+    press(&mut a, ":0-1-233<Enter>");
+    assert_eq!(a.cursor, event_at(&a, 50876), "the GTID event of 0-1-233");
+    press(&mut a, ":2034-03-09 14:44:08<Enter>");
+    let at = a.binlogs.index.timestamp(a.cursor);
+    assert_eq!(binlens::tui::app::time_text(Zone::Utc, at), "2034-03-09 14:44:08");
+    press(&mut a, ":-1h<Enter>");
+    assert!(a.binlogs.index.timestamp(a.cursor) < at);
+}
+
+#[test]
+fn export_dialog_builds_copies_writes_and_accepts() {
+    let Some(mut a) = incident() else { return };
+    press(&mut a, ":51026<Enter>[]");
+    a.update(Action::OpenExport);
+    assert_eq!(a.mode, Mode::Export);
+    crate::support::tui::run_jobs(&mut a);
+    let text = |a: &App| {
+        a.export
+            .as_ref()
+            .and_then(|d| d.text.clone())
+            .expect("built")
+            .expect("ok")
+    };
+    let cmd = text(&a);
+    assert!(
+        cmd.starts_with("mariadb-binlog --start-position=50876 --stop-position=63158 "),
+        "{cmd}"
+    );
+    a.update(Action::ExportGtid);
+    crate::support::tui::run_jobs(&mut a);
+    assert!(
+        text(&a).contains("--start-position=0-1-232 --stop-position=0-1-233"),
+        "{}",
+        text(&a)
+    );
+    a.update(Action::ExportFlavor);
+    crate::support::tui::run_jobs(&mut a);
+    assert!(a.export.as_ref().unwrap().text.is_some());
+    a.update(Action::ExportFlavor);
+    a.update(Action::ExportGtid);
+    a.update(Action::ExportSkip);
+    crate::support::tui::run_jobs(&mut a);
+    assert!(a.export.as_ref().unwrap().skip);
+    a.update(Action::ExportSkip);
+    a.update(Action::ExportOutput);
+    crate::support::tui::run_jobs(&mut a);
+    assert!(
+        text(&a).contains("DELETE FROM `shop`.`orders`"),
+        "redo SQL: {}",
+        text(&a)
+    );
+    a.update(Action::ExportOutput);
+    crate::support::tui::run_jobs(&mut a);
+    assert!(
+        text(&a).contains("INSERT INTO `shop`.`orders`"),
+        "undo SQL: {}",
+        text(&a)
+    );
+    a.update(Action::ExportOutput);
+    crate::support::tui::run_jobs(&mut a);
+    assert_eq!(text(&a), cmd);
+    a.update(Action::ExportCopy);
+    assert_eq!(a.clipboard.as_deref(), Some(cmd.as_str()));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("replay.sh");
+    a.update(Action::ExportWrite);
+    assert_eq!(a.mode, Mode::Prompt);
+    press(&mut a, &format!("{}<Enter>", path.display()));
+    assert_eq!(a.mode, Mode::Export);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{cmd}\n"));
+    a.update(Action::ExportAccept);
+    assert_eq!(a.outcome, Some(Outcome::Print(cmd)));
+}
+
+#[test]
+fn stale_worker_results_are_ignored() {
+    let Some(mut a) = incident() else { return };
+    press(&mut a, "fop:delete");
+    let old = a.generation;
+    a.update(Action::PromptInput(' '));
+    let stale = binlens::tui::worker::JobResult::Filtered {
+        generation: old,
+        text: "op:delete".into(),
+        matches: vec![EventId(1)],
+    };
+    a.update(Action::JobDone(Box::new(stale)));
+    assert_eq!(
+        a.live,
+        Some(("op:delete ".into(), None)),
+        "still counting the newest draft"
+    );
+    let progress = binlens::tui::worker::JobResult::Progress {
+        generation: a.generation,
+        done: 5,
+        total: 10,
+    };
+    a.update(Action::JobDone(Box::new(progress)));
+    assert_eq!(a.progress, Some((5, 10)));
 }

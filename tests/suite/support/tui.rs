@@ -6,12 +6,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use binlens::index::Binlogs;
+use binlens::tui::action::Action;
 use binlens::tui::app::App;
 use binlens::tui::keymap;
 use binlens::tui::views::Screen;
+use binlens::tui::worker;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use std::sync::atomic::AtomicBool;
 
 /// The PITR incident binlog of the corpus (`DELETE FROM shop.orders`), if present.
 pub fn incident_binlog() -> Option<PathBuf> {
@@ -56,10 +59,28 @@ pub fn parse_keys(s: &str) -> Vec<KeyEvent> {
     out
 }
 
+/// Presses `keys`; after each, runs the jobs the app queued, here and to the end, and
+/// feeds their results back, as the worker thread would.
 pub fn press(app: &mut App, keys: &str) {
     for k in parse_keys(keys) {
         if let Some(a) = keymap::resolve(app.mode, k) {
             app.update(a);
+        }
+        run_jobs(app);
+    }
+}
+
+pub fn run_jobs(app: &mut App) {
+    let cancel = AtomicBool::new(false);
+    while !app.jobs.is_empty() {
+        let jobs: Vec<_> = app.jobs.drain(..).collect();
+        for job in jobs {
+            let b = Arc::clone(&app.binlogs);
+            let mut progress = Vec::new();
+            let done = worker::run_job(&b, job, &cancel, &mut |r| progress.push(r));
+            for r in progress.into_iter().chain(done) {
+                app.update(Action::JobDone(Box::new(r)));
+            }
         }
     }
 }
