@@ -14,6 +14,7 @@ pub mod export_dialog;
 pub mod filtering;
 pub mod keymap;
 pub mod list;
+pub mod navigate;
 pub mod run;
 pub mod terminal;
 pub mod timeline;

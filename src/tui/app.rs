@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::filter::{Filter, TimeZoneChoice, format_instant};
 use crate::format::Flavor;
-use crate::index::{Binlogs, EventId, Location, TxnId};
+use crate::index::{Binlogs, EventId, Location, QueryClass, TxnId};
 
 use super::action::Action;
 use super::detail::{self, DetailLines};
@@ -118,6 +118,8 @@ pub struct App {
     /// Text to put on the clipboard, taken by the event loop (OSC 52).
     pub clipboard: Option<String>,
     pub export: Option<ExportDialog>,
+    /// The set's CREATE/ALTER/DROP statements, for column names the table maps lack.
+    pub ddl: Vec<EventId>,
 }
 
 impl App {
@@ -129,6 +131,10 @@ impl App {
             .find_map(|f| f.fde.as_ref())
             .map_or(Flavor::MySql, |f| f.flavor());
         let timeline = Timeline::build(&binlogs.index);
+        let ddl = (binlogs.index.classes().iter().enumerate())
+            .filter(|&(_, &c)| QueryClass::from_u8(c).is_ddl())
+            .map(|(i, _)| EventId(i as u32))
+            .collect();
         let mut app = App {
             binlogs,
             cursor: EventId(0),
@@ -159,6 +165,7 @@ impl App {
             jobs: Vec::new(),
             clipboard: None,
             export: None,
+            ddl,
         };
         app.update(Action::Resize(width, height));
         app
@@ -451,66 +458,6 @@ impl App {
         ix.txn_span(ix.txn_of(e))
     }
 
-    fn step_txn(&mut self, dir: i64) {
-        if self.event_count() == 0 {
-            return;
-        }
-        let ix = &self.binlogs.index;
-        let here = ix.txn_of(self.cursor);
-        if dir < 0 && ix.txn_span(here).0 != self.cursor {
-            // Inside a transaction, `{` goes to its start first.
-            let first = ix.txn_span(here).0;
-            self.move_to_event(first);
-            return;
-        }
-        let t = here.0 as i64 + dir;
-        let t = t.clamp(0, ix.txn_count() as i64 - 1) as u32;
-        let first = ix.txn_span(TxnId(t)).0;
-        self.move_to_event(first);
-    }
-
-    fn move_rows(&mut self, delta: i64) {
-        let row = self.cursor_row() as i64 + delta;
-        let max = self.row_count().saturating_sub(1) as i64;
-        self.move_to_row(row.clamp(0, max.max(0)) as u32);
-    }
-
-    fn move_to_row(&mut self, row: u32) {
-        if self.row_count() == 0 {
-            return;
-        }
-        self.move_to_event(self.event_of_row(row));
-    }
-
-    pub(super) fn move_to_event(&mut self, e: EventId) {
-        let n = self.event_count();
-        if n == 0 {
-            return;
-        }
-        self.cursor = EventId(e.0.min(n - 1));
-        if self.filter.as_ref().is_some_and(|f| !f.rows.is_empty()) {
-            // Only matches are rows: the nearest one at or after, else the last.
-            self.cursor = self.event_of_row(self.row_of(self.cursor));
-        }
-        self.scroll_to_cursor();
-        self.refresh_summary();
-        if self.detail.is_some() {
-            self.open_detail();
-        }
-    }
-
-    /// Keeps the cursor row on screen with the least scrolling.
-    pub(super) fn scroll_to_cursor(&mut self) {
-        let row = self.cursor_row();
-        if row < self.top {
-            self.top = row;
-        } else if row >= self.top + self.page {
-            self.top = row + 1 - self.page;
-        }
-        let max_top = self.row_count().saturating_sub(self.page);
-        self.top = self.top.min(max_top);
-    }
-
     /// Decodes the event under the cursor, once per cursor move.
     pub fn refresh_summary(&mut self) {
         if self.event_count() == 0 {
@@ -533,7 +480,7 @@ impl App {
         self.summary = Some((self.cursor, text));
     }
 
-    fn open_detail(&mut self) {
+    pub(super) fn open_detail(&mut self) {
         let (hex, keep_scroll) = match &self.detail {
             Some(d) => (d.hex, d.event == self.cursor),
             None => (false, false),
@@ -542,7 +489,7 @@ impl App {
             (Some(d), true) => d.scroll,
             _ => 0,
         };
-        let lines = detail::decode(&self.binlogs, self.cursor, self.zone);
+        let lines = detail::decode(&self.binlogs, &self.ddl, self.cursor, self.zone);
         self.detail = Some(Detail {
             event: self.cursor,
             lines,
@@ -556,19 +503,6 @@ impl App {
 
     pub fn detail_height(&self) -> u16 {
         detail_height(self.height)
-    }
-
-    fn scroll_detail(&mut self, delta: i32) {
-        let h = self.detail_height() as i32;
-        if let Some(d) = &mut self.detail {
-            let len = if d.hex {
-                d.lines.hex.len()
-            } else {
-                d.lines.text.len()
-            } as i32;
-            let max = (len - h + 2).max(0);
-            d.scroll = (d.scroll as i32 + delta).clamp(0, max) as u16;
-        }
     }
 }
 

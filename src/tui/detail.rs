@@ -5,6 +5,7 @@
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
+use crate::export::ddl::Catalog;
 use crate::format::display::{cell_text, escape_bytes, escape_str};
 use crate::format::event::{Decoder, Event};
 use crate::format::summary::summarize;
@@ -28,7 +29,40 @@ fn bold() -> Style {
     Style::default().add_modifier(Modifier::BOLD)
 }
 
-pub fn decode(b: &Binlogs, e: EventId, zone: Zone) -> DetailLines {
+/// Column names for a table map that lacks them: from the CREATE/ALTER TABLE statements
+/// among `ddl` (the set's DDL events, ascending) before `e`.
+fn ddl_names(b: &Binlogs, ddl: &[EventId], e: EventId, tm: &TableMap) -> Vec<String> {
+    let mut catalog = Catalog::default();
+    for &d in &ddl[..ddl.partition_point(|&d| d < e)] {
+        b.with_event(d, |_, ev, _| {
+            if let Ok(Event::Query(q)) = ev {
+                catalog.apply(q.schema, &q.query);
+            }
+        });
+    }
+    let key = (tm.schema.clone(), tm.table.clone());
+    match catalog.tables.get(&key) {
+        Some(t) if t.columns.len() == tm.column_count() => {
+            t.columns.iter().map(|c| escape_bytes(&c.name)).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The table map's column names, else the DDL's, else blanks.
+fn names_of(b: &Binlogs, ddl: &[EventId], e: EventId, tm: &TableMap) -> Vec<String> {
+    if tm.column_name(0).is_some() {
+        return (0..tm.column_count()).map(|i| column_name(tm, i)).collect();
+    }
+    let names = ddl_names(b, ddl, e, tm);
+    if names.is_empty() {
+        vec![String::new(); tm.column_count()]
+    } else {
+        names
+    }
+}
+
+pub fn decode(b: &Binlogs, ddl: &[EventId], e: EventId, zone: Zone) -> DetailLines {
     let meta = b.index.get(e);
     let mut text = vec![Line::from(vec![
         Span::styled(b.location_text(meta.location()), bold()),
@@ -45,7 +79,7 @@ pub fn decode(b: &Binlogs, e: EventId, zone: Zone) -> DetailLines {
         None => vec![Line::raw("the event's bytes could not be framed")],
     };
     let body = b.with_event(e, |_, ev, dec| match ev {
-        Ok(ev) => event_lines(&ev, dec),
+        Ok(ev) => event_lines(&ev, dec, &|tm| names_of(b, ddl, e, tm)),
         Err(err) => vec![Line::raw(format!(
             "undecodable at byte {}: {}",
             err.at, err.kind
@@ -55,7 +89,11 @@ pub fn decode(b: &Binlogs, e: EventId, zone: Zone) -> DetailLines {
     DetailLines { text, hex }
 }
 
-fn event_lines(ev: &Event<'_>, dec: &Decoder) -> Vec<Line<'static>> {
+fn event_lines(
+    ev: &Event<'_>,
+    dec: &Decoder,
+    names: &dyn Fn(&TableMap) -> Vec<String>,
+) -> Vec<Line<'static>> {
     let mut out = vec![Line::raw(summarize(ev, dec)), Line::raw("")];
     match ev {
         Event::Query(q) => {
@@ -73,18 +111,19 @@ fn event_lines(ev: &Event<'_>, dec: &Decoder) -> Vec<Line<'static>> {
             }
         }
         Event::Rows(r) => match dec.table(r.table_id) {
-            Some(tm) => rows_lines(r, tm, &mut out),
+            Some(tm) => rows_lines(r, tm, &names(tm), &mut out),
             None => out.push(Line::raw(format!(
                 "no table map for table id {} before this event: row images cannot be decoded",
                 r.table_id
             ))),
         },
         Event::TableMap(tm) => {
+            let names = names(tm);
             for i in 0..tm.column_count() {
                 out.push(Line::raw(format!(
                     "@{:<3} {:<20} {}{}",
                     i + 1,
-                    column_name(tm, i),
+                    names.get(i).map_or("", String::as_str),
                     type_label(tm.column_types[i], &tm.columns[i]),
                     if tm.is_nullable(i) { "" } else { " NOT NULL" }
                 )));
@@ -113,9 +152,8 @@ fn value_lines(c: &Cell<'_>) -> Vec<String> {
     vec![cell_text(c)]
 }
 
-fn rows_lines(r: &RowsEvent<'_>, tm: &TableMap, out: &mut Vec<Line<'static>>) {
+fn rows_lines(r: &RowsEvent<'_>, tm: &TableMap, names: &[String], out: &mut Vec<Line<'static>>) {
     let n = tm.column_count();
-    let names: Vec<String> = (0..n).map(|i| column_name(tm, i)).collect();
     let types: Vec<String> = (0..n)
         .map(|i| type_label(tm.column_types[i], &tm.columns[i]))
         .collect();

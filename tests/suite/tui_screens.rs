@@ -45,3 +45,20 @@ fn transaction_view() {
 fn goto_prompt_with_an_error() {
     shot("goto_error_80x24", 80, 24, ":12x<Enter>");
 }
+
+#[test]
+fn filtered_list_with_live_count_then_applied() {
+    shot("filter_prompt_80x24", 80, 24, "ftable:shop.orders op:delete");
+    shot("filtered_120x40", 120, 40, "ftable:shop.orders op:delete<Enter>j");
+}
+
+#[test]
+fn export_dialog_for_a_marked_transaction() {
+    shot("export_120x40", 120, 40, ":51026<Enter>[]x");
+    shot("export_undo_80x24", 80, 24, ":51026<Enter>[]xoo");
+}
+
+#[test]
+fn rows_detail_names_columns_from_the_ddl() {
+    shot("delete_detail_120x40", 120, 40, ":38449<Enter><Enter>");
+}

@@ -112,7 +112,10 @@ fn goto_takes_a_position_or_file_and_position() {
     press(&mut a, ":nosuch:4<Enter>");
     assert_eq!(a.mode, Mode::Prompt);
     let err = a.prompt.as_ref().and_then(|p| p.error.clone());
-    assert_eq!(err.as_deref(), Some("no file nosuch in the set (mysql-bin.000004)"));
+    assert_eq!(
+        err.as_deref(),
+        Some("no file nosuch in the set (mysql-bin.000004)")
+    );
     a.update(Action::PromptBackspace);
     assert_eq!(a.prompt.as_ref().map(|p| p.text.as_str()), Some("nosuch:"));
     assert_eq!(a.prompt.as_ref().and_then(|p| p.error.clone()), None);
@@ -286,7 +289,10 @@ fn goto_takes_times_and_gtids() {
     assert_eq!(a.cursor, event_at(&a, 50876), "the GTID event of 0-1-233");
     press(&mut a, ":2034-03-09 14:44:08<Enter>");
     let at = a.binlogs.index.timestamp(a.cursor);
-    assert_eq!(binlens::tui::app::time_text(Zone::Utc, at), "2034-03-09 14:44:08");
+    assert_eq!(
+        binlens::tui::app::time_text(Zone::Utc, at),
+        "2034-03-09 14:44:08"
+    );
     press(&mut a, ":-1h<Enter>");
     assert!(a.binlogs.index.timestamp(a.cursor) < at);
 }
