@@ -197,7 +197,7 @@ pub fn osc52(text: &str) -> String {
             .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
-                out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
             } else {
                 out.push('=');
             }
@@ -279,5 +279,17 @@ impl Widget for ExportView<'_> {
                     .title_bottom(format!(" {} ", hints.join("  "))),
             )
             .render(r, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::osc52;
+
+    #[test]
+    fn osc52_is_base64_in_an_escape() {
+        assert_eq!(osc52("hi"), "\x1b]52;c;aGk=\x07");
+        assert_eq!(osc52("a"), "\x1b]52;c;YQ==\x07");
+        assert_eq!(osc52("abc|d"), "\x1b]52;c;YWJjfGQ=\x07");
     }
 }

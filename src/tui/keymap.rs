@@ -127,6 +127,7 @@ pub const KEYMAP: &[Binding] = &[
     b(M::Export, ch('m'), A::ExportFlavor, "mysql / mariadb flavor", Some("flavor")),
     b(M::Export, ch('g'), A::ExportGtid, "position / GTID form", Some("gtid")),
     b(M::Export, ch('s'), A::ExportSkip, "everything except this transaction", Some("skip")),
+    b(M::Export, ch('?'), A::OpenHelp, "help", None),
     b(M::Export, code(K::Esc), A::Back, "close", Some("close")),
     b(M::Help, code(K::Esc), A::Back, "close help", Some("close")),
     b(M::Help, ch('q'), A::Back, "close help", None),

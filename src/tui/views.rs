@@ -296,6 +296,7 @@ impl Widget for HelpOverlay<'_> {
             .collect();
         let title = match mode {
             Mode::Detail => " keys: detail pane (Esc closes) ",
+            Mode::Export => " keys: export (Esc closes) ",
             _ => " keys: event list (Esc closes) ",
         };
         Paragraph::new(lines)
