@@ -78,7 +78,7 @@ pub fn run_job(
             let mut last = 0;
             let mut progress = |done: usize, total: usize| {
                 // About a hundred progress messages per job at most.
-                if done >= last + total / 100 + 1 {
+                if done > last + total / 100 {
                     last = done;
                     report(JobResult::Progress {
                         generation,

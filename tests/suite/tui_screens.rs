@@ -53,8 +53,18 @@ fn goto_prompt_with_an_error() {
 
 #[test]
 fn filtered_list_with_live_count_then_applied() {
-    shot("filter_prompt_80x24", 80, 24, "ftable:shop.orders op:delete");
-    shot("filtered_120x40", 120, 40, "ftable:shop.orders op:delete<Enter>j");
+    shot(
+        "filter_prompt_80x24",
+        80,
+        24,
+        "ftable:shop.orders op:delete",
+    );
+    shot(
+        "filtered_120x40",
+        120,
+        40,
+        "ftable:shop.orders op:delete<Enter>j",
+    );
 }
 
 #[test]
