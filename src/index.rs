@@ -3,12 +3,21 @@
 //! Owns all file I/O of binlens: [`BinlogSet`] opens and orders files, [`EventIndex`]
 //! holds a few bytes per event (position, time, type, table) and the transaction spans,
 //! and [`Binlogs`] ties them together and decodes single events on demand.
+//!
+//! Ways to open: [`Binlogs::open`] (synchronous, no cache: tests and one-shot tools),
+//! [`Binlogs::open_with`] ([`OpenOptions`]: the cache in `$XDG_CACHE_HOME/binlens`, follow
+//! mode), and [`IndexBuild::start`] (a background thread indexes file by file while
+//! `IndexBuild::read()` shows what is done and `progress()` says how far it is; cheap to
+//! call every frame). In follow mode [`Binlogs::refresh`] picks up appended events and
+//! the next file after a ROTATE. Per-transaction facts ([`Transaction`], [`TxnEnd`],
+//! `txn_bytes`, `txn_tables`, …) are derived from the columns on demand.
 //! Imports only [`crate::format`].
 
 mod background;
 pub mod build;
 pub mod cache;
 pub mod classify;
+mod column;
 pub mod event_index;
 mod live;
 pub mod mapped;
@@ -71,8 +80,11 @@ pub struct Binlogs {
     /// Per file, how its index was obtained (after it has been indexed).
     pub sources: Vec<IndexSource>,
     states: Vec<FileScanState>,
-    /// Files that are no longer read (truncated or replaced while mapped).
-    stopped: Vec<bool>,
+    /// Files that are no longer read (truncated or replaced while mapped), with how many
+    /// of their bytes are still safe to read.
+    stopped: Vec<Option<u64>>,
+    /// Files indexed whose caches have not been written yet.
+    unsaved: Vec<usize>,
     /// How the file being indexed was begun, until it is done.
     pending_source: Option<IndexSource>,
     options: OpenOptions,
@@ -88,6 +100,9 @@ impl Binlogs {
     pub fn open_with(paths: &[PathBuf], options: OpenOptions) -> Result<Binlogs, OpenError> {
         let mut b = Binlogs::open_unindexed(paths, options)?;
         while b.index_step(usize::MAX) {}
+        for f in b.take_unsaved() {
+            b.save_cache(f);
+        }
         Ok(b)
     }
 
@@ -102,8 +117,9 @@ impl Binlogs {
             pending: None,
             sources: Vec::new(),
             states: Vec::new(),
-            stopped: vec![false; n],
+            stopped: vec![None; n],
             pending_source: None,
+            unsaved: Vec::new(),
             options,
         })
     }
@@ -149,6 +165,12 @@ impl Binlogs {
     pub fn raw(&self, e: EventId) -> Option<RawEvent<'_>> {
         let m = self.index.get(e);
         let file = self.set.files.get(m.file.0 as usize)?;
+        // A file found truncated: bytes past its new end would raise SIGBUS.
+        if let Some(Some(safe)) = self.stopped.get(m.file.0 as usize) {
+            if m.next_pos > *safe {
+                return None;
+            }
+        }
         let bytes = file.map.bytes();
         let mut reader = match &file.fde {
             Some(fde) if m.type_code != EventType::FORMAT_DESCRIPTION => {

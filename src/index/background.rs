@@ -94,7 +94,15 @@ fn run(shared: &RwLock<Binlogs>, p: &Progress) {
         let mut b = shared.write().unwrap_or_else(|e| e.into_inner());
         let more = b.index_step(STEP_BYTES);
         p.done.store(b.indexed_bytes(), Ordering::Relaxed);
+        let unsaved = b.take_unsaved();
         drop(b);
+        // Writing a cache takes a while for a big file: readers go on meanwhile.
+        if !unsaved.is_empty() {
+            let b = shared.read().unwrap_or_else(|e| e.into_inner());
+            for f in unsaved {
+                b.save_cache(f);
+            }
+        }
         if !more {
             break;
         }

@@ -18,15 +18,23 @@
 //! Anything else means "rebuild": a cache is never partially trusted.
 //!
 //! Layout (little-endian): `magic[8] version:u32 body_crc:u32 body_len:u64`, then the
-//! body: identity (`dev ino size mtime_ns covered head_crc tail_crc path`), counts, the
-//! columns back to back, names, servers, the scan state.
+//! body: identity (`dev ino size mtime_ns covered head_crc tail_crc path`), then each
+//! column as a count and its values, every column starting at a multiple of 8 bytes so
+//! that a mapped cache can be read in place (see `column.rs`); then names,
+//! servers and the scan state.
 
-use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+mod codec;
+
+use codec::{Reader, Writer, le16, le32};
 
 use super::build::{FileScanState, Framing};
+use super::column::Column;
 use super::event_index::{EventId, EventIndex, FileExtent, TS_BLOCK};
+use super::mapped::MappedFile;
 use super::names::ObjectId;
 
 const MAGIC: &[u8; 8] = b"BLNSIDX\0";
@@ -93,81 +101,6 @@ fn identity(binlog: &Path, bytes: &[u8], covered: u64) -> Option<Identity> {
     })
 }
 
-// Encoding ---------------------------------------------------------------------------
-
-#[derive(Default)]
-struct Writer(Vec<u8>);
-
-impl Writer {
-    fn u8(&mut self, v: u8) {
-        self.0.push(v);
-    }
-    fn u16(&mut self, v: u16) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn u32(&mut self, v: u32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn u64(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn bytes(&mut self, v: &[u8]) {
-        self.u64(v.len() as u64);
-        self.0.extend_from_slice(v);
-    }
-}
-
-struct Reader<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if n > self.rest.len() {
-            return None;
-        }
-        let (a, b) = self.rest.split_at(n);
-        self.rest = b;
-        Some(a)
-    }
-    fn u8(&mut self) -> Option<u8> {
-        Some(self.take(1)?[0])
-    }
-    fn u16(&mut self) -> Option<u16> {
-        Some(u16::from_le_bytes(self.take(2)?.try_into().ok()?))
-    }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-    fn len(&mut self, unit: usize) -> Option<usize> {
-        let n = usize::try_from(self.u64()?).ok()?;
-        (n.checked_mul(unit)? <= self.rest.len()).then_some(n)
-    }
-    fn bytes(&mut self) -> Option<&'a [u8]> {
-        let n = self.len(1)?;
-        self.take(n)
-    }
-    fn u32s(&mut self, n: usize) -> Option<Vec<u32>> {
-        let b = self.take(n.checked_mul(4)?)?;
-        Some(
-            b.chunks_exact(4)
-                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
-        )
-    }
-    fn u16s(&mut self, n: usize) -> Option<Vec<u16>> {
-        let b = self.take(n.checked_mul(2)?)?;
-        Some(
-            b.chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect(),
-        )
-    }
-}
-
 /// Writes the cache for file `f` of `index` (atomically: a temporary file renamed).
 pub fn save(
     dir: &Path,
@@ -184,7 +117,7 @@ pub fn save(
         return Ok(());
     };
     let (a, b) = (ext.first.0 as usize, ext.end.0 as usize);
-    let mut w = Writer::default();
+    let mut w = Writer(vec![0u8; 24]);
     w.u64(id.dev);
     w.u64(id.ino);
     w.u64(id.size);
@@ -194,17 +127,16 @@ pub fn save(
     w.u32(id.tail_crc);
     w.bytes(&id.path);
 
-    // Local name and server tables, in order of first use.
+    // Local name table, in order of first use (global id -> local id, 0 for unseen).
     let mut names: Vec<u16> = Vec::new();
-    let mut name_local: HashMap<u16, u16> = HashMap::new();
+    let mut name_local: Vec<u16> = vec![0; index.names.len() + 2];
     let mut local = |o: u16, names: &mut Vec<u16>| -> u16 {
-        if o == 0 {
-            return 0;
-        }
-        *name_local.entry(o).or_insert_with(|| {
+        let slot = &mut name_local[(o as usize).min(index.names.len() + 1)];
+        if o != 0 && *slot == 0 {
             names.push(o);
-            names.len() as u16
-        })
+            *slot = names.len() as u16;
+        }
+        *slot
     };
     let objects: Vec<u16> = index.object[a..b]
         .iter()
@@ -223,20 +155,42 @@ pub fn save(
         .collect();
     let txn_lo = index.txn_first.partition_point(|&t| (t as usize) < a);
     let txn_hi = index.txn_first.partition_point(|&t| (t as usize) < b);
-
-    w.u64((b - a) as u64);
-    for i in a..b {
-        w.u64(index.pos(EventId(i as u32)));
-    }
-    index.ts[a..b].iter().for_each(|&v| w.u32(v));
-    w.0.extend_from_slice(&index.kind[a..b]);
-    w.0.extend_from_slice(&index.class[a..b]);
-    w.0.extend_from_slice(&index.server[a..b]);
-    objects.iter().for_each(|&v| w.u16(v));
-    w.u64((txn_hi - txn_lo) as u64);
-    index.txn_first[txn_lo..txn_hi]
+    let txn: Vec<u32> = index.txn_first[txn_lo..txn_hi]
         .iter()
-        .for_each(|&t| w.u32(t - a as u32));
+        .map(|&t| t - a as u32)
+        .collect();
+    let mut pos_hi: Vec<(u32, u32)> = Vec::new();
+    for i in a..b {
+        let hi = (index.pos(EventId(i as u32)) >> 32) as u32;
+        if hi != pos_hi.last().map_or(0, |&(_, h)| h) {
+            pos_hi.push(((i - a) as u32, hi));
+        }
+    }
+    // The running maximum per block, as if the file were indexed alone.
+    let mut max = 0;
+    let blocks: Vec<u32> = index.ts[a..b]
+        .chunks_exact(TS_BLOCK)
+        .map(|c| {
+            max = c.iter().copied().fold(max, u32::max);
+            max
+        })
+        .collect();
+    let running_max = index.ts[a..b].iter().copied().max().unwrap_or(0);
+
+    w.column(&index.pos_lo[a..b], le32);
+    w.column(&index.ts[a..b], le32);
+    w.column(&index.kind[a..b], |o, v| o.push(v));
+    w.column(&index.class[a..b], |o, v| o.push(v));
+    w.column(&index.server[a..b], |o, v| o.push(v));
+    w.column(&objects, le16);
+    w.column(&txn, le32);
+    w.column(&blocks, le32);
+    w.u32(running_max);
+    w.u64(pos_hi.len() as u64);
+    for (e, h) in pos_hi {
+        w.u32(e);
+        w.u32(h);
+    }
     w.u64(extra.len() as u64);
     for (e, o) in extra {
         w.u32(e);
@@ -257,22 +211,24 @@ pub fn save(
     w.u64(index.servers.len() as u64);
     index.servers.iter().for_each(|&s| w.u32(s));
     w.u8(state.framing.to_u8());
-    w.u64(state.fde_pos.map_or(u64::MAX, |p| p));
+    w.u64(state.fde_pos.unwrap_or(u64::MAX));
     w.u64(tables.len() as u64);
     for (id, o) in tables {
         w.u64(id);
         w.u16(o);
     }
 
-    let body = w.0;
-    let mut out = Vec::with_capacity(body.len() + 24);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&VERSION.to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
-    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    out.extend_from_slice(&body);
+    let mut out = w.0;
+    let crc = crc32fast::hash(&out[24..]);
+    let body_len = (out.len() - 24) as u64;
+    out[..8].copy_from_slice(MAGIC);
+    out[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    out[12..16].copy_from_slice(&crc.to_le_bytes());
+    out[16..24].copy_from_slice(&body_len.to_le_bytes());
     std::fs::create_dir_all(dir)?;
     let path = cache_path(dir, binlog);
+    // Written beside and renamed over: a cache mapped by another binlens is never
+    // truncated under it.
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, &out)?;
     std::fs::rename(&tmp, &path)
@@ -290,20 +246,24 @@ pub enum Rejected {
 
 /// Loads the cache of `binlog` and appends its events as a new file extent of `index`.
 /// Returns the scan state to continue from. `bytes` is the binlog's current mapping.
+/// Into an empty index the columns are mapped, not copied.
 pub fn load(
     dir: &Path,
     binlog: &Path,
     bytes: &[u8],
     index: &mut EventIndex,
 ) -> Result<FileScanState, Rejected> {
-    let data = std::fs::read(cache_path(dir, binlog)).map_err(|_| Rejected::Missing)?;
-    let mut r = Reader { rest: &data };
+    let map =
+        MappedFile::open_populated(&cache_path(dir, binlog)).map_err(|_| Rejected::Missing)?;
+    let map = Arc::new(map);
+    let data = map.bytes();
+    let mut r = Reader { buf: data, at: 0 };
     if r.take(8) != Some(&MAGIC[..]) || r.u32() != Some(VERSION) {
         return Err(Rejected::Corrupt);
     }
     let crc = r.u32().ok_or(Rejected::Corrupt)?;
     let len = r.u64().ok_or(Rejected::Corrupt)?;
-    if len != r.rest.len() as u64 || crc32fast::hash(r.rest) != crc {
+    if len != (data.len() - r.at) as u64 || crc32fast::hash(&data[r.at..]) != crc {
         return Err(Rejected::Corrupt);
     }
     let stored = read_identity(&mut r).ok_or(Rejected::Corrupt)?;
@@ -319,7 +279,8 @@ pub fn load(
     {
         return Err(Rejected::Stale);
     }
-    read_columns(&mut r, index, stored.covered, bytes).ok_or(Rejected::Corrupt)
+    let parts = read_parts(&mut r, stored.covered, bytes).ok_or(Rejected::Corrupt)?;
+    Ok(append(index, &map, parts))
 }
 
 fn read_identity(r: &mut Reader<'_>) -> Option<Identity> {
@@ -335,31 +296,58 @@ fn read_identity(r: &mut Reader<'_>) -> Option<Identity> {
     })
 }
 
-/// Decodes and checks the columns, then appends them to `index` (nothing is appended
-/// when a check fails).
-fn read_columns(
-    r: &mut Reader<'_>,
-    index: &mut EventIndex,
+/// A decoded and checked cache: column places in the map, the small tables owned.
+struct Parts<'a> {
+    n: usize,
     covered: u64,
-    bytes: &[u8],
-) -> Option<FileScanState> {
-    let n = r.len(8 + 4 + 1 + 1 + 1 + 2)?;
-    let pos_bytes = r.take(n * 8)?;
-    let ts = r.u32s(n)?;
-    let kind = r.take(n)?;
-    let class = r.take(n)?;
-    let server = r.take(n)?;
-    let objects = r.u16s(n)?;
-    let nt = r.len(4)?;
-    let txn = r.u32s(nt)?;
-    let ne = r.len(6)?;
-    let mut extra = Vec::with_capacity(ne);
-    for _ in 0..ne {
+    pos_lo: usize,
+    ts: usize,
+    kind: usize,
+    class: usize,
+    server: usize,
+    object: usize,
+    txn: (usize, usize),
+    blocks: (usize, usize),
+    running_max: u32,
+    pos_hi: Vec<(u32, u32)>,
+    extra: Vec<(u32, u16)>,
+    names: Vec<(&'a [u8], Option<&'a [u8]>)>,
+    servers: Vec<u32>,
+    state: FileScanState,
+    tables: Vec<(u64, u16)>,
+}
+
+fn u32s(b: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    b.chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+}
+
+/// Decodes the columns' places and the tables, and checks everything that could make
+/// the index lie or a lookup go out of bounds.
+fn read_parts<'a>(r: &mut Reader<'a>, covered: u64, bytes: &[u8]) -> Option<Parts<'a>> {
+    let buf = r.buf;
+    let (pos_lo, n) = r.column(4)?;
+    let (ts, n_ts) = r.column(4)?;
+    let (kind, n_kind) = r.column(1)?;
+    let (class, n_class) = r.column(1)?;
+    let (server, n_server) = r.column(1)?;
+    let (object, n_object) = r.column(2)?;
+    let txn = r.column(4)?;
+    let blocks = r.column(4)?;
+    if [n_ts, n_kind, n_class, n_server, n_object] != [n; 5] || blocks.1 != n / TS_BLOCK {
+        return None;
+    }
+    let running_max = r.u32()?;
+    let mut pos_hi = Vec::new();
+    for _ in 0..r.u64()? {
+        pos_hi.push((r.u32()?, r.u32()?));
+    }
+    let mut extra = Vec::new();
+    for _ in 0..r.u64()? {
         extra.push((r.u32()?, r.u16()?));
     }
-    let nn = r.len(9)?;
-    let mut names = Vec::with_capacity(nn);
-    for _ in 0..nn {
+    let mut names = Vec::new();
+    for _ in 0..r.u64()? {
         let schema = r.bytes()?;
         let table = match r.u8()? {
             0 => None,
@@ -368,36 +356,56 @@ fn read_columns(
         };
         names.push((schema, table));
     }
-    let ns = r.len(4)?;
-    let servers = r.u32s(ns)?;
+    let mut servers = Vec::new();
+    for _ in 0..r.u64()? {
+        servers.push(r.u32()?);
+    }
     let framing = Framing::from_u8(r.u8()?)?;
     let fde_pos = r.u64()?;
-    let nm = r.len(10)?;
-    let mut tables = Vec::with_capacity(nm);
-    for _ in 0..nm {
+    let mut tables = Vec::new();
+    for _ in 0..r.u64()? {
         tables.push((r.u64()?, r.u16()?));
     }
-    if !r.rest.is_empty() {
+    if r.at != buf.len() || names.len() >= u16::MAX as usize {
         return None;
     }
 
-    // Checks, before anything is appended.
-    let mut prev = 0u64;
-    for (i, c) in pos_bytes.chunks_exact(8).enumerate() {
-        let p = u64::from_le_bytes(c.try_into().ok()?);
-        if p < 4 || p >= covered || (i > 0 && p <= prev) {
+    // Positions ascend inside the covered bytes (high halves change where `pos_hi` says).
+    let lo: &[u32] = Column::<u32>::cast(buf.get(pos_lo..pos_lo + 4 * n)?)?;
+    let mut hi_at = pos_hi.iter().peekable();
+    let (mut hi, mut prev) = (0u64, None::<u64>);
+    let mut seg_start = 0;
+    while seg_start < n {
+        let seg_end = hi_at.peek().map_or(n, |&&(e, _)| e as usize);
+        if seg_end < seg_start || seg_end > n {
             return None;
         }
-        prev = p;
+        let seg = &lo[seg_start..seg_end];
+        if !seg.windows(2).all(|w| w[0] < w[1]) {
+            return None;
+        }
+        if let (Some(&first), Some(&last)) = (seg.first(), seg.last()) {
+            let (first, last) = ((hi << 32) | first as u64, (hi << 32) | last as u64);
+            if prev.is_some_and(|p| first <= p) || first < 4 || last >= covered {
+                return None;
+            }
+            prev = Some(last);
+        }
+        if let Some(&(_, h)) = hi_at.next() {
+            hi = h as u64;
+        }
+        seg_start = seg_end;
     }
-    let max_obj = objects.iter().copied().max().unwrap_or(0) as usize;
-    let max_srv = server.iter().copied().max().unwrap_or(0) as usize;
     let local_ok = |o: u16| (o as usize) <= names.len();
-    if max_obj > names.len()
+    let objects: &[u16] = Column::<u16>::cast(buf.get(object..object + 2 * n)?)?;
+    let max_obj = objects.iter().copied().max().unwrap_or(0);
+    let max_srv = buf[server..server + n].iter().copied().max().unwrap_or(0) as usize;
+    let txn_first: &[u32] = Column::<u32>::cast(buf.get(txn.0..txn.0 + 4 * txn.1)?)?;
+    if !local_ok(max_obj)
         || (n > 0 && max_srv >= servers.len() && max_srv != 255)
-        || !txn.windows(2).all(|w| w[0] < w[1])
-        || txn.last().is_some_and(|&t| t as usize >= n)
-        || (n > 0 && txn.first() != Some(&0))
+        || !txn_first.windows(2).all(|w| w[0] < w[1])
+        || txn_first.last().is_some_and(|&t| t as usize >= n)
+        || (n > 0 && txn_first.first() != Some(&0))
         || !extra.iter().all(|&(e, o)| (e as usize) < n && local_ok(o))
         || !tables.iter().all(|&(_, o)| local_ok(o))
     {
@@ -415,62 +423,115 @@ fn read_columns(
         }
         Some(crate::format::FormatDescription::parse(raw.body_with_checksum()).ok()?)
     };
+    Some(Parts {
+        n,
+        covered,
+        pos_lo,
+        ts,
+        kind,
+        class,
+        server,
+        object,
+        txn,
+        blocks,
+        running_max,
+        pos_hi,
+        extra,
+        names,
+        servers,
+        state: FileScanState {
+            fde,
+            fde_pos: (fde_pos != u64::MAX).then_some(fde_pos),
+            framing,
+            tables: Default::default(),
+        },
+        tables,
+    })
+}
 
-    // Append: re-intern names and servers into the index's tables.
-    let mut obj_map: Vec<u16> = Vec::with_capacity(names.len() + 1);
+/// Appends a checked cache to `index`: mapped in place into an empty index, else copied
+/// with names and servers re-interned.
+fn append(index: &mut EventIndex, map: &Arc<MappedFile>, p: Parts<'_>) -> FileScanState {
+    let buf = map.bytes();
+    let n = p.n;
+    let mut obj_map: Vec<u16> = Vec::with_capacity(p.names.len() + 1);
     obj_map.push(0);
-    for (schema, table) in &names {
+    for (schema, table) in &p.names {
         obj_map.push(index.names.intern(schema, *table).0);
     }
-    let srv_map: Vec<u8> = servers.iter().map(|&s| index.server_index(s)).collect();
     let base = index.len() as u32;
-    index.files.push(FileExtent {
-        first: EventId(base),
-        end: EventId(base),
-        indexed_end: covered,
-    });
+    let srv_map: Vec<u8> = p.servers.iter().map(|&s| index.server_index(s)).collect();
     let identity_objs = obj_map.iter().enumerate().all(|(i, &g)| i == g as usize);
     let identity_srv = srv_map.iter().enumerate().all(|(i, &g)| i == g as usize);
-    index.reserve(n);
-    for (i, c) in pos_bytes.chunks_exact(8).enumerate() {
-        let p = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        index.push_pos(base + i as u32, p);
-    }
-    index.extend_ts(&ts);
-    index.kind.extend_from_slice(kind);
-    index.class.extend_from_slice(class);
-    if identity_srv {
-        index.server.extend_from_slice(server);
+    let mapped = base == 0 && identity_objs && identity_srv && index.txn_first.is_empty();
+    let cols = mapped
+        .then(|| {
+            Some((
+                Column::mapped(map, p.pos_lo, n)?,
+                Column::mapped(map, p.ts, n)?,
+                Column::mapped(map, p.kind, n)?,
+                Column::mapped(map, p.class, n)?,
+                Column::mapped(map, p.server, n)?,
+                Column::mapped(map, p.object, n)?,
+                Column::mapped(map, p.txn.0, p.txn.1)?,
+                Column::mapped(map, p.blocks.0, p.blocks.1)?,
+            ))
+        })
+        .flatten();
+    if let Some((pos_lo, ts, kind, class, server, object, txn, blocks)) = cols {
+        index.pos_lo = pos_lo;
+        index.ts = ts;
+        index.kind = kind;
+        index.class = class;
+        index.server = server;
+        index.object = object;
+        index.txn_first = txn;
+        index.ts_block_max = blocks;
+        index.running_max = p.running_max;
+        index.pos_hi = p.pos_hi.clone();
     } else {
+        let lo: Vec<u32> = u32s(&buf[p.pos_lo..p.pos_lo + 4 * n]).collect();
+        let mut hi_at = p.pos_hi.iter().peekable();
+        let mut hi = 0u64;
+        index.reserve(n);
+        for (i, &l) in lo.iter().enumerate() {
+            if let Some(&(_, h)) = hi_at.next_if(|&&(e, _)| e as usize == i) {
+                hi = h as u64;
+            }
+            index.push_pos(base + i as u32, (hi << 32) | l as u64);
+        }
+        let ts: Vec<u32> = u32s(&buf[p.ts..p.ts + 4 * n]).collect();
+        index.extend_ts(&ts);
+        index.kind.extend_from_slice(&buf[p.kind..p.kind + n]);
+        index.class.extend_from_slice(&buf[p.class..p.class + n]);
+        let server = &buf[p.server..p.server + n];
         index.server.extend(
             server
                 .iter()
                 .map(|&s| srv_map.get(s as usize).copied().unwrap_or(255)),
         );
-    }
-    if identity_objs {
-        index.object.extend_from_slice(&objects);
-    } else {
+        let objects = buf[p.object..p.object + 2 * n].chunks_exact(2);
         index
             .object
-            .extend(objects.iter().map(|&o| obj_map[o as usize]));
+            .extend(objects.map(|c| obj_map[u16::from_le_bytes([c[0], c[1]]) as usize]));
+        let txn = u32s(&buf[p.txn.0..p.txn.0 + 4 * p.txn.1]);
+        index.txn_first.extend(txn.map(|t| t + base));
     }
-    index.txn_first.extend(txn.iter().map(|&t| t + base));
-    index
-        .extra_objects
-        .extend(extra.iter().map(|&(e, o)| (e + base, obj_map[o as usize])));
-    let end = EventId(index.len() as u32);
-    if let Some(f) = index.files.last_mut() {
-        f.end = end;
-    }
-    debug_assert_eq!(index.ts_block_max.len(), index.len() / TS_BLOCK);
-    Some(FileScanState {
-        fde,
-        fde_pos: (fde_pos != u64::MAX).then_some(fde_pos),
-        framing,
-        tables: tables
-            .into_iter()
-            .map(|(id, o)| (id, ObjectId(obj_map[o as usize])))
-            .collect(),
-    })
+    index.extra_objects.extend(
+        p.extra
+            .iter()
+            .map(|&(e, o)| (e + base, obj_map[o as usize])),
+    );
+    index.files.push(FileExtent {
+        first: EventId(base),
+        end: EventId(index.len() as u32),
+        indexed_end: p.covered,
+    });
+    let mut state = p.state;
+    state.tables = p
+        .tables
+        .iter()
+        .map(|&(id, o)| (id, ObjectId(obj_map[o as usize])))
+        .collect();
+    state
 }

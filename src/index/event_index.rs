@@ -18,6 +18,7 @@
 use crate::format::EventType;
 
 use super::classify::QueryClass;
+use super::column::Column;
 use super::names::{Names, ObjectId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,20 +74,20 @@ pub struct FileExtent {
 
 #[derive(Debug, Clone, Default)]
 pub struct EventIndex {
-    pub(crate) pos_lo: Vec<u32>,
+    pub(crate) pos_lo: Column<u32>,
     /// `(first event, high 32 bits)` wherever the high bits change.
     pub(crate) pos_hi: Vec<(u32, u32)>,
-    pub(crate) ts: Vec<u32>,
-    pub(crate) kind: Vec<u8>,
-    pub(crate) class: Vec<u8>,
-    pub(crate) server: Vec<u8>,
-    pub(crate) object: Vec<u16>,
+    pub(crate) ts: Column<u32>,
+    pub(crate) kind: Column<u8>,
+    pub(crate) class: Column<u8>,
+    pub(crate) server: Column<u8>,
+    pub(crate) object: Column<u16>,
     pub(crate) servers: Vec<u32>,
     pub(crate) names: Names,
     /// First event of each transaction, ascending.
-    pub(crate) txn_first: Vec<u32>,
+    pub(crate) txn_first: Column<u32>,
     /// Running maximum of `ts` at the end of each block of `TS_BLOCK` events.
-    pub(crate) ts_block_max: Vec<u32>,
+    pub(crate) ts_block_max: Column<u32>,
     pub(crate) running_max: u32,
     pub(crate) files: Vec<FileExtent>,
     /// `(event, object)` for the tables inside a compressed TRANSACTION_PAYLOAD beyond
@@ -268,20 +269,34 @@ impl EventIndex {
     /// Every event of one object (a table or a schema), including compressed payloads
     /// whose inner events touch it.
     pub fn events_of(&self, obj: ObjectId) -> impl Iterator<Item = EventId> + '_ {
-        let mut extra = self
+        let extra: Vec<u32> = self
             .extra_objects
             .iter()
-            .filter(move |&&(_, o)| o == obj.0)
+            .filter(|&&(_, o)| o == obj.0)
             .map(|&(e, _)| e)
-            .peekable();
-        self.object
-            .iter()
-            .enumerate()
-            .filter(move |&(i, o)| {
-                while extra.next_if(|&e| (e as usize) < i).is_some() {}
-                *o == obj.0 || extra.next_if_eq(&(i as u32)).is_some()
-            })
-            .map(|(i, _)| EventId(i as u32))
+            .collect();
+        let plain = extra.is_empty().then(|| {
+            self.object
+                .iter()
+                .enumerate()
+                .filter(move |&(_, &o)| o == obj.0)
+                .map(|(i, _)| EventId(i as u32))
+        });
+        let merged = (!extra.is_empty()).then(|| {
+            let mut extra = extra.into_iter().peekable();
+            self.object
+                .iter()
+                .enumerate()
+                .filter(move |&(i, o)| {
+                    while extra.next_if(|&e| (e as usize) < i).is_some() {}
+                    *o == obj.0 || extra.next_if_eq(&(i as u32)).is_some()
+                })
+                .map(|(i, _)| EventId(i as u32))
+        });
+        plain
+            .into_iter()
+            .flatten()
+            .chain(merged.into_iter().flatten())
     }
 
     /// The objects of one event: its object column entry, plus, for a compressed
@@ -298,15 +313,15 @@ impl EventIndex {
 
     /// Bytes resident for the index (vectors' lengths; what the budget counts).
     pub fn resident_bytes(&self) -> usize {
-        self.pos_lo.capacity() * 4
+        self.pos_lo.resident_bytes()
             + self.pos_hi.capacity() * 8
-            + self.ts.capacity() * 4
-            + self.kind.capacity()
-            + self.class.capacity()
-            + self.server.capacity()
-            + self.object.capacity() * 2
-            + self.txn_first.capacity() * 4
-            + self.ts_block_max.capacity() * 4
+            + self.ts.resident_bytes()
+            + self.kind.resident_bytes()
+            + self.class.resident_bytes()
+            + self.server.resident_bytes()
+            + self.object.resident_bytes()
+            + self.txn_first.resident_bytes()
+            + self.ts_block_max.resident_bytes()
             + self.files.capacity() * std::mem::size_of::<FileExtent>()
             + self.extra_objects.capacity() * 8
             + self.servers.capacity() * 4
@@ -333,7 +348,7 @@ impl EventIndex {
         let s = self.server_index(server_id);
         self.server.push(s);
         self.object.push(object.0);
-        self.extend_ts(&[ts]);
+        self.push_ts(ts);
     }
 
     /// The interned index of a server id (255 once 255 are taken). The last one found is
@@ -365,13 +380,44 @@ impl EventIndex {
 
     /// Appends timestamps, keeping the running maximum per block of `TS_BLOCK` events.
     pub(crate) fn extend_ts(&mut self, ts: &[u32]) {
-        for &t in ts {
-            self.ts.push(t);
-            self.running_max = self.running_max.max(t);
-            if self.ts.len() % TS_BLOCK == 0 {
-                self.ts_block_max.push(self.running_max);
-            }
+        let mut rest = ts;
+        // Fill the current block one by one, then whole blocks at a time.
+        while !rest.is_empty() && (self.ts.len() % TS_BLOCK != 0 || rest.len() < TS_BLOCK) {
+            self.push_ts(rest[0]);
+            rest = &rest[1..];
         }
+        let whole = rest.len() / TS_BLOCK * TS_BLOCK;
+        let blocks = rest[..whole].chunks_exact(TS_BLOCK).map(|b| {
+            self.running_max = self.running_max.max(b.iter().copied().max().unwrap_or(0));
+            self.running_max
+        });
+        let maxes: Vec<u32> = blocks.collect();
+        self.ts_block_max.extend_from_slice(&maxes);
+        self.ts.extend_from_slice(&rest[..whole]);
+        for &t in &rest[whole..] {
+            self.push_ts(t);
+        }
+    }
+
+    fn push_ts(&mut self, t: u32) {
+        self.ts.push(t);
+        self.running_max = self.running_max.max(t);
+        if self.ts.len() % TS_BLOCK == 0 {
+            self.ts_block_max.push(self.running_max);
+        }
+    }
+
+    /// Gives back the spare capacity of the growing columns (after a file is indexed).
+    pub(crate) fn shrink(&mut self) {
+        self.pos_lo.shrink();
+        self.ts.shrink();
+        self.kind.shrink();
+        self.class.shrink();
+        self.server.shrink();
+        self.object.shrink();
+        self.txn_first.shrink();
+        self.ts_block_max.shrink();
+        self.extra_objects.shrink_to_fit();
     }
 
     pub(crate) fn reserve(&mut self, n: usize) {

@@ -103,7 +103,7 @@ impl Binlogs {
                 at: Location { file: id, pos: 0 },
                 message: e.kind.to_string(),
             });
-            self.stopped[f] = true;
+            self.stopped[f] = Some(0);
             self.finish(id, false);
         }
     }
@@ -137,19 +137,28 @@ impl Binlogs {
         }
     }
 
-    /// Marks file `id` indexed and writes its cache when it has new content.
+    /// Marks file `id` indexed; its cache is due when it has new content.
     fn finish(&mut self, id: FileId, scanned: bool) {
         let f = id.0 as usize;
         if self.sources.len() == f {
             let src = self.pending_source.take().unwrap_or(IndexSource::Scanned);
             self.sources.push(src);
         }
-        if scanned && !self.stopped[f] {
-            self.save_cache(f);
+        self.index.shrink();
+        if scanned && self.stopped[f].is_none() && self.options.cache_dir.is_some() {
+            self.unsaved.push(f);
         }
     }
 
-    fn save_cache(&self, f: usize) {
+    /// The files whose caches are due (see [`Binlogs::save_cache`]); taking them is quick,
+    /// so a background build does it under the write lock and saves under a read lock.
+    pub fn take_unsaved(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.unsaved)
+    }
+
+    /// Writes the cache of file `f` (when a cache directory is set). Needs only `&self`:
+    /// readers of a shared set go on meanwhile.
+    pub fn save_cache(&self, f: usize) {
         if let Some(dir) = &self.options.cache_dir {
             let file = &self.set.files[f];
             // A cache that cannot be written only costs the next open its speed.
@@ -168,7 +177,7 @@ impl Binlogs {
     /// that shrank or was replaced, and remaps one that grew. Returns whether to go on.
     fn guard(&mut self, id: FileId) -> bool {
         let f = id.0 as usize;
-        if self.stopped[f] {
+        if self.stopped[f].is_some() {
             return false;
         }
         let file = &mut self.set.files[f];
@@ -177,19 +186,24 @@ impl Binlogs {
             file: id,
             pos: self.index.files.get(f).map_or(0, |x| x.indexed_end),
         };
-        let message = match change {
+        let mapped = file.map.bytes().len() as u64;
+        let (message, safe) = match change {
             Ok(FileChange::Unchanged) => return true,
             Ok(FileChange::Grown { .. }) => match file.map.remap() {
                 Ok(()) => return true,
-                Err(e) => format!("cannot map the grown file: {e}"),
+                Err(e) => (format!("cannot map the grown file: {e}"), mapped),
             },
-            Ok(FileChange::Truncated { len }) => {
-                format!("file truncated while mapped (now {len} bytes); no longer read")
+            Ok(FileChange::Truncated { len }) => (
+                format!("file truncated while mapped (now {len} bytes); no longer read"),
+                len,
+            ),
+            // The old inode, still mapped, keeps its bytes.
+            Ok(FileChange::Replaced) => {
+                ("file replaced while mapped; no longer read".into(), mapped)
             }
-            Ok(FileChange::Replaced) => "file replaced while mapped; no longer read".into(),
-            Err(e) => format!("cannot check the file: {e}; no longer read"),
+            Err(e) => (format!("cannot check the file: {e}; no longer read"), 0),
         };
-        self.stopped[f] = true;
+        self.stopped[f] = Some(safe);
         self.problems.push(Problem { at, message });
         false
     }
@@ -203,7 +217,8 @@ impl Binlogs {
         let before_problems = self.problems.len();
         if !self.is_indexed() {
             while self.index_step(usize::MAX) {}
-        } else if let Some(f) = self.set.files.len().checked_sub(1) {
+        }
+        if let Some(f) = self.set.files.len().checked_sub(1) {
             let id = FileId(f as u16);
             let old_len = self.set.files[f].map.bytes().len();
             if self.guard(id) && self.set.files[f].map.bytes().len() > old_len {
@@ -211,13 +226,77 @@ impl Binlogs {
                 let bytes = self.set.files[f].map.bytes();
                 let out = build::scan_file(&mut self.index, bytes, start, &mut self.states[f]);
                 self.after_scan(id, out.error, false);
-                self.save_cache(f);
+                if self.options.cache_dir.is_some() {
+                    self.unsaved.push(f);
+                }
             }
+        }
+        while let Some(next) = self.rotated_to() {
+            match self.set.push_file(&next) {
+                Ok(_) => {
+                    self.stopped.push(None);
+                    while self.index_step(usize::MAX) {}
+                }
+                Err(e) => {
+                    let at = self.tail();
+                    self.problems.push(Problem {
+                        at,
+                        message: format!("cannot open {}: {e}", next.display()),
+                    });
+                    break;
+                }
+            }
+        }
+        for f in self.take_unsaved() {
+            self.save_cache(f);
         }
         Refresh {
             new_events: self.index.len() - before_events,
             pending: self.pending,
             problems: self.problems[before_problems..].to_vec(),
         }
+    }
+}
+
+impl Binlogs {
+    /// Where the last file's index ends.
+    fn tail(&self) -> Location {
+        let f = self.set.files.len().saturating_sub(1);
+        Location {
+            file: FileId(f as u16),
+            pos: self.index.files.get(f).map_or(0, |x| x.indexed_end),
+        }
+    }
+
+    /// The file the last file rotated to, when its last event is a ROTATE naming a file
+    /// that exists beside it and is not in the set yet (follow mode).
+    fn rotated_to(&self) -> Option<std::path::PathBuf> {
+        if !self.options.follow || self.pending.is_some() {
+            return None;
+        }
+        if self.stopped.last().is_some_and(Option::is_some) {
+            return None;
+        }
+        let last = self.index.len().checked_sub(1)?;
+        let e = super::EventId(last as u32);
+        if self.index.type_code(e) != crate::format::EventType::ROTATE {
+            return None;
+        }
+        let name = self
+            .with_event(e, |_, ev, _| match ev {
+                Ok(crate::format::Event::Rotate { next_file, .. }) => {
+                    std::str::from_utf8(next_file).ok().map(str::to_owned)
+                }
+                _ => None,
+            })
+            .flatten()?;
+        // Only a plain file name, never a path: the name comes from the file's bytes.
+        if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+            return None;
+        }
+        let dir = self.set.files.last()?.map.path().parent()?;
+        let next = dir.join(&name);
+        let known = self.set.files.iter().any(|f| f.name == name);
+        (!known && next.is_file()).then_some(next)
     }
 }

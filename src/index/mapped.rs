@@ -1,4 +1,5 @@
-//! A read-only memory map of one binlog file: the only `unsafe` in binlens.
+//! A read-only memory map of one binlog (or index cache) file: the only `unsafe` in
+//! binlens.
 
 use std::fs::File;
 use std::io;
@@ -32,7 +33,7 @@ pub enum FileChange {
 }
 
 #[allow(unsafe_code)]
-fn map_file(file: &File, len: u64) -> io::Result<memmap2::Mmap> {
+fn map_file(file: &File, len: u64, populate: bool) -> io::Result<memmap2::Mmap> {
     let len = usize::try_from(len)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "file too large to map"))?;
     // SAFETY: the map is read-only and private to this process, and `Mmap` hands out only
@@ -45,14 +46,34 @@ fn map_file(file: &File, len: u64) -> io::Result<memmap2::Mmap> {
     // length on disk (fstat of the open descriptor) with the mapped length; a file found
     // shorter is reported as truncated and never read again, and a longer one is remapped
     // before its new bytes are read. Bytes already indexed are read again on demand (one
-    // event decoded for display) without a check. This narrows the window, it does not
+    // event decoded for display) without a new check, but never past the length of a file
+    // already found truncated (`Binlogs::raw` refuses them). This narrows the window, it does not
     // close it: a truncation between a check and the reads after it can still raise
     // SIGBUS. Closing it fully would need a SIGBUS handler or copying instead of mapping.
-    unsafe { memmap2::MmapOptions::new().len(len).map(file) }
+    // Index caches are mapped here too (whole, `populate`): binlens replaces a cache by
+    // writing a new file and renaming it over the old path, so a mapped cache keeps its
+    // inode and length; only another program truncating a cache file in place could
+    // still raise SIGBUS, and nothing guards against that.
+    let mut options = memmap2::MmapOptions::new();
+    options.len(len);
+    if populate {
+        options.populate();
+    }
+    unsafe { options.map(file) }
 }
 
 impl MappedFile {
     pub fn open(path: &Path) -> io::Result<MappedFile> {
+        MappedFile::open_with(path, false)
+    }
+
+    /// Maps a file that will be read whole at once (an index cache): the pages are
+    /// read in by the one `mmap` call rather than faulted in one by one.
+    pub fn open_populated(path: &Path) -> io::Result<MappedFile> {
+        MappedFile::open_with(path, true)
+    }
+
+    fn open_with(path: &Path, populate: bool) -> io::Result<MappedFile> {
         let file = File::open(path)?;
         let meta = file.metadata()?;
         if meta.is_dir() {
@@ -65,7 +86,7 @@ impl MappedFile {
         let map = if len == 0 {
             None
         } else {
-            Some(map_file(&file, len)?)
+            Some(map_file(&file, len, populate)?)
         };
         Ok(MappedFile {
             path: path.to_path_buf(),
@@ -96,7 +117,7 @@ impl MappedFile {
     pub fn remap(&mut self) -> io::Result<()> {
         let len = self.current_len()?;
         if len as usize > self.bytes().len() {
-            self.map = Some(map_file(&self.file, len)?);
+            self.map = Some(map_file(&self.file, len, false)?);
         }
         Ok(())
     }

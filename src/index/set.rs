@@ -232,6 +232,23 @@ impl BinlogSet {
         &self.files[id.0 as usize]
     }
 
+    /// Maps one more file at the end of the set (the server rotated to it).
+    pub fn push_file(&mut self, path: &Path) -> std::io::Result<FileId> {
+        let map = MappedFile::open(path)?;
+        let name = map.name();
+        let (fde, server_id) = first_fde(map.bytes());
+        let id = FileId(self.files.len() as u16);
+        self.files.push(BinlogFile {
+            id,
+            seq: seq_of(&name),
+            name,
+            map,
+            fde,
+            server_id,
+        });
+        Ok(id)
+    }
+
     pub fn file_by_name(&self, name: &str) -> Option<FileId> {
         self.files.iter().find(|f| f.name == name).map(|f| f.id)
     }

@@ -1,6 +1,5 @@
 //! Transaction spans of every kind, on real binlogs from the shared corpus.
 
-use binlens::format::EventType;
 use binlens::index::{Binlogs, TxnEnd, TxnId};
 
 use crate::support::corpus::corpus_dir;

@@ -37,3 +37,9 @@ mod export_pitr;
 
 // `binlens sql --undo` restores tables of every column type on a real server.
 mod export_undo;
+// Binlog sets, the background build and the time lookup.
+mod index_set;
+// The persisted index cache: reuse and invalidation.
+mod index_cache;
+// Follow mode: appended events, pending tails, files truncated or replaced while mapped.
+mod index_follow;

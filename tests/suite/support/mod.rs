@@ -4,6 +4,8 @@
 pub mod compare;
 // Finding the shared corpus and running the binlens binary on it.
 pub mod corpus;
+// Comparing indexes built different ways, event by event.
+pub mod index;
 // A throwaway MariaDB server in a temporary directory (start, SQL, binlog files, stop).
 pub mod server;
 // Reading `mariadb-binlog --base64-output=decode-rows -vv` text and comparing it with

@@ -1,0 +1,204 @@
+//! The persisted index cache: reused when valid, rebuilt when the binlog was appended
+//! to, truncated or replaced, or the cache itself is corrupt.
+
+use std::path::{Path, PathBuf};
+
+use binlens::index::{Binlogs, IndexSource, OpenOptions};
+
+use crate::support::corpus::corpus_dir;
+use crate::support::index::digest;
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    binlog: PathBuf,
+    cache: PathBuf,
+    full: Vec<u8>,
+}
+
+/// A copy of a corpus binlog (its first `len` bytes) and an empty cache directory.
+fn fixture(len: Option<usize>) -> Option<Fixture> {
+    let full = std::fs::read(corpus_dir()?.join("mariadb/mysql-bin.000002")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let binlog = tmp.path().join("logs/mysql-bin.000002");
+    std::fs::create_dir_all(binlog.parent().unwrap()).unwrap();
+    std::fs::write(&binlog, &full[..len.unwrap_or(full.len())]).unwrap();
+    let cache = tmp.path().join("cache");
+    Some(Fixture {
+        _tmp: tmp,
+        binlog,
+        cache,
+        full,
+    })
+}
+
+fn open(binlog: &Path, cache: &Path) -> Binlogs {
+    let options = OpenOptions {
+        cache_dir: Some(cache.to_path_buf()),
+        follow: false,
+    };
+    Binlogs::open_with(&[binlog.to_path_buf()], options).unwrap()
+}
+
+fn fresh(binlog: &Path) -> Vec<String> {
+    digest(&Binlogs::open(&[binlog.to_path_buf()]).unwrap())
+}
+
+fn cache_file(dir: &Path) -> PathBuf {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "one cache file: {files:?}");
+    files.pop().unwrap()
+}
+
+/// An event boundary near the middle of the file.
+fn middle_boundary(f: &Fixture) -> usize {
+    let b = Binlogs::open(std::slice::from_ref(&f.binlog)).unwrap();
+    let e = binlens::index::EventId(b.index.len() as u32 / 2);
+    b.index.pos(e) as usize
+}
+
+#[test]
+fn a_valid_cache_is_reused_and_never_written_beside_the_binlog() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    let first = open(&f.binlog, &f.cache);
+    assert_eq!(first.sources, [IndexSource::Scanned]);
+    let again = open(&f.binlog, &f.cache);
+    assert_eq!(again.sources, [IndexSource::Cached { grown: false }]);
+    assert_eq!(digest(&again), digest(&first));
+    assert_eq!(digest(&again), fresh(&f.binlog));
+    let beside: Vec<_> = std::fs::read_dir(f.binlog.parent().unwrap())
+        .unwrap()
+        .collect();
+    assert_eq!(beside.len(), 1, "nothing written beside the binlog");
+    assert_eq!(cache_file(&f.cache).parent(), Some(f.cache.as_path()));
+}
+
+#[test]
+fn an_appended_file_is_indexed_from_where_the_cache_ends() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    let cut = middle_boundary(&f);
+    std::fs::write(&f.binlog, &f.full[..cut]).unwrap();
+    let part = open(&f.binlog, &f.cache);
+    assert!(part.index.len() > 10);
+    std::fs::write(&f.binlog, &f.full).unwrap();
+    let grown = open(&f.binlog, &f.cache);
+    assert_eq!(grown.sources, [IndexSource::Cached { grown: true }]);
+    assert_eq!(digest(&grown), fresh(&f.binlog));
+    // And the refreshed cache now covers the whole file.
+    let again = open(&f.binlog, &f.cache);
+    assert_eq!(again.sources, [IndexSource::Cached { grown: false }]);
+    assert_eq!(digest(&again), fresh(&f.binlog));
+}
+
+#[test]
+fn a_truncated_file_is_rebuilt() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    let cut = middle_boundary(&f);
+    open(&f.binlog, &f.cache);
+    std::fs::write(&f.binlog, &f.full[..cut]).unwrap();
+    let b = open(&f.binlog, &f.cache);
+    assert_eq!(b.sources, [IndexSource::Scanned]);
+    assert_eq!(digest(&b), fresh(&f.binlog));
+}
+
+#[test]
+fn a_replaced_file_is_rebuilt() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    open(&f.binlog, &f.cache);
+    // The same bytes under a new inode (rename over the path): not the same file.
+    let other = f.binlog.with_extension("new");
+    std::fs::write(&other, &f.full).unwrap();
+    std::fs::rename(&other, &f.binlog).unwrap();
+    let b = open(&f.binlog, &f.cache);
+    assert_eq!(b.sources, [IndexSource::Scanned]);
+    // Rewritten in place with different bytes of the same length: the mtime changed.
+    let mut changed = f.full.clone();
+    let n = changed.len();
+    changed[n - 10] ^= 0xff;
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&f.binlog, &changed).unwrap();
+    let c = open(&f.binlog, &f.cache);
+    assert_eq!(c.sources, [IndexSource::Scanned]);
+}
+
+#[test]
+fn a_corrupt_cache_is_rebuilt_never_trusted() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    let want = open(&f.binlog, &f.cache);
+    let path = cache_file(&f.cache);
+    let good = std::fs::read(&path).unwrap();
+    type Damage = Box<dyn Fn(&mut Vec<u8>)>;
+    let damaged: [Damage; 4] = [
+        Box::new(|c| {
+            let n = c.len() / 2;
+            c[n] ^= 0x01
+        }),
+        Box::new(|c| c.truncate(c.len() - 7)),
+        Box::new(|c| c.truncate(5)),
+        Box::new(|c| c[8] = c[8].wrapping_add(1)), // the version
+    ];
+    for damage in damaged {
+        let mut c = good.clone();
+        damage(&mut c);
+        std::fs::write(&path, &c).unwrap();
+        let b = open(&f.binlog, &f.cache);
+        assert_eq!(b.sources, [IndexSource::Scanned]);
+        assert_eq!(digest(&b), digest(&want));
+    }
+}
+
+#[test]
+fn a_cached_set_of_files_reopens_equal() {
+    let Some(dir) = corpus_dir() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = [2, 3, 4]
+        .iter()
+        .map(|n| dir.join(format!("mariadb/mysql-bin.00000{n}")))
+        .collect();
+    let options = OpenOptions {
+        cache_dir: Some(tmp.path().to_path_buf()),
+        follow: false,
+    };
+    let first = Binlogs::open_with(&files, options.clone()).unwrap();
+    let again = Binlogs::open_with(&files, options).unwrap();
+    assert_eq!(again.sources, [IndexSource::Cached { grown: false }; 3]);
+    assert_eq!(digest(&again), digest(&first));
+    assert_eq!(digest(&again), digest(&Binlogs::open(&files).unwrap()));
+    let t = again.index.timestamps()[again.index.len() / 2];
+    assert_eq!(
+        again.index.first_at_or_after(t),
+        first.index.first_at_or_after(t)
+    );
+}
+
+#[test]
+fn a_background_build_writes_the_cache_a_later_open_uses() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    let options = OpenOptions {
+        cache_dir: Some(f.cache.clone()),
+        follow: false,
+    };
+    let mut build =
+        binlens::index::IndexBuild::start(std::slice::from_ref(&f.binlog), options).unwrap();
+    build.wait();
+    assert_eq!(build.read().sources, [IndexSource::Scanned]);
+    let again = open(&f.binlog, &f.cache);
+    assert_eq!(again.sources, [IndexSource::Cached { grown: false }]);
+    assert_eq!(digest(&again), digest(&build.read()));
+}

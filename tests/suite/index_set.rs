@@ -1,0 +1,140 @@
+//! Multi-file sets (rotation, a gap, a `.index` file), the background build, and the
+//! time lookup at its boundaries.
+
+use std::path::{Path, PathBuf};
+
+use binlens::format::Event;
+use binlens::index::{Binlogs, EventId, IndexBuild, OpenOptions, SetNote};
+
+use crate::support::corpus::corpus_dir;
+use crate::support::index::digest;
+
+fn mariadb(n: u32) -> Option<PathBuf> {
+    Some(corpus_dir()?.join(format!("mariadb/mysql-bin.{n:06}")))
+}
+
+fn copy_set(dir: &Path, ns: &[u32]) {
+    for &n in ns {
+        let src = mariadb(n).unwrap();
+        std::fs::copy(&src, dir.join(src.file_name().unwrap())).unwrap();
+    }
+}
+
+#[test]
+fn index_file_lists_the_set_in_order_and_rotates_between_files() {
+    let Some(dir) = corpus_dir() else {
+        return;
+    };
+    let b = Binlogs::open(&[dir.join("mariadb/mysql-bin.index")]).unwrap();
+    assert_eq!(b.set.files.len(), 8);
+    assert!(b.set.notes.is_empty(), "{:?}", b.set.notes);
+    assert!(b.problems.is_empty(), "{:?}", b.problems);
+    let names: Vec<&str> = b.set.files.iter().map(|f| f.name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    // Each file but the last ends in a ROTATE naming the next one, or in a STOP (the
+    // server was restarted).
+    for f in 0..7 {
+        let ext = b.index.file_extent(b.set.files[f].id).unwrap();
+        let last = EventId(ext.end.0 - 1);
+        let next = b
+            .with_event(last, |_, ev, _| match ev {
+                Ok(Event::Rotate { next_file, .. }) => Some(next_file.to_vec()),
+                Ok(Event::Stop) => Some(b"(stop)".to_vec()),
+                _ => None,
+            })
+            .flatten()
+            .unwrap();
+        assert!(next == b"(stop)" || next == b.set.files[f + 1].name.as_bytes());
+    }
+    // The set is the concatenation of its files.
+    let single: usize = (1..=8)
+        .map(|n| Binlogs::open(&[mariadb(n).unwrap()]).unwrap().index.len())
+        .sum();
+    assert_eq!(b.index.len(), single);
+}
+
+#[test]
+fn a_missing_file_is_reported_as_a_gap() {
+    if corpus_dir().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    copy_set(tmp.path(), &[1, 2, 3, 4, 6, 7, 8]);
+    let b = Binlogs::open(&[tmp.path().to_path_buf()]).unwrap();
+    assert_eq!(b.set.files.len(), 7);
+    assert!(b.set.notes.contains(&SetNote::Gap {
+        after: "mysql-bin.000004".into(),
+        before: "mysql-bin.000006".into(),
+        missing: 1,
+    }));
+}
+
+#[test]
+fn files_named_out_of_order_are_sorted() {
+    let Some(a) = mariadb(3) else {
+        return;
+    };
+    let b = Binlogs::open(&[a, mariadb(2).unwrap()]).unwrap();
+    assert_eq!(b.set.files[0].name, "mysql-bin.000002");
+    assert!(b.set.notes.contains(&SetNote::Reordered));
+}
+
+#[test]
+fn background_build_is_queryable_while_it_runs_and_ends_as_the_synchronous_one() {
+    let Some(dir) = corpus_dir() else {
+        return;
+    };
+    let paths = [dir.join("mariadb/mysql-bin.index")];
+    let mut build = IndexBuild::start(&paths, OpenOptions::default()).unwrap();
+    let mut seen = 0;
+    while !build.is_finished() {
+        let b = build.read();
+        assert!(b.index.len() >= seen, "the index only grows");
+        seen = b.index.len();
+        if let Some(t) = b.index.txn_count().checked_sub(1) {
+            let _ = b.index.txn_span(binlens::index::TxnId(t as u32));
+        }
+        drop(b);
+        std::thread::yield_now();
+    }
+    build.wait();
+    let (done, total) = build.progress();
+    assert_eq!(done, total);
+    let sync = Binlogs::open(&paths).unwrap();
+    assert_eq!(digest(&build.read()), digest(&sync));
+    assert!(build.read().is_indexed());
+}
+
+#[test]
+fn time_lookup_at_the_boundaries() {
+    let Some(dir) = corpus_dir() else {
+        return;
+    };
+    let b = Binlogs::open(&[dir.join("mariadb/mysql-bin.index")]).unwrap();
+    let ix = &b.index;
+    let ts = ix.timestamps();
+    assert!(
+        ix.len() > 3 * 64,
+        "crosses several blocks of the running maximum"
+    );
+    assert_eq!(ix.first_at_or_after(0), Some(EventId(0)));
+    let max = ts.iter().copied().max().unwrap();
+    assert_eq!(ix.first_at_or_after(max + 1), None);
+    let mut all: Vec<u32> = ts.to_vec();
+    all.sort();
+    all.dedup();
+    for t in all.iter().flat_map(|&t| [t.saturating_sub(1), t, t + 1]) {
+        // The rule: the first event from which on the running maximum has reached `t`.
+        let want = ts
+            .iter()
+            .scan(0u32, |m, &x| {
+                *m = (*m).max(x);
+                Some(*m)
+            })
+            .position(|m| m >= t)
+            .map(|i| EventId(i as u32));
+        assert_eq!(ix.first_at_or_after(t), want, "at {t}");
+    }
+}
