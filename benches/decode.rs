@@ -56,6 +56,8 @@ fn bench(c: &mut Criterion) {
         g.bench_function("dump_jsonl", |b| {
             let args = DumpArgs {
                 format: DumpFormat::Jsonl,
+                filter: None,
+                tz: dump::TzArg::Utc,
                 files: vec![path.clone()],
                 filter: None,
                 tz: TzArg::Utc,

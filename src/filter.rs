@@ -59,9 +59,6 @@ pub struct Cancelled;
 struct Term {
     negated: bool,
     kind: TermKind,
-    /// Char offset of the term in the filter text.
-    #[allow(dead_code, reason = "kept for error reporting by front ends")]
-    at: usize,
 }
 
 pub(crate) const OP_INSERT: u8 = 1;
@@ -129,7 +126,7 @@ impl Filter {
             .any(|t| matches!(t.kind, TermKind::Text(_)))
     }
 
-    /// The filter in normal form (lower-case keys, times in UTC as `@seconds`), for the
+    /// The filter in normal form (lower-case keys, times in UTC as `2034-03-09T14:44:08Z`), for the
     /// status bar. Parsing it again gives the same filter.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
@@ -168,8 +165,8 @@ impl Filter {
                         .collect();
                     format!("type:{}", v.join(","))
                 }
-                TermKind::Since(ts) => format!("since:@{ts}"),
-                TermKind::Until(ts) => format!("until:@{ts}"),
+                TermKind::Since(ts) => format!("since:{}", utc_text(*ts)),
+                TermKind::Until(ts) => format!("until:{}", utc_text(*ts)),
                 TermKind::Gtid(g) => format!(
                     "gtid:{}",
                     g.iter()
@@ -189,6 +186,16 @@ impl Filter {
             parts.push(format!("{neg}{body}"));
         }
         parts.join(" ")
+    }
+}
+
+/// `2034-03-09T14:44:08Z`: an instant that reads back the same in any zone.
+fn utc_text(ts: i64) -> String {
+    let t = format_instant(ts, TimeZoneChoice::Utc);
+    if t.starts_with('@') {
+        t
+    } else {
+        format!("{}Z", t.replacen(' ', "T", 1))
     }
 }
 

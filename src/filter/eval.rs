@@ -262,6 +262,95 @@ impl<'f> Prepared<'f> {
     }
 }
 
+/// Runs `tri` for every event still alive and folds its verdicts into the bit columns:
+/// false clears `alive`, undecided sets `und`.
+#[inline(always)]
+fn fill(alive: &mut [u64], und: &mut [u64], negated: bool, tri: impl Fn(usize) -> u8) {
+    for (w, (a, u)) in alive.iter_mut().zip(und.iter_mut()).enumerate() {
+        if *a == 0 {
+            continue;
+        }
+        let base = w * 64;
+        let (mut yes, mut maybe) = (0u64, 0u64);
+        if *a == u64::MAX {
+            // A whole word alive (the first term's scan): a straight loop.
+            for k in 0..64 {
+                let v = tri(base + k);
+                yes |= u64::from(v == 1) << k;
+                maybe |= u64::from(v == U) << k;
+            }
+        } else {
+            let mut bits = *a;
+            while bits != 0 {
+                let k = bits.trailing_zeros();
+                let v = tri(base + k as usize);
+                yes |= u64::from(v == 1) << k;
+                maybe |= u64::from(v == U) << k;
+                bits &= bits - 1;
+            }
+        }
+        let no = *a & !yes & !maybe;
+        let keep = if negated {
+            *a & !(yes & !maybe)
+        } else {
+            *a & !no
+        };
+        *a = keep;
+        *u |= maybe & keep;
+    }
+}
+
+impl Prepared<'_> {
+    /// Folds one term's verdicts over every alive event into the bit columns, with a
+    /// loop specialised to the term's kind.
+    fn term_bits(&self, b: &Binlogs, t: &PTerm<'_>, alive: &mut [u64], und: &mut [u64]) {
+        let ix = &b.index;
+        let (kinds, objects, classes, ts) =
+            (ix.kinds(), ix.objects(), ix.classes(), ix.timestamps());
+        let cat = &self.tables.cat;
+        let rows_op = &self.tables.rows_op;
+        let neg = t.negated;
+        match (t.kind, &t.pre) {
+            (TermKind::Since(s), _) => {
+                let s = (*s).clamp(0, u32::MAX as i64 + 1);
+                fill(alive, und, neg, |i| u8::from(ts[i] as i64 >= s))
+            }
+            (TermKind::Until(u), _) => {
+                let u = (*u).clamp(-1, u32::MAX as i64);
+                fill(alive, und, neg, |i| u8::from(ts[i] as i64 <= u))
+            }
+            (TermKind::Type(set), _) => fill(alive, und, neg, |i| u8::from(set.contains(kinds[i]))),
+            (TermKind::Table(_), Pre::Objects(set)) => {
+                fill(alive, und, neg, |i| match cat[kinds[i] as usize] {
+                    CAT_OBJECT => u8::from(set.contains(objects[i])),
+                    CAT_QUERY if !names_tables(classes[i]) => F,
+                    CAT_QUERY | CAT_QUERY_Z | CAT_PAYLOAD => U,
+                    _ => F,
+                })
+            }
+            (TermKind::Op(ops), _) => {
+                let mut by_class = [0u8; 256];
+                for (c, v) in by_class.iter_mut().enumerate() {
+                    *v = u8::from(class_op(QueryClass::from_u8(c as u8)) & ops != 0);
+                }
+                fill(alive, und, neg, |i| {
+                    let k = kinds[i] as usize;
+                    match cat[k] {
+                        CAT_OBJECT => u8::from(rows_op[k] & ops != 0),
+                        CAT_QUERY => by_class[classes[i] as usize],
+                        CAT_QUERY_Z | CAT_PAYLOAD => U,
+                        _ => F,
+                    }
+                })
+            }
+            (TermKind::Gtid(_), Pre::Events(bits)) => fill(alive, und, neg, |i| {
+                u8::from(bits[i / 64] & (1 << (i % 64)) != 0)
+            }),
+            _ => fill(alive, und, neg, |i| self.tri_plain(b, t, i)),
+        }
+    }
+}
+
 pub(super) fn apply(
     b: &Binlogs,
     f: &Filter,
@@ -273,67 +362,56 @@ pub(super) fn apply(
     if p.terms.is_empty() {
         return Ok((0..n as u32).map(EventId).collect());
     }
-    // Terms that are decided from the columns for every event go first: they shrink
-    // the list the others walk.
-    let mut order: Vec<&PTerm<'_>> = p.terms.iter().collect();
-    order.sort_by_key(|t| {
-        matches!(
-            t.kind,
-            TermKind::Text(_) | TermKind::Table(_) | TermKind::Gtid(_)
-        )
-    });
-    let mut ids: Vec<u32> = Vec::new();
-    // Candidates some term left undecided.
-    let mut undecided: Vec<bool> = Vec::new();
-    let first = order[0];
-    for i in 0..n {
-        let v = p.tri(b, first, i);
-        if v != F {
-            ids.push(i as u32);
-            undecided.push(v == U);
-        }
+    // Each term is one tight loop over the columns it needs, writing a bit per event
+    // (not false; undecided); the surviving events are then read off the words.
+    let words = n.div_ceil(64);
+    let mut alive = vec![u64::MAX; words];
+    if n % 64 != 0 {
+        alive[words - 1] = (1u64 << (n % 64)) - 1;
     }
-    for t in &order[1..] {
+    let mut und = vec![0u64; words];
+    for t in &p.terms {
         if cancel.load(Ordering::Relaxed) {
             return Err(Cancelled);
         }
-        let mut w = 0;
-        for r in 0..ids.len() {
-            let v = p.tri(b, t, ids[r] as usize);
-            if v != F {
-                ids[w] = ids[r];
-                undecided[w] = undecided[r] || v == U;
-                w += 1;
-            }
-        }
-        ids.truncate(w);
-        undecided.truncate(w);
+        p.term_bits(b, t, &mut alive, &mut und);
     }
-    let total = undecided.iter().filter(|u| **u).count();
+    let count: usize = alive.iter().map(|w| w.count_ones() as usize).sum();
+    let mut ids: Vec<EventId> = Vec::with_capacity(count);
+    let mut undecided: Vec<usize> = Vec::new();
+    for (w, (&a, &u)) in alive.iter().zip(&und).enumerate() {
+        let mut bits = a;
+        while bits != 0 {
+            let k = bits.trailing_zeros();
+            if u & (1 << k) != 0 {
+                undecided.push(ids.len());
+            }
+            ids.push(EventId((w * 64) as u32 + k));
+            bits &= bits - 1;
+        }
+    }
+    let total = undecided.len();
     if total == 0 {
-        return Ok(ids.into_iter().map(EventId).collect());
+        return Ok(ids);
     }
     let mut walker = Walker::default();
-    let mut done = 0;
-    let mut out = Vec::with_capacity(ids.len());
-    for (id, und) in ids.into_iter().zip(undecided) {
-        if !und {
-            out.push(EventId(id));
-            continue;
-        }
+    let mut rejected = vec![false; ids.len()];
+    for (done, &k) in undecided.iter().enumerate() {
         if done % 2048 == 0 {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Cancelled);
             }
             progress(done, total);
         }
-        done += 1;
-        if body::matches_body(b, &p, EventId(id), &mut walker) {
-            out.push(EventId(id));
-        }
+        rejected[k] = !body::matches_body(b, &p, ids[k], &mut walker);
     }
     progress(total, total);
-    Ok(out)
+    Ok(ids
+        .into_iter()
+        .zip(rejected)
+        .filter(|(_, r)| !r)
+        .map(|(id, _)| id)
+        .collect())
 }
 
 pub(super) fn find_next(

@@ -220,6 +220,9 @@ pub fn find_gtid_events(
         let t = EventType(k);
         if t.is_gtid() && t != EventType::ANONYMOUS_GTID {
             let e = EventId(i as u32);
+            if ruled_out(b, e, t, specs) {
+                continue;
+            }
             if let Some(g) = gtid_of_event(b, e) {
                 if specs.iter().any(|s| s.matches(&g)) {
                     out.push(e);
@@ -228,6 +231,44 @@ pub fn find_gtid_events(
         }
     }
     Some(out)
+}
+
+/// Whether the fixed-width fields of a MariaDB GTID or untagged MySQL GTID event rule
+/// out every spec, read straight from the mapped file (most events of a search are ruled
+/// out this way, without framing or decoding them). `false` when unsure.
+fn ruled_out(b: &Binlogs, e: EventId, t: EventType, specs: &[GtidSpec]) -> bool {
+    let file = b.set.file(b.index.file_of(e));
+    let hl = file.fde.as_ref().map_or(19, |f| f.header_len as usize);
+    let start = b.index.pos(e) as usize + hl;
+    let bytes = file.map.bytes();
+    let le64 = |b: &[u8]| b.try_into().map(u64::from_le_bytes).ok();
+    if t == EventType::MARIA_GTID {
+        let Some(seq) = bytes.get(start..start + 8).and_then(le64) else {
+            return false;
+        };
+        return !specs
+            .iter()
+            .any(|s| matches!(s, GtidSpec::Maria { seq: q, .. } if *q == seq));
+    }
+    if t == EventType::GTID {
+        let (Some(uuid), Some(gno)) = (
+            bytes.get(start + 1..start + 17),
+            bytes.get(start + 17..start + 25).and_then(le64),
+        ) else {
+            return false;
+        };
+        let gno = gno as i64;
+        return !specs.iter().any(|s| match s {
+            GtidSpec::Mysql {
+                uuid: u,
+                first,
+                last,
+                ..
+            } => u.0[..] == *uuid && (*first..=*last).contains(&gno),
+            GtidSpec::Maria { .. } => false,
+        });
+    }
+    false
 }
 
 #[cfg(test)]

@@ -33,7 +33,6 @@ struct Piece {
 
 /// One raw term: `!`? then either `key:` + value or free text.
 struct RawTerm {
-    at: usize,
     negated: bool,
     key: Option<Piece>,
     /// The value split at unquoted commas (free text: one piece).
@@ -121,7 +120,6 @@ fn lex(text: &str) -> Result<Vec<RawTerm>, ParseError> {
         }
         items.push(cur);
         out.push(RawTerm {
-            at,
             negated,
             key,
             items,
@@ -164,7 +162,6 @@ pub(super) fn parse(text: &str, ctx: &ParseContext) -> Result<Filter, ParseError
         terms.push(Term {
             negated: raw.negated,
             kind,
-            at: raw.at,
         });
     }
     Ok(Filter { terms })

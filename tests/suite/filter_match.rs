@@ -267,5 +267,8 @@ fn describe_round_trips() {
         let d = f.describe();
         let again = Filter::parse(&d, &c).unwrap();
         assert_eq!(again.describe(), d, "{text}");
+        if !text.is_empty() && text.contains("since") {
+            assert!(d.contains("since:2024-05-01T14:00:00Z"), "{d}");
+        }
     }
 }

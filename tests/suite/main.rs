@@ -43,3 +43,9 @@ mod index_set;
 mod index_cache;
 // Follow mode: appended events, pending tails, files truncated or replaced while mapped.
 mod index_follow;
+// The filter language over the corpus: matching, search, and apply.
+mod filter_match;
+// Goto targets: GTIDs, FILE:POS across a set, relative times.
+mod filter_goto;
+// `binlens dump --filter`.
+mod filter_cli;
