@@ -85,8 +85,11 @@ pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::i
         writeln!(err, "binlens: {n}")?;
     }
     match result {
-        Ok(text) => {
-            out.write_all(text.as_bytes())?;
+        Ok(export) => {
+            for w in &export.warnings {
+                writeln!(err, "binlens: warning: {w}")?;
+            }
+            out.write_all(export.text.as_bytes())?;
             Ok(true)
         }
         Err(e) => {

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::format::{Event, RowsOp};
-use crate::index::{Binlogs, EventId, ObjectId};
+use crate::index::{Binlogs, EventId};
 
 use super::range::Range;
 use super::replay::holds_data;
@@ -25,7 +25,7 @@ pub struct Preview {
 impl Preview {
     pub fn of(b: &Binlogs, pieces: &[Range]) -> Preview {
         let mut p = Preview::default();
-        let mut tables: BTreeSet<ObjectId> = BTreeSet::new();
+        let mut tables: BTreeSet<String> = BTreeSet::new();
         for r in pieces {
             if r.start == r.end {
                 continue;
@@ -35,12 +35,18 @@ impl Preview {
             p.transactions += (a..=z)
                 .filter(|&t| holds_data(b, crate::index::TxnId(t)))
                 .count() as u64;
-            let res = walk(b, *r, |e, _, ev, dec| {
+            let res = walk(b, *r, |_, _, ev, dec| {
                 match ev {
                     Event::Rows(rows) => {
-                        tables.insert(b.index.object(e));
                         let n = match dec.table_for(rows) {
-                            Ok(tm) => rows.rows(tm).filter(|r| r.is_ok()).count() as u64,
+                            Ok(tm) => {
+                                tables.insert(format!(
+                                    "{}.{}",
+                                    String::from_utf8_lossy(&tm.schema),
+                                    String::from_utf8_lossy(&tm.table)
+                                ));
+                                rows.rows(tm).filter(|r| r.is_ok()).count() as u64
+                            }
                             Err(_) => {
                                 p.undecoded += 1;
                                 0
@@ -66,10 +72,7 @@ impl Preview {
                 p.undecoded += 1;
             }
         }
-        p.tables = tables
-            .into_iter()
-            .filter_map(|o| b.index.names().get(o).map(|n| n.display()))
-            .collect();
+        p.tables = tables.into_iter().collect();
         p
     }
 }

@@ -41,7 +41,45 @@ struct Txn {
     stmts: Vec<String>,
 }
 
-pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<String, Error> {
+/// The SQL, and what it leaves out that the user must know about.
+#[derive(Debug, Clone)]
+pub struct SqlExport {
+    pub text: String,
+    pub warnings: Vec<String>,
+}
+
+/// Statements in the range that row SQL does not cover: statement-format DML and DDL.
+fn uncovered(b: &Binlogs, r: Range) -> Vec<String> {
+    use crate::index::QueryClass;
+    let (mut dml, mut ddl) = (Vec::new(), Vec::new());
+    for i in r.start.0..r.end.0 {
+        let e = EventId(i);
+        match b.index.class(e) {
+            QueryClass::Insert | QueryClass::Update | QueryClass::Delete => dml.push(e),
+            QueryClass::Ddl => ddl.push(e),
+            _ => {}
+        }
+    }
+    let mut w = Vec::new();
+    let at = |e: EventId| b.location_text(b.index.get(e).location());
+    if let Some(&first) = dml.first() {
+        w.push(format!(
+            "{} statement-format DML statement(s) in the range are not in this SQL (only row events are), the first at {}",
+            dml.len(),
+            at(first)
+        ));
+    }
+    if let Some(&first) = ddl.first() {
+        w.push(format!(
+            "{} DDL statement(s) in the range are not in this SQL, the first at {}",
+            ddl.len(),
+            at(first)
+        ));
+    }
+    w
+}
+
+pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
     // DDL seen before and inside the range, applied as the walk reaches it.
     let mut catalog = Catalog::default();
     let mut fallback = Catalog::default();
@@ -89,20 +127,27 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<String, Error> {
             let row = row.map_err(|err| Error::new(format!("{at}: {}", err.kind)))?;
             let ctx = |m: Error| Error::new(format!("{at} ({full}): {}", m.message));
             let s = match (req.direction, rows.kind.op) {
-                (Direction::Redo, RowsOp::Insert) | (Direction::Undo, RowsOp::Delete) => {
-                    let img = image(&row.after, &row.before, req.direction, rows.kind.op);
-                    shape.insert(img).map_err(ctx)?
+                // A MINIMAL insert image holds the columns the statement set: the
+                // rest take their defaults again. Re-inserting a deleted row needs all.
+                (Direction::Redo, RowsOp::Insert) => {
+                    shape.insert(opt(&row.after), false).map_err(ctx)?
                 }
-                (Direction::Redo, RowsOp::Delete) | (Direction::Undo, RowsOp::Insert) => {
-                    let img = image(&row.before, &row.after, req.direction, rows.kind.op);
-                    shape.delete(img).map_err(ctx)?
+                (Direction::Undo, RowsOp::Delete) => {
+                    shape.insert(opt(&row.before), true).map_err(ctx)?
                 }
+                (Direction::Redo, RowsOp::Delete) => shape.delete(opt(&row.before)).map_err(ctx)?,
+                (Direction::Undo, RowsOp::Insert) => shape.delete(opt(&row.after)).map_err(ctx)?,
                 (Direction::Redo, RowsOp::Update) => shape
                     .update(opt(&row.before), opt(&row.after))
                     .map_err(ctx)?,
-                (Direction::Undo, RowsOp::Update) => shape
-                    .update(opt(&row.after), opt(&row.before))
-                    .map_err(ctx)?,
+                (Direction::Undo, RowsOp::Update) => {
+                    shape
+                        .undo_check(opt(&row.before), opt(&row.after))
+                        .map_err(ctx)?;
+                    shape
+                        .update(opt(&row.after), opt(&row.before))
+                        .map_err(ctx)?
+                }
             };
             stmts.push(s);
         }
@@ -123,7 +168,15 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<String, Error> {
         range::boundary_text(b, req.range.start),
         range::boundary_text(b, req.range.end)
     );
-    out.push_str("SET time_zone = '+00:00';\n");
+    // TIMESTAMP literals are UTC; JSON text is UTF-8 (other text is ASCII or X'…').
+    let warnings = uncovered(b, req.range);
+    for w in &warnings {
+        let _ = writeln!(out, "-- warning: {}", sql_comment(w));
+    }
+    // As mysqldump does: an explicit 0 in an AUTO_INCREMENT column stays 0, and the
+    // values the server once stored (zero dates among them) are stored again.
+    out.push_str("SET NAMES utf8mb4;\nSET time_zone = '+00:00';\n");
+    out.push_str("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO';\n");
     if req.direction == Direction::Undo {
         txns.reverse();
     }
@@ -139,21 +192,14 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<String, Error> {
         }
         out.push_str("COMMIT;\n");
     }
-    Ok(out)
+    Ok(SqlExport {
+        text: out,
+        warnings,
+    })
 }
 
 fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
     img.as_deref().unwrap_or(&[])
-}
-
-/// The image a single-image operation uses (the row events store it on one side).
-fn image<'r, 'a>(
-    first: &'r Option<Vec<Cell<'a>>>,
-    second: &'r Option<Vec<Cell<'a>>>,
-    _d: Direction,
-    _op: RowsOp,
-) -> &'r [Cell<'a>] {
-    first.as_deref().or(second.as_deref()).unwrap_or(&[])
 }
 
 fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
@@ -171,7 +217,9 @@ fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
 }
 
 fn apply_ddl(b: &Binlogs, e: EventId, catalog: &mut Catalog) {
-    if !b.index.class(e).is_ddl() {
+    // The index does not classify compressed statements: read those too.
+    let compressed = b.index.type_code(e) == crate::format::EventType::MARIA_QUERY_COMPRESSED;
+    if !b.index.class(e).is_ddl() && !compressed {
         return;
     }
     b.with_event(e, |_, ev, _| {
@@ -228,7 +276,7 @@ impl<'t> Shape<'t> {
             };
             return Err(Error::new(format!(
                 "{at}: no column names for {}: the table map has no names \
-                 (binlog_row_metadata=FULL) and {why}; pass --schema FILE with its CREATE TABLE",
+                 (binlog_row_metadata=FULL) and {why}; pass --schema FILE with its CREATE TABLE, or leave the table out with --table",
                 sql_table(&tm.schema, &tm.table)
             )));
         };
@@ -288,7 +336,27 @@ impl<'t> Shape<'t> {
         }
     }
 
-    fn insert(&self, img: &[Cell<'_>]) -> Result<String, Error> {
+    /// Undoing an UPDATE restores the before image, so it must hold every column the
+    /// after image changed.
+    fn undo_check(&self, before: &[Cell<'_>], after: &[Cell<'_>]) -> Result<(), Error> {
+        let lost: Vec<&str> = after
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| {
+                matches!(c, Cell::Present(_)) && !matches!(before.get(*i), Some(Cell::Present(_)))
+            })
+            .map(|(i, _)| self.names[i].as_str())
+            .collect();
+        if lost.is_empty() {
+            return Ok(());
+        }
+        Err(Error::new(format!(
+            "the before image lacks the old values of {} (binlog_row_image is not FULL), so the update cannot be undone",
+            lost.join(", ")
+        )))
+    }
+
+    fn insert(&self, img: &[Cell<'_>], whole: bool) -> Result<String, Error> {
         let mut cols = Vec::new();
         let mut vals = Vec::new();
         for (i, c) in img.iter().enumerate() {
@@ -297,7 +365,7 @@ impl<'t> Shape<'t> {
                 vals.push(l);
             }
         }
-        if cols.len() < img.len() {
+        if whole && cols.len() < img.len() {
             let missing: Vec<&str> = img
                 .iter()
                 .enumerate()

@@ -1,7 +1,8 @@
 //! Decoding a range of events in order with one running decoder per file, so table maps
 //! carry over to the rows events that use them (linear, unlike decoding one by one).
+//! The events inside a compressed transaction payload are walked as if they were outside.
 
-use crate::format::{Decoder, Event, RawEvent};
+use crate::format::{Decoder, Event, EventReader, RawEvent};
 use crate::index::{Binlogs, EventId};
 
 use super::Error;
@@ -37,6 +38,30 @@ pub fn walk(
                 err.kind
             ))
         })?;
+        if let Event::TransactionPayload(p) = &ev {
+            // A compressed transaction: its events, with the outer file's format and
+            // table maps, all reported at the payload event's id.
+            let at = || b.location_text(b.index.get(e).location());
+            let inner = p
+                .decompress()
+                .map_err(|err| Error::new(format!("{}: {}", at(), err.kind)))?;
+            let mut inner_dec = dec.clone();
+            for item in EventReader::inner(&inner) {
+                let raw = item.map_err(|fe| {
+                    Error::new(format!(
+                        "{}: inner event at {}: {}",
+                        at(),
+                        fe.pos,
+                        fe.error.kind
+                    ))
+                })?;
+                let iev = inner_dec
+                    .decode(&raw)
+                    .map_err(|err| Error::new(format!("{}: inner event: {}", at(), err.kind)))?;
+                f(e, &raw, &iev, &inner_dec)?;
+            }
+            continue;
+        }
         f(e, &raw, &ev, &dec)?;
     }
     Ok(())

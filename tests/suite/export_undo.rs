@@ -29,10 +29,13 @@ INSERT INTO shop.`all types` VALUES
  (3, 1, 1, 1, 1, 1, 1, 1.5, 1e-7, 1e300, '1000-01-01', '12:34:56.789', '9999-12-31 23:59:59.999999',
   '1970-01-01 00:00:01', 1901, 'x', 'tab\there', 'a\Zb', X'1A', X'00', '[]', b'1111111111', NULL, 'b', NULL);
 INSERT INTO shop.nokey VALUES (1, 'x', 0.1), (1, 'x', 0.1), (NULL, NULL, NULL), (2, 'y\'', -3.5);
+CREATE TABLE shop.auto (id INT AUTO_INCREMENT PRIMARY KEY, d DATE);
+SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO';
+INSERT INTO shop.auto VALUES (0, '0000-00-00'), (5, '2034-01-01');
 "#;
 
 fn checksum(s: &TestServer) -> String {
-    s.sql("CHECKSUM TABLE shop.`all types`, shop.nokey EXTENDED")
+    s.sql("CHECKSUM TABLE shop.`all types`, shop.nokey, shop.auto EXTENDED")
 }
 
 fn undo(server: &TestServer, start: u64, stop: u64, file: &std::path::Path) -> String {
@@ -73,7 +76,7 @@ fn accidents(metadata: &str) {
     server.sql(SETUP);
     let good = checksum(&server);
     for bad in [
-        "DELETE FROM shop.`all types`; DELETE FROM shop.nokey",
+        "DELETE FROM shop.`all types`; DELETE FROM shop.nokey; DELETE FROM shop.auto",
         "UPDATE shop.`all types` SET vc = 'oops', tu = 7, t = '-00:00:01', j = '{}' ; UPDATE shop.nokey SET c = 1e10",
         "INSERT INTO shop.`all types` (id, vc) VALUES (100, 'new'), (101, 'new'); INSERT INTO shop.nokey VALUES (1, 'x', 0.1)",
     ] {
@@ -98,4 +101,126 @@ fn undo_restores_every_column_type_with_full_metadata() {
 #[test]
 fn undo_restores_every_column_type_with_names_from_the_ddl() {
     accidents("MINIMAL");
+}
+
+/// NO_LOG: not even signedness is logged, so UNSIGNED comes from the DDL too (a TINYINT
+/// UNSIGNED 255 arrives as -1).
+#[test]
+fn undo_restores_every_column_type_without_any_table_map_metadata() {
+    accidents("NO_LOG");
+}
+
+/// Without table-map names and without the DDL in the files given, `binlens sql` refuses
+/// and names the table; with `--schema` (a `mariadb-dump --no-data`) it works.
+#[test]
+fn names_from_a_schema_file_when_the_binlogs_lack_the_ddl() {
+    let server = TestServer::start(&[
+        "--log-bin=mysql-bin",
+        "--server-id=1",
+        "--binlog-format=ROW",
+        "--binlog-row-metadata=MINIMAL",
+    ]);
+    server.sql(SETUP);
+    server.sql("FLUSH BINARY LOGS");
+    let good = checksum(&server);
+    let (file, start) = master(&server);
+    server.sql("DELETE FROM shop.`all types` WHERE id <> 2");
+    let (_, stop) = master(&server);
+    let name = file.file_name().unwrap().to_str().unwrap().to_string();
+    let sql = |extra: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_binlens"))
+            .args(["sql", "--undo"])
+            .arg(format!("--start={name}:{start}"))
+            .arg(format!("--stop={name}:{stop}"))
+            .args(extra)
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let refused = sql(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("no column names for `shop`.`all types`") && err.contains("--schema"),
+        "{err}"
+    );
+    let dump = Command::new(crate::support::server::mariadb_tool("mariadb-dump"))
+        .arg("--no-defaults")
+        .arg("-S")
+        .arg(server.socket())
+        .args(["-uroot", "--no-data", "--databases", "shop"])
+        .output()
+        .unwrap();
+    assert!(dump.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.sql");
+    std::fs::write(&schema, &dump.stdout).unwrap();
+    let ok = sql(&["--schema".as_ref(), schema.as_os_str()]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    server.sql_stdin(&ok.stdout);
+    assert_eq!(checksum(&server), good);
+}
+
+/// With binlog_row_image=MINIMAL, redo SQL (images hold only the key and the changed
+/// columns) replayed on a copy taken before the changes reaches the same state, and an
+/// undo that would need the missing before values is refused.
+#[test]
+fn redo_with_minimal_row_images() {
+    let server = TestServer::start(&[
+        "--log-bin=mysql-bin",
+        "--server-id=1",
+        "--binlog-format=ROW",
+        "--binlog-row-image=MINIMAL",
+    ]);
+    server.sql(SETUP);
+    let dump = Command::new(crate::support::server::mariadb_tool("mariadb-dump"))
+        .arg("--no-defaults")
+        .arg("-S")
+        .arg(server.socket())
+        .args(["-uroot", "--databases", "shop"])
+        .output()
+        .unwrap();
+    assert!(dump.status.success());
+    let (file, start) = master(&server);
+    server.sql(
+        "UPDATE shop.`all types` SET vc = 'minimal', b = b'11' WHERE id = 1; \
+         DELETE FROM shop.`all types` WHERE id = 3; \
+         INSERT INTO shop.`all types` (id, vc, e) VALUES (7, 'defaults for the rest', 'small'); \
+         UPDATE shop.nokey SET c = 2.5 WHERE a = 2; DELETE FROM shop.nokey WHERE a IS NULL",
+    );
+    let (_, stop) = master(&server);
+    let want = checksum(&server);
+    let name = file.file_name().unwrap().to_str().unwrap().to_string();
+    let run = |dir: &str| {
+        Command::new(env!("CARGO_BIN_EXE_binlens"))
+            .args(["sql", dir])
+            .arg(format!("--start={name}:{start}"))
+            .arg(format!("--stop={name}:{stop}"))
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let redo = run("--redo");
+    assert!(
+        redo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&redo.stderr)
+    );
+    let copy = TestServer::start(&[]);
+    copy.sql_stdin(&dump.stdout);
+    copy.sql_stdin(&redo.stdout);
+    assert_eq!(
+        checksum(&copy),
+        want,
+        "{}",
+        String::from_utf8_lossy(&redo.stdout)
+    );
+    let undo = run("--undo");
+    assert_eq!(undo.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&undo.stderr);
+    assert!(err.contains("binlog_row_image is not FULL"), "{err}");
 }

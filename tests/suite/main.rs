@@ -2,7 +2,6 @@
 
 // Shared helpers: the corpus, dump comparison, a throwaway MariaDB server, the
 // mariadb-binlog -vv reader and comparator.
-// Shared helpers: the corpus, comparisons, a throwaway MariaDB server.
 mod support;
 
 // Dumps of the shared MySQL and MariaDB corpus against the independent oracle.
@@ -43,9 +42,7 @@ mod index_set;
 mod index_cache;
 // Follow mode: appended events, pending tails, files truncated or replaced while mapped.
 mod index_follow;
-// The filter language over the corpus: matching, search, and apply.
-mod filter_match;
-// Goto targets: GTIDs, FILE:POS across a set, relative times.
-mod filter_goto;
-// `binlens dump --filter`.
-mod filter_cli;
+// A live incident across binlog rotations, recovered from a dump with `binlens replay-cmd`.
+mod export_incident;
+// Golden replay commands: GTID sets, multi-file ranges, skips, refusals, quoting.
+mod export_commands;
