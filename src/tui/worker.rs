@@ -121,10 +121,17 @@ pub fn run_job(
         Job::Sql {
             generation,
             request,
-        } => Some(JobResult::Exported {
-            generation,
-            text: sql::export(b, &request).map_err(|e| e.to_string()),
-            notes: Vec::new(),
+        } => Some(match sql::export(b, &request) {
+            Ok(x) => JobResult::Exported {
+                generation,
+                text: Ok(x.text),
+                notes: x.warnings,
+            },
+            Err(e) => JobResult::Exported {
+                generation,
+                text: Err(e.to_string()),
+                notes: Vec::new(),
+            },
         }),
     }
 }
