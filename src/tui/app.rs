@@ -250,6 +250,10 @@ impl App {
             Action::PageUp if self.mode == Mode::Detail => {
                 self.scroll_detail(-(self.detail_height() as i32))
             }
+            Action::Down(n) if self.mode == Mode::Export => self.scroll_export(n as i64),
+            Action::Up(n) if self.mode == Mode::Export => self.scroll_export(-(n as i64)),
+            Action::PageDown if self.mode == Mode::Export => self.scroll_export(self.page as i64),
+            Action::PageUp if self.mode == Mode::Export => self.scroll_export(-(self.page as i64)),
             Action::Down(n) => self.move_rows(n as i64),
             Action::Up(n) => self.move_rows(-(n as i64)),
             Action::PageDown => self.move_rows(self.page as i64),

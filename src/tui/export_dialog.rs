@@ -36,6 +36,8 @@ pub struct ExportDialog {
     /// `None` while the worker builds it.
     pub text: Option<Result<String, String>>,
     pub notes: Vec<String>,
+    /// First line of the text shown.
+    pub scroll: usize,
 }
 
 impl App {
@@ -50,6 +52,7 @@ impl App {
             output: Output::Replay,
             text: None,
             notes: Vec::new(),
+            scroll: 0,
         });
         self.export = Some(d);
         self.under = Mode::List;
@@ -125,6 +128,7 @@ impl App {
         if let Some(d) = &mut self.export {
             d.text = None;
             d.notes.clear();
+            d.scroll = 0;
         }
         self.jobs.push(job);
     }
@@ -140,6 +144,16 @@ impl App {
         match self.export.as_ref()?.text.as_ref()? {
             Ok(t) => Some(t),
             Err(_) => None,
+        }
+    }
+
+    pub(super) fn scroll_export(&mut self, delta: i64) {
+        if let Some(d) = &mut self.export {
+            let len = match &d.text {
+                Some(Ok(t)) => t.lines().count(),
+                _ => 0,
+            };
+            d.scroll = (d.scroll as i64 + delta).clamp(0, len.saturating_sub(1) as i64) as usize;
         }
     }
 
@@ -259,8 +273,10 @@ impl Widget for ExportView<'_> {
             )),
             Some(Ok(t)) => {
                 // The text comes from the export layer, which quotes for shell and SQL
-                // but may still hold names from the binlog: escape before drawing.
-                lines.extend(t.lines().map(|l| Line::raw(escape_str(l))));
+                // but may still hold names from the binlog: escape before drawing. Only
+                // the lines that can show are built (undo SQL can be long).
+                let shown = t.lines().skip(d.scroll).take(h as usize);
+                lines.extend(shown.map(|l| Line::raw(escape_str(l))));
             }
         }
         for n in &d.notes {
