@@ -77,3 +77,28 @@ fn export_dialog_for_a_marked_transaction() {
 fn rows_detail_names_columns_from_the_ddl() {
     shot("delete_detail_120x40", 120, 40, ":38449<Enter><Enter>");
 }
+
+#[test]
+fn event_list_widget_draws_only_its_rows_with_the_cursor_reversed() {
+    use binlens::tui::list::EventList;
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::style::{Modifier, Style};
+    use ratatui::widgets::Widget;
+
+    let Some(path) = incident_binlog() else {
+        return;
+    };
+    let mut a = app(&path, 80, 24);
+    press(&mut a, ":67629<Enter>");
+    a.top = a.cursor.0;
+    let area = Rect::new(0, 0, 80, 2);
+    let mut buf = Buffer::empty(area);
+    EventList { app: &a }.render(area, &mut buf);
+    let mut want = Buffer::with_lines([
+        "mysql-bin.000004:67629 17:21:33 TABLE_MAP    shop.customers shop.customers id=5…",
+        "mysql-bin.000004:67692 17:21:33 UPDATE_ROWS… shop.customers",
+    ]);
+    want.set_style(Rect::new(0, 0, 80, 1), Style::default().add_modifier(Modifier::REVERSED));
+    assert_eq!(buf, want);
+}
