@@ -18,6 +18,7 @@ pub mod navigate;
 pub mod run;
 pub mod terminal;
 pub mod timeline;
+pub mod txn_rows;
 pub mod views;
 pub mod worker;
 

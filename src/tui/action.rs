@@ -26,6 +26,7 @@ pub enum Action {
     MarkStop,
     ClearMarks,
     ToggleTxnView,
+    ToggleExpand,
     CycleTimeZone,
     OpenHelp,
     /// Quit, asking first when marks would be lost.

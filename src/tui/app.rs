@@ -1,5 +1,6 @@
 //! The model: everything the screen shows, and [`App::update`], the only mutator.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::filter::{Filter, TimeZoneChoice, format_instant};
@@ -11,6 +12,7 @@ use super::detail::{self, DetailLines};
 use super::export_dialog::ExportDialog;
 use super::keymap::Mode;
 use super::timeline::Timeline;
+use super::txn_rows::TxnRow;
 use super::worker::Job;
 
 /// The time zone timestamps are shown in (the filter layer's, so typed times agree).
@@ -99,6 +101,8 @@ pub struct App {
     pub mark_stop: Option<EventId>,
     pub zone: Zone,
     pub txn_view: bool,
+    /// Transactions shown event by event in the transaction view.
+    pub expanded: BTreeSet<TxnId>,
     pub flavor: Flavor,
     pub message: Option<String>,
     pub timeline: Timeline,
@@ -151,6 +155,7 @@ impl App {
             mark_stop: None,
             zone: Zone::Utc,
             txn_view: false,
+            expanded: BTreeSet::new(),
             flavor,
             message: None,
             timeline,
@@ -180,7 +185,7 @@ impl App {
         if let Some(f) = &self.filter {
             f.rows.len() as u32
         } else if self.txn_view {
-            self.binlogs.index.txn_count() as u32
+            self.txn_row_count()
         } else {
             self.event_count()
         }
@@ -192,7 +197,7 @@ impl App {
             let r = f.rows.partition_point(|&x| x < e);
             r.min(f.rows.len().saturating_sub(1)) as u32
         } else if self.txn_view {
-            self.binlogs.index.txn_of(e).0
+            self.txn_row_of(e)
         } else {
             e.0
         }
@@ -203,7 +208,10 @@ impl App {
         if let Some(f) = &self.filter {
             f.rows.get(row as usize).copied().unwrap_or(self.cursor)
         } else if self.txn_view {
-            self.binlogs.index.txn_span(TxnId(row)).0
+            match self.txn_row(row) {
+                TxnRow::Txn(t) => self.binlogs.index.txn_span(t).0,
+                TxnRow::Event(_, e) => e,
+            }
         } else {
             EventId(row)
         }
@@ -350,6 +358,11 @@ impl App {
             Action::ClearMarks => {
                 self.mark_start = None;
                 self.mark_stop = None;
+            }
+            Action::ToggleExpand => self.toggle_expand(),
+            Action::ToggleTxnView if self.filter.is_some() => {
+                self.message =
+                    Some("the transaction view shows the unfiltered set: Esc first".into())
             }
             Action::ToggleTxnView => {
                 self.txn_view = !self.txn_view;

@@ -93,6 +93,7 @@ pub const KEYMAP: &[Binding] = &[
     b(M::List, ch('{'), A::PrevTxn, "previous transaction", None),
     b(M::List, ch('}'), A::NextTxn, "next transaction", None),
     b(M::List, ch('T'), A::ToggleTxnView, "group by transaction", None),
+    b(M::List, ch(' '), A::ToggleExpand, "open/close a transaction (grouped view)", None),
     b(M::List, ch('f'), A::OpenFilter, "filter (Esc on the list clears it)", Some("filter")),
     b(M::List, ch('/'), A::OpenSearch, "search", Some("search")),
     b(M::List, ch('n'), A::SearchNext, "next match", None),

@@ -11,6 +11,7 @@ use crate::format::display::escape_str;
 use crate::index::{EventId, EventMeta, QueryClass, TxnId};
 
 use super::app::App;
+use super::txn_rows::TxnRow;
 
 pub struct EventList<'a> {
     pub app: &'a App,
@@ -163,15 +164,25 @@ impl Widget for EventList<'_> {
                 break;
             }
             let e = app.event_of_row(row);
-            let line = if app.txn_view {
-                self.txn_line(TxnId(row), area.width as usize)
-            } else {
-                self.event_line(e, area.width as usize)
+            let (line, last) = match app.txn_view.then(|| app.txn_row(row)) {
+                Some(TxnRow::Txn(t)) => (
+                    self.txn_line(t, area.width as usize),
+                    app.binlogs.index.txn_span(t).1,
+                ),
+                Some(TxnRow::Event(t, e)) => {
+                    let mark = if app.binlogs.index.txn_span(t).0 == e {
+                        "▾ "
+                    } else {
+                        "  "
+                    };
+                    let l = self.event_line(e, (area.width as usize).saturating_sub(2));
+                    let text: String = l.spans.into_iter().map(|s| s.content).collect();
+                    (Line::raw(format!("{mark}{text}")), e)
+                }
+                None => (self.event_line(e, area.width as usize), e),
             };
             let mut style = Style::default();
-            if app.is_marked(e)
-                || (app.txn_view && app.is_marked(app.binlogs.index.txn_span(TxnId(row)).1))
-            {
+            if app.is_marked(e) || app.is_marked(last) {
                 style = if color {
                     style.bg(Color::Blue)
                 } else {

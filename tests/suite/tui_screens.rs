@@ -99,6 +99,14 @@ fn event_list_widget_draws_only_its_rows_with_the_cursor_reversed() {
         "mysql-bin.000004:67629 17:21:33 TABLE_MAP    shop.customers shop.customers id=5…",
         "mysql-bin.000004:67692 17:21:33 UPDATE_ROWS… shop.customers",
     ]);
-    want.set_style(Rect::new(0, 0, 80, 1), Style::default().add_modifier(Modifier::REVERSED));
+    want.set_style(
+        Rect::new(0, 0, 80, 1),
+        Style::default().add_modifier(Modifier::REVERSED),
+    );
     assert_eq!(buf, want);
+}
+
+#[test]
+fn transaction_view_with_one_opened() {
+    shot("txn_open_120x40", 120, 40, "T}}}}}}}}}}}} ");
 }
