@@ -463,8 +463,9 @@ impl App {
         }
     }
 
-    fn loc_text(&self, e: EventId) -> String {
-        self.binlogs.location_text(self.location(e))
+    /// `file:pos` of `e`, escaped for the terminal (file names are the user's bytes).
+    pub fn loc_text(&self, e: EventId) -> String {
+        crate::format::display::escape_str(&self.binlogs.location_text(self.location(e)))
     }
 
     fn txn_bounds(&self, e: EventId) -> (EventId, EventId) {

@@ -65,7 +65,7 @@ fn names_of(b: &Binlogs, ddl: &[EventId], e: EventId, tm: &TableMap) -> Vec<Stri
 pub fn decode(b: &Binlogs, ddl: &[EventId], e: EventId, zone: Zone) -> DetailLines {
     let meta = b.index.get(e);
     let mut text = vec![Line::from(vec![
-        Span::styled(b.location_text(meta.location()), bold()),
+        Span::styled(escape_str(&b.location_text(meta.location())), bold()),
         Span::raw(format!(
             "  {}  {}  server {}  next {}",
             super::app::time_text(zone, meta.timestamp),

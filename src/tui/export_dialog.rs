@@ -240,11 +240,7 @@ impl Widget for ExportView<'_> {
         let bold = Style::default().add_modifier(Modifier::BOLD);
         let on = |b: bool| if b { "[x]" } else { "[ ]" };
         let range = match self.app.marked() {
-            Some((a, b)) => format!(
-                "{} … after {}",
-                self.app.binlogs.location_text(self.app.location(a)),
-                self.app.binlogs.location_text(self.app.location(b))
-            ),
+            Some((a, b)) => format!("{} … after {}", self.app.loc_text(a), self.app.loc_text(b)),
             None => "everything (no marked range: [ and ] mark one)".into(),
         };
         let mut lines = vec![

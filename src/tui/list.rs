@@ -110,7 +110,7 @@ impl EventList<'_> {
     fn event_line(&self, e: EventId, width: usize) -> Line<'static> {
         let app = self.app;
         let m = app.binlogs.index.get(e);
-        let loc = app.binlogs.location_text(m.location());
+        let loc = app.loc_text(e);
         let summary = match &app.summary {
             Some((s, text)) if *s == e => text.clone(),
             _ => index_text(&m).to_string(),
@@ -141,7 +141,7 @@ impl EventList<'_> {
         let c = Columns::for_width(app.width);
         let head = format!(
             "▸ {} {} {:>5} event{} {} ",
-            cut(&app.binlogs.location_text(m.location()), c.pos - 2),
+            cut(&app.loc_text(first), c.pos - 2),
             c.time_text(app.zone, m.timestamp),
             last.0 - first.0 + 1,
             if last == first { " " } else { "s" },

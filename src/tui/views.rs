@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use crate::format::Flavor;
+use crate::format::display::escape_str;
 
 use super::app::{App, PromptKind, detail_height, zone_label};
 use super::export_dialog::ExportView;
@@ -100,7 +101,11 @@ impl Widget for Title<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let b = &self.app.binlogs;
         let files = b.set.files.len();
-        let first = b.set.files.first().map_or("", |f| f.name.as_str());
+        let first = b
+            .set
+            .files
+            .first()
+            .map_or(String::new(), |f| escape_str(&f.name));
         let flavor = match self.app.flavor {
             Flavor::MySql => "MySQL",
             Flavor::MariaDb => "MariaDB",
@@ -164,14 +169,14 @@ impl Widget for StatusBar<'_> {
             let m = app.binlogs.index.get(app.cursor);
             parts.push(format!(
                 "{}  {}/{}",
-                app.binlogs.location_text(m.location()),
+                app.loc_text(m.id),
                 app.cursor.0 + 1,
                 app.event_count()
             ));
         } else {
             parts.push("no events".to_string());
         }
-        let loc = |e| app.binlogs.location_text(app.location(e));
+        let loc = |e| app.loc_text(e);
         match (app.mark_start, app.mark_stop) {
             (None, None) => {}
             (Some(a), None) => parts.push(format!("start {}", loc(a))),

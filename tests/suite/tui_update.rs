@@ -393,7 +393,10 @@ fn grouped_view_opens_and_closes_transactions() {
     let Some(mut a) = incident() else { return };
     let txns = a.binlogs.index.txn_count() as u32;
     a.update(Action::ToggleExpand);
-    assert!(a.expanded.is_empty(), "Space does nothing outside the grouped view");
+    assert!(
+        a.expanded.is_empty(),
+        "Space does nothing outside the grouped view"
+    );
     a.update(Action::ToggleTxnView);
     let gtid = event_at(&a, 26615);
     let t = a.binlogs.index.txn_of(gtid);
@@ -403,9 +406,17 @@ fn grouped_view_opens_and_closes_transactions() {
     assert!(a.expanded.contains(&t));
     assert_eq!(a.row_count(), txns + 4, "5 events instead of 1 row");
     a.update(Action::Down(2));
-    assert_eq!(a.cursor, event_at(&a, 26851), "moving through the open transaction");
+    assert_eq!(
+        a.cursor,
+        event_at(&a, 26851),
+        "moving through the open transaction"
+    );
     a.update(Action::Down(3));
-    assert_eq!(a.cursor, event_at(&a, 27048), "then the next transaction's row");
+    assert_eq!(
+        a.cursor,
+        event_at(&a, 27048),
+        "then the next transaction's row"
+    );
     assert_eq!(a.cursor_row(), t.0 + 5);
     a.update(Action::Up(2));
     assert_eq!(a.cursor, event_at(&a, 26913));
