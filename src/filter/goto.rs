@@ -1,10 +1,8 @@
 //! Goto targets typed after `:` in the TUI: a position, `FILE:POS`, a time, a relative
 //! time, or a GTID; and finding the event each names.
 
-use std::sync::atomic::AtomicBool;
-
 use super::ParseError;
-use super::gtid::{GtidSpec, find_gtid_events};
+use super::gtid::{GtidSpec, first_gtid_event};
 use super::time::{ParseContext, parse_duration, parse_instant};
 use crate::index::{Binlogs, EventId, Location};
 
@@ -114,10 +112,7 @@ pub fn resolve_goto(b: &Binlogs, t: &GotoTarget, from: EventId) -> Result<EventI
         GotoTarget::Relative(d) => at_time(b, ix.timestamp(from) as i64 + d),
         GotoTarget::Gtid(text) => {
             let spec = GtidSpec::parse(text)?;
-            let never = AtomicBool::new(false);
-            find_gtid_events(b, std::slice::from_ref(&spec), &never)
-                .and_then(|v| v.first().copied())
-                .ok_or_else(|| format!("GTID {spec} is not in these binlogs"))
+            first_gtid_event(b, &spec).ok_or_else(|| format!("GTID {spec} is not in these binlogs"))
         }
     }
 }

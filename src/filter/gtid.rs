@@ -206,11 +206,29 @@ pub fn gtid_of_txn(b: &Binlogs, t: TxnId) -> Option<TxnGtid> {
     gtid_of_event(b, b.index.txn_span(t).0)
 }
 
-/// Every GTID event of the set whose GTID one of `specs` names, in order.
+/// Every GTID event of the set whose GTID one of `specs` names, in order; `None` when
+/// cancelled.
 pub fn find_gtid_events(
     b: &Binlogs,
     specs: &[GtidSpec],
     cancel: &std::sync::atomic::AtomicBool,
+) -> Option<Vec<EventId>> {
+    scan_gtid_events(b, specs, cancel, usize::MAX)
+}
+
+/// The first GTID event whose GTID `spec` names.
+pub fn first_gtid_event(b: &Binlogs, spec: &GtidSpec) -> Option<EventId> {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    scan_gtid_events(b, std::slice::from_ref(spec), &never, 1)?
+        .first()
+        .copied()
+}
+
+fn scan_gtid_events(
+    b: &Binlogs,
+    specs: &[GtidSpec],
+    cancel: &std::sync::atomic::AtomicBool,
+    limit: usize,
 ) -> Option<Vec<EventId>> {
     let mut out = Vec::new();
     for (i, &k) in b.index.kinds().iter().enumerate() {
@@ -226,6 +244,9 @@ pub fn find_gtid_events(
             if let Some(g) = gtid_of_event(b, e) {
                 if specs.iter().any(|s| s.matches(&g)) {
                     out.push(e);
+                    if out.len() >= limit {
+                        break;
+                    }
                 }
             }
         }

@@ -469,4 +469,30 @@ mod tests {
         // Offsets count characters, not bytes.
         assert_eq!(e("é op:x").at, 5);
     }
+
+    /// Every short combination of awkward pieces parses or fails with an offset inside
+    /// the text; none panics.
+    #[test]
+    fn never_panics_and_offsets_stay_inside() {
+        let pieces = [
+            "!", "\"", ":", ",", "table", "since", "é", " ", "\\", ".", "*", "-10m", "@", "gtid",
+            "0-1-2", "op",
+        ];
+        let c = ctx();
+        let n = pieces.len();
+        for a in 0..n {
+            for b in 0..n {
+                for x in 0..n {
+                    let t = [pieces[a], pieces[b], pieces[x], pieces[(a + b) % n]].concat();
+                    let len = t.chars().count();
+                    if let Err(e) = parse(&t, &c) {
+                        assert!(e.at <= len, "{t:?}: {e:?}");
+                    }
+                    if let Err(e) = super::super::goto::parse_goto(&t, &c) {
+                        assert!(e.at <= len, "goto {t:?}: {e:?}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -86,16 +86,15 @@ fn gtid_term_matches_the_whole_transaction() {
     let path = dir.join("mariadb/mysql-bin.000004");
     let b = open(&path);
     let got = run(&b, "gtid:0-1-233");
-    // Exactly the index's span of the transaction the GTID event opens (with the XID
-    // once the index frames MariaDB GTIDs as implicit BEGINs).
+    // Exactly the index's span of the transaction the GTID event opens, XID included.
     let (first, last) = b.index.txn_span(b.index.txn_of(got[0]));
     assert_eq!(got, (first.0..=last.0).map(EventId).collect::<Vec<_>>());
     assert_eq!(
-        positions(&b, &got[..5]),
-        [50876, 50918, 50964, 51026, 59223]
+        positions(&b, &got),
+        [50876, 50918, 50964, 51026, 59223, 63127]
     );
-    let got = positions(&b, &run(&b, "gtid:0-1-232,0-1-233 type:gtid"));
-    assert_eq!(got, [50529, 50876]);
+    let got = positions(&b, &run(&b, "gtid:0-1-232,0-1-233 type:gtid,xid"));
+    assert_eq!(got, [50529, 50845, 50876, 63127]);
     assert!(run(&b, "gtid:0-1-99999").is_empty());
 }
 
