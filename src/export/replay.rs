@@ -62,6 +62,7 @@ pub fn plan(b: &Binlogs, req: &ReplayRequest) -> Result<ReplayPlan, Error> {
             range::boundary_text(b, whole.end)
         )));
     }
+    let whole = trim_damaged(b, whole, &mut notes);
     let mut skipped: Vec<TxnId> = Vec::new();
     for loc in &req.skip {
         let t = skip_txn(b, loc)?;
@@ -98,6 +99,9 @@ pub fn plan(b: &Binlogs, req: &ReplayRequest) -> Result<ReplayPlan, Error> {
         });
     }
     let flavor = req.flavor.unwrap_or_else(|| default_flavor(b));
+    for p in &pieces {
+        check_damage(b, *p, &mut notes)?;
+    }
     let preview = Preview::of(b, &pieces);
     let tool_opts = tool_options(req);
     let mut invocations = Vec::new();
@@ -263,11 +267,88 @@ fn by_position(b: &Binlogs, flavor: Flavor, r: Range, opts: &[String]) -> Result
 /// The exclusive stop position in the range's last file, when it does not run to the
 /// end of that file.
 fn stop_pos(b: &Binlogs, r: Range) -> Option<u64> {
-    if r.end.0 as usize >= b.index.len() {
-        return None;
-    }
     let last = b.index.file_of(EventId(r.end.0 - 1));
-    (b.index.file_of(r.end) == last).then(|| b.index.pos(r.end))
+    if (r.end.0 as usize) < b.index.len() && b.index.file_of(r.end) == last {
+        return Some(b.index.pos(r.end));
+    }
+    // The range runs to the end of its last file: stop before damage, if there is any.
+    damage_in(b, last).and_then(|_| b.index.file_extent(last).map(|x| x.indexed_end))
+}
+
+/// A range that runs to the end of a damaged file whose last transaction was cut off
+/// ends before that transaction instead.
+pub fn trim_damaged(b: &Binlogs, r: Range, notes: &mut Vec<String>) -> Range {
+    if r.end.0 <= r.start.0 {
+        return r;
+    }
+    let last_ev = EventId(r.end.0 - 1);
+    let last = b.index.file_of(last_ev);
+    let at_file_end = r.end.0 as usize >= b.index.len() || b.index.file_of(r.end) != last;
+    if !at_file_end || damage_in(b, last).is_none() {
+        return r;
+    }
+    let t = b.index.txn_of(last_ev);
+    let (first, _) = b.index.txn_span(t);
+    let ends = {
+        let ty = b.index.type_code(last_ev);
+        ty == EventType::XID
+            || !holds_data(b, t)
+            || (ty.is_query()
+                && matches!(
+                    b.index.class(last_ev),
+                    crate::index::QueryClass::Commit
+                        | crate::index::QueryClass::Rollback
+                        | crate::index::QueryClass::XaCommit
+                        | crate::index::QueryClass::XaRollback
+                        | crate::index::QueryClass::Ddl
+                ))
+    };
+    if ends || first.0 < r.start.0 {
+        return r;
+    }
+    notes.push(format!(
+        "transaction {} ({}) is cut off by the damage in {}: the range ends before it, at {}",
+        t.0,
+        range::txn_label(b, t),
+        b.file_name(last),
+        range::boundary_text(b, first)
+    ));
+    Range {
+        start: r.start,
+        end: first,
+    }
+}
+
+/// Where file `f` is damaged (its events end early), if it is.
+fn damage_in(b: &Binlogs, f: FileId) -> Option<u64> {
+    b.problems.iter().find(|p| p.at.file == f).map(|p| p.at.pos)
+}
+
+/// Refuses a range that would read a damaged file whole; notes a damaged last file.
+fn check_damage(b: &Binlogs, r: Range, notes: &mut Vec<String>) -> Result<(), Error> {
+    let first = b.index.file_of(r.start);
+    let last = b.index.file_of(EventId(r.end.0 - 1));
+    for i in first.0..=last.0 {
+        let f = FileId(i);
+        let Some(pos) = damage_in(b, f) else { continue };
+        let end = b.index.file_extent(f).map_or(4, |x| x.indexed_end);
+        if f != last {
+            return Err(Error::new(format!(
+                "{} is damaged at {pos} but the range reads past it into the next file; \
+                 the binlog tool would stop there: end the range at {}:{end} or earlier",
+                b.file_name(f),
+                b.file_name(f)
+            )));
+        }
+        if stop_pos(b, r).is_some_and(|s| s >= end) {
+            notes.push(format!(
+                "{} is damaged at {pos}: the range stops at {}:{end}, after the last whole event",
+                b.file_name(f),
+                b.file_name(f)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Every transaction span that overlaps `r`.

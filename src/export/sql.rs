@@ -80,6 +80,11 @@ fn uncovered(b: &Binlogs, r: Range) -> Vec<String> {
 }
 
 pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
+    let mut cut = Vec::new();
+    let req = &SqlRequest {
+        range: super::replay::trim_damaged(b, req.range, &mut cut),
+        ..req.clone()
+    };
     // DDL seen before and inside the range, applied as the walk reaches it.
     let mut catalog = Catalog::default();
     let mut fallback = Catalog::default();
@@ -169,7 +174,8 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
         range::boundary_text(b, req.range.end)
     );
     // TIMESTAMP literals are UTC; JSON text is UTF-8 (other text is ASCII or X'…').
-    let warnings = uncovered(b, req.range);
+    let mut warnings = cut;
+    warnings.extend(uncovered(b, req.range));
     for w in &warnings {
         let _ = writeln!(out, "-- warning: {}", sql_comment(w));
     }

@@ -113,3 +113,42 @@ fn a_stop_inside_the_bad_transaction_is_refused() {
     assert!(err.contains("starts at mysql-bin.000004:50876"), "{err}");
     assert!(err.contains("ends at mysql-bin.000004:63158"), "{err}");
 }
+
+/// A copy of the binlog cut off inside the bad DELETE (a crash, a partial copy): the
+/// replay ends before the cut-off transaction, which here is exactly the recovery wanted.
+#[test]
+fn a_truncated_binlog_replays_only_whole_transactions() {
+    let Some(corpus) = corpus_dir() else { return };
+    let dir = corpus.join("mariadb");
+    let exp = expected(&dir);
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(dir.join("mysql-bin.000004")).unwrap();
+    let cut = exp["accident"]["events"][4]["pos"].as_u64().unwrap() as usize + 100;
+    std::fs::write(tmp.path().join("mysql-bin.000004"), &bytes[..cut]).unwrap();
+    let server = TestServer::start(&[]);
+    server.sql_file(&dir.join("pitr.backup.sql"));
+    let start = format!("mysql-bin.000004:{}", exp["backup"]["pos"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_binlens"))
+        .current_dir(tmp.path())
+        .args([
+            "replay-cmd",
+            "--start",
+            &start,
+            "mysql-bin.000004",
+            "--",
+            "-uroot",
+            "-S",
+        ])
+        .arg(server.socket())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("GTID 0-1-233) is cut off by the damage"),
+        "{err}"
+    );
+    run_sh(&String::from_utf8(out.stdout).unwrap(), tmp.path());
+    let got = server.sql("SELECT * FROM shop.orders ORDER BY id");
+    assert_eq!(got, exp["expected"]["tsv"].as_str().unwrap());
+}

@@ -17,7 +17,7 @@ CREATE TABLE shop.`all types` (
   c CHAR(5), vc VARCHAR(100), tx TEXT, bl BLOB, vb VARBINARY(20),
   j JSON, b BIT(10), e ENUM('small','it''s big'), s SET('a','b','c'), g GEOMETRY
 );
-CREATE TABLE shop.nokey (a INT, b VARCHAR(10), c DOUBLE);
+CREATE TABLE shop.nokey (a INT, b VARCHAR(10), c DOUBLE, f FLOAT, g GEOMETRY, j JSON, t TIME(2));
 INSERT INTO shop.`all types` VALUES
  (1, -128, 255, 65535, 16777215, 18446744073709551615, -9223372036854775808,
   -12345678901234.123456, 3.14, -2.718281828459045,
@@ -28,7 +28,11 @@ INSERT INTO shop.`all types` VALUES
   '', 'ünïcødé', '', NULL, NULL, NULL, b'0', 'small', '', NULL),
  (3, 1, 1, 1, 1, 1, 1, 1.5, 1e-7, 1e300, '1000-01-01', '12:34:56.789', '9999-12-31 23:59:59.999999',
   '1970-01-01 00:00:01', 1901, 'x', 'tab\there', 'a\Zb', X'1A', X'00', '[]', b'1111111111', NULL, 'b', NULL);
-INSERT INTO shop.nokey VALUES (1, 'x', 0.1), (1, 'x', 0.1), (NULL, NULL, NULL), (2, 'y\'', -3.5);
+INSERT INTO shop.nokey VALUES
+ (1, 'x', 0.1, 3.14, ST_GeomFromText('LINESTRING(0 0, 1 1)'), '{"k": "v\\n"}', '-00:00:01.50'),
+ (1, 'x', 0.1, 3.14, ST_GeomFromText('LINESTRING(0 0, 1 1)'), '{"k": "v\\n"}', '-00:00:01.50'),
+ (NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+ (2, 'y\'', -3.5, -0.1, ST_GeomFromText('POINT(1 2)'), '[1, 2.5, null]', '838:59:59');
 CREATE TABLE shop.auto (id INT AUTO_INCREMENT PRIMARY KEY, d DATE);
 SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO';
 INSERT INTO shop.auto VALUES (0, '0000-00-00'), (5, '2034-01-01');
@@ -78,7 +82,7 @@ fn accidents(metadata: &str) {
     for bad in [
         "DELETE FROM shop.`all types`; DELETE FROM shop.nokey; DELETE FROM shop.auto",
         "UPDATE shop.`all types` SET vc = 'oops', tu = 7, t = '-00:00:01', j = '{}' ; UPDATE shop.nokey SET c = 1e10",
-        "INSERT INTO shop.`all types` (id, vc) VALUES (100, 'new'), (101, 'new'); INSERT INTO shop.nokey VALUES (1, 'x', 0.1)",
+        "INSERT INTO shop.`all types` (id, vc) VALUES (100, 'new'), (101, 'new'); INSERT INTO shop.nokey (a, b, c) VALUES (1, 'x', 0.1)",
     ] {
         let (file, start) = master(&server);
         server.sql(&format!("BEGIN; {bad}; COMMIT"));
