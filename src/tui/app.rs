@@ -1,6 +1,6 @@
 //! The model: everything the screen shows, and [`App::update`], the only mutator.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::filter::{Filter, TimeZoneChoice, format_instant};
@@ -95,6 +95,8 @@ pub struct App {
     pub under: Mode,
     pub prompt: Option<Prompt>,
     pub detail: Option<Detail>,
+    /// Summaries of the events on screen, decoded when they scroll into view.
+    pub visible: HashMap<EventId, String>,
     /// Summary of the event under the cursor: `(event, text)`.
     pub summary: Option<(EventId, String)>,
     pub mark_start: Option<EventId>,
@@ -151,6 +153,7 @@ impl App {
             prompt: None,
             detail: None,
             summary: None,
+            visible: HashMap::new(),
             mark_start: None,
             mark_stop: None,
             zone: Zone::Utc,
@@ -249,6 +252,7 @@ impl App {
                 self.width = w;
                 self.height = h;
                 self.page = list_height(h, self.detail.is_some()).max(1);
+                self.scroll_to_cursor();
             }
             Action::Down(n) if self.mode == Mode::Detail => self.scroll_detail(n as i32),
             Action::Up(n) if self.mode == Mode::Detail => self.scroll_detail(-(n as i32)),

@@ -111,8 +111,9 @@ impl EventList<'_> {
         let app = self.app;
         let m = app.binlogs.index.get(e);
         let loc = app.loc_text(e);
-        let summary = match &app.summary {
-            Some((s, text)) if *s == e => text.clone(),
+        let summary = match (&app.summary, app.visible.get(&e)) {
+            (Some((s, text)), _) if *s == e => text.clone(),
+            (_, Some(text)) => text.clone(),
             _ => index_text(&m).to_string(),
         };
         let c = Columns::for_width(app.width);

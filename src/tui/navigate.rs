@@ -3,7 +3,10 @@
 
 use crate::index::{EventId, TxnId};
 
+use std::collections::HashMap;
+
 use super::app::App;
+use super::txn_rows::TxnRow;
 
 impl App {
     pub(super) fn step_txn(&mut self, dir: i64) {
@@ -64,6 +67,32 @@ impl App {
         }
         let max_top = self.row_count().saturating_sub(self.page);
         self.top = self.top.min(max_top);
+        self.summarize_visible();
+    }
+
+    /// Decodes the events on screen (at most a screenful, reusing what was already
+    /// decoded), so every visible row shows its summary.
+    pub(super) fn summarize_visible(&mut self) {
+        let end = (self.top + self.page).min(self.row_count());
+        let mut next = HashMap::with_capacity(self.page as usize);
+        for row in self.top..end {
+            if self.txn_view && matches!(self.txn_row(row), TxnRow::Txn(_)) {
+                continue;
+            }
+            let e = self.event_of_row(row);
+            let text = match self.visible.remove(&e) {
+                Some(t) => t,
+                None => self
+                    .binlogs
+                    .with_event(e, |_, ev, dec| match ev {
+                        Ok(ev) => crate::format::summary::summarize(&ev, dec),
+                        Err(err) => format!("undecodable: {}", err.kind),
+                    })
+                    .unwrap_or_default(),
+            };
+            next.insert(e, text);
+        }
+        self.visible = next;
     }
 
     pub(super) fn scroll_detail(&mut self, delta: i32) {
