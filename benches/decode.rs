@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use binlens::cli::dump::{self, DumpArgs, DumpFormat};
+use binlens::cli::dump::{self, DumpArgs, DumpFormat, TzArg};
 use binlens::format::event::{Decoder, Event};
 use binlens::format::reader::EventReader;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -56,9 +56,9 @@ fn bench(c: &mut Criterion) {
         g.bench_function("dump_jsonl", |b| {
             let args = DumpArgs {
                 format: DumpFormat::Jsonl,
-                filter: None,
-                tz: dump::TzArg::Utc,
                 files: vec![path.clone()],
+                filter: None,
+                tz: TzArg::Utc,
             };
             b.iter(|| dump::run(&args, &mut std::io::sink(), &mut std::io::sink()))
         });

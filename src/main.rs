@@ -23,14 +23,19 @@ fn main() -> ExitCode {
             }
         }
         Invocation::Browse(paths) => {
-            eprintln!(
-                "binlens: the interactive browser is not built yet; try `binlens dump {}`",
-                paths
-                    .first()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default()
-            );
-            ExitCode::from(2)
+            binlens::tui::install_panic_hook();
+            match binlens::tui::run(paths) {
+                // The accepted command goes to stdout, after the screen is restored.
+                Ok(Some(text)) => match writeln!(io::stdout(), "{text}") {
+                    Err(e) if e.kind() != io::ErrorKind::BrokenPipe => ExitCode::from(2),
+                    _ => ExitCode::SUCCESS,
+                },
+                Ok(None) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("binlens: {e:#}");
+                    ExitCode::from(2)
+                }
+            }
         }
     }
 }

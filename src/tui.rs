@@ -1,1 +1,26 @@
-//! TODO
+//! The interactive terminal UI: `binlens PATH...`.
+//!
+//! Model, update, view: [`app::App`] holds the state and `App::update(Action)` is its only
+//! mutator; keys become actions through the one table in [`keymap`]; the widgets in
+//! [`views`], [`list`], [`timeline`] draw an `&App`. Indexing runs off the UI thread, and
+//! input and background results arrive on one channel, drained fully before each redraw.
+//! May import `format`, `index`, `filter` and `export`; never `cli`. ratatui and crossterm
+//! live only here.
+
+pub mod action;
+pub mod app;
+pub mod detail;
+pub mod export_dialog;
+pub mod filtering;
+pub mod keymap;
+pub mod list;
+pub mod navigate;
+pub mod run;
+pub mod terminal;
+pub mod timeline;
+pub mod txn_rows;
+pub mod views;
+pub mod worker;
+
+pub use run::run;
+pub use terminal::{install_panic_hook, restore as restore_terminal};

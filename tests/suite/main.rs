@@ -3,7 +3,6 @@
 // Shared helpers: the corpus, dump comparison, a throwaway MariaDB server, the
 // mariadb-binlog -vv reader and comparator.
 mod support;
-
 // Dumps of the shared MySQL and MariaDB corpus against the independent oracle.
 mod corpus_oracle;
 // binlens dump agrees with mariadb-binlog -vv on every binlog in tests/fixtures/mariadb/.
@@ -40,3 +39,9 @@ mod export_incident;
 mod export_commands;
 // A binlog truncated under its map: zero pages instead of SIGBUS, and the truncation reported.
 mod index_sigbus;
+// TUI: App::update action by action.
+mod tui_update;
+// TUI: whole screens as insta snapshots driven by key strings.
+mod tui_screens;
+// TUI: end-to-end in a real terminal under tmux.
+mod tui_tmux;

@@ -11,3 +11,5 @@ pub mod server;
 // Reading `mariadb-binlog --base64-output=decode-rows -vv` text and comparing it with
 // `binlens dump --format jsonl` lines.
 pub mod vv;
+// Driving the TUI's App with key strings and reading its screen from a TestBackend.
+pub mod tui;

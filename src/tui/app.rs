@@ -1,0 +1,547 @@
+//! The model: everything the screen shows, and [`App::update`], the only mutator.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::filter::{Filter, TimeZoneChoice, format_instant};
+use crate::format::Flavor;
+use crate::index::{Binlogs, EventId, Location, QueryClass, TxnId};
+
+use super::action::Action;
+use super::detail::{self, DetailLines};
+use super::export_dialog::ExportDialog;
+use super::keymap::Mode;
+use super::timeline::Timeline;
+use super::txn_rows::TxnRow;
+use super::worker::Job;
+
+/// The time zone timestamps are shown in (the filter layer's, so typed times agree).
+pub type Zone = TimeZoneChoice;
+
+/// `2024-05-01 14:30:00` in `zone`.
+pub fn time_text(zone: Zone, ts: u32) -> String {
+    format_instant(ts as i64, zone)
+}
+
+pub fn zone_label(zone: Zone) -> &'static str {
+    match zone {
+        Zone::Utc => "UTC",
+        Zone::Local => "local",
+    }
+}
+
+/// The filter in force: its text and the events it matched, ascending.
+#[derive(Debug, Clone)]
+pub struct ActiveFilter {
+    pub text: String,
+    pub describe: String,
+    pub rows: Vec<EventId>,
+}
+
+/// What the newest job sent to the worker is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pending {
+    /// Counting matches while the filter is typed.
+    Preview,
+    /// Applying the accepted filter.
+    Apply,
+    Search,
+    Export,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Goto,
+    Filter,
+    Search,
+    WritePath,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub text: String,
+    pub error: Option<String>,
+}
+
+/// The decoded event under the cursor, kept until the cursor moves.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub event: EventId,
+    pub lines: DetailLines,
+    pub scroll: u16,
+    pub hex: bool,
+}
+
+/// How the session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Quit,
+    /// Leave the screen and print this on stdout.
+    Print(String),
+}
+
+pub struct App {
+    pub binlogs: Arc<Binlogs>,
+    pub cursor: EventId,
+    /// First list row on screen.
+    pub top: u32,
+    /// Rows the list shows; set from the terminal size.
+    pub page: u32,
+    pub width: u16,
+    pub height: u16,
+    pub mode: Mode,
+    /// The mode under the help overlay or a prompt.
+    pub under: Mode,
+    pub prompt: Option<Prompt>,
+    pub detail: Option<Detail>,
+    /// Summaries of the events on screen, decoded when they scroll into view.
+    pub visible: HashMap<EventId, String>,
+    /// Summary of the event under the cursor: `(event, text)`.
+    pub summary: Option<(EventId, String)>,
+    pub mark_start: Option<EventId>,
+    pub mark_stop: Option<EventId>,
+    pub zone: Zone,
+    pub txn_view: bool,
+    /// Transactions shown event by event in the transaction view.
+    pub expanded: BTreeSet<TxnId>,
+    pub flavor: Flavor,
+    pub message: Option<String>,
+    pub timeline: Timeline,
+    pub outcome: Option<Outcome>,
+    pub filter: Option<ActiveFilter>,
+    /// The filter prompt's live count: `(text, matches)`, `None` while counting.
+    pub live: Option<(String, Option<usize>)>,
+    /// The matches of the newest counted draft, so Enter applies them at once.
+    pub live_result: Option<(String, Vec<EventId>)>,
+    pub search: Option<(String, Filter)>,
+    pub generation: u64,
+    pub pending: Option<(u64, Pending)>,
+    /// `(done, total)` of the running job.
+    pub progress: Option<(usize, usize)>,
+    /// Jobs for the worker, taken by the event loop after each update.
+    pub jobs: Vec<Job>,
+    /// Text to put on the clipboard, taken by the event loop (OSC 52).
+    pub clipboard: Option<String>,
+    pub export: Option<ExportDialog>,
+    /// The set's CREATE/ALTER/DROP statements, for column names the table maps lack.
+    pub ddl: Vec<EventId>,
+}
+
+impl App {
+    pub fn new(binlogs: Arc<Binlogs>, width: u16, height: u16) -> App {
+        let flavor = binlogs
+            .set
+            .files
+            .iter()
+            .find_map(|f| f.fde.as_ref())
+            .map_or(Flavor::MySql, |f| f.flavor());
+        let timeline = Timeline::build(&binlogs.index);
+        let ddl = (binlogs.index.classes().iter().enumerate())
+            .filter(|&(_, &c)| QueryClass::from_u8(c).is_ddl())
+            .map(|(i, _)| EventId(i as u32))
+            .collect();
+        let mut app = App {
+            binlogs,
+            cursor: EventId(0),
+            top: 0,
+            page: 1,
+            width,
+            height,
+            mode: Mode::List,
+            under: Mode::List,
+            prompt: None,
+            detail: None,
+            summary: None,
+            visible: HashMap::new(),
+            mark_start: None,
+            mark_stop: None,
+            zone: Zone::Utc,
+            txn_view: false,
+            expanded: BTreeSet::new(),
+            flavor,
+            message: None,
+            timeline,
+            outcome: None,
+            filter: None,
+            live: None,
+            live_result: None,
+            search: None,
+            generation: 0,
+            pending: None,
+            progress: None,
+            jobs: Vec::new(),
+            clipboard: None,
+            export: None,
+            ddl,
+        };
+        app.update(Action::Resize(width, height));
+        app
+    }
+
+    pub fn event_count(&self) -> u32 {
+        self.binlogs.index.len() as u32
+    }
+
+    /// Rows in the list: events, or transactions in the transaction view.
+    pub fn row_count(&self) -> u32 {
+        if let Some(f) = &self.filter {
+            f.rows.len() as u32
+        } else if self.txn_view {
+            self.txn_row_count()
+        } else {
+            self.event_count()
+        }
+    }
+
+    pub fn row_of(&self, e: EventId) -> u32 {
+        if let Some(f) = &self.filter {
+            // The first match at or after `e`, else the last one.
+            let r = f.rows.partition_point(|&x| x < e);
+            r.min(f.rows.len().saturating_sub(1)) as u32
+        } else if self.txn_view {
+            self.txn_row_of(e)
+        } else {
+            e.0
+        }
+    }
+
+    /// The event a list row stands for (a transaction's first event in the txn view).
+    pub fn event_of_row(&self, row: u32) -> EventId {
+        if let Some(f) = &self.filter {
+            f.rows.get(row as usize).copied().unwrap_or(self.cursor)
+        } else if self.txn_view {
+            match self.txn_row(row) {
+                TxnRow::Txn(t) => self.binlogs.index.txn_span(t).0,
+                TxnRow::Event(_, e) => e,
+            }
+        } else {
+            EventId(row)
+        }
+    }
+
+    pub fn cursor_row(&self) -> u32 {
+        self.row_of(self.cursor)
+    }
+
+    /// The marked range, start and stop both inclusive, when both are set.
+    pub fn marked(&self) -> Option<(EventId, EventId)> {
+        match (self.mark_start, self.mark_stop) {
+            (Some(a), Some(b)) if a <= b => Some((a, b)),
+            (Some(a), Some(b)) => Some((b, a)),
+            _ => None,
+        }
+    }
+
+    pub fn is_marked(&self, e: EventId) -> bool {
+        match (self.marked(), self.mark_start, self.mark_stop) {
+            (Some((a, b)), _, _) => a <= e && e <= b,
+            (None, Some(a), None) | (None, None, Some(a)) => a == e,
+            _ => false,
+        }
+    }
+
+    pub fn location(&self, e: EventId) -> Location {
+        self.binlogs.index.get(e).location()
+    }
+
+    pub fn update(&mut self, action: Action) {
+        self.message = None;
+        match action {
+            Action::Resize(w, h) => {
+                self.width = w;
+                self.height = h;
+                self.page = list_height(h, self.detail.is_some()).max(1);
+                self.scroll_to_cursor();
+            }
+            Action::Down(n) if self.mode == Mode::Detail => self.scroll_detail(n as i32),
+            Action::Up(n) if self.mode == Mode::Detail => self.scroll_detail(-(n as i32)),
+            Action::PageDown if self.mode == Mode::Detail => {
+                self.scroll_detail(self.detail_height() as i32)
+            }
+            Action::PageUp if self.mode == Mode::Detail => {
+                self.scroll_detail(-(self.detail_height() as i32))
+            }
+            Action::Down(n) if self.mode == Mode::Export => self.scroll_export(n as i64),
+            Action::Up(n) if self.mode == Mode::Export => self.scroll_export(-(n as i64)),
+            Action::PageDown if self.mode == Mode::Export => self.scroll_export(self.page as i64),
+            Action::PageUp if self.mode == Mode::Export => self.scroll_export(-(self.page as i64)),
+            Action::Down(n) => self.move_rows(n as i64),
+            Action::Up(n) => self.move_rows(-(n as i64)),
+            Action::PageDown => self.move_rows(self.page as i64),
+            Action::PageUp => self.move_rows(-(self.page as i64)),
+            Action::First => self.move_to_row(0),
+            Action::Last => self.move_to_row(self.row_count().saturating_sub(1)),
+            Action::NextEvent => self.move_rows(1),
+            Action::PrevEvent => self.move_rows(-1),
+            Action::NextTxn => self.step_txn(1),
+            Action::PrevTxn => self.step_txn(-1),
+            Action::OpenDetail => {
+                if self.event_count() > 0 {
+                    self.mode = Mode::Detail;
+                    self.open_detail();
+                }
+            }
+            Action::ToggleHex => {
+                if let Some(d) = &mut self.detail {
+                    d.hex = !d.hex;
+                    d.scroll = 0;
+                }
+            }
+            Action::OpenGoto => self.open_prompt(PromptKind::Goto, String::new()),
+            Action::OpenFilter => {
+                let text = self
+                    .filter
+                    .as_ref()
+                    .map(|f| f.text.clone())
+                    .unwrap_or_default();
+                self.open_prompt(PromptKind::Filter, text);
+                self.filter_draft_changed();
+            }
+            Action::OpenSearch => self.open_prompt(PromptKind::Search, String::new()),
+            Action::SearchNext => self.search_step(true),
+            Action::SearchPrev => self.search_step(false),
+            Action::PromptInput(c) => {
+                if let Some(p) = &mut self.prompt {
+                    p.text.push(c);
+                    p.error = None;
+                }
+                if self
+                    .prompt
+                    .as_ref()
+                    .is_some_and(|p| p.kind == PromptKind::Filter)
+                {
+                    self.filter_draft_changed();
+                }
+            }
+            Action::PromptBackspace => {
+                if let Some(p) = &mut self.prompt {
+                    p.text.pop();
+                    p.error = None;
+                }
+                if self
+                    .prompt
+                    .as_ref()
+                    .is_some_and(|p| p.kind == PromptKind::Filter)
+                {
+                    self.filter_draft_changed();
+                }
+            }
+            Action::OpenExport => self.open_export(),
+            Action::ExportFlavor => self.export_option(|d| {
+                d.flavor = match d.flavor {
+                    Flavor::MySql => Flavor::MariaDb,
+                    Flavor::MariaDb => Flavor::MySql,
+                }
+            }),
+            Action::ExportGtid => self.export_option(|d| d.gtid = !d.gtid),
+            Action::ExportSkip => self.export_option(|d| d.skip = !d.skip),
+            Action::ExportOutput => self.export_option(|d| {
+                use super::export_dialog::Output;
+                d.output = match d.output {
+                    Output::Replay => Output::Redo,
+                    Output::Redo => Output::Undo,
+                    Output::Undo => Output::Replay,
+                }
+            }),
+            Action::ExportCopy => self.export_copy(),
+            Action::ExportWrite => self.open_write_prompt(),
+            Action::ExportAccept => self.export_accept(),
+            Action::JobDone(r) => self.job_done(*r),
+            Action::PromptAccept => self.accept_prompt(),
+            Action::MarkStart => {
+                let (first, _) = self.txn_bounds(self.cursor);
+                self.mark_start = Some(first);
+                self.message = Some(format!("start marked at {}", self.loc_text(first)));
+            }
+            Action::MarkStop => {
+                let (_, last) = self.txn_bounds(self.cursor);
+                self.mark_stop = Some(last);
+                self.message = Some(format!("stop marked after {}", self.loc_text(last)));
+            }
+            Action::ClearMarks => {
+                self.mark_start = None;
+                self.mark_stop = None;
+            }
+            Action::ToggleExpand => self.toggle_expand(),
+            Action::ToggleTxnView if self.filter.is_some() => {
+                self.message =
+                    Some("the transaction view shows the unfiltered set: Esc first".into())
+            }
+            Action::ToggleTxnView => {
+                self.txn_view = !self.txn_view;
+                if self.txn_view && self.event_count() > 0 {
+                    self.cursor = self.txn_bounds(self.cursor).0;
+                }
+                self.scroll_to_cursor();
+            }
+            Action::CycleTimeZone => {
+                self.zone = self.zone.next();
+                if self.detail.is_some() {
+                    self.open_detail();
+                }
+            }
+            Action::OpenHelp => {
+                self.under = self.mode;
+                self.mode = Mode::Help;
+            }
+            Action::Quit => {
+                if self.mark_start.is_some() || self.mark_stop.is_some() {
+                    self.under = self.mode;
+                    self.mode = Mode::ConfirmQuit;
+                } else {
+                    self.outcome = Some(Outcome::Quit);
+                }
+            }
+            Action::QuitNow => self.outcome = Some(Outcome::Quit),
+            Action::Back => self.back(),
+        }
+    }
+
+    fn back(&mut self) {
+        match self.mode {
+            Mode::Help | Mode::Prompt | Mode::ConfirmQuit => {
+                if self
+                    .prompt
+                    .as_ref()
+                    .is_some_and(|p| p.kind == PromptKind::Filter)
+                {
+                    self.live = None;
+                    self.live_result = None;
+                    if self.pending.is_some_and(|(_, p)| p == Pending::Preview) {
+                        self.pending = None;
+                    }
+                }
+                self.mode = self.under;
+                self.under = Mode::List;
+                self.prompt = None;
+            }
+            Mode::Export => {
+                self.mode = Mode::List;
+                self.export = None;
+                if self.pending.is_some_and(|(_, p)| p == Pending::Export) {
+                    self.pending = None;
+                }
+            }
+            // Esc on the list drops the filter; the cursor stays on its event.
+            Mode::List if self.filter.is_some() => self.clear_filter(),
+            Mode::Detail => {
+                self.mode = Mode::List;
+                self.detail = None;
+                self.page = list_height(self.height, false).max(1);
+                self.scroll_to_cursor();
+            }
+            Mode::List => {}
+        }
+    }
+
+    fn open_prompt(&mut self, kind: PromptKind, text: String) {
+        if self.mode != Mode::Prompt {
+            self.under = self.mode;
+        }
+        self.mode = Mode::Prompt;
+        self.prompt = Some(Prompt {
+            kind,
+            text,
+            error: None,
+        });
+    }
+
+    fn accept_prompt(&mut self) {
+        let Some(p) = self.prompt.clone() else {
+            return;
+        };
+        match self.accept_query(p.kind, &p.text) {
+            Ok(()) => {
+                if self.mode == Mode::Prompt {
+                    self.mode = self.under;
+                    self.under = Mode::List;
+                }
+                self.prompt = None;
+            }
+            Err(msg) => {
+                if let Some(p) = &mut self.prompt {
+                    p.error = Some(msg);
+                }
+            }
+        }
+    }
+
+    /// `file:pos` of `e`, escaped for the terminal (file names are the user's bytes).
+    pub fn loc_text(&self, e: EventId) -> String {
+        crate::format::display::escape_str(&self.binlogs.location_text(self.location(e)))
+    }
+
+    fn txn_bounds(&self, e: EventId) -> (EventId, EventId) {
+        if self.event_count() == 0 {
+            return (e, e);
+        }
+        let ix = &self.binlogs.index;
+        ix.txn_span(ix.txn_of(e))
+    }
+
+    /// Decodes the event under the cursor, once per cursor move.
+    pub fn refresh_summary(&mut self) {
+        if self.event_count() == 0 {
+            return;
+        }
+        if self
+            .summary
+            .as_ref()
+            .is_some_and(|(e, _)| *e == self.cursor)
+        {
+            return;
+        }
+        let text = self
+            .binlogs
+            .with_event(self.cursor, |_, ev, dec| match ev {
+                Ok(ev) => crate::format::summary::summarize(&ev, dec),
+                Err(e) => format!("undecodable: {}", e.kind),
+            })
+            .unwrap_or_else(|| "unreadable event".to_string());
+        self.summary = Some((self.cursor, text));
+    }
+
+    pub(super) fn open_detail(&mut self) {
+        let (hex, keep_scroll) = match &self.detail {
+            Some(d) => (d.hex, d.event == self.cursor),
+            None => (false, false),
+        };
+        let scroll = match (&self.detail, keep_scroll) {
+            (Some(d), true) => d.scroll,
+            _ => 0,
+        };
+        let lines = detail::decode(&self.binlogs, &self.ddl, self.cursor, self.zone);
+        self.detail = Some(Detail {
+            event: self.cursor,
+            lines,
+            scroll,
+            hex,
+        });
+        self.page = list_height(self.height, true).max(1);
+        self.scroll_to_cursor();
+        self.refresh_summary();
+    }
+
+    pub fn detail_height(&self) -> u16 {
+        detail_height(self.height)
+    }
+}
+
+/// Screen layout, shared by `update` (scrolling) and the views (drawing): a title line,
+/// the list, the timeline, the status bar and the footer.
+pub const CHROME_ROWS: u16 = 5;
+
+pub fn detail_height(h: u16) -> u16 {
+    (h.saturating_sub(CHROME_ROWS) * 2 / 3).max(3)
+}
+
+pub fn list_height(h: u16, with_detail: bool) -> u32 {
+    let rows = h.saturating_sub(CHROME_ROWS);
+    let rows = if with_detail {
+        rows.saturating_sub(detail_height(h))
+    } else {
+        rows
+    };
+    rows as u32
+}

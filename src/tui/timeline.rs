@@ -1,0 +1,109 @@
+//! Events per time bucket over the whole set, counted once when the app starts, and the
+//! sparkline that draws them with the cursor and the marks.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::Widget;
+
+use crate::index::EventIndex;
+
+use super::app::App;
+
+const BUCKETS: usize = 512;
+
+#[derive(Debug, Clone, Default)]
+pub struct Timeline {
+    pub first: u32,
+    pub last: u32,
+    pub counts: Vec<u64>,
+}
+
+impl Timeline {
+    /// One pass over the timestamp column (about 10 ms per 10 million events). The span
+    /// runs from the 0.5th to the 99.5th percentile of a sample, so one stray clock (a
+    /// `SET TIMESTAMP` years away) does not squash everything into one column.
+    pub fn build(ix: &EventIndex) -> Timeline {
+        let ts = ix.timestamps();
+        let step = (ts.len() / 65_536).max(1);
+        let mut sample: Vec<u32> = ts
+            .iter()
+            .step_by(step)
+            .copied()
+            .filter(|&t| t != 0)
+            .collect();
+        if sample.is_empty() {
+            return Timeline::default();
+        }
+        sample.sort_unstable();
+        let at = |q: usize| sample[(sample.len() - 1) * q / 1000];
+        let (first, last) = (at(5), at(995));
+        let mut tl = Timeline {
+            first,
+            last,
+            counts: vec![0; BUCKETS],
+        };
+        for &t in ts.iter().filter(|&&t| t != 0) {
+            let b = tl.bucket(t, BUCKETS);
+            tl.counts[b] += 1;
+        }
+        tl
+    }
+
+    /// The column of `ts` among `width` columns.
+    pub fn bucket(&self, ts: u32, width: usize) -> usize {
+        let span = (self.last - self.first) as u64 + 1;
+        let off = ts.clamp(self.first, self.last) as u64 - self.first as u64;
+        (((off * width as u64) / span) as usize).min(width - 1)
+    }
+}
+
+/// The sparkline: one cell per time slice, `│` at the cursor, the marked span underlined.
+pub struct TimelineView<'a> {
+    pub app: &'a App,
+}
+
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+impl Widget for TimelineView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let tl = &self.app.timeline;
+        let w = area.width as usize;
+        if w == 0 || tl.counts.is_empty() {
+            return;
+        }
+        let mut cols = vec![0u64; w];
+        for (i, c) in tl.counts.iter().enumerate() {
+            cols[i * w / tl.counts.len()] += c;
+        }
+        let max = cols.iter().copied().max().unwrap_or(1).max(1);
+        let ix = &self.app.binlogs.index;
+        let col_of = |e| tl.bucket(ix.timestamp(e), w).min(w - 1);
+        let cursor = (self.app.event_count() > 0).then(|| col_of(self.app.cursor));
+        let marked = self.app.marked().map(|(a, b)| (col_of(a), col_of(b)));
+        let color = super::views::colors();
+        for (x, &c) in cols.iter().enumerate() {
+            let mut style = Style::default();
+            let sym = if Some(x) == cursor {
+                style = style.add_modifier(Modifier::BOLD);
+                if color {
+                    style = style.fg(Color::Yellow);
+                }
+                '│'
+            } else if c == 0 {
+                ' '
+            } else {
+                BARS[((c * 7) / max) as usize]
+            };
+            if marked.is_some_and(|(a, b)| a <= x && x <= b) {
+                style = style.add_modifier(Modifier::UNDERLINED);
+                if color {
+                    style = style.bg(Color::Blue);
+                }
+            }
+            buf[(area.x + x as u16, area.y)]
+                .set_char(sym)
+                .set_style(style);
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! The whole screen: title, list, detail pane, timeline, status bar, footer hints and
+//! the overlays (help, prompt, quit confirmation). Views read the [`App`], never change it.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use crate::format::Flavor;
+use crate::format::display::escape_str;
+
+use super::app::{App, PromptKind, detail_height, zone_label};
+use super::export_dialog::ExportView;
+use super::keymap::{self, Mode};
+use super::list::{Columns, EventList};
+use super::timeline::TimelineView;
+
+/// False when `NO_COLOR` is set (to anything non-empty): then only bold, reverse and
+/// underline mark things.
+pub fn colors() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+pub struct Screen<'a> {
+    pub app: &'a App,
+}
+
+impl Widget for Screen<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let detail_h = if app.detail.is_some() {
+            detail_height(area.height)
+        } else {
+            0
+        };
+        let [title, header, list, detail, timeline, status, footer] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(detail_h),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        Title { app }.render(title, buf);
+        let c = Columns::for_width(area.width);
+        Line::styled(
+            format!(
+                "{:<pw$} {:<tw$} {:<kw$} {:<bw$} summary",
+                "position",
+                if c.time >= 12 {
+                    format!("time ({})", zone_label(app.zone))
+                } else {
+                    "time".into()
+                },
+                "type",
+                "table",
+                pw = c.pos,
+                tw = c.time,
+                kw = c.kind,
+                bw = c.table,
+            ),
+            Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+        )
+        .render(header, buf);
+        EventList { app }.render(list, buf);
+        if detail_h > 0 {
+            DetailPane { app }.render(detail, buf);
+        }
+        TimelineView { app }.render(timeline, buf);
+        StatusBar { app }.render(status, buf);
+        Footer { app }.render(footer, buf);
+        match app.mode {
+            Mode::Help => HelpOverlay { app }.render(area, buf),
+            Mode::Prompt => {
+                if app.under == Mode::Export {
+                    ExportView { app }.render(area, buf);
+                }
+                PromptLine { app }.render(footer, buf)
+            }
+            Mode::Export => ExportView { app }.render(area, buf),
+            Mode::ConfirmQuit => {
+                Line::styled(
+                    "marks would be lost: quit? y/n",
+                    Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+                )
+                .render(footer, buf);
+            }
+            _ => {}
+        }
+    }
+}
+
+struct Title<'a> {
+    app: &'a App,
+}
+
+impl Widget for Title<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let b = &self.app.binlogs;
+        let files = b.set.files.len();
+        let first = b
+            .set
+            .files
+            .first()
+            .map_or(String::new(), |f| escape_str(&f.name));
+        let flavor = match self.app.flavor {
+            Flavor::MySql => "MySQL",
+            Flavor::MariaDb => "MariaDB",
+        };
+        let text = format!(
+            " binlens  {first}{}  {flavor}  {} events  {} transactions{}",
+            if files > 1 {
+                format!(" (+{} files)", files - 1)
+            } else {
+                String::new()
+            },
+            b.index.len(),
+            b.index.txn_count(),
+            if self.app.txn_view {
+                "  [by transaction]"
+            } else {
+                ""
+            }
+        );
+        let mut style = Style::default().add_modifier(Modifier::BOLD);
+        if colors() {
+            style = style.fg(Color::Black).bg(Color::Cyan);
+        } else {
+            style = style.add_modifier(Modifier::REVERSED);
+        }
+        buf.set_style(area, style);
+        Line::raw(text).render(area, buf);
+    }
+}
+
+struct DetailPane<'a> {
+    app: &'a App,
+}
+
+impl Widget for DetailPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let Some(d) = &self.app.detail else {
+            return;
+        };
+        let lines = if d.hex { &d.lines.hex } else { &d.lines.text };
+        let title = if d.hex { " raw bytes " } else { " event " };
+        // Only the lines that can show: wrapping may take more rows, never fewer.
+        let start = (d.scroll as usize).min(lines.len());
+        let end = (start + area.height as usize).min(lines.len());
+        Paragraph::new(lines[start..end].to_vec())
+            .wrap(Wrap { trim: false })
+            .block(Block::default().borders(Borders::TOP).title(title))
+            .render(area, buf);
+    }
+}
+
+struct StatusBar<'a> {
+    app: &'a App,
+}
+
+impl Widget for StatusBar<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let mut parts = Vec::new();
+        if app.event_count() > 0 {
+            let m = app.binlogs.index.get(app.cursor);
+            parts.push(format!(
+                "{}  {}/{}",
+                app.loc_text(m.id),
+                app.cursor.0 + 1,
+                app.event_count()
+            ));
+        } else {
+            parts.push("no events".to_string());
+        }
+        let loc = |e| app.loc_text(e);
+        match (app.mark_start, app.mark_stop) {
+            (None, None) => {}
+            (Some(a), None) => parts.push(format!("start {}", loc(a))),
+            (None, Some(b)) => parts.push(format!("stop after {}", loc(b))),
+            (Some(_), Some(_)) => {
+                if let Some((a, b)) = app.marked() {
+                    let (la, lb) = (app.location(a), app.location(b));
+                    let to = if la.file == lb.file {
+                        lb.pos.to_string()
+                    } else {
+                        loc(b)
+                    };
+                    parts.push(format!("marked {}…{to} ({} events)", loc(a), b.0 - a.0 + 1));
+                }
+            }
+        }
+        if let Some(f) = &app.filter {
+            parts.push(format!(
+                "filter {} ({} matches)",
+                crate::format::display::escape_str(&f.describe),
+                f.rows.len()
+            ));
+        }
+        if let Some((done, total)) = app.progress {
+            parts.push(format!("working {}%", done * 100 / total.max(1)));
+        }
+        parts.push(zone_label(app.zone).to_string());
+        if let Some(m) = &app.message {
+            parts.push(m.clone());
+        }
+        let style = Style::default().add_modifier(Modifier::REVERSED);
+        buf.set_style(area, style);
+        Line::raw(format!(" {}", parts.join("  │  "))).render(area, buf);
+    }
+}
+
+struct Footer<'a> {
+    app: &'a App,
+}
+
+impl Widget for Footer<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let mut spans = Vec::new();
+        for (k, d) in keymap::hints(self.app.mode) {
+            spans.push(Span::styled(
+                format!(" {k}"),
+                Style::default().add_modifier(Modifier::BOLD),
+            ));
+            spans.push(Span::raw(format!(" {d} ")));
+        }
+        Line::from(spans).render(area, buf);
+    }
+}
+
+struct PromptLine<'a> {
+    app: &'a App,
+}
+
+impl Widget for PromptLine<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let Some(p) = &self.app.prompt else {
+            return;
+        };
+        let label = match p.kind {
+            PromptKind::Goto => "go to (FILE:POS, POS, time, -10m, GTID): ",
+            PromptKind::Filter => "filter: ",
+            PromptKind::Search => "search: ",
+            PromptKind::WritePath => "write to file: ",
+        };
+        Clear.render(area, buf);
+        let mut spans = vec![
+            Span::styled(label, Style::default().add_modifier(Modifier::BOLD)),
+            Span::raw(crate::format::display::escape_str(&p.text)),
+            Span::styled("█", Style::default()),
+        ];
+        if p.kind == PromptKind::Filter {
+            let count = match &self.app.live {
+                Some((t, Some(n))) if *t == p.text => format!("  {n} matches"),
+                Some(_) => "  counting…".to_string(),
+                None => String::new(),
+            };
+            spans.push(Span::raw(count));
+        }
+        if let Some(e) = &p.error {
+            spans.push(Span::styled(
+                format!("  {e}"),
+                Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            ));
+        }
+        Line::from(spans).render(area, buf);
+    }
+}
+
+struct HelpOverlay<'a> {
+    app: &'a App,
+}
+
+impl Widget for HelpOverlay<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let mode = self.app.under;
+        let rows = keymap::help_rows(mode);
+        let w = area.width.min(64);
+        let h = (rows.len() as u16 + 2).min(area.height);
+        let r = Rect::new(
+            area.x + (area.width - w) / 2,
+            area.y + (area.height - h) / 2,
+            w,
+            h,
+        );
+        Clear.render(r, buf);
+        let lines: Vec<Line> = rows
+            .into_iter()
+            .map(|(k, d)| {
+                Line::from(vec![
+                    Span::styled(
+                        format!(" {k:<14}"),
+                        Style::default().add_modifier(Modifier::BOLD),
+                    ),
+                    Span::raw(d),
+                ])
+            })
+            .collect();
+        let title = match mode {
+            Mode::Detail => " keys: detail pane (Esc closes) ",
+            Mode::Export => " keys: export (Esc closes) ",
+            _ => " keys: event list (Esc closes) ",
+        };
+        Paragraph::new(lines)
+            .block(Block::default().borders(Borders::ALL).title(title))
+            .render(r, buf);
+    }
+}

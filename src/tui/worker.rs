@@ -1,0 +1,185 @@
+//! Slow work off the UI thread: filters that decode bodies, searches, exports. One
+//! thread takes jobs; a newer job replaces one still waiting and cancels the one running
+//! (its flag is set); results come back on the UI's channel as small messages.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread;
+
+use crate::export::replay::{self, ReplayRequest};
+use crate::export::sql::{self, SqlRequest};
+use crate::filter::{self, Filter};
+use crate::index::{Binlogs, EventId};
+
+/// Work for the worker. `generation` ties a result to the request that wanted it.
+#[derive(Debug, Clone)]
+pub enum Job {
+    /// Every event the filter matches (its text is kept for the status bar).
+    Filter {
+        generation: u64,
+        text: String,
+        filter: Filter,
+    },
+    /// The next match after (or before) `from`.
+    Search {
+        generation: u64,
+        filter: Filter,
+        from: EventId,
+        forward: bool,
+    },
+    Replay {
+        generation: u64,
+        request: ReplayRequest,
+    },
+    Sql {
+        generation: u64,
+        request: SqlRequest,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum JobResult {
+    Progress {
+        generation: u64,
+        done: usize,
+        total: usize,
+    },
+    Filtered {
+        generation: u64,
+        text: String,
+        matches: Vec<EventId>,
+    },
+    Found {
+        generation: u64,
+        event: Option<EventId>,
+    },
+    /// An export's text (a command or SQL) and its notes, or why there is none.
+    Exported {
+        generation: u64,
+        text: Result<String, String>,
+        notes: Vec<String>,
+    },
+}
+
+/// Runs one job here; `report` receives progress. A cancelled job returns `None`.
+pub fn run_job(
+    b: &Binlogs,
+    job: Job,
+    cancel: &AtomicBool,
+    report: &mut dyn FnMut(JobResult),
+) -> Option<JobResult> {
+    match job {
+        Job::Filter {
+            generation,
+            text,
+            filter,
+        } => {
+            let mut last = 0;
+            let mut progress = |done: usize, total: usize| {
+                // About a hundred progress messages per job at most.
+                if done > last + total / 100 {
+                    last = done;
+                    report(JobResult::Progress {
+                        generation,
+                        done,
+                        total,
+                    });
+                }
+            };
+            let matches = filter::apply(b, &filter, cancel, &mut progress).ok()?;
+            Some(JobResult::Filtered {
+                generation,
+                text,
+                matches,
+            })
+        }
+        Job::Search {
+            generation,
+            filter,
+            from,
+            forward,
+        } => {
+            let event = filter::find_next(b, &filter, from, forward, cancel);
+            (!cancel.load(Ordering::Relaxed)).then_some(JobResult::Found { generation, event })
+        }
+        Job::Replay {
+            generation,
+            request,
+        } => Some(match replay::plan(b, &request) {
+            Ok(p) => JobResult::Exported {
+                generation,
+                text: Ok(p.command),
+                notes: p.notes,
+            },
+            Err(e) => JobResult::Exported {
+                generation,
+                text: Err(e.to_string()),
+                notes: Vec::new(),
+            },
+        }),
+        Job::Sql {
+            generation,
+            request,
+        } => Some(match sql::export(b, &request) {
+            Ok(x) => JobResult::Exported {
+                generation,
+                text: Ok(x.text),
+                notes: x.warnings,
+            },
+            Err(e) => JobResult::Exported {
+                generation,
+                text: Err(e.to_string()),
+                notes: Vec::new(),
+            },
+        }),
+    }
+}
+
+/// The worker thread's handle: submit jobs, the newest wins.
+pub struct Worker {
+    jobs: Sender<(Job, Arc<AtomicBool>)>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Worker {
+    /// `deliver` hands each result to the UI thread (wrapping it in its message type).
+    pub fn start(b: Arc<Binlogs>, deliver: impl Fn(JobResult) -> bool + Send + 'static) -> Worker {
+        let (tx, rx) = mpsc::channel::<(Job, Arc<AtomicBool>)>();
+        thread::Builder::new()
+            .name("binlens-worker".into())
+            .spawn(move || work(&b, &rx, &deliver))
+            .expect("spawn the worker thread");
+        Worker {
+            jobs: tx,
+            cancel: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub fn submit(&mut self, job: Job) {
+        self.cancel.store(true, Ordering::Relaxed);
+        self.cancel = Arc::new(AtomicBool::new(false));
+        let _ = self.jobs.send((job, Arc::clone(&self.cancel)));
+    }
+}
+
+fn work(b: &Binlogs, rx: &Receiver<(Job, Arc<AtomicBool>)>, deliver: &dyn Fn(JobResult) -> bool) {
+    while let Ok(mut next) = rx.recv() {
+        // Only the newest waiting job is worth running.
+        while let Ok(newer) = rx.try_recv() {
+            next = newer;
+        }
+        let (job, cancel) = next;
+        if cancel.load(Ordering::Relaxed) {
+            continue;
+        }
+        let mut report = |r: JobResult| {
+            deliver(r);
+        };
+        if let Some(r) = run_job(b, job, &cancel, &mut report) {
+            if !cancel.load(Ordering::Relaxed) && !deliver(r) {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The TUI in a real terminal: tmux runs `binlens FILE > out.txt`, keys go in with
+//! send-keys, the screen comes back with capture-pane. Skipped only when tmux is
+//! missing and `BINLENS_REQUIRE_CORPUS` is not 1.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::support::tui::incident_binlog;
+
+fn have_tmux() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok && std::env::var("BINLENS_REQUIRE_CORPUS").as_deref() == Ok("1") {
+        panic!("tmux is missing and BINLENS_REQUIRE_CORPUS=1");
+    }
+    ok
+}
+
+/// One tmux session on its own server socket, killed when dropped.
+struct Session {
+    socket: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Session {
+    fn start(binlog: &Path) -> Session {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let socket = dir.path().join("tmux.sock");
+        let cmd = format!(
+            "env XDG_CACHE_HOME={cache} {bin} {file} > {out}; echo $? > {rc}; sleep 30",
+            cache = dir.path().join("cache").display(),
+            bin = env!("CARGO_BIN_EXE_binlens"),
+            file = binlog.display(),
+            out = dir.path().join("out.txt").display(),
+            rc = dir.path().join("rc.txt").display(),
+        );
+        let s = Session { socket, dir };
+        s.tmux(&["new-session", "-d", "-x", "120", "-y", "40", &cmd]);
+        s
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Sends keys one at a time, so Esc is never read as Alt with the next key.
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", k]);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p"])
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "no {what:?} on screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_exit(&self) -> (String, String) {
+        let rc = self.dir.path().join("rc.txt");
+        let start = Instant::now();
+        while std::fs::read_to_string(&rc).map_or(true, |s| s.is_empty()) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "binlens did not exit:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let out = std::fs::read_to_string(self.dir.path().join("out.txt")).unwrap_or_default();
+        (
+            std::fs::read_to_string(rc)
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+            out,
+        )
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+#[test]
+fn browse_goto_mark_and_quit_in_a_real_terminal() {
+    let Some(file) = incident_binlog() else {
+        return;
+    };
+    if !have_tmux() {
+        eprintln!("notice: tmux is missing; skipping");
+        return;
+    }
+    let s = Session::start(&file);
+    s.wait_for("444 events");
+    s.keys(&[":", "67692", "Enter"]);
+    let screen = s.wait_for("update shop.customers: 1 row");
+    assert!(screen.contains("mysql-bin.000004:67692"), "{screen}");
+    s.keys(&["Enter"]);
+    let screen = s.wait_for("before → after");
+    assert!(screen.contains("'platinum'"), "{screen}");
+    s.keys(&["Escape", "[", "j", "j", "j", "j", "j", "j", "]"]);
+    s.wait_for("marked mysql-bin.000004:67269…68101 (13 events)");
+    s.keys(&["q"]);
+    s.wait_for("marks would be lost: quit? y/n");
+    s.keys(&["y"]);
+    let (rc, out) = s.wait_exit();
+    assert_eq!(rc, "0");
+    assert_eq!(out, "", "quitting prints nothing on stdout");
+    let after = s.screen();
+    assert!(
+        !after.contains("444 events"),
+        "the alternate screen is left:\n{after}"
+    );
+}
+
+#[test]
+fn ctrl_c_restores_the_terminal() {
+    let Some(file) = incident_binlog() else {
+        return;
+    };
+    if !have_tmux() {
+        return;
+    }
+    let s = Session::start(&file);
+    s.wait_for("444 events");
+    s.keys(&["[", "C-c"]);
+    let (rc, out) = s.wait_exit();
+    assert_eq!((rc.as_str(), out.as_str()), ("0", ""));
+    assert!(!s.screen().contains("444 events"));
+}
+
+#[test]
+fn filter_goto_mark_and_accept_the_export_prints_the_command() {
+    let Some(file) = incident_binlog() else {
+        return;
+    };
+    if !have_tmux() {
+        return;
+    }
+    let s = Session::start(&file);
+    s.wait_for("444 events");
+    s.keys(&["f", "table:shop.orders op:delete"]);
+    s.wait_for("3 matches");
+    s.keys(&["Enter"]);
+    s.wait_for("filter table:shop.orders op:delete (3 matches)");
+    s.keys(&[":", "2034-03-09 14:44:08", "Enter"]);
+    let screen = s.wait_for(" mysql-bin.000004:51026  ");
+    assert!(screen.contains("DELETE_ROWS_V1"), "{screen}");
+    s.keys(&["[", "]", "x"]);
+    s.wait_for("--stop-position=63158");
+    s.keys(&["Enter"]);
+    let (rc, out) = s.wait_exit();
+    assert_eq!(rc, "0");
+    assert_eq!(
+        out,
+        format!(
+            "mariadb-binlog --start-position=50876 --stop-position=63158 {} | mariadb --binary-mode\n",
+            file.display()
+        )
+    );
+}
