@@ -24,7 +24,7 @@ pub struct ColumnFacts {
 pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<String, Error> {
     Ok(match v {
         Value::Null => "NULL".to_string(),
-        Value::Int(i) => match (facts.unsigned, int_bits(def)) {
+        Value::Int(i) => match (facts.unsigned, def.int_bits()) {
             (Some(true), Some(bits)) if *i < 0 => {
                 let mask = if bits == 64 {
                     u64::MAX
@@ -101,17 +101,6 @@ pub fn bytes_literal(b: &[u8]) -> String {
     } else {
         sql_hex(b)
     }
-}
-
-fn int_bits(def: &ColumnDef) -> Option<u32> {
-    Some(match def {
-        ColumnDef::Tiny => 8,
-        ColumnDef::Short => 16,
-        ColumnDef::Int24 => 24,
-        ColumnDef::Long => 32,
-        ColumnDef::LongLong => 64,
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

@@ -227,6 +227,18 @@ pub enum ColumnDef {
 }
 
 impl ColumnDef {
+    /// The width in bits of an integer column, `None` for other types.
+    pub fn int_bits(&self) -> Option<u32> {
+        Some(match self {
+            ColumnDef::Tiny => 8,
+            ColumnDef::Short => 16,
+            ColumnDef::Int24 => 24,
+            ColumnDef::Long => 32,
+            ColumnDef::LongLong => 64,
+            _ => return None,
+        })
+    }
+
     /// Resolves `ty` with its metadata bytes `meta` (already sliced to `meta_len`).
     fn resolve(ty: ColumnType, meta: &[u8]) -> ColumnDef {
         let m0 = meta.first().copied().unwrap_or(0);

@@ -6,7 +6,6 @@
 
 use std::fmt::Write;
 
-use super::column::ColumnDef;
 use super::table_map::TableMap;
 use super::value::{Cell, JsonDiff, Value};
 
@@ -161,14 +160,7 @@ pub fn unsigned_reading(tm: &TableMap, i: usize, v: &Value<'_>) -> Option<u64> {
     if *n >= 0 || tm.is_unsigned(i).is_some() {
         return None;
     }
-    let bits = match tm.columns.get(i)? {
-        ColumnDef::Tiny => 8,
-        ColumnDef::Short => 16,
-        ColumnDef::Int24 => 24,
-        ColumnDef::Long => 32,
-        ColumnDef::LongLong => 64,
-        _ => return None,
-    };
+    let bits = tm.columns.get(i)?.int_bits()?;
     Some(if bits == 64 {
         *n as u64
     } else {

@@ -74,6 +74,23 @@ pub struct GtidEvent {
     pub original_server_version: Option<u32>,
 }
 
+impl GtidEvent {
+    /// An event with only its GTID known; the optional tails are filled in as read.
+    fn with_gtid(flags: u8, gtid: MysqlGtid) -> Self {
+        GtidEvent {
+            flags,
+            gtid,
+            last_committed: None,
+            sequence_number: None,
+            immediate_commit_ts: None,
+            original_commit_ts: None,
+            transaction_length: None,
+            immediate_server_version: None,
+            original_server_version: None,
+        }
+    }
+}
+
 fn uuid(c: &mut Cursor<'_>) -> Result<Uuid> {
     let b = c.bytes(16)?;
     let mut u = [0u8; 16];
@@ -88,21 +105,14 @@ pub fn parse_gtid(body: &[u8], base: usize) -> Result<GtidEvent> {
     let flags = c.u8()?;
     let uuid = uuid(&mut c)?;
     let gno = c.u64()? as i64;
-    let mut ev = GtidEvent {
+    let mut ev = GtidEvent::with_gtid(
         flags,
-        gtid: MysqlGtid {
+        MysqlGtid {
             uuid,
             tag: None,
             gno,
         },
-        last_committed: None,
-        sequence_number: None,
-        immediate_commit_ts: None,
-        original_commit_ts: None,
-        transaction_length: None,
-        immediate_server_version: None,
-        original_server_version: None,
-    };
+    );
     if c.remaining() >= 17 && c.rest()[0] == 2 {
         c.u8()?;
         ev.last_committed = Some(c.u64()? as i64);
@@ -164,21 +174,14 @@ pub fn parse_tagged_gtid(body: &[u8], base: usize) -> Result<GtidEvent> {
     let _format_version = varlen(&mut c)?;
     let size = varlen(&mut c)? as usize;
     let _last_non_ignorable = varlen(&mut c)?;
-    let mut ev = GtidEvent {
-        flags: 0,
-        gtid: MysqlGtid {
+    let mut ev = GtidEvent::with_gtid(
+        0,
+        MysqlGtid {
             uuid: Uuid([0; 16]),
             tag: None,
             gno: 0,
         },
-        last_committed: None,
-        sequence_number: None,
-        immediate_commit_ts: None,
-        original_commit_ts: None,
-        transaction_length: None,
-        immediate_server_version: None,
-        original_server_version: None,
-    };
+    );
     let end = size.min(body.len());
     while c.pos() < end {
         let id = varlen(&mut c)?;
