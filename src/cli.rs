@@ -7,6 +7,7 @@ pub mod dump;
 mod dump_filter;
 pub mod index_cmd;
 mod jsonl;
+pub mod panic;
 pub mod replay_cmd;
 pub mod sql;
 mod text;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use binlens::cli::{self, Invocation, Status};
 
 fn main() -> ExitCode {
+    cli::panic::install(None);
     match cli::parse() {
         Invocation::Command(cmd) => {
             let stdout = io::stdout();

@@ -4,11 +4,12 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::format::EventType;
+use crate::format::display::escape_str;
 use crate::format::event::Decoder;
 use crate::format::reader::{EventReader, check_magic};
 use crate::index::MappedFile;
 
-use super::{jsonl, text};
+use super::{jsonl, panic, text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DumpFormat {
@@ -65,41 +66,60 @@ pub fn run(args: &DumpArgs, out: &mut impl Write, err: &mut impl Write) -> std::
         let mf = match MappedFile::open(path) {
             Ok(m) => m,
             Err(e) => {
-                writeln!(err, "binlens: {}: {e}", path.display())?;
+                let shown = escape_str(&path.display().to_string());
+                writeln!(err, "binlens: {shown}: {e}")?;
                 clean = false;
                 continue;
             }
         };
-        if let Err(e) = check_magic(mf.bytes()) {
-            writeln!(err, "binlens: {}: {}", path.display(), e.kind)?;
-            clean = false;
-            continue;
-        }
-        clean &= dump_file(&mf, args.format, out, err)?;
+        clean &= dump_bytes(&mf.name(), mf.bytes(), args.format, out, err)?;
     }
     Ok(clean)
 }
 
-fn dump_file(
-    mf: &MappedFile,
+/// Dumps the binlog file `bytes`, named `name` in the output; returns whether it decoded
+/// cleanly. The entry point the hostile-input tests and the fuzzer drive in-process.
+pub fn dump_bytes(
+    name: &str,
+    bytes: &[u8],
     format: DumpFormat,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<bool> {
-    let name = mf.name();
+    if let Err(e) = check_magic(bytes) {
+        writeln!(err, "binlens: {}: {}", escape_str(name), e.kind)?;
+        return Ok(false);
+    }
+    panic::set_file(name);
+    let r = dump_events(name, bytes, format, out, err);
+    panic::clear();
+    r
+}
+
+fn dump_events(
+    name: &str,
+    bytes: &[u8],
+    format: DumpFormat,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<bool> {
+    // File names come from the directory, which may be as hostile as the bytes: text
+    // and stderr get them escaped; JSON strings escape for themselves.
+    let shown = escape_str(name);
     let mut dec = Decoder::default();
     let mut clean = true;
     let mut buf = String::with_capacity(1 << 16);
-    let Ok(reader) = EventReader::new(mf.bytes()) else {
+    let Ok(reader) = EventReader::new(bytes) else {
         return Ok(false);
     };
     for item in reader {
         buf.clear();
         match item {
             Ok(raw) => {
+                panic::set_pos(raw.pos);
                 let ok = match format {
-                    DumpFormat::Jsonl => jsonl::event_line(&mut buf, &name, &raw, &mut dec),
-                    DumpFormat::Text => text::event_block(&mut buf, &name, &raw, &mut dec),
+                    DumpFormat::Jsonl => jsonl::event_line(&mut buf, name, &raw, &mut dec),
+                    DumpFormat::Text => text::event_block(&mut buf, &shown, &raw, &mut dec),
                 };
                 clean &= ok;
                 if format == DumpFormat::Jsonl {
@@ -109,7 +129,7 @@ fn dump_file(
                 if raw.header.type_code == EventType::MARIA_START_ENCRYPTION {
                     writeln!(
                         err,
-                        "binlens: {name}:{}: the file is encrypted from here on (START_ENCRYPTION_EVENT); \
+                        "binlens: {shown}:{}: the file is encrypted from here on (START_ENCRYPTION_EVENT); \
                          it cannot be decoded without the server's encryption key",
                         raw.next_pos()
                     )?;
@@ -119,13 +139,13 @@ fn dump_file(
             Err(fe) => {
                 match format {
                     DumpFormat::Jsonl => {
-                        jsonl::framing_error_line(&mut buf, &name, &fe);
+                        jsonl::framing_error_line(&mut buf, name, &fe);
                         buf.push('\n');
                     }
-                    DumpFormat::Text => text::framing_error_block(&mut buf, &name, &fe),
+                    DumpFormat::Text => text::framing_error_block(&mut buf, &shown, &fe),
                 }
                 out.write_all(buf.as_bytes())?;
-                writeln!(err, "binlens: {name}:{}: {}", fe.pos, fe.error.kind)?;
+                writeln!(err, "binlens: {shown}:{}: {}", fe.pos, fe.error.kind)?;
                 clean = false;
             }
         }

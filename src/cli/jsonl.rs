@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::format::display::hex;
+use crate::format::display::{hex, is_unsafe_char};
 use crate::format::event::{Decoder, Event};
 use crate::format::reader::RawEvent;
 use crate::format::rows::RowsEvent;
@@ -60,7 +60,8 @@ impl<'b> Line<'b> {
     }
 }
 
-/// Bytes that cannot appear raw inside a JSON string: controls, `"` and `\\`.
+/// Bytes that may start something to escape inside a JSON string: controls, `"`, `\\`,
+/// and the lead bytes of DEL, C1 controls, U+200B-U+206F and U+FEFF (checked per char).
 const NEEDS_ESCAPE: [bool; 256] = {
     let mut t = [false; 256];
     let mut i = 0;
@@ -70,32 +71,52 @@ const NEEDS_ESCAPE: [bool; 256] = {
     }
     t[b'"' as usize] = true;
     t[b'\\' as usize] = true;
+    t[0x7f] = true;
+    t[0xc2] = true;
+    t[0xe2] = true;
+    t[0xef] = true;
     t
 };
 
-/// Appends `s` as a JSON string.
+/// Appends `s` as a JSON string. Besides what JSON requires, characters that would act
+/// on a terminal (DEL, C1 controls, bidi overrides, …) are written as `\\uXXXX`, so a line
+/// is safe to print and still decodes to the same string.
 pub fn json_str(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    while let Some(off) = bytes[start..]
+    let mut scan = 0;
+    while let Some(off) = bytes[scan..]
         .iter()
         .position(|&b| NEEDS_ESCAPE[b as usize])
     {
-        let i = start + off;
+        let i = scan + off;
+        let (esc, len): (&str, usize) = match bytes[i] {
+            b'"' => ("\\\"", 1),
+            b'\\' => ("\\\\", 1),
+            b'\n' => ("\\n", 1),
+            b'\r' => ("\\r", 1),
+            b'\t' => ("\\t", 1),
+            b if b < 0x20 => ("", 1),
+            _ => match s[i..].chars().next() {
+                Some(c) if is_unsafe_char(c) => ("", c.len_utf8()),
+                // A printable character that merely shares a lead byte.
+                _ => {
+                    scan = i + 1;
+                    continue;
+                }
+            },
+        };
         out.push_str(&s[start..i]);
-        match bytes[i] {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            b => {
-                let _ = write!(out, "\\u{:04x}", b);
-            }
+        if esc.is_empty() {
+            let c = s[i..].chars().next().unwrap_or('\u{fffd}');
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push_str(esc);
         }
-        start = i + 1;
+        start = i + len;
+        scan = start;
     }
     out.push_str(&s[start..]);
     out.push('"');

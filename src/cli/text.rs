@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::format::display::{column_value_text, escape_bytes, hex};
+use crate::format::display::{column_value_text, escape_bytes, escape_bytes_multiline, hex};
 use crate::format::event::{Decoder, Event};
 use crate::format::query::StatusVars;
 use crate::format::reader::RawEvent;
@@ -17,13 +17,6 @@ fn utc(ts: u32) -> String {
     chrono::DateTime::from_timestamp(ts as i64, 0)
         .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_else(|| ts.to_string())
-}
-
-/// Like `escape_bytes`, but keeps line breaks and tabs so statements read naturally.
-fn escape_multiline(bytes: &[u8]) -> String {
-    escape_bytes(bytes)
-        .replace("\\n", "\n")
-        .replace("\\t", "\t")
 }
 
 /// Writes one event block into `out`. Returns false when the event had an error.
@@ -82,10 +75,10 @@ fn body(out: &mut String, file: &str, ev: &Event<'_>, dec: &Decoder) -> Result<(
             if !q.schema.is_empty() {
                 let _ = writeln!(out, "use `{}`;", escape_bytes(q.schema).replace('`', "``"));
             }
-            let _ = writeln!(out, "{};", escape_multiline(&q.query));
+            let _ = writeln!(out, "{};", escape_bytes_multiline(&q.query));
         }
         Event::RowsQuery(q) => {
-            for l in escape_multiline(q).lines() {
+            for l in escape_bytes_multiline(q).lines() {
                 let _ = writeln!(out, "#Q> {l}");
             }
         }

@@ -73,7 +73,9 @@ fn inflate_with(src: &[u8], len: u64, raw_deflate: bool, at: usize) -> Result<Ve
             format!("declared size {len} is too large"),
         ));
     }
-    let mut out = Vec::with_capacity(len as usize);
+    // Reserve no more than the stream could inflate to (deflate tops out near 1032:1),
+    // so a five-byte header cannot reserve a gigabyte.
+    let mut out = Vec::with_capacity(len.min(src.len() as u64 * 1032).min(64 << 20) as usize);
     let r = if raw_deflate {
         flate2::read::DeflateDecoder::new(src)
             .take(len + 1)
@@ -96,7 +98,9 @@ fn inflate_with(src: &[u8], len: u64, raw_deflate: bool, at: usize) -> Result<Ve
 /// A zstd frame with a declared uncompressed size (TRANSACTION_PAYLOAD).
 pub fn zstd(src: &[u8], declared: u64, at: usize) -> Result<Vec<u8>> {
     let limit = declared.min(MAX_INFLATE);
-    let mut out = Vec::with_capacity(limit.min(64 << 20) as usize);
+    // zstd has no useful ratio bound; grow from a guess tied to the input instead of
+    // trusting the declared size.
+    let mut out = Vec::with_capacity(limit.min(src.len() as u64 * 16).min(64 << 20) as usize);
     let dec =
         zstd::stream::read::Decoder::new(src).map_err(|e| decompress_err(at, e.to_string()))?;
     dec.take(limit + 1)

@@ -36,9 +36,27 @@ pub fn escape_str(s: &str) -> String {
     out
 }
 
+/// Like [`escape_bytes`], but keeps line feeds and tabs as they are, so statements read
+/// naturally; everything else (including `\r`) is escaped.
+pub fn escape_bytes_multiline(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        escape_into(&mut out, chunk.valid(), true);
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
 fn escape_str_into(out: &mut String, s: &str) {
+    escape_into(out, s, false)
+}
+
+fn escape_into(out: &mut String, s: &str, keep_lines: bool) {
     for c in s.chars() {
         match c {
+            '\n' | '\t' if keep_lines => out.push(c),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),

@@ -135,7 +135,16 @@ impl<'s> Iterator for RowIter<'s> {
         if self.failed || self.c.is_empty() {
             return None;
         }
-        let r = self.next_row();
+        let before = self.c.pos();
+        let mut r = self.next_row();
+        // A row whose images take no bytes (a table map with no columns, or no column
+        // present) would repeat forever over the same data.
+        if r.is_ok() && self.c.pos() == before {
+            r = Err(Error::malformed(
+                self.c.at(),
+                "row image: it takes no bytes",
+            ));
+        }
         if r.is_err() {
             self.failed = true;
         }

@@ -1,7 +1,7 @@
 //! The one-line description of an event that both the TUI list and `dump --format text`
 //! show, so the two front ends use the same words.
 
-use super::display::escape_bytes;
+use super::display::{escape_bytes, escape_str};
 use super::event::{Decoder, Event};
 use super::rows::RowsEvent;
 
@@ -97,10 +97,11 @@ pub fn summarize(ev: &Event<'_>, dec: &Decoder) -> String {
             if g.gtid.gno == 0 && g.gtid.uuid.0 == [0; 16] {
                 "ANONYMOUS".to_string()
             } else {
-                format!("GTID {}", g.gtid)
+                // A tagged GTID carries a tag from the file.
+                format!("GTID {}", escape_str(&g.gtid.to_string()))
             }
         }
-        Event::PreviousGtids(s) => format!("previous {s}"),
+        Event::PreviousGtids(s) => format!("previous {}", escape_str(&s.to_string())),
         Event::MariaGtid(g) => {
             let kind = if g.is_standalone() {
                 "standalone"

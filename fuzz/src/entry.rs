@@ -1,0 +1,164 @@
+//! The fuzz entry points: each takes arbitrary bytes and drives one part of binlens that
+//! reads bytes from a file. Shared, by `#[path]`, by the fuzz targets and by the replay
+//! test (`tests/suite/fuzz_regressions.rs`), so a saved input goes through exactly the
+//! code that found it. Nothing here may panic on any input; the binlens code under it
+//! must not either. The few `assert!`s check invariants that hold for every input.
+
+#![allow(dead_code)]
+
+use binlens::cli::dump::{DumpFormat, dump_bytes};
+use binlens::format::cursor::Cursor;
+use binlens::format::display::{cell_text, escape_bytes, json_diff_text, value_text};
+use binlens::format::event::{Decoder, Event};
+use binlens::format::reader::{EventReader, MAGIC, RawEvent};
+use binlens::format::summary::summarize;
+use binlens::format::value::{Cell, Value, decode_json_diff};
+use binlens::format::{compress, decimal, json, temporal};
+use binlens::index::build::{begin_file, end_file, scan_file};
+use binlens::index::{EventId, EventIndex, FileScanState};
+
+/// Every target by name, for the replay test.
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("event_decode", event_decode),
+    ("file_dump", file_dump),
+    ("index_build", index_build),
+    ("json_binary", json_binary),
+    ("decimal_temporal", decimal_temporal),
+];
+
+/// A short run of framed events without the magic (a format description, table maps,
+/// the event under test), decoded in depth: bodies, row images against the table maps
+/// from the input, every value's text and JSON, summaries, payloads' inner events; then
+/// the same bytes as a file through `dump --format jsonl` and `text`.
+pub fn event_decode(data: &[u8]) {
+    let mut dec = Decoder::default();
+    for item in EventReader::at(data, 0) {
+        match item {
+            Ok(raw) => exercise(&raw, &mut dec, 0),
+            Err(_) => break,
+        }
+    }
+    let mut file = MAGIC.to_vec();
+    file.extend_from_slice(data);
+    dump_both(&file);
+}
+
+/// A whole file: every event decoded in depth, then `dump` in both formats.
+pub fn file_dump(data: &[u8]) {
+    if let Ok(reader) = EventReader::new(data) {
+        let mut dec = Decoder::default();
+        for item in reader {
+            match item {
+                Ok(raw) => exercise(&raw, &mut dec, 0),
+                Err(_) => break,
+            }
+        }
+    }
+    dump_both(data);
+}
+
+/// The index build over a whole file's bytes, then the index's own lookups.
+pub fn index_build(data: &[u8]) {
+    let mut index = EventIndex::default();
+    let mut state = FileScanState::default();
+    begin_file(&mut index);
+    if binlens::format::reader::check_magic(data).is_ok() {
+        let out = scan_file(&mut index, data, 4, &mut state);
+        assert!(out.indexed_end <= data.len() as u64);
+    }
+    end_file(&mut index, &mut state);
+    let mut max_ts = 0;
+    for i in 0..index.len() {
+        let e = EventId(i as u32);
+        let m = index.get(e);
+        assert!(m.pos < m.next_pos && m.next_pos <= data.len() as u64);
+        let (first, last) = index.txn_span(index.txn_of(e));
+        assert!(first <= e && e <= last);
+        max_ts = max_ts.max(m.timestamp);
+        let _ = index.names().get(m.object);
+    }
+    if let Some(e) = index.first_at_or_after(max_ts) {
+        assert!((e.0 as usize) < index.len());
+    }
+}
+
+/// MySQL's binary JSON, as a whole value and as a partial-update diff.
+pub fn json_binary(data: &[u8]) {
+    if let Ok(text) = json::json_to_text(data) {
+        let _ = escape_bytes(text.as_bytes());
+    }
+    let mut c = Cursor::new(data);
+    if let Ok(Value::JsonDiff(d)) = decode_json_diff(&mut c) {
+        let _ = json_diff_text(&d);
+    }
+}
+
+/// DECIMAL and the temporal types: `precision, scale, fsp` then the value bytes; plus the
+/// MariaDB decompressors over the same bytes.
+pub fn decimal_temporal(data: &[u8]) {
+    let [p, s, fsp, rest @ ..] = data else {
+        return;
+    };
+    let _ = decimal::decimal_len(*p, *s);
+    let _ = decimal::decode_decimal(&mut Cursor::new(rest), *p, *s);
+    let _ = temporal::decode_date(&mut Cursor::new(rest)).map(|v| v.to_string());
+    let _ = temporal::decode_time(&mut Cursor::new(rest)).map(|v| v.to_string());
+    let _ = temporal::decode_datetime(&mut Cursor::new(rest)).map(|v| v.to_string());
+    let _ = temporal::decode_timestamp(&mut Cursor::new(rest)).map(|v| v.to_string());
+    let _ = temporal::decode_timestamp2(&mut Cursor::new(rest), *fsp).map(|v| v.to_string());
+    let _ = temporal::decode_datetime2(&mut Cursor::new(rest), *fsp).map(|v| v.to_string());
+    let _ = temporal::decode_time2(&mut Cursor::new(rest), *fsp).map(|v| v.to_string());
+    let _ = compress::maria_event(rest, 0);
+    let _ = compress::maria_column(rest, 0);
+    let _ = compress::zstd(rest, u64::from(*p) << (*s % 32), 0);
+}
+
+fn dump_both(file: &[u8]) {
+    for format in [DumpFormat::Jsonl, DumpFormat::Text] {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let _ = dump_bytes("fuzz-bin.000001", file, format, &mut out, &mut err);
+        // Whatever the bytes, nothing that drives a terminal reaches the output.
+        assert!(!out.contains(&0x1b) && !err.contains(&0x1b), "raw ESC in dump output");
+    }
+}
+
+fn exercise(raw: &RawEvent<'_>, dec: &mut Decoder, depth: u32) {
+    let _ = raw.verify_checksum();
+    let Ok(ev) = dec.decode(raw) else {
+        return;
+    };
+    let _ = summarize(&ev, dec);
+    match &ev {
+        Event::Rows(r) => {
+            let Ok(tm) = dec.table_for(r) else {
+                return;
+            };
+            for row in r.rows(tm) {
+                let Ok(row) = row else {
+                    break;
+                };
+                for cells in [&row.before, &row.after].into_iter().flatten() {
+                    for c in cells {
+                        let _ = cell_text(c);
+                        if let Cell::Present(v) = c {
+                            let _ = value_text(v);
+                            let _ = v.json_text();
+                        }
+                    }
+                }
+            }
+        }
+        Event::TransactionPayload(p) if depth < 3 => {
+            if let Ok(inner) = p.decompress() {
+                let mut d = dec.clone();
+                for item in EventReader::inner(&inner) {
+                    match item {
+                        Ok(raw) => exercise(&raw, &mut d, depth + 1),
+                        Err(_) => break,
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
