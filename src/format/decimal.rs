@@ -28,13 +28,15 @@ pub fn decimal_len(precision: u8, scale: u8) -> Option<usize> {
 /// Decodes a packed decimal to its exact text with `scale` fraction digits.
 pub fn decode_decimal(c: &mut Cursor<'_>, precision: u8, scale: u8) -> Result<String> {
     let at = c.at();
+    let mut buf = [0u8; 40];
+    // Servers stop at DECIMAL(65,30) (MariaDB: 65,38), 29 bytes; the precision comes from
+    // the table map, so anything that would not fit the buffer is an error, not a panic.
     let len = decimal_len(precision, scale)
-        .filter(|&l| l > 0)
+        .filter(|&l| l > 0 && l <= buf.len())
         .ok_or_else(|| Error::malformed(at, "decimal precision/scale"))?;
     let raw = c.bytes(len)?;
     let negative = raw[0] & 0x80 == 0;
     let mask: u8 = if negative { 0xff } else { 0 };
-    let mut buf = [0u8; 40];
     let bytes = &mut buf[..len];
     bytes.copy_from_slice(raw);
     bytes[0] ^= 0x80;
@@ -98,6 +100,20 @@ mod tests {
 
     fn dec(bytes: &[u8], p: u8, s: u8) -> String {
         decode_decimal(&mut Cursor::new(bytes), p, s).unwrap()
+    }
+
+    /// Fuzz finding: a table map declaring DECIMAL(200,0) made the decoder slice its
+    /// 40-byte buffer out of range.
+    #[test]
+    fn decimal_precision_beyond_the_buffer_is_an_error_not_a_panic() {
+        let bytes = [0x80u8; 120];
+        for (p, s) in [(200, 0), (255, 255), (90, 2)] {
+            let e = decode_decimal(&mut Cursor::new(&bytes), p, s).unwrap_err();
+            assert!(e.to_string().contains("decimal"), "{e}");
+        }
+        // The largest real ones still decode.
+        assert!(decode_decimal(&mut Cursor::new(&bytes), 65, 30).is_ok());
+        assert!(decode_decimal(&mut Cursor::new(&bytes), 65, 38).is_ok());
     }
 
     #[test]
