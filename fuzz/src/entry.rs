@@ -118,7 +118,10 @@ fn dump_both(file: &[u8]) {
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let _ = dump_bytes("fuzz-bin.000001", file, format, &mut out, &mut err);
         // Whatever the bytes, nothing that drives a terminal reaches the output.
-        assert!(!out.contains(&0x1b) && !err.contains(&0x1b), "raw ESC in dump output");
+        assert!(
+            !out.contains(&0x1b) && !err.contains(&0x1b),
+            "raw ESC in dump output"
+        );
     }
 }
 

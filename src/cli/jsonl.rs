@@ -87,10 +87,7 @@ pub fn json_str(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut scan = 0;
-    while let Some(off) = bytes[scan..]
-        .iter()
-        .position(|&b| NEEDS_ESCAPE[b as usize])
-    {
+    while let Some(off) = bytes[scan..].iter().position(|&b| NEEDS_ESCAPE[b as usize]) {
         let i = scan + off;
         let (esc, len): (&str, usize) = match bytes[i] {
             b'"' => ("\\\"", 1),

@@ -171,6 +171,13 @@ impl Decoder {
                 let (file_id, data) = control::parse_load_block(body, base)?;
                 Event::LoadBlock { file_id, data }
             }
+            EventType::START_V3 => {
+                // Binlog v1/v3 (MySQL 3.23-4.x): a 2-byte version leads the body.
+                let v = body
+                    .get(..2)
+                    .map_or(3, |b| u16::from_le_bytes([b[0], b[1]]));
+                return Err(Error::new(base, ErrorKind::UnsupportedVersion(v)));
+            }
             EventType::STOP => Event::Stop,
             _ => match t.rows_kind() {
                 Some(kind) => Event::Rows(RowsEvent::parse(body, kind, fde.table_id_len(t), base)?),

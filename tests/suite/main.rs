@@ -7,6 +7,12 @@ mod support;
 mod corpus_oracle;
 // binlens dump agrees with mariadb-binlog -vv on every binlog in tests/fixtures/mariadb/.
 mod fixtures_vv;
+// Damaged and hostile binlogs: truncations, bit flips, hand-made bad cases.
+mod hostile;
+// Nothing from a binlog reaches a terminal raw: text escapes, jsonl JSON-escapes.
+mod terminal;
+// Every saved fuzz finding replays through the fuzz entry points without a panic.
+mod fuzz_regressions;
 // A live MariaDB server writes binlogs that the tests can find, read and replay.
 mod server_smoke;
 // The -vv reader and comparator find zero differences against the corpus oracles.

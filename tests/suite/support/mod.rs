@@ -6,6 +6,8 @@ pub mod compare;
 pub mod corpus;
 // Comparing indexes built different ways, event by event.
 pub mod index;
+// Hand-built binlogs with chosen events, for hostile-input and terminal tests.
+pub mod synth;
 // A throwaway MariaDB server in a temporary directory (start, SQL, binlog files, stop).
 pub mod server;
 // Reading `mariadb-binlog --base64-output=decode-rows -vv` text and comparing it with
