@@ -17,8 +17,11 @@ use binlens::format::{compress, decimal, json, temporal};
 use binlens::index::build::{begin_file, end_file, scan_file};
 use binlens::index::{EventId, EventIndex, FileScanState};
 
+/// A fuzz entry point.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the replay test.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("event_decode", event_decode),
     ("file_dump", file_dump),
     ("index_build", index_build),

@@ -33,7 +33,7 @@ fn fuzz_findings_replay_without_panic() {
                     let file = tmp.path().join("fuzz-bin.000001");
                     std::fs::write(&file, &data).unwrap();
                     let open = catch_unwind(|| {
-                        binlens::index::Binlogs::open(&[file.clone()]).map(|b| {
+                        binlens::index::Binlogs::open(std::slice::from_ref(&file)).map(|b| {
                             for i in 0..b.index.len() {
                                 b.with_event(binlens::index::EventId(i as u32), |_, _, _| ());
                             }

@@ -32,12 +32,8 @@ impl Synth {
         let mut lens = vec![0u8; 41];
         lens[1] = 13;
         lens[18] = 8;
-        for t in 22..25 {
-            lens[t] = 8;
-        }
-        for t in 29..32 {
-            lens[t] = 10;
-        }
+        lens[22..25].fill(8);
+        lens[29..32].fill(10);
         body.extend_from_slice(&lens);
         body.push(u8::from(crc));
         // The FDE always carries its own checksum field once checksums exist.
