@@ -11,12 +11,13 @@
 # json_binary    MySQL binary JSON documents cut from the JSON columns of json.binlog
 #                rows, plus a few made by hand
 # decimal_temporal  precision, scale, fsp + value bytes, made by hand
+# filter_text    filter, goto and GTID-set strings, made by hand
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
 corpus="${BINLENS_CORPUS:-$repo/../shared/corpus}"
 out="$here/corpus"
-mkdir -p "$out"/{event_decode,file_dump,index_build,json_binary,decimal_temporal}
+mkdir -p "$out"/{event_decode,file_dump,index_build,json_binary,decimal_temporal,filter_text}
 
 python3 - "$out" "$corpus" "$repo/tests/fixtures" <<'PY'
 import hashlib, os, struct, sys
@@ -99,6 +100,11 @@ for fsp in range(7):
 save("decimal_temporal", bytes([0, 0, 3]) + bytes.fromhex("80000c0003e8"))
 # MariaDB compressed column: 0x81, length 3, zlib("abc").
 save("decimal_temporal", bytes([0, 0, 0, 0x81, 3]) + bytes.fromhex("789c4b4c4a0600024d0127"))
+# Filter, goto and GTID-set text.
+for t in ["table:shop.orders", "type:delete and since:-10m", "14:35", "mysql-bin.000002:1337",
+          "gtid:3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5", 'not (op:update or sql:"DELETE%")',
+          "@2034-01-01T00:00:00Z", "0-1-100,0-2-5"]:
+    save("filter_text", t.encode())
 print(f"seed.sh: {files} binlogs", file=sys.stderr)
 PY
 for t in "$out"/*; do

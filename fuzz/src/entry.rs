@@ -27,6 +27,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("index_build", index_build),
     ("json_binary", json_binary),
     ("decimal_temporal", decimal_temporal),
+    ("filter_text", filter_text),
 ];
 
 /// A short run of framed events without the magic (a format description, table maps,
@@ -167,4 +168,18 @@ fn exercise(raw: &RawEvent<'_>, dec: &mut Decoder, depth: u32) {
         }
         _ => {}
     }
+}
+
+/// User text: the filter language, the goto target and the GTID-set syntax (UTF-8 only,
+/// as the front ends hand them strings).
+pub fn filter_text(data: &[u8]) {
+    use binlens::filter::{Filter, ParseContext, TimeZoneChoice, gtid::GtidSpec, parse_goto};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut ctx = ParseContext::new(TimeZoneChoice::Utc, 2_000_000_000);
+    ctx.base_date = Some(1_900_000_000);
+    let _ = Filter::parse(text, &ctx);
+    let _ = parse_goto(text, &ctx);
+    let _ = GtidSpec::parse(text);
 }
