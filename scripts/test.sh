@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# The one test command: installs MariaDB if it is missing (the tests start real servers and
-# run mariadb-binlog), then runs every test target. Extra arguments go to `cargo test`.
+# The one test command: installs what the tests need when it is missing (MariaDB server
+# and client, tmux), then runs every test target. Extra arguments go to `cargo test`.
 #
 #   scripts/test.sh                 # everything
 #   scripts/test.sh -- vv_oracle    # tests whose name contains vv_oracle
+#
+# In CI (CI=true), or when BINLENS_FUZZ_SECONDS is set, every cargo-fuzz target first runs
+# for that many seconds (45 by default in CI; cargo-fuzz is installed when missing); a
+# finding fails the run, and `cargo test` then replays the grown corpus and any artifacts.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/ensure-mariadb.sh
+if [[ -n ${BINLENS_FUZZ_SECONDS:-} || ${CI:-} == true ]]; then
+  bash fuzz/run.sh "${BINLENS_FUZZ_SECONDS:-45}"
+fi
 exec cargo test --all-targets "$@"

@@ -1,6 +1,7 @@
 //! Replays every input the fuzzer saved (fuzz/artifacts/<target>/, local and not
-//! committed) and every kept regression (fuzz/regressions/<target>/) through the same
-//! entry points the fuzz targets call; whole-file inputs also go through
+//! committed), every kept regression (fuzz/regressions/<target>/) and, when a fuzz run
+//! left one, the grown corpus (fuzz/corpus/<target>/) through the same entry points the
+//! fuzz targets call; saved findings and regressions that are whole files also go through
 //! `Binlogs::open` on a real file.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -15,7 +16,7 @@ fn fuzz_findings_replay_without_panic() {
     let tmp = tempfile::tempdir().unwrap();
     let mut replayed = 0;
     let mut failures = Vec::new();
-    for dir in ["artifacts", "regressions"] {
+    for dir in ["artifacts", "regressions", "corpus"] {
         for (target, run) in entry::TARGETS {
             let Ok(rd) = std::fs::read_dir(root.join(dir).join(target)) else {
                 continue;
@@ -29,7 +30,7 @@ fn fuzz_findings_replay_without_panic() {
                 if catch_unwind(AssertUnwindSafe(|| run(&data))).is_err() {
                     failures.push(p.display().to_string());
                 }
-                if matches!(*target, "file_dump" | "index_build") {
+                if dir != "corpus" && matches!(*target, "file_dump" | "index_build") {
                     let file = tmp.path().join("fuzz-bin.000001");
                     std::fs::write(&file, &data).unwrap();
                     let open = catch_unwind(|| {
