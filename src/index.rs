@@ -228,6 +228,30 @@ impl Binlogs {
         .flatten()
     }
 
+    /// How a transaction ended. Like [`EventIndex::txn_end`], but a MariaDB group whose
+    /// last event is a statement is checked against its GTID event's flags: only a
+    /// standalone group ends with its one statement; any other is still open (the server
+    /// stopped, or the file was cut, before its COMMIT or XID).
+    pub fn txn_end(&self, t: TxnId) -> TxnEnd {
+        let end = self.index.txn_end(t);
+        let (first, last) = self.index.txn_span(t);
+        let ambiguous = end == TxnEnd::Commit
+            && self.index.type_code(first) == EventType::MARIA_GTID
+            && self.index.type_code(last).is_query()
+            && self.index.class(last) != QueryClass::Commit;
+        if !ambiguous {
+            return end;
+        }
+        let standalone = self.with_event(first, |_, ev, _| match ev {
+            Ok(Event::MariaGtid(g)) => Some(g.is_standalone()),
+            _ => None,
+        });
+        match standalone.flatten() {
+            Some(false) => TxnEnd::Incomplete,
+            _ => end,
+        }
+    }
+
     /// The xid of a transaction that ended in an XID event, decoded from it.
     pub fn txn_xid(&self, t: TxnId) -> Option<u64> {
         let (_, last) = self.index.txn_span(t);

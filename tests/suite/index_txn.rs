@@ -202,3 +202,42 @@ fn a_transaction_cut_short_is_incomplete() {
     assert_eq!(c.index.txn_end(last), TxnEnd::Incomplete);
     assert_eq!(c.index.transaction(last).first, ix.transaction(t).first);
 }
+
+/// A MariaDB group (GTID without the standalone flag) cut after a statement-format UPDATE,
+/// before its XID: the index alone would call it done by its last statement, the GTID's
+/// flags say it is still open.
+#[test]
+fn a_mariadb_group_cut_after_a_statement_is_incomplete() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/mariadb/mysql-bin.000001");
+    let bytes = std::fs::read(&fixture).unwrap();
+    let whole = Binlogs::open(std::slice::from_ref(&fixture)).unwrap();
+    // The statement-format UPDATE at 32785 is followed by its XID.
+    let upd = whole
+        .index
+        .event_at(binlens::index::Location {
+            file: binlens::index::FileId(0),
+            pos: 32785,
+        })
+        .expect("the UPDATE statement of the fixture");
+    let t = whole.index.txn_of(upd);
+    assert_eq!(whole.txn_end(t), TxnEnd::Xid);
+    let next = whole.index.next_pos(upd) as usize;
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("mysql-bin.000001");
+    std::fs::write(&cut, &bytes[..next]).unwrap();
+    let b = Binlogs::open(std::slice::from_ref(&cut)).unwrap();
+    let last = TxnId(b.index.txn_count() as u32 - 1);
+    assert_eq!(
+        b.index.txn_span(last).1,
+        binlens::index::EventId(b.index.len() as u32 - 1)
+    );
+    assert_eq!(
+        b.index.txn_end(last),
+        TxnEnd::Commit,
+        "what the columns alone suggest"
+    );
+    assert_eq!(b.txn_end(last), TxnEnd::Incomplete);
+    // A standalone DDL group still ends with its statement.
+    assert_eq!(b.txn_end(TxnId(1)), b.index.txn_end(TxnId(1)));
+}
