@@ -1,23 +1,21 @@
 //! TUI speed on the 1 GiB benchmark binlog (`../shared/tools/big-binlog.sh`, path in
-//! `BINLENS_BIG`, default /work/big/mysql-bin.000001): the first frame while the index
-//! builds, one key press and its redraw over the whole index, and a header-level filter
-//! over every event. Skipped (with a notice) when the file is missing.
+//! `BINLENS_BIG`, default /work/big/mysql-bin.000001): the first frame (with and without
+//! a cache), how soon the list is browsable, the whole build as the event loop drives it,
+//! one key press and its redraw over the whole index, and a header-level filter over
+//! every event. Skipped (with a notice) when the file is missing.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use binlens::filter::{self, Filter, ParseContext, TimeZoneChoice};
-use binlens::index::{Binlogs, IndexBuild, OpenOptions};
+use binlens::index::{Binlogs, IndexBuild, OpenOptions, Step};
 use binlens::tui::action::Action;
 use binlens::tui::app::App;
 use binlens::tui::views::Screen;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::text::Line;
-use ratatui::widgets::Widget;
 
 fn big() -> Option<PathBuf> {
     let p = PathBuf::from(
@@ -31,48 +29,110 @@ fn big() -> Option<PathBuf> {
     }
 }
 
+fn draw(term: &mut Terminal<TestBackend>, app: &App) {
+    term.draw(|f| f.render_widget(Screen { app }, f.area()))
+        .unwrap();
+}
+
 fn first_frame(c: &mut Criterion) {
     let Some(path) = big() else { return };
     let paths = vec![path];
-    // What `binlens FILE` does before its first frame: map the file, start the
-    // background build (no cache), draw the progress line.
-    c.bench_function("tui/first_frame_1GiB", |bch| {
-        bch.iter(|| {
-            let build = IndexBuild::start(&paths, OpenOptions::default()).expect("start");
-            let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
-            let (done, total) = build.progress();
-            term.draw(|f| {
-                Line::raw(format!("indexing {done}/{total}")).render(f.area(), f.buffer_mut())
+    let cache = tempfile::tempdir().expect("temp dir");
+    let cached = OpenOptions {
+        cache_dir: Some(cache.path().to_path_buf()),
+        follow: false,
+    };
+    // What `binlens FILE` does before its first frame: map the file and draw the whole
+    // screen over the (still empty) index.
+    for (name, options) in [
+        ("tui/first_frame_1GiB_no_cache", OpenOptions::default()),
+        ("tui/first_frame_1GiB_cached", cached.clone()),
+    ] {
+        c.bench_function(name, |bch| {
+            bch.iter(|| {
+                let build = IndexBuild::unstarted(&paths, options.clone()).expect("open");
+                let app = App::new(build, 120, 40);
+                let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+                draw(&mut term, &app);
             })
-            .unwrap();
-            drop(build); // cancels the build
+        });
+    }
+    // Until the list shows events: one indexing step (1 MiB), catching up, a frame.
+    c.bench_function("tui/browsable_1GiB_no_cache", |bch| {
+        bch.iter(|| {
+            let build = IndexBuild::unstarted(&paths, OpenOptions::default()).expect("open");
+            let mut app = App::new(build, 120, 40);
+            app.build.step(1 << 20);
+            app.update(Action::Indexed);
+            assert!(app.event_count() > 0);
+            let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+            draw(&mut term, &app);
         })
     });
+    // With a cache the first step loads the whole index: everything is browsable.
+    let warm = IndexBuild::unstarted(&paths, cached.clone()).expect("open");
+    while warm.step(usize::MAX) != Step::Done {}
+    drop(warm);
+    c.bench_function("tui/browsable_1GiB_cached", |bch| {
+        bch.iter(|| {
+            let build = IndexBuild::unstarted(&paths, cached.clone()).expect("open");
+            let mut app = App::new(build, 120, 40);
+            app.build.step(1 << 20);
+            app.update(Action::Indexed);
+            assert!(app.is_indexed());
+            let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+            draw(&mut term, &app);
+        })
+    });
+    // The whole build as the event loop drives it (1 MiB steps, catching up after
+    // each 12 ms slice), once: too slow for criterion's repetitions.
+    let start = Instant::now();
+    let build = IndexBuild::unstarted(&paths, OpenOptions::default()).expect("open");
+    let mut app = App::new(build, 120, 40);
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let (mut slices, mut worst) = (0, Duration::ZERO);
+    while !app.is_indexed() {
+        let slice = Instant::now();
+        while slice.elapsed() < Duration::from_millis(12) {
+            if app.build.step(1 << 20) == Step::Done {
+                break;
+            }
+        }
+        app.update(Action::Indexed);
+        draw(&mut term, &app);
+        worst = worst.max(slice.elapsed());
+        slices += 1;
+    }
+    eprintln!(
+        "tui/full_build_1GiB_no_cache: {:.2} s in {slices} slices, longest slice with its \
+         catch-up and frame {:.1} ms",
+        start.elapsed().as_secs_f64(),
+        worst.as_secs_f64() * 1e3
+    );
 }
 
 fn with_index(c: &mut Criterion) {
     let Some(path) = big() else { return };
-    let b = Arc::new(Binlogs::open(&[path]).expect("index the benchmark binlog"));
-    let mut app = App::new(Arc::clone(&b), 120, 40);
-    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let b = Binlogs::open(&[path]).expect("index the benchmark binlog");
     let mid = (b.index.len() / 2) as u32;
+    let mut app = App::new(IndexBuild::built(b), 120, 40);
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     app.update(Action::Down(mid));
     c.bench_function("tui/key_redraw_12M", |bch| {
         let mut down = true;
         bch.iter(|| {
             app.update(if down { Action::Down(1) } else { Action::Up(1) });
             down = !down;
-            term.draw(|f| f.render_widget(Screen { app: &app }, f.area()))
-                .unwrap();
+            draw(&mut term, &app);
         })
     });
     c.bench_function("tui/page_down_redraw_12M", |bch| {
         bch.iter(|| {
             app.update(Action::PageDown);
-            term.draw(|f| f.render_widget(Screen { app: &app }, f.area()))
-                .unwrap();
+            draw(&mut term, &app);
         })
     });
+    let b = app.binlogs();
     let ctx = ParseContext::for_binlogs(&b, TimeZoneChoice::Utc);
     let cancel = AtomicBool::new(false);
     // Operation and time: the index columns alone decide.

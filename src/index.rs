@@ -31,7 +31,7 @@ use crate::format::event::{Decoder, Event};
 use crate::format::reader::{EventReader, RawEvent};
 use crate::format::{EventType, Result as FormatResult};
 
-pub use background::{IndexBuild, Progress};
+pub use background::{IndexBuild, Progress, Step};
 pub use build::FileScanState;
 pub use classify::QueryClass;
 pub use event_index::{EventId, EventIndex, EventMeta, FileExtent, FileId, Location, TxnId};

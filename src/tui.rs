@@ -12,6 +12,7 @@ pub mod app;
 pub mod detail;
 pub mod export_dialog;
 pub mod filtering;
+pub mod growth;
 pub mod keymap;
 pub mod list;
 pub mod navigate;

@@ -1,11 +1,13 @@
 //! The background index build: a thread indexes the set file by file in small steps,
 //! publishing each step into the shared [`Binlogs`] and its progress into atomics, so a
 //! front end can draw the part already indexed at once and re-read the progress each
-//! frame for the price of two atomic loads.
+//! frame for the price of two atomic loads. A build can also be driven step by step by
+//! its owner ([`IndexBuild::unstarted`] + [`IndexBuild::step`]): a UI thread that indexes
+//! between key presses, or a test that stops the build where it wants.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 use std::thread::JoinHandle;
 
 use super::{Binlogs, OpenError, OpenOptions};
@@ -22,7 +24,18 @@ pub struct Progress {
     cancel: AtomicBool,
 }
 
-/// A set being indexed on a background thread.
+/// What one [`IndexBuild::step`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Indexed some more; more remains.
+    More,
+    /// The set is indexed (now or before).
+    Done,
+    /// A reader holds the set: nothing was done, try again later.
+    Busy,
+}
+
+/// A set being indexed on a background thread, or step by step by its owner.
 #[derive(Debug)]
 pub struct IndexBuild {
     binlogs: Arc<RwLock<Binlogs>>,
@@ -50,6 +63,75 @@ impl IndexBuild {
             progress,
             thread: Some(thread),
         })
+    }
+
+    /// Opens and maps the files here without indexing them: the owner drives the build
+    /// with [`IndexBuild::step`].
+    pub fn unstarted(paths: &[PathBuf], options: OpenOptions) -> Result<IndexBuild, OpenError> {
+        let b = Binlogs::open_unindexed(paths, options)?;
+        let progress = Arc::new(Progress::default());
+        progress.total.store(b.total_bytes(), Ordering::Relaxed);
+        Ok(IndexBuild {
+            binlogs: Arc::new(RwLock::new(b)),
+            progress,
+            thread: None,
+        })
+    }
+
+    /// A set indexed already (by [`Binlogs::open`]): finished from the start.
+    pub fn built(b: Binlogs) -> IndexBuild {
+        let progress = Arc::new(Progress::default());
+        let total = b.total_bytes();
+        progress.total.store(total, Ordering::Relaxed);
+        progress.done.store(b.indexed_bytes(), Ordering::Relaxed);
+        progress.finished.store(b.is_indexed(), Ordering::Release);
+        IndexBuild {
+            binlogs: Arc::new(RwLock::new(b)),
+            progress,
+            thread: None,
+        }
+    }
+
+    /// Indexes up to about `max_bytes` more on this thread, unless a reader holds the
+    /// set (then it returns at once). Caches of finished files are written with the set
+    /// shared for reading, so readers go on meanwhile.
+    pub fn step(&self, max_bytes: usize) -> Step {
+        if self.is_finished() {
+            return Step::Done;
+        }
+        let mut b = match self.binlogs.try_write() {
+            Ok(b) => b,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => return Step::Busy,
+        };
+        let more = b.index_step(max_bytes);
+        self.progress
+            .done
+            .store(b.indexed_bytes(), Ordering::Relaxed);
+        let unsaved = b.take_unsaved();
+        drop(b);
+        if !unsaved.is_empty() {
+            let b = self.read();
+            for f in unsaved {
+                b.save_cache(f);
+            }
+        }
+        if more {
+            Step::More
+        } else {
+            self.progress.finished.store(true, Ordering::Release);
+            Step::Done
+        }
+    }
+
+    /// Exclusive access if no one reads the set now (follow-mode `refresh` from a UI
+    /// thread that must not wait).
+    pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, Binlogs>> {
+        match self.binlogs.try_write() {
+            Ok(b) => Some(b),
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
     }
 
     /// The set as indexed so far. Hold the guard briefly: the builder waits for it.

@@ -137,6 +137,19 @@ impl EventIndex {
         }
     }
 
+    /// The size in bytes of every event, in order: one pass over the position column
+    /// (an event is under 4 GiB, so the low 32 bits of consecutive positions suffice).
+    pub fn event_sizes(&self) -> impl Iterator<Item = u64> + '_ {
+        self.files.iter().flat_map(move |f| {
+            let (a, z) = (f.first.0 as usize, f.end.0 as usize);
+            let lo = &self.pos_lo[a..z];
+            let last_end = f.indexed_end as u32;
+            lo.iter()
+                .enumerate()
+                .map(move |(i, &p)| lo.get(i + 1).unwrap_or(&last_end).wrapping_sub(p) as u64)
+        })
+    }
+
     pub fn type_code(&self, e: EventId) -> EventType {
         EventType(self.kind[e.0 as usize])
     }

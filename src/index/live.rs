@@ -208,6 +208,16 @@ impl Binlogs {
         false
     }
 
+    /// Turns follow mode on or off: whether an event cut short at the end of the last
+    /// file is pending (see [`OpenOptions::follow`](super::OpenOptions)).
+    pub fn set_follow(&mut self, on: bool) {
+        self.options.follow = on;
+    }
+
+    pub fn is_following(&self) -> bool {
+        self.options.follow
+    }
+
     /// Follow mode: indexes what has been appended to the last file since the last look.
     /// A half-written event at its end is reported as pending; a file that shrank or was
     /// replaced is reported once and no longer read. Cheap when nothing changed (one

@@ -50,6 +50,14 @@ pub enum Action {
     JobDone(Box<JobResult>),
     /// The terminal's new size in cells.
     Resize(u16, u16),
+    /// The index grew or finished: catch up (counts, timeline, a filter to extend).
+    Indexed,
+    /// Follow mode's timer: look for appended events.
+    Poll,
+    /// `F`: follow the last file (or stop).
+    ToggleFollow,
+    /// `b`: the timeline counts events or bytes.
+    ToggleTimelineBytes,
 }
 
 impl PartialEq for Action {

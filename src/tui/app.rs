@@ -1,11 +1,11 @@
 //! The model: everything the screen shows, and [`App::update`], the only mutator.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::RwLockReadGuard;
 
 use crate::filter::{Filter, TimeZoneChoice, format_instant};
 use crate::format::Flavor;
-use crate::index::{Binlogs, EventId, Location, QueryClass, TxnId};
+use crate::index::{Binlogs, EventId, IndexBuild, Location, TxnId};
 
 use super::action::Action;
 use super::detail::{self, DetailLines};
@@ -36,6 +36,8 @@ pub struct ActiveFilter {
     pub text: String,
     pub describe: String,
     pub rows: Vec<EventId>,
+    /// How many events were indexed when it ran: later ones are not looked at yet.
+    pub covers: u32,
 }
 
 /// What the newest job sent to the worker is for.
@@ -45,6 +47,8 @@ pub enum Pending {
     Preview,
     /// Applying the accepted filter.
     Apply,
+    /// Running the filter in force again over an index that has grown.
+    Refilter,
     Search,
     Export,
 }
@@ -81,8 +85,20 @@ pub enum Outcome {
     Print(String),
 }
 
+/// The browser's state. It reads the set through `build`, which it steps itself (or
+/// which is built already): the only writer is the thread that owns the `App` and it
+/// never waits for the lock (`IndexBuild::step`, `try_write`), so a read guard may be
+/// taken anywhere on that thread, even inside another one.
 pub struct App {
-    pub binlogs: Arc<Binlogs>,
+    pub build: IndexBuild,
+    /// Events caught up with (DDL list, summaries on screen, filter staleness).
+    pub indexed: u32,
+    /// Follow mode: the last file is polled for appended events.
+    pub following: bool,
+    /// A half-written event at the end of the last file (follow mode).
+    pub pending_event: Option<Location>,
+    /// The timeline counts bytes, not events, per bucket.
+    pub timeline_bytes: bool,
     pub cursor: EventId,
     /// First list row on screen.
     pub top: u32,
@@ -112,8 +128,9 @@ pub struct App {
     pub filter: Option<ActiveFilter>,
     /// The filter prompt's live count: `(text, matches)`, `None` while counting.
     pub live: Option<(String, Option<usize>)>,
-    /// The matches of the newest counted draft, so Enter applies them at once.
-    pub live_result: Option<(String, Vec<EventId>)>,
+    /// The matches of the newest counted draft (and the events it looked at), so Enter
+    /// applies them at once.
+    pub live_result: Option<(String, Vec<EventId>, u32)>,
     pub search: Option<(String, Filter)>,
     pub generation: u64,
     pub pending: Option<(u64, Pending)>,
@@ -129,20 +146,23 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(binlogs: Arc<Binlogs>, width: u16, height: u16) -> App {
-        let flavor = binlogs
+    /// An app over `build`, which must be driven by this thread (`IndexBuild::unstarted`)
+    /// or finished (`IndexBuild::built`); whatever is indexed shows at once, the rest as
+    /// `Action::Indexed` reports it.
+    pub fn new(build: IndexBuild, width: u16, height: u16) -> App {
+        let flavor = build
+            .read()
             .set
             .files
             .iter()
             .find_map(|f| f.fde.as_ref())
             .map_or(Flavor::MySql, |f| f.flavor());
-        let timeline = Timeline::build(&binlogs.index);
-        let ddl = (binlogs.index.classes().iter().enumerate())
-            .filter(|&(_, &c)| QueryClass::from_u8(c).is_ddl())
-            .map(|(i, _)| EventId(i as u32))
-            .collect();
         let mut app = App {
-            binlogs,
+            build,
+            indexed: 0,
+            following: false,
+            pending_event: None,
+            timeline_bytes: false,
             cursor: EventId(0),
             top: 0,
             page: 1,
@@ -161,7 +181,7 @@ impl App {
             expanded: BTreeSet::new(),
             flavor,
             message: None,
-            timeline,
+            timeline: Timeline::default(),
             outcome: None,
             filter: None,
             live: None,
@@ -173,14 +193,25 @@ impl App {
             jobs: Vec::new(),
             clipboard: None,
             export: None,
-            ddl,
+            ddl: Vec::new(),
         };
+        app.catch_up();
         app.update(Action::Resize(width, height));
         app
     }
 
+    /// The set as indexed so far. Hold it for one computation, not across updates.
+    pub fn binlogs(&self) -> RwLockReadGuard<'_, Binlogs> {
+        self.build.read()
+    }
+
     pub fn event_count(&self) -> u32 {
-        self.binlogs.index.len() as u32
+        self.build.read().index.len() as u32
+    }
+
+    /// Whether the whole set is indexed.
+    pub fn is_indexed(&self) -> bool {
+        self.build.is_finished()
     }
 
     /// Rows in the list: events, or transactions in the transaction view.
@@ -212,7 +243,7 @@ impl App {
             f.rows.get(row as usize).copied().unwrap_or(self.cursor)
         } else if self.txn_view {
             match self.txn_row(row) {
-                TxnRow::Txn(t) => self.binlogs.index.txn_span(t).0,
+                TxnRow::Txn(t) => self.build.read().index.txn_span(t).0,
                 TxnRow::Event(_, e) => e,
             }
         } else {
@@ -242,7 +273,7 @@ impl App {
     }
 
     pub fn location(&self, e: EventId) -> Location {
-        self.binlogs.index.get(e).location()
+        self.build.read().index.get(e).location()
     }
 
     pub fn update(&mut self, action: Action) {
@@ -348,11 +379,19 @@ impl App {
             Action::ExportWrite => self.open_write_prompt(),
             Action::ExportAccept => self.export_accept(),
             Action::JobDone(r) => self.job_done(*r),
+            Action::Indexed => self.catch_up(),
+            Action::Poll => self.poll(),
+            Action::ToggleFollow => self.toggle_follow(),
+            Action::ToggleTimelineBytes => self.timeline_bytes = !self.timeline_bytes,
             Action::PromptAccept => self.accept_prompt(),
             Action::MarkStart => {
                 let (first, _) = self.txn_bounds(self.cursor);
                 self.mark_start = Some(first);
                 self.message = Some(format!("start marked at {}", self.loc_text(first)));
+            }
+            Action::MarkStop if !self.is_indexed() && self.in_last_txn(self.cursor) => {
+                self.message =
+                    Some("the last transaction may still grow: mark it once indexed".into())
             }
             Action::MarkStop => {
                 let (_, last) = self.txn_bounds(self.cursor);
@@ -469,14 +508,21 @@ impl App {
 
     /// `file:pos` of `e`, escaped for the terminal (file names are the user's bytes).
     pub fn loc_text(&self, e: EventId) -> String {
-        crate::format::display::escape_str(&self.binlogs.location_text(self.location(e)))
+        crate::format::display::escape_str(&self.build.read().location_text(self.location(e)))
+    }
+
+    /// Whether `e` is in the last transaction indexed (which may still grow).
+    pub fn in_last_txn(&self, e: EventId) -> bool {
+        let b = self.build.read();
+        b.index.txn_count() == 0 || b.index.txn_of(e).0 as usize + 1 == b.index.txn_count()
     }
 
     fn txn_bounds(&self, e: EventId) -> (EventId, EventId) {
         if self.event_count() == 0 {
             return (e, e);
         }
-        let ix = &self.binlogs.index;
+        let b = self.build.read();
+        let ix = &b.index;
         ix.txn_span(ix.txn_of(e))
     }
 
@@ -493,7 +539,8 @@ impl App {
             return;
         }
         let text = self
-            .binlogs
+            .build
+            .read()
             .with_event(self.cursor, |_, ev, dec| match ev {
                 Ok(ev) => crate::format::summary::summarize(&ev, dec),
                 Err(e) => format!("undecodable: {}", e.kind),
@@ -511,7 +558,7 @@ impl App {
             (Some(d), true) => d.scroll,
             _ => 0,
         };
-        let lines = detail::decode(&self.binlogs, &self.ddl, self.cursor, self.zone);
+        let lines = detail::decode(&self.build.read(), &self.ddl, self.cursor, self.zone);
         self.detail = Some(Detail {
             event: self.cursor,
             lines,

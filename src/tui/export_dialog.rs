@@ -45,8 +45,12 @@ impl App {
         if self.event_count() == 0 {
             return;
         }
+        if let Some(p) = self.index_progress() {
+            self.message = Some(format!("{p}: export once the index is built"));
+            return;
+        }
         let d = self.export.take().unwrap_or(ExportDialog {
-            flavor: replay::default_flavor(&self.binlogs),
+            flavor: replay::default_flavor(&self.build.read()),
             gtid: false,
             skip: false,
             output: Output::Replay,
@@ -61,9 +65,9 @@ impl App {
     }
 
     fn loc_of(&self, e: EventId, end: bool) -> Loc {
-        let m = self.binlogs.index.get(e);
+        let m = self.build.read().index.get(e);
         Loc::At {
-            file: Some(self.binlogs.file_name(m.file).to_string()),
+            file: Some(self.build.read().file_name(m.file).to_string()),
             pos: if end { m.next_pos } else { m.pos },
         }
     }
@@ -75,7 +79,8 @@ impl App {
         let job = match d.output {
             Output::Replay => {
                 let skip = if d.skip {
-                    let ix = &self.binlogs.index;
+                    let b = self.build.read();
+                    let ix = &b.index;
                     vec![self.loc_of(ix.txn_span(ix.txn_of(self.cursor)).0, false)]
                 } else {
                     Vec::new()

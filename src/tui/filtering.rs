@@ -9,10 +9,10 @@ use super::worker::{Job, JobResult};
 
 impl App {
     pub fn parse_context(&self) -> ParseContext {
-        ParseContext::for_binlogs(&self.binlogs, self.zone)
+        ParseContext::for_binlogs(&self.build.read(), self.zone)
     }
 
-    fn next_generation(&mut self) -> u64 {
+    pub(super) fn next_generation(&mut self) -> u64 {
         self.generation += 1;
         self.generation
     }
@@ -51,7 +51,7 @@ impl App {
             PromptKind::Goto => {
                 let target = filter::parse_goto(text, &self.parse_context())
                     .map_err(|e| format!("at {}: {}", e.at + 1, e.message))?;
-                let e = filter::resolve_goto(&self.binlogs, &target, self.cursor)?;
+                let e = filter::resolve_goto(&self.build.read(), &target, self.cursor)?;
                 self.move_to_event(e);
                 Ok(())
             }
@@ -62,9 +62,9 @@ impl App {
             PromptKind::Filter => {
                 let f = Filter::parse(text, &self.parse_context())
                     .map_err(|e| format!("at {}: {}", e.at + 1, e.message))?;
-                if let Some((done, matches)) = self.live_result.take() {
+                if let Some((done, matches, covers)) = self.live_result.take() {
                     if done == text {
-                        self.apply_filter(text.to_string(), matches);
+                        self.apply_filter(text.to_string(), matches, covers);
                         return Ok(());
                     }
                 }
@@ -115,7 +115,7 @@ impl App {
 
     /// Shows only `matches`, with the cursor on the first match at or after where it
     /// was, else the last one before.
-    fn apply_filter(&mut self, text: String, matches: Vec<EventId>) {
+    fn apply_filter(&mut self, text: String, matches: Vec<EventId>, covers: u32) {
         let n = matches.len();
         let describe = Filter::parse(&text, &self.parse_context())
             .map(|f| f.describe())
@@ -124,6 +124,7 @@ impl App {
             text,
             describe,
             rows: matches,
+            covers,
         });
         self.txn_view = false;
         if n == 0 {
@@ -148,14 +149,20 @@ impl App {
         }
         match r {
             JobResult::Progress { done, total, .. } => self.progress = Some((done, total)),
-            JobResult::Filtered { text, matches, .. } => {
+            JobResult::Filtered {
+                text,
+                matches,
+                covers,
+                ..
+            } => {
                 self.pending = None;
                 self.progress = None;
                 match what {
-                    Pending::Apply => self.apply_filter(text, matches),
+                    Pending::Apply => self.apply_filter(text, matches, covers),
+                    Pending::Refilter => self.refiltered(text, matches, covers),
                     _ => {
                         self.live = Some((text.clone(), Some(matches.len())));
-                        self.live_result = Some((text, matches));
+                        self.live_result = Some((text, matches, covers));
                     }
                 }
             }
@@ -163,6 +170,9 @@ impl App {
                 self.pending = None;
                 match event {
                     Some(e) => self.move_to_event(e),
+                    None if !self.is_indexed() => {
+                        self.message = Some("no further match in the part indexed so far".into())
+                    }
                     None => self.message = Some("no further match".into()),
                 }
             }
@@ -174,5 +184,6 @@ impl App {
                 }
             }
         }
+        self.refilter_if_stale();
     }
 }

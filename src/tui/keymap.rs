@@ -100,6 +100,8 @@ pub const KEYMAP: &[Binding] = &[
     b(M::List, ch('N'), A::SearchPrev, "previous match", None),
     b(M::List, ch('x'), A::OpenExport, "export the marked range", Some("export")),
     b(M::List, ch('t'), A::CycleTimeZone, "time zone UTC/local", Some("zone")),
+    b(M::List, ch('b'), A::ToggleTimelineBytes, "timeline: events / bytes per time slice", None),
+    b(M::List, ch('F'), A::ToggleFollow, "follow the last file as it grows", None),
     b(M::List, ch('?'), A::OpenHelp, "help", Some("help")),
     b(M::List, ch('q'), A::Quit, "quit", Some("quit")),
     b(M::List, code(K::Esc), A::Back, "back", None),

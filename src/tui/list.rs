@@ -87,7 +87,8 @@ fn index_text(m: &EventMeta) -> &'static str {
 }
 
 fn object_text(app: &App, m: &EventMeta) -> String {
-    app.binlogs
+    app.build
+        .read()
         .index
         .names()
         .get(m.object)
@@ -109,7 +110,7 @@ fn cut(s: &str, w: usize) -> String {
 impl EventList<'_> {
     fn event_line(&self, e: EventId, width: usize) -> Line<'static> {
         let app = self.app;
-        let m = app.binlogs.index.get(e);
+        let m = app.build.read().index.get(e);
         let loc = app.loc_text(e);
         let summary = match (&app.summary, app.visible.get(&e)) {
             (Some((s, text)), _) if *s == e => text.clone(),
@@ -130,7 +131,8 @@ impl EventList<'_> {
 
     fn txn_line(&self, t: TxnId, width: usize) -> Line<'static> {
         let app = self.app;
-        let ix = &app.binlogs.index;
+        let b = app.build.read();
+        let ix = &b.index;
         let (first, last) = ix.txn_span(t);
         let m = ix.get(first);
         // The first named object within the transaction's first few events.
@@ -168,10 +170,10 @@ impl Widget for EventList<'_> {
             let (line, last) = match app.txn_view.then(|| app.txn_row(row)) {
                 Some(TxnRow::Txn(t)) => (
                     self.txn_line(t, area.width as usize),
-                    app.binlogs.index.txn_span(t).1,
+                    app.build.read().index.txn_span(t).1,
                 ),
                 Some(TxnRow::Event(t, e)) => {
-                    let mark = if app.binlogs.index.txn_span(t).0 == e {
+                    let mark = if app.build.read().index.txn_span(t).0 == e {
                         "▾ "
                     } else {
                         "  "

@@ -13,17 +13,20 @@ impl App {
         if self.event_count() == 0 {
             return;
         }
-        let ix = &self.binlogs.index;
+        let b = self.build.read();
+        let ix = &b.index;
         let here = ix.txn_of(self.cursor);
         if dir < 0 && ix.txn_span(here).0 != self.cursor {
             // Inside a transaction, `{` goes to its start first.
             let first = ix.txn_span(here).0;
+            drop(b);
             self.move_to_event(first);
             return;
         }
         let t = here.0 as i64 + dir;
         let t = t.clamp(0, ix.txn_count() as i64 - 1) as u32;
         let first = ix.txn_span(TxnId(t)).0;
+        drop(b);
         self.move_to_event(first);
     }
 
@@ -83,7 +86,8 @@ impl App {
             let text = match self.visible.remove(&e) {
                 Some(t) => t,
                 None => self
-                    .binlogs
+                    .build
+                    .read()
                     .with_event(e, |_, ev, dec| match ev {
                         Ok(ev) => crate::format::summary::summarize(&ev, dec),
                         Err(err) => format!("undecodable: {}", err.kind),

@@ -1,8 +1,8 @@
-//! The event loop: open the terminal, show a first frame at once, index on a thread,
-//! then feed keys to `App::update` and redraw once per drained batch.
+//! The event loop: open the terminal, show a first frame at once, index between key
+//! presses (the list is browsable from the first step), feed keys to `App::update` and
+//! redraw once per drained batch.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -11,10 +11,8 @@ use anyhow::{Context, Result};
 use crossterm::event::{Event as TermEvent, KeyEventKind};
 use ratatui::Terminal;
 use ratatui::backend::{Backend, CrosstermBackend};
-use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Widget};
 
-use crate::index::{IndexBuild, OpenOptions};
+use crate::index::{IndexBuild, OpenOptions, Step};
 
 use super::action::Action;
 use super::app::{App, Outcome};
@@ -44,54 +42,14 @@ fn run_on(tty: std::fs::File, paths: Vec<PathBuf>) -> Result<Option<String>> {
         Terminal::new(CrosstermBackend::new(tty)).context("cannot set up the terminal")?;
     let (tx, rx) = mpsc::channel();
     spawn_input(tx.clone());
-    let started = Instant::now();
-    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let build = IndexBuild::start(&paths, OpenOptions::cached())?;
-    let mut early = Vec::new();
-    while !build.is_finished() {
-        let (done, total) = build.progress();
-        term.draw(|f| {
-            let text = format!(
-                " binlens: indexing {}  {:.0}% of {} MiB  {:.1} s   (q quits)",
-                names.join(" "),
-                done as f64 * 100.0 / total.max(1) as f64,
-                total >> 20,
-                started.elapsed().as_secs_f64()
-            );
-            Paragraph::new(Line::raw(crate::format::display::escape_str(&text)))
-                .render(f.area(), f.buffer_mut());
-        })?;
-        match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(Msg::Input(TermEvent::Key(k))) if k.kind == KeyEventKind::Press => {
-                if matches!(
-                    keymap::resolve(keymap::Mode::List, k),
-                    Some(Action::Quit | Action::QuitNow)
-                ) {
-                    return Ok(None);
-                }
-                early.push(Msg::Input(TermEvent::Key(k)));
-            }
-            // Typed ahead while indexing: applied once the list is up.
-            Ok(m @ Msg::Input(_)) => early.push(m),
-            Ok(Msg::Job(_)) | Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => anyhow::bail!("the input thread stopped"),
-        }
-    }
-    let shared = build.shared();
-    drop(build);
-    let binlogs = match Arc::try_unwrap(shared) {
-        Ok(lock) => lock.into_inner().unwrap_or_else(|e| e.into_inner()),
-        Err(_) => anyhow::bail!("the index is still shared after its build ended"),
-    };
+    // Mapping the files is quick; indexing happens between key presses in the loop.
+    let build = IndexBuild::unstarted(&paths, OpenOptions::cached())?;
     let size = term.size()?;
-    let binlogs = Arc::new(binlogs);
-    let mut app = App::new(Arc::clone(&binlogs), size.width, size.height);
-    app.refresh_summary();
-    for m in early {
-        handle(&mut app, m);
-    }
+    let mut app = App::new(build, size.width, size.height);
     let results = tx.clone();
-    let mut worker = Worker::start(binlogs, move |r| results.send(Msg::Job(r)).is_ok());
+    let mut worker = Worker::start(app.build.shared(), move |r| {
+        results.send(Msg::Job(r)).is_ok()
+    });
     event_loop(&mut term, &mut app, &rx, &mut worker)?;
     Ok(match app.outcome {
         Some(Outcome::Print(s)) => Some(s),
@@ -99,13 +57,28 @@ fn run_on(tty: std::fs::File, paths: Vec<PathBuf>) -> Result<Option<String>> {
     })
 }
 
-/// Applies every queued message, then draws once.
+/// Bytes indexed per step on the UI thread (about 3 ms of work).
+const STEP_BYTES: usize = 1 << 20;
+/// Indexing between two looks at the input queue.
+const INDEX_SLICE: Duration = Duration::from_millis(12);
+/// How often the screen shows the build's progress.
+const PROGRESS_FRAME: Duration = Duration::from_millis(100);
+/// How often follow mode looks for appended events.
+const POLL: Duration = Duration::from_millis(500);
+
+/// Applies every queued message, then draws once. While the index builds, the loop
+/// indexes in slices of a few milliseconds whenever no input waits, and redraws the
+/// progress ten times a second; in follow mode it polls the last file.
 pub fn event_loop<B: Backend + std::io::Write>(
     term: &mut Terminal<B>,
     app: &mut App,
     rx: &Receiver<Msg>,
     worker: &mut Worker,
 ) -> Result<()> {
+    let mut dirty = true;
+    let mut last_draw = Instant::now();
+    let mut last_poll = Instant::now();
+    let mut busy = false;
     loop {
         for job in app.jobs.drain(..) {
             worker.submit(job);
@@ -115,11 +88,56 @@ pub fn event_loop<B: Backend + std::io::Write>(
             w.write_all(osc52(&text).as_bytes())?;
             std::io::Write::flush(w)?;
         }
-        term.draw(|f| f.render_widget(Screen { app }, f.area()))?;
-        let first = rx.recv().context("the input thread stopped")?;
-        handle(app, first);
-        while let Ok(m) = rx.try_recv() {
-            handle(app, m);
+        if dirty {
+            term.draw(|f| f.render_widget(Screen { app }, f.area()))?;
+            dirty = false;
+            last_draw = Instant::now();
+        }
+        let building = !app.is_indexed();
+        let wait = if building {
+            // A job reading the set holds the build off: look again shortly.
+            if busy {
+                Duration::from_millis(5)
+            } else {
+                Duration::ZERO
+            }
+        } else if app.following {
+            POLL.saturating_sub(last_poll.elapsed())
+        } else {
+            Duration::from_secs(3600)
+        };
+        match rx.recv_timeout(wait) {
+            Ok(first) => {
+                handle(app, first);
+                while let Ok(m) = rx.try_recv() {
+                    handle(app, m);
+                }
+                dirty = true;
+            }
+            Err(RecvTimeoutError::Timeout) if building => {
+                let slice = Instant::now();
+                busy = false;
+                while slice.elapsed() < INDEX_SLICE {
+                    match app.build.step(STEP_BYTES) {
+                        Step::More => {}
+                        Step::Done => break,
+                        Step::Busy => {
+                            busy = true;
+                            break;
+                        }
+                    }
+                }
+                app.update(Action::Indexed);
+                dirty |= app.is_indexed() || last_draw.elapsed() >= PROGRESS_FRAME;
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                if app.following {
+                    app.update(Action::Poll);
+                    last_poll = Instant::now();
+                    dirty = true;
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => anyhow::bail!("the input thread stopped"),
         }
         if app.outcome.is_some() {
             return Ok(());

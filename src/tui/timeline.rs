@@ -1,5 +1,6 @@
-//! Events per time bucket over the whole set, counted once when the app starts, and the
-//! sparkline that draws them with the cursor and the marks.
+//! Events and bytes per time bucket over the whole set, counted when the app starts and
+//! again as the index grows (each time it has grown by a quarter, and once at the end),
+//! and the sparkline that draws either with the cursor and the marks.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -17,6 +18,10 @@ pub struct Timeline {
     pub first: u32,
     pub last: u32,
     pub counts: Vec<u64>,
+    /// Bytes of the events in each bucket.
+    pub bytes: Vec<u64>,
+    /// How many events were counted (the index may have grown since).
+    pub events: usize,
 }
 
 impl Timeline {
@@ -33,7 +38,10 @@ impl Timeline {
             .filter(|&t| t != 0)
             .collect();
         if sample.is_empty() {
-            return Timeline::default();
+            return Timeline {
+                events: ts.len(),
+                ..Timeline::default()
+            };
         }
         sample.sort_unstable();
         let at = |q: usize| sample[(sample.len() - 1) * q / 1000];
@@ -42,10 +50,15 @@ impl Timeline {
             first,
             last,
             counts: vec![0; BUCKETS],
+            bytes: vec![0; BUCKETS],
+            events: ts.len(),
         };
-        for &t in ts.iter().filter(|&&t| t != 0) {
-            let b = tl.bucket(t, BUCKETS);
-            tl.counts[b] += 1;
+        for (&t, size) in ts.iter().zip(ix.event_sizes()) {
+            if t != 0 {
+                let b = tl.bucket(t, BUCKETS);
+                tl.counts[b] += 1;
+                tl.bytes[b] += size;
+            }
         }
         tl
     }
@@ -55,6 +68,19 @@ impl Timeline {
         let span = (self.last - self.first) as u64 + 1;
         let off = ts.clamp(self.first, self.last) as u64 - self.first as u64;
         (((off * width as u64) / span) as usize).min(width - 1)
+    }
+
+    /// Per column of a `width`-wide sparkline, the events (or bytes) of its time slice.
+    pub fn columns(&self, width: usize, bytes: bool) -> Vec<u64> {
+        let mut cols = vec![0u64; width];
+        let src = if bytes { &self.bytes } else { &self.counts };
+        if width == 0 {
+            return cols;
+        }
+        for (i, c) in src.iter().enumerate() {
+            cols[i * width / src.len()] += c;
+        }
+        cols
     }
 }
 
@@ -72,12 +98,10 @@ impl Widget for TimelineView<'_> {
         if w == 0 || tl.counts.is_empty() {
             return;
         }
-        let mut cols = vec![0u64; w];
-        for (i, c) in tl.counts.iter().enumerate() {
-            cols[i * w / tl.counts.len()] += c;
-        }
+        let cols = tl.columns(w, self.app.timeline_bytes);
         let max = cols.iter().copied().max().unwrap_or(1).max(1);
-        let ix = &self.app.binlogs.index;
+        let b = self.app.build.read();
+        let ix = &b.index;
         let col_of = |e| tl.bucket(ix.timestamp(e), w).min(w - 1);
         let cursor = (self.app.event_count() > 0).then(|| col_of(self.app.cursor));
         let marked = self.app.marked().map(|(a, b)| (col_of(a), col_of(b)));

@@ -17,13 +17,13 @@ pub enum TxnRow {
 
 impl App {
     fn txn_len(&self, t: TxnId) -> u32 {
-        let (first, last) = self.binlogs.index.txn_span(t);
+        let (first, last) = self.build.read().index.txn_span(t);
         last.0 - first.0 + 1
     }
 
     pub fn txn_row_count(&self) -> u32 {
         let extra: u32 = self.expanded.iter().map(|&t| self.txn_len(t) - 1).sum();
-        self.binlogs.index.txn_count() as u32 + extra
+        self.build.read().index.txn_count() as u32 + extra
     }
 
     pub fn txn_row(&self, row: u32) -> TxnRow {
@@ -35,7 +35,7 @@ impl App {
                 break;
             }
             if row < start + len {
-                let first = self.binlogs.index.txn_span(t).0;
+                let first = self.build.read().index.txn_span(t).0;
                 return TxnRow::Event(t, EventId(first.0 + row - start));
             }
             extra += len - 1;
@@ -44,7 +44,8 @@ impl App {
     }
 
     pub fn txn_row_of(&self, e: EventId) -> u32 {
-        let ix = &self.binlogs.index;
+        let b = self.build.read();
+        let ix = &b.index;
         let t = ix.txn_of(e);
         let extra: u32 = self.expanded.range(..t).map(|&x| self.txn_len(x) - 1).sum();
         let offset = if self.expanded.contains(&t) {
@@ -60,11 +61,11 @@ impl App {
         if !self.txn_view || self.event_count() == 0 {
             return;
         }
-        let t = self.binlogs.index.txn_of(self.cursor);
+        let t = self.build.read().index.txn_of(self.cursor);
         if !self.expanded.remove(&t) {
             self.expanded.insert(t);
         }
-        self.cursor = self.binlogs.index.txn_span(t).0;
+        self.cursor = self.build.read().index.txn_span(t).0;
         self.scroll_to_cursor();
         self.refresh_summary();
     }

@@ -99,7 +99,7 @@ struct Title<'a> {
 
 impl Widget for Title<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let b = &self.app.binlogs;
+        let b = self.app.build.read();
         let files = b.set.files.len();
         let first = b
             .set
@@ -166,7 +166,7 @@ impl Widget for StatusBar<'_> {
         let app = self.app;
         let mut parts = Vec::new();
         if app.event_count() > 0 {
-            let m = app.binlogs.index.get(app.cursor);
+            let m = app.build.read().index.get(app.cursor);
             parts.push(format!(
                 "{}  {}/{}",
                 app.loc_text(m.id),

@@ -10,6 +10,8 @@ use std::thread;
 use crate::export::replay::{self, ReplayRequest};
 use crate::export::sql::{self, SqlRequest};
 use crate::filter::{self, Filter};
+use std::sync::RwLock;
+
 use crate::index::{Binlogs, EventId};
 
 /// Work for the worker. `generation` ties a result to the request that wanted it.
@@ -49,6 +51,8 @@ pub enum JobResult {
         generation: u64,
         text: String,
         matches: Vec<EventId>,
+        /// How many events the index held: the filter looked at those.
+        covers: u32,
     },
     Found {
         generation: u64,
@@ -87,11 +91,13 @@ pub fn run_job(
                     });
                 }
             };
+            let covers = b.index.len() as u32;
             let matches = filter::apply(b, &filter, cancel, &mut progress).ok()?;
             Some(JobResult::Filtered {
                 generation,
                 text,
                 matches,
+                covers,
             })
         }
         Job::Search {
@@ -144,7 +150,10 @@ pub struct Worker {
 
 impl Worker {
     /// `deliver` hands each result to the UI thread (wrapping it in its message type).
-    pub fn start(b: Arc<Binlogs>, deliver: impl Fn(JobResult) -> bool + Send + 'static) -> Worker {
+    pub fn start(
+        b: Arc<RwLock<Binlogs>>,
+        deliver: impl Fn(JobResult) -> bool + Send + 'static,
+    ) -> Worker {
         let (tx, rx) = mpsc::channel::<(Job, Arc<AtomicBool>)>();
         thread::Builder::new()
             .name("binlens-worker".into())
@@ -163,7 +172,11 @@ impl Worker {
     }
 }
 
-fn work(b: &Binlogs, rx: &Receiver<(Job, Arc<AtomicBool>)>, deliver: &dyn Fn(JobResult) -> bool) {
+fn work(
+    b: &RwLock<Binlogs>,
+    rx: &Receiver<(Job, Arc<AtomicBool>)>,
+    deliver: &dyn Fn(JobResult) -> bool,
+) {
     while let Ok(mut next) = rx.recv() {
         // Only the newest waiting job is worth running.
         while let Ok(newer) = rx.try_recv() {
@@ -176,7 +189,12 @@ fn work(b: &Binlogs, rx: &Receiver<(Job, Arc<AtomicBool>)>, deliver: &dyn Fn(Job
         let mut report = |r: JobResult| {
             deliver(r);
         };
-        if let Some(r) = run_job(b, job, &cancel, &mut report) {
+        // Read access for the job's length: the UI thread steps the build only while no
+        // job runs (a header filter takes well under 100 ms; a body search longer).
+        let guard = b.read().unwrap_or_else(|e| e.into_inner());
+        let result = run_job(&guard, job, &cancel, &mut report);
+        drop(guard);
+        if let Some(r) = result {
             if !cancel.load(Ordering::Relaxed) && !deliver(r) {
                 return;
             }

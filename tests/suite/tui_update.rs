@@ -12,8 +12,8 @@ fn incident() -> Option<App> {
 }
 
 fn event_at(app: &App, pos: u64) -> EventId {
-    let file = app.binlogs.index.file_of(EventId(0));
-    app.binlogs
+    let file = app.binlogs().index.file_of(EventId(0));
+    app.binlogs()
         .index
         .event_at(Location { file, pos })
         .expect("an event at that position")
@@ -62,8 +62,8 @@ fn transactions_step_and_group() {
     a.update(Action::PrevTxn);
     assert!(a.cursor < gtid, "then to the one before");
     assert_eq!(
-        a.binlogs.index.txn_of(a.cursor).0 + 1,
-        a.binlogs.index.txn_of(gtid).0
+        a.binlogs().index.txn_of(a.cursor).0 + 1,
+        a.binlogs().index.txn_of(gtid).0
     );
     a.update(Action::NextTxn);
     assert_eq!(a.cursor, gtid);
@@ -71,9 +71,9 @@ fn transactions_step_and_group() {
     assert_eq!(a.cursor, event_at(&a, 27048));
     a.update(Action::ToggleTxnView);
     assert!(a.txn_view);
-    assert_eq!(a.row_count() as usize, a.binlogs.index.txn_count());
+    assert_eq!(a.row_count() as usize, a.binlogs().index.txn_count());
     a.update(Action::Down(1));
-    let t = a.binlogs.index.txn_of(event_at(&a, 27048)).0 + 1;
+    let t = a.binlogs().index.txn_of(event_at(&a, 27048)).0 + 1;
     assert_eq!(a.cursor, a.event_of_row(t));
     a.update(Action::ToggleTxnView);
     assert!(!a.txn_view);
@@ -288,13 +288,13 @@ fn goto_takes_times_and_gtids() {
     press(&mut a, ":0-1-233<Enter>");
     assert_eq!(a.cursor, event_at(&a, 50876), "the GTID event of 0-1-233");
     press(&mut a, ":2034-03-09 14:44:08<Enter>");
-    let at = a.binlogs.index.timestamp(a.cursor);
+    let at = a.binlogs().index.timestamp(a.cursor);
     assert_eq!(
         binlens::tui::app::time_text(Zone::Utc, at),
         "2034-03-09 14:44:08"
     );
     press(&mut a, ":-1h<Enter>");
-    assert!(a.binlogs.index.timestamp(a.cursor) < at);
+    assert!(a.binlogs().index.timestamp(a.cursor) < at);
 }
 
 #[test]
@@ -372,6 +372,7 @@ fn stale_worker_results_are_ignored() {
         generation: old,
         text: "op:delete".into(),
         matches: vec![EventId(1)],
+        covers: a.event_count(),
     };
     a.update(Action::JobDone(Box::new(stale)));
     assert_eq!(
@@ -391,7 +392,7 @@ fn stale_worker_results_are_ignored() {
 #[test]
 fn grouped_view_opens_and_closes_transactions() {
     let Some(mut a) = incident() else { return };
-    let txns = a.binlogs.index.txn_count() as u32;
+    let txns = a.binlogs().index.txn_count() as u32;
     a.update(Action::ToggleExpand);
     assert!(
         a.expanded.is_empty(),
@@ -399,7 +400,7 @@ fn grouped_view_opens_and_closes_transactions() {
     );
     a.update(Action::ToggleTxnView);
     let gtid = event_at(&a, 26615);
-    let t = a.binlogs.index.txn_of(gtid);
+    let t = a.binlogs().index.txn_of(gtid);
     a.update(Action::Down(t.0));
     assert_eq!(a.cursor, gtid);
     a.update(Action::ToggleExpand);

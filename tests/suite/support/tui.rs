@@ -3,9 +3,8 @@
 //! `TestBackend`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use binlens::index::Binlogs;
+use binlens::index::{Binlogs, IndexBuild};
 use binlens::tui::action::Action;
 use binlens::tui::app::App;
 use binlens::tui::keymap;
@@ -23,7 +22,7 @@ pub fn incident_binlog() -> Option<PathBuf> {
 
 pub fn app(path: &PathBuf, width: u16, height: u16) -> App {
     let b = Binlogs::open(std::slice::from_ref(path)).expect("open the fixture");
-    App::new(Arc::new(b), width, height)
+    App::new(IndexBuild::built(b), width, height)
 }
 
 /// `jj<Enter>:123<Enter><Esc>`: characters are keys, `<Name>` is a named key, `<C-x>`
@@ -75,9 +74,8 @@ pub fn run_jobs(app: &mut App) {
     while !app.jobs.is_empty() {
         let jobs: Vec<_> = app.jobs.drain(..).collect();
         for job in jobs {
-            let b = Arc::clone(&app.binlogs);
             let mut progress = Vec::new();
-            let done = worker::run_job(&b, job, &cancel, &mut |r| progress.push(r));
+            let done = worker::run_job(&app.binlogs(), job, &cancel, &mut |r| progress.push(r));
             for r in progress.into_iter().chain(done) {
                 app.update(Action::JobDone(Box::new(r)));
             }

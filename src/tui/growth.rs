@@ -1,0 +1,135 @@
+//! The index growing under the App: while the build runs (or a followed file grows) the
+//! App catches up after each step — DDL list, timeline, the summaries on screen — and a
+//! filter in force is run again over the larger index, the cursor staying on its event.
+//! Nothing here is O(events) per step: the timeline is recounted only when the index has
+//! grown by a quarter (and once at the end), the filter when it has grown by half.
+
+use crate::filter::Filter;
+use crate::index::{EventId, QueryClass};
+
+use super::app::{App, Pending};
+use super::timeline::Timeline;
+use super::worker::Job;
+
+impl App {
+    /// `Action::Indexed`: takes in what the index holds now.
+    pub(super) fn catch_up(&mut self) {
+        let finished = self.is_indexed();
+        let b = self.build.read();
+        let n = b.index.len() as u32;
+        let was = self.indexed;
+        if n > was {
+            let classes = &b.index.classes()[was as usize..n as usize];
+            let new_ddl = (classes.iter().enumerate())
+                .filter(|&(_, &c)| QueryClass::from_u8(c).is_ddl())
+                .map(|(i, _)| EventId(was + i as u32));
+            self.ddl.extend(new_ddl);
+        }
+        let counted = self.timeline.events;
+        let stale = n as usize != counted
+            && (n as usize > counted + counted / 4
+                || (finished && (!self.following || n as usize > counted + counted / 64)));
+        if stale {
+            self.timeline = Timeline::build(&b.index);
+        }
+        drop(b);
+        self.indexed = n;
+        if n != was {
+            self.scroll_to_cursor();
+            self.refresh_summary();
+        }
+        self.refilter_if_stale();
+    }
+
+    /// Runs the filter in force again when the index has grown enough since it ran
+    /// (by half while building; at all once built) and the worker is free.
+    pub(super) fn refilter_if_stale(&mut self) {
+        let Some(f) = &self.filter else { return };
+        let n = self.indexed;
+        if f.covers >= n || self.pending.is_some() {
+            return;
+        }
+        if !self.is_indexed() && n < f.covers.saturating_add(f.covers / 2).max(1) {
+            return;
+        }
+        let text = f.text.clone();
+        let Ok(filter) = Filter::parse(&text, &self.parse_context()) else {
+            return;
+        };
+        self.generation += 1;
+        self.pending = Some((self.generation, Pending::Refilter));
+        self.jobs.push(Job::Filter {
+            generation: self.generation,
+            text,
+            filter,
+        });
+    }
+
+    /// The result of a re-run: more matches, same cursor.
+    pub(super) fn refiltered(&mut self, text: String, matches: Vec<EventId>, covers: u32) {
+        let Some(f) = &mut self.filter else { return };
+        if f.text != text {
+            return;
+        }
+        f.rows = matches;
+        f.covers = covers;
+        let at = self.cursor;
+        self.move_to_event(at);
+    }
+
+    /// `F`: follow the last file, or stop.
+    pub(super) fn toggle_follow(&mut self) {
+        self.following = !self.following;
+        self.message = Some(if self.following {
+            "following the last file".into()
+        } else {
+            "stopped following".into()
+        });
+        if self.following {
+            self.poll();
+        } else if let Some(mut b) = self.build.try_write() {
+            b.set_follow(false);
+            self.pending_event = None;
+        }
+    }
+
+    /// Follow mode's timer: indexes what was appended (when no one is reading the set);
+    /// a cursor on the last event moves on to the new last event.
+    pub(super) fn poll(&mut self) {
+        if !self.following || !self.is_indexed() {
+            return;
+        }
+        let at_end = self.cursor_row() + 1 >= self.row_count();
+        let Some(mut b) = self.build.try_write() else {
+            return;
+        };
+        b.set_follow(true);
+        let r = b.refresh();
+        drop(b);
+        self.pending_event = r.pending;
+        if let Some(p) = r.problems.first() {
+            let at = crate::format::display::escape_str(&self.binlogs().location_text(p.at));
+            self.message = Some(format!("{at}: {}", p.message));
+        }
+        if r.new_events > 0 {
+            self.catch_up();
+            if at_end && self.filter.is_none() {
+                self.move_to_row(self.row_count().saturating_sub(1));
+            }
+        }
+    }
+
+    /// How far the build is, for the status bar: `indexing 37%`.
+    pub fn index_progress(&self) -> Option<String> {
+        if self.is_indexed() {
+            return None;
+        }
+        let (done, total) = self.build.progress();
+        Some(format!(
+            "indexing {}% ({} of {} MiB)",
+            done * 100 / total.max(1),
+            done >> 20,
+            total >> 20
+        ))
+    }
+}
