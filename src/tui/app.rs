@@ -209,6 +209,13 @@ impl App {
         self.build.read().index.len() as u32
     }
 
+    /// Whether the events span more than one calendar day in the zone shown.
+    pub fn multi_day(&self) -> bool {
+        let tl = &self.timeline;
+        let day = |ts| time_text(self.zone, ts).get(..10).map(str::to_owned);
+        tl.min <= tl.max && day(tl.min) != day(tl.max)
+    }
+
     /// Whether the whole set is indexed.
     pub fn is_indexed(&self) -> bool {
         self.build.is_finished()

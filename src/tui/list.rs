@@ -36,13 +36,22 @@ pub struct Columns {
 }
 
 impl Columns {
-    pub fn for_width(width: u16) -> Columns {
+    /// The columns for `width` cells; `dated`: the set spans more than one day, so a
+    /// narrow time column keeps the month and day (`05-01 14:30:00`).
+    pub fn new(width: u16, dated: bool) -> Columns {
         if width >= 110 {
             Columns {
                 pos: 24,
                 time: 19,
                 kind: 14,
                 table: 20,
+            }
+        } else if dated {
+            Columns {
+                pos: 22,
+                time: 14,
+                kind: 11,
+                table: 11,
             }
         } else {
             Columns {
@@ -52,6 +61,10 @@ impl Columns {
                 table: 14,
             }
         }
+    }
+
+    pub fn for_app(app: &App) -> Columns {
+        Columns::new(app.width, app.multi_day())
     }
 
     pub fn time_text(&self, zone: super::app::Zone, ts: u32) -> String {
@@ -117,7 +130,7 @@ impl EventList<'_> {
             (_, Some(text)) => text.clone(),
             _ => index_text(&m).to_string(),
         };
-        let c = Columns::for_width(app.width);
+        let c = Columns::for_app(app);
         let head = format!(
             "{} {} {} {} ",
             cut(&loc, c.pos),
@@ -141,7 +154,7 @@ impl EventList<'_> {
             .find(|m| m.object.0 != 0 && m.type_code.is_rows())
             .map(|m| object_text(app, &m))
             .unwrap_or_default();
-        let c = Columns::for_width(app.width);
+        let c = Columns::for_app(app);
         let head = format!(
             "▸ {} {} {:>5} event{} {} ",
             cut(&app.loc_text(first), c.pos - 2),

@@ -22,6 +22,9 @@ pub struct Timeline {
     pub bytes: Vec<u64>,
     /// How many events were counted (the index may have grown since).
     pub events: usize,
+    /// The earliest and latest (non-zero) timestamps of those events.
+    pub min: u32,
+    pub max: u32,
 }
 
 impl Timeline {
@@ -52,9 +55,13 @@ impl Timeline {
             counts: vec![0; BUCKETS],
             bytes: vec![0; BUCKETS],
             events: ts.len(),
+            min: u32::MAX,
+            max: 0,
         };
         for (&t, size) in ts.iter().zip(ix.event_sizes()) {
             if t != 0 {
+                tl.min = tl.min.min(t);
+                tl.max = tl.max.max(t);
                 let b = tl.bucket(t, BUCKETS);
                 tl.counts[b] += 1;
                 tl.bytes[b] += size;

@@ -10,11 +10,12 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use crate::format::Flavor;
 use crate::format::display::escape_str;
 
-use super::app::{App, PromptKind, detail_height, zone_label};
+use super::app::{App, PromptKind, detail_height, time_text, zone_label};
 use super::export_dialog::ExportView;
 use super::keymap::{self, Mode};
 use super::list::{Columns, EventList};
 use super::timeline::TimelineView;
+use crate::filter::zone_suffix;
 
 /// False when `NO_COLOR` is set (to anything non-empty): then only bold, reverse and
 /// underline mark things.
@@ -45,7 +46,7 @@ impl Widget for Screen<'_> {
         ])
         .areas(area);
         Title { app }.render(title, buf);
-        let c = Columns::for_width(area.width);
+        let c = Columns::new(area.width, app.multi_day());
         Line::styled(
             format!(
                 "{:<pw$} {:<tw$} {:<kw$} {:<bw$} summary",
@@ -111,7 +112,7 @@ impl Widget for Title<'_> {
             Flavor::MariaDb => "MariaDB",
         };
         let text = format!(
-            " binlens  {first}{}  {flavor}  {} events  {} transactions{}",
+            " binlens  {first}{}  {flavor}  {} events  {} transactions{}{}",
             if files > 1 {
                 format!(" (+{} files)", files - 1)
             } else {
@@ -119,6 +120,7 @@ impl Widget for Title<'_> {
             },
             b.index.len(),
             b.index.txn_count(),
+            if self.app.is_indexed() { "" } else { " so far" },
             if self.app.txn_view {
                 "  [by transaction]"
             } else {
@@ -203,7 +205,28 @@ impl Widget for StatusBar<'_> {
         if let Some((done, total)) = app.progress {
             parts.push(format!("working {}%", done * 100 / total.max(1)));
         }
-        parts.push(zone_label(app.zone).to_string());
+        if let Some(p) = app.index_progress() {
+            parts.push(p);
+        }
+        if app.following {
+            parts.push(match app.pending_event {
+                Some(at) => format!(
+                    "following; pending event at {} (being written)",
+                    escape_str(&app.binlogs().location_text(at))
+                ),
+                None => "following".into(),
+            });
+        }
+        if app.event_count() > 0 {
+            let ts = app.binlogs().index.timestamp(app.cursor);
+            parts.push(format!(
+                "{} {}",
+                time_text(app.zone, ts),
+                zone_suffix(ts as i64, app.zone)
+            ));
+        } else {
+            parts.push(zone_label(app.zone).to_string());
+        }
         if let Some(m) = &app.message {
             parts.push(m.clone());
         }
@@ -278,8 +301,15 @@ impl Widget for HelpOverlay<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let mode = self.app.under;
         let rows = keymap::help_rows(mode);
-        let w = area.width.min(64);
-        let h = (rows.len() as u16 + 2).min(area.height);
+        // Two columns when one would not fit the height.
+        let cols = if rows.len() as u16 + 2 > area.height {
+            2
+        } else {
+            1
+        };
+        let w = area.width.min(64 * cols as u16);
+        let per_col = rows.len().div_ceil(cols);
+        let h = (per_col as u16 + 2).min(area.height);
         let r = Rect::new(
             area.x + (area.width - w) / 2,
             area.y + (area.height - h) / 2,
@@ -287,16 +317,26 @@ impl Widget for HelpOverlay<'_> {
             h,
         );
         Clear.render(r, buf);
-        let lines: Vec<Line> = rows
-            .into_iter()
-            .map(|(k, d)| {
-                Line::from(vec![
-                    Span::styled(
-                        format!(" {k:<14}"),
+        let col_w = (w.saturating_sub(2) as usize / cols).max(1);
+        let key_w = if cols == 2 { 10 } else { 14 };
+        let lines: Vec<Line> = (0..per_col)
+            .map(|i| {
+                let mut spans = Vec::new();
+                for c in 0..cols {
+                    let Some((k, d)) = rows.get(c * per_col + i) else {
+                        continue;
+                    };
+                    let text: String = format!("{d:<dw$}", dw = col_w.saturating_sub(key_w + 1))
+                        .chars()
+                        .take(col_w.saturating_sub(key_w + 1))
+                        .collect();
+                    spans.push(Span::styled(
+                        format!(" {k:<key_w$}"),
                         Style::default().add_modifier(Modifier::BOLD),
-                    ),
-                    Span::raw(d),
-                ])
+                    ));
+                    spans.push(Span::raw(text));
+                }
+                Line::from(spans)
             })
             .collect();
         let title = match mode {

@@ -96,8 +96,8 @@ fn event_list_widget_draws_only_its_rows_with_the_cursor_reversed() {
     let mut buf = Buffer::empty(area);
     EventList { app: &a }.render(area, &mut buf);
     let mut want = Buffer::with_lines([
-        "mysql-bin.000004:67629 17:21:33 TABLE_MAP    shop.customers shop.customers id=5…",
-        "mysql-bin.000004:67692 17:21:33 UPDATE_ROWS… shop.customers",
+        "mysql-bin.000004:67629 03-09 17:21:33 TABLE_MAP   shop.custo… shop.customers id…",
+        "mysql-bin.000004:67692 03-09 17:21:33 UPDATE_ROW… shop.custo…",
     ]);
     want.set_style(
         Rect::new(0, 0, 80, 1),
