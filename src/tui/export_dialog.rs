@@ -36,6 +36,10 @@ pub struct ExportDialog {
     /// `None` while the worker builds it.
     pub text: Option<Result<String, String>>,
     pub notes: Vec<String>,
+    /// The preview line of the export (`None` while building or after an error).
+    pub preview: Option<String>,
+    /// The transaction "skip" leaves out: its GTID (when it has one) and position.
+    pub skip_label: String,
     /// First line of the text shown.
     pub scroll: usize,
 }
@@ -56,12 +60,41 @@ impl App {
             output: Output::Replay,
             text: None,
             notes: Vec::new(),
+            preview: None,
+            skip_label: String::new(),
             scroll: 0,
         });
+        let mut d = d;
+        d.skip_label = self.cursor_txn_label();
         self.export = Some(d);
         self.under = Mode::List;
         self.mode = Mode::Export;
         self.rebuild_export();
+    }
+
+    /// `GTID 0-1-233 at mysql-bin.000004:50876`, or the position alone.
+    fn cursor_txn_label(&self) -> String {
+        let (t, first) = {
+            let b = self.build.read();
+            let t = b.index.txn_of(self.cursor);
+            (t, b.index.txn_span(t).0)
+        };
+        let gtid = self.build.read().txn_gtid(t);
+        match gtid {
+            Some(g) => format!("GTID {} at {}", escape_str(&g), self.loc_text(first)),
+            None => format!("the transaction at {}", self.loc_text(first)),
+        }
+    }
+
+    /// `mysql-bin.000004:50876 (2034-03-09 14:44:08 UTC)`: an event's place and time.
+    fn bound_text(&self, e: EventId) -> String {
+        let ts = self.build.read().index.timestamp(e);
+        format!(
+            "{} ({} {})",
+            self.loc_text(e),
+            super::app::time_text(self.zone, ts),
+            crate::filter::zone_suffix(ts as i64, self.zone)
+        )
     }
 
     fn loc_of(&self, e: EventId, end: bool) -> Loc {
@@ -133,6 +166,7 @@ impl App {
         if let Some(d) = &mut self.export {
             d.text = None;
             d.notes.clear();
+            d.preview = None;
             d.scroll = 0;
         }
         self.jobs.push(job);
@@ -244,14 +278,20 @@ impl Widget for ExportView<'_> {
         Clear.render(r, buf);
         let bold = Style::default().add_modifier(Modifier::BOLD);
         let on = |b: bool| if b { "[x]" } else { "[ ]" };
-        let range = match self.app.marked() {
-            Some((a, b)) => format!("{} … after {}", self.app.loc_text(a), self.app.loc_text(b)),
-            None => "everything (no marked range: [ and ] mark one)".into(),
+        let app = self.app;
+        let range = match (app.mark_start, app.mark_stop) {
+            (Some(_), Some(_)) => match app.marked() {
+                Some((a, b)) => format!("{} … after {}", app.bound_text(a), app.bound_text(b)),
+                None => String::new(),
+            },
+            (Some(a), None) => format!("{} … to the end", app.bound_text(a)),
+            (None, Some(b)) => format!("the start … after {}", app.bound_text(b)),
+            (None, None) => "everything (no marked range: [ and ] mark one)".into(),
         };
         let mut lines = vec![
             Line::from(vec![Span::styled("range  ", bold), Span::raw(range)]),
             Line::raw(format!(
-                "output {}   flavor {}   {} GTID form   {} skip the transaction under the cursor",
+                "output {}   flavor {}   {} GTID form   {} skip one transaction",
                 match d.output {
                     Output::Replay => "replay command",
                     Output::Redo => "redo SQL",
@@ -264,8 +304,18 @@ impl Widget for ExportView<'_> {
                 on(d.gtid),
                 on(d.skip),
             )),
-            Line::raw(""),
         ];
+        if d.skip && d.output == Output::Replay {
+            lines.push(Line::from(vec![
+                Span::styled("everything except ", bold),
+                Span::raw(d.skip_label.clone()),
+            ]));
+        }
+        lines.push(match &d.preview {
+            Some(p) => Line::from(vec![Span::styled("covers ", bold), Span::raw(p.clone())]),
+            None => Line::raw("covers …"),
+        });
+        lines.push(Line::raw(""));
         match &d.text {
             None => lines.push(Line::raw("building…")),
             Some(Err(e)) => lines.push(Line::styled(

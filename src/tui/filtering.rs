@@ -176,11 +176,17 @@ impl App {
                     None => self.message = Some("no further match".into()),
                 }
             }
-            JobResult::Exported { text, notes, .. } => {
+            JobResult::Exported {
+                text,
+                notes,
+                preview,
+                ..
+            } => {
                 self.pending = None;
                 if let Some(d) = &mut self.export {
                     d.text = Some(text);
                     d.notes = notes;
+                    d.preview = preview;
                 }
             }
         }

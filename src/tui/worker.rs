@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 
+use crate::export::preview::Preview;
 use crate::export::replay::{self, ReplayRequest};
 use crate::export::sql::{self, SqlRequest};
 use crate::filter::{self, Filter};
@@ -63,6 +64,8 @@ pub enum JobResult {
         generation: u64,
         text: Result<String, String>,
         notes: Vec<String>,
+        /// The one-line preview the CLI prints: transactions, rows per operation, tables.
+        preview: Option<String>,
     },
 }
 
@@ -117,11 +120,13 @@ pub fn run_job(
                 generation,
                 text: Ok(p.command),
                 notes: p.notes,
+                preview: Some(p.preview.to_string()),
             },
             Err(e) => JobResult::Exported {
                 generation,
                 text: Err(e.to_string()),
                 notes: Vec::new(),
+                preview: None,
             },
         }),
         Job::Sql {
@@ -132,11 +137,13 @@ pub fn run_job(
                 generation,
                 text: Ok(x.text),
                 notes: x.warnings,
+                preview: Some(Preview::of(b, &[request.range]).to_string()),
             },
             Err(e) => JobResult::Exported {
                 generation,
                 text: Err(e.to_string()),
                 notes: Vec::new(),
+                preview: None,
             },
         }),
     }

@@ -74,6 +74,16 @@ fn export_dialog_for_a_marked_transaction() {
 }
 
 #[test]
+fn export_dialog_names_the_transaction_it_skips() {
+    shot(
+        "export_skip_120x40",
+        120,
+        40,
+        ":1758<Enter>[:63127<Enter>]:38449<Enter>xs",
+    );
+}
+
+#[test]
 fn rows_detail_names_columns_from_the_ddl() {
     shot("delete_detail_120x40", 120, 40, ":38449<Enter><Enter>");
 }
