@@ -148,6 +148,9 @@ pub fn event_loop<B: Backend + std::io::Write>(
 pub fn handle(app: &mut App, m: Msg) {
     match m {
         Msg::Input(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => {
+            if let crossterm::event::KeyCode::Char(c) = k.code {
+                terminal::test_panic_key(c);
+            }
             if let Some(a) = keymap::resolve(app.mode, k) {
                 app.update(a);
             }

@@ -30,10 +30,25 @@ pub fn restore() {
         return;
     }
     if let Ok(mut tty) = OpenOptions::new().write(true).open("/dev/tty") {
-        let _ = execute!(tty, terminal::LeaveAlternateScreen, cursor::Show);
-        let _ = tty.flush();
+        let _ = write_restore(&mut tty);
     }
     let _ = terminal::disable_raw_mode();
+}
+
+/// Writes what gives the screen back: leave the alternate screen, show the cursor.
+pub fn write_restore(w: &mut impl Write) -> io::Result<()> {
+    execute!(w, terminal::LeaveAlternateScreen, cursor::Show)?;
+    w.flush()
+}
+
+/// A debug build started with `BINLENS_TEST_PANIC=1` panics on `!`, so a test in a real
+/// terminal can check that the panic hook gives the shell a usable terminal back.
+pub fn test_panic_key(c: char) {
+    #[cfg(debug_assertions)]
+    if c == '!' && std::env::var_os("BINLENS_TEST_PANIC").is_some_and(|v| v == "1") {
+        panic!("BINLENS_TEST_PANIC: a panic on purpose");
+    }
+    let _ = c;
 }
 
 /// Restores the terminal first, then runs the previous hook (which prints the panic).
@@ -43,4 +58,22 @@ pub fn install_panic_hook() {
         restore();
         previous(info);
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn restore_leaves_the_alternate_screen_and_shows_the_cursor() {
+        let mut out = Vec::new();
+        super::write_restore(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("\x1b[?1049l"),
+            "leave alternate screen: {text:?}"
+        );
+        assert!(text.contains("\x1b[?25h"), "show cursor: {text:?}");
+        let leave = text.find("\x1b[?1049l").unwrap();
+        let show = text.find("\x1b[?25h").unwrap();
+        assert!(leave < show, "the cursor is shown on the main screen");
+    }
 }

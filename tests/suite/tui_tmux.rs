@@ -27,11 +27,20 @@ struct Session {
 
 impl Session {
     fn start(binlog: &Path) -> Session {
+        Session::start_with(binlog, "")
+    }
+
+    /// `env` is put before the command (`NAME=value …`); stderr goes to `err.txt` and,
+    /// once binlens exits, `stty -a` to `stty.txt`.
+    fn start_with(binlog: &Path, env: &str) -> Session {
         let dir = tempfile::tempdir().expect("temp dir");
         let socket = dir.path().join("tmux.sock");
         let cmd = format!(
-            "env XDG_CACHE_HOME={cache} {bin} {file} > {out}; echo $? > {rc}; sleep 30",
+            "env XDG_CACHE_HOME={cache} {env} {bin} {file} > {out} 2> {err}; echo $? > {rc}; \
+             stty -a > {stty}; sleep 30",
             cache = dir.path().join("cache").display(),
+            err = dir.path().join("err.txt").display(),
+            stty = dir.path().join("stty.txt").display(),
             bin = env!("CARGO_BIN_EXE_binlens"),
             file = binlog.display(),
             out = dir.path().join("out.txt").display(),
@@ -192,5 +201,54 @@ fn filter_goto_mark_and_accept_the_export_prints_the_command() {
             "mariadb-binlog --start-position=50876 --stop-position=63158 {} | mariadb --binary-mode\n",
             file.display()
         )
+    );
+}
+
+/// A debug build with `BINLENS_TEST_PANIC=1` panics on `!`: the panic hook must leave the
+/// alternate screen and raw mode before the short report goes to stderr.
+#[cfg(debug_assertions)]
+#[test]
+fn a_panic_gives_the_shell_a_usable_terminal_and_a_short_report() {
+    let Some(file) = incident_binlog() else {
+        return;
+    };
+    if !have_tmux() {
+        return;
+    }
+    let s = Session::start_with(&file, "RUST_BACKTRACE=0 BINLENS_TEST_PANIC=1");
+    s.wait_for("444 events");
+    s.keys(&["j", "!"]);
+    let (rc, out) = s.wait_exit();
+    assert_eq!(rc, "101", "a panic exits with 101");
+    assert_eq!(out, "");
+    let read = |name: &str| std::fs::read_to_string(s.dir.path().join(name)).unwrap_or_default();
+    let err = read("err.txt");
+    assert!(
+        err.contains("BINLENS_TEST_PANIC: a panic on purpose"),
+        "{err}"
+    );
+    assert!(err.lines().count() <= 4, "a short report:\n{err}");
+    assert!(
+        !err.contains("\x1b["),
+        "no terminal escapes in the report: {err:?}"
+    );
+    // Raw mode is off again: the shell reads lines and echoes what is typed.
+    let start = Instant::now();
+    let mut stty = read("stty.txt");
+    while stty.is_empty() && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+        stty = read("stty.txt");
+    }
+    let flags: Vec<&str> = stty.split_whitespace().collect();
+    for want in ["icanon", "echo", "isig", "opost"] {
+        assert!(
+            flags.contains(&want),
+            "{want} is off after the panic:\n{stty}"
+        );
+    }
+    let after = s.screen();
+    assert!(
+        !after.contains("444 events"),
+        "the alternate screen is left:\n{after}"
     );
 }
