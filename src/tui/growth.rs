@@ -125,11 +125,12 @@ impl App {
             return None;
         }
         let (done, total) = self.build.progress();
+        let mib = |b: u64| b as f64 / (1 << 20) as f64;
         Some(format!(
-            "indexing {}% ({} of {} MiB)",
+            "indexing {}% ({:.1} of {:.1} MiB)",
             done * 100 / total.max(1),
-            done >> 20,
-            total >> 20
+            mib(done),
+            mib(total)
         ))
     }
 }

@@ -51,3 +51,5 @@ mod tui_update;
 mod tui_screens;
 // TUI: end-to-end in a real terminal under tmux.
 mod tui_tmux;
+// The App over an index still building (a test-driven build), timeline units, JSON detail
+mod tui_building;
