@@ -12,6 +12,8 @@ use binlens::filter::{self, Filter, ParseContext, TimeZoneChoice};
 use binlens::index::{Binlogs, IndexBuild, OpenOptions, Step};
 use binlens::tui::action::Action;
 use binlens::tui::app::App;
+use binlens::tui::run::{INDEX_SLICE, STEP_BYTES};
+use binlens::tui::timeline::Timeline;
 use binlens::tui::views::Screen;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
@@ -72,6 +74,7 @@ fn first_frame(c: &mut Criterion) {
     // With a cache the first step loads the whole index: everything is browsable.
     let warm = IndexBuild::unstarted(&paths, cached.clone()).expect("open");
     while warm.step(usize::MAX) != Step::Done {}
+    warm.wait_for_caches();
     drop(warm);
     c.bench_function("tui/browsable_1GiB_cached", |bch| {
         bch.iter(|| {
@@ -84,28 +87,33 @@ fn first_frame(c: &mut Criterion) {
             draw(&mut term, &app);
         })
     });
-    // The whole build as the event loop drives it (1 MiB steps, catching up after
-    // each 12 ms slice), once: too slow for criterion's repetitions.
+    // The whole build as the event loop drives it (1 MiB steps, catching up after each
+    // slice), once: too slow for criterion's repetitions.
     let start = Instant::now();
     let build = IndexBuild::unstarted(&paths, OpenOptions::default()).expect("open");
     let mut app = App::new(build, 120, 40);
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let (mut slices, mut worst) = (0, Duration::ZERO);
+    let (mut slices, mut worst, mut browsable) = (0, Duration::ZERO, None);
     while !app.is_indexed() {
         let slice = Instant::now();
-        while slice.elapsed() < Duration::from_millis(12) {
-            if app.build.step(1 << 20) == Step::Done {
+        while slice.elapsed() < INDEX_SLICE {
+            if app.build.step(STEP_BYTES) == Step::Done {
                 break;
             }
         }
         app.update(Action::Indexed);
         draw(&mut term, &app);
         worst = worst.max(slice.elapsed());
+        if browsable.is_none() && app.event_count() as u32 > 40 {
+            browsable = Some(start.elapsed());
+        }
         slices += 1;
     }
     eprintln!(
-        "tui/full_build_1GiB_no_cache: {:.2} s in {slices} slices, longest slice with its \
-         catch-up and frame {:.1} ms",
+        "tui/full_build_1GiB_no_cache: a screenful after {:.1} ms, all {} events after \
+         {:.2} s in {slices} slices; longest slice with its catch-up and frame {:.1} ms",
+        browsable.unwrap_or_default().as_secs_f64() * 1e3,
+        app.event_count(),
         start.elapsed().as_secs_f64(),
         worst.as_secs_f64() * 1e3
     );
@@ -131,6 +139,9 @@ fn with_index(c: &mut Criterion) {
             app.update(Action::PageDown);
             draw(&mut term, &app);
         })
+    });
+    c.bench_function("tui/timeline_build_12M", |bch| {
+        bch.iter(|| Timeline::build(&app.binlogs().index))
     });
     let b = app.binlogs();
     let ctx = ParseContext::for_binlogs(&b, TimeZoneChoice::Utc);

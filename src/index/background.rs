@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 use std::thread::JoinHandle;
 
 use super::{Binlogs, OpenError, OpenOptions};
@@ -41,6 +41,8 @@ pub struct IndexBuild {
     binlogs: Arc<RwLock<Binlogs>>,
     progress: Arc<Progress>,
     thread: Option<JoinHandle<()>>,
+    /// Threads writing caches of files a [`IndexBuild::step`] finished.
+    savers: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl IndexBuild {
@@ -62,6 +64,7 @@ impl IndexBuild {
             binlogs,
             progress,
             thread: Some(thread),
+            savers: Mutex::default(),
         })
     }
 
@@ -75,6 +78,7 @@ impl IndexBuild {
             binlogs: Arc::new(RwLock::new(b)),
             progress,
             thread: None,
+            savers: Mutex::default(),
         })
     }
 
@@ -89,12 +93,14 @@ impl IndexBuild {
             binlogs: Arc::new(RwLock::new(b)),
             progress,
             thread: None,
+            savers: Mutex::default(),
         }
     }
 
     /// Indexes up to about `max_bytes` more on this thread, unless a reader holds the
-    /// set (then it returns at once). Caches of finished files are written with the set
-    /// shared for reading, so readers go on meanwhile.
+    /// set (then it returns at once). Caches of finished files are written on another
+    /// thread with the set shared for reading, so readers go on meanwhile (and the next
+    /// step waits for them: it returns `Busy`).
     pub fn step(&self, max_bytes: usize) -> Step {
         if self.is_finished() {
             return Step::Done;
@@ -111,9 +117,29 @@ impl IndexBuild {
         let unsaved = b.take_unsaved();
         drop(b);
         if !unsaved.is_empty() {
-            let b = self.read();
-            for f in unsaved {
-                b.save_cache(f);
+            let shared = Arc::clone(&self.binlogs);
+            let files = unsaved.clone();
+            let saver = std::thread::Builder::new()
+                .name("binlens-cache".into())
+                .spawn(move || {
+                    let b = shared.read().unwrap_or_else(|e| e.into_inner());
+                    for f in files {
+                        b.save_cache(f);
+                    }
+                });
+            // Without a thread the cache is written here: only speed is at stake.
+            match saver {
+                Ok(t) => self
+                    .savers
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(t),
+                Err(_) => {
+                    let b = self.read();
+                    for f in unsaved {
+                        b.save_cache(f);
+                    }
+                }
             }
         }
         if more {
@@ -165,6 +191,15 @@ impl IndexBuild {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+        self.wait_for_caches();
+    }
+
+    /// Waits for the caches being written to be on disk.
+    pub fn wait_for_caches(&self) {
+        let savers = std::mem::take(&mut *self.savers.lock().unwrap_or_else(|e| e.into_inner()));
+        for t in savers {
+            let _ = t.join();
+        }
     }
 }
 
@@ -198,5 +233,7 @@ impl Drop for IndexBuild {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+        // A cache half written is worth nothing: let it finish.
+        self.wait_for_caches();
     }
 }

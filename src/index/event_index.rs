@@ -137,17 +137,25 @@ impl EventIndex {
         }
     }
 
-    /// The size in bytes of every event, in order: one pass over the position column
-    /// (an event is under 4 GiB, so the low 32 bits of consecutive positions suffice).
-    pub fn event_sizes(&self) -> impl Iterator<Item = u64> + '_ {
-        self.files.iter().flat_map(move |f| {
-            let (a, z) = (f.first.0 as usize, f.end.0 as usize);
-            let lo = &self.pos_lo[a..z];
-            let last_end = f.indexed_end as u32;
-            lo.iter()
-                .enumerate()
-                .map(move |(i, &p)| lo.get(i + 1).unwrap_or(&last_end).wrapping_sub(p) as u64)
-        })
+    /// Calls `f(timestamp, size in bytes)` for every event, in order: one tight pass over
+    /// the time and position columns (an event is under 4 GiB, so the low 32 bits of
+    /// consecutive positions give its size).
+    pub fn for_each_time_and_size(&self, mut f: impl FnMut(u32, u64)) {
+        for x in &self.files {
+            let (a, z) = (x.first.0 as usize, x.end.0 as usize);
+            if a >= z {
+                continue;
+            }
+            let (lo, ts) = (&self.pos_lo[a..z], &self.ts[a..z]);
+            for (w, &t) in lo.windows(2).zip(ts) {
+                f(t, w[1].wrapping_sub(w[0]) as u64);
+            }
+            let last = z - a - 1;
+            f(
+                ts[last],
+                (x.indexed_end as u32).wrapping_sub(lo[last]) as u64,
+            );
+        }
     }
 
     pub fn type_code(&self, e: EventId) -> EventType {
