@@ -62,8 +62,19 @@ impl Binlogs {
         let start = self.index.files[f].indexed_end;
         let limit = (start as usize).saturating_add(max_bytes).min(bytes.len());
         let state = &mut self.states[f];
+        let ext = self.index.files[f];
+        let fresh = ext.first == ext.end;
         let out = build::scan_file(&mut self.index, &bytes[..limit], start, state);
         let at_end = limit == bytes.len();
+        // After a file's first step, room for the rest of it at the average event size
+        // so far: the columns then grow once, not by doublings that copy them whole
+        // inside one step (tens of milliseconds on millions of events).
+        let added = (self.index.len() as u32).saturating_sub(ext.end.0) as u64;
+        if fresh && !at_end && added > 0 {
+            let avg = ((out.indexed_end - start) / added).max(19);
+            let rest = (bytes.len() as u64).saturating_sub(out.indexed_end);
+            self.index.reserve((rest / avg) as usize);
+        }
         // A step that ends inside an event leaves it for the next step, unless the step
         // made no progress at all (an event larger than the step): then read to the end.
         if !at_end && out.indexed_end == start && out.error.is_some() {
