@@ -8,7 +8,8 @@
 //! [`Binlogs::open_with`] ([`OpenOptions`]: the cache in `$XDG_CACHE_HOME/binlens`, follow
 //! mode), and [`IndexBuild::start`] (a background thread indexes file by file while
 //! `IndexBuild::read()` shows what is done and `progress()` says how far it is; cheap to
-//! call every frame). In follow mode [`Binlogs::refresh`] picks up appended events and
+//! call every frame; or [`IndexBuild::unstarted`] + `step()` for an owner that drives the
+//! build itself, as the TUI does between key presses). In follow mode [`Binlogs::refresh`] picks up appended events and
 //! the next file after a ROTATE. Per-transaction facts ([`Transaction`], [`TxnEnd`],
 //! `txn_bytes`, `txn_tables`, …) are derived from the columns on demand.
 //! Imports only [`crate::format`].

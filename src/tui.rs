@@ -2,8 +2,11 @@
 //!
 //! Model, update, view: [`app::App`] holds the state and `App::update(Action)` is its only
 //! mutator; keys become actions through the one table in [`keymap`]; the widgets in
-//! [`views`], [`list`], [`timeline`] draw an `&App`. Indexing runs off the UI thread, and
-//! input and background results arrive on one channel, drained fully before each redraw.
+//! [`views`], [`list`], [`timeline`] draw an `&App`. The index builds in slices of a few
+//! milliseconds between key presses ([`run`]), and the App browses, filters and decodes
+//! whatever is indexed so far, catching up after each slice ([`growth`]); slow work runs
+//! on the [`worker`] thread. Input and worker results arrive on one channel, drained fully
+//! before each redraw.
 //! May import `format`, `index`, `filter` and `export`; never `cli`. ratatui and crossterm
 //! live only here.
 

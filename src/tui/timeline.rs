@@ -49,11 +49,13 @@ impl Timeline {
         sample.sort_unstable();
         let at = |q: usize| sample[(sample.len() - 1) * q / 1000];
         let (first, last) = (at(5), at(995));
+        // Timestamps are whole seconds: no bucket narrower than one.
+        let buckets = BUCKETS.min((last - first) as usize + 1);
         let mut tl = Timeline {
             first,
             last,
-            counts: vec![0; BUCKETS],
-            bytes: vec![0; BUCKETS],
+            counts: vec![0; buckets],
+            bytes: vec![0; buckets],
             events: ts.len(),
             min: u32::MAX,
             max: 0,
@@ -61,7 +63,7 @@ impl Timeline {
         // Most events share their second with the one before: for those the bucket is
         // known, and the counts of a run in one bucket stay in registers. This loop is
         // the whole cost.
-        let k = BUCKETS as f64 / ((last - first) as f64 + 1.0);
+        let k = buckets as f64 / ((last - first) as f64 + 1.0);
         let (mut run, mut n, mut bytes) = (0usize, 0u64, 0u64);
         let (mut min, mut max, mut prev) = (u32::MAX, 0, 0);
         ix.for_each_time_and_size(|t, size| {
@@ -73,7 +75,7 @@ impl Timeline {
                 min = min.min(t);
                 max = max.max(t);
                 let off = t.clamp(first, last) - first;
-                let b = ((off as f64 * k) as usize).min(BUCKETS - 1);
+                let b = ((off as f64 * k) as usize).min(buckets - 1);
                 if b != run {
                     tl.counts[run] += n;
                     tl.bytes[run] += bytes;
@@ -96,13 +98,18 @@ impl Timeline {
         (((off * width as u64) / span) as usize).min(width - 1)
     }
 
-    /// Per column of a `width`-wide sparkline, the events (or bytes) of its time slice.
+    /// Per column of a `width`-wide sparkline, the events (or bytes) of its time slice;
+    /// with fewer buckets than columns (a set spanning seconds), a bucket spans several
+    /// columns, each drawn at its height.
     pub fn columns(&self, width: usize, bytes: bool) -> Vec<u64> {
-        let mut cols = vec![0u64; width];
         let src = if bytes { &self.bytes } else { &self.counts };
-        if width == 0 {
-            return cols;
+        if width == 0 || src.is_empty() {
+            return vec![0; width];
         }
+        if src.len() < width {
+            return (0..width).map(|x| src[x * src.len() / width]).collect();
+        }
+        let mut cols = vec![0u64; width];
         for (i, c) in src.iter().enumerate() {
             cols[i * width / src.len()] += c;
         }

@@ -277,6 +277,9 @@ impl Widget for PromptLine<'_> {
         ];
         if p.kind == PromptKind::Filter {
             let count = match &self.app.live {
+                Some((t, Some(n))) if *t == p.text && !self.app.is_indexed() => {
+                    format!("  {n} matches so far")
+                }
                 Some((t, Some(n))) if *t == p.text => format!("  {n} matches"),
                 Some(_) => "  counting…".to_string(),
                 None => String::new(),
