@@ -518,12 +518,6 @@ impl App {
         crate::format::display::escape_str(&self.build.read().location_text(self.location(e)))
     }
 
-    /// Whether `e` is in the last transaction indexed (which may still grow).
-    pub fn in_last_txn(&self, e: EventId) -> bool {
-        let b = self.build.read();
-        b.index.txn_count() == 0 || b.index.txn_of(e).0 as usize + 1 == b.index.txn_count()
-    }
-
     fn txn_bounds(&self, e: EventId) -> (EventId, EventId) {
         if self.event_count() == 0 {
             return (e, e);

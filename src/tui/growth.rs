@@ -119,6 +119,12 @@ impl App {
         }
     }
 
+    /// Whether `e` is in the last transaction indexed (which may still grow).
+    pub fn in_last_txn(&self, e: EventId) -> bool {
+        let b = self.build.read();
+        b.index.txn_count() == 0 || b.index.txn_of(e).0 as usize + 1 == b.index.txn_count()
+    }
+
     /// How far the build is, for the status bar: `indexing 37%`.
     pub fn index_progress(&self) -> Option<String> {
         if self.is_indexed() {

@@ -164,3 +164,30 @@ impl Widget for TimelineView<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Timeline;
+
+    fn tl(counts: Vec<u64>) -> Timeline {
+        Timeline {
+            bytes: counts.iter().map(|c| c * 100).collect(),
+            counts,
+            ..Timeline::default()
+        }
+    }
+
+    #[test]
+    fn more_buckets_than_columns_add_up() {
+        let t = tl((1..=8).collect());
+        assert_eq!(t.columns(4, false), vec![3, 7, 11, 15]);
+        assert_eq!(t.columns(4, true), vec![300, 700, 1100, 1500]);
+    }
+
+    #[test]
+    fn fewer_buckets_than_columns_spread_without_gaps() {
+        let t = tl(vec![5, 0, 9]);
+        assert_eq!(t.columns(6, false), vec![5, 5, 0, 0, 9, 9]);
+        assert_eq!(Timeline::default().columns(3, false), vec![0, 0, 0]);
+    }
+}
