@@ -291,3 +291,36 @@ fn follow_mode_shows_appended_events_and_a_half_written_one_as_pending() {
     press(&mut a, "F");
     assert!(!a.following);
 }
+
+#[test]
+fn a_reader_holds_the_build_off_and_caches_are_written_beside_it() {
+    let Some(path) = incident_binlog() else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let options = OpenOptions {
+        cache_dir: Some(cache.path().to_path_buf()),
+        follow: false,
+    };
+    let paths = std::slice::from_ref(&path);
+    let build = IndexBuild::unstarted(paths, options.clone()).unwrap();
+    assert_eq!(build.step(8192), Step::More);
+    {
+        // A worker job reading the set: the UI thread's step does not wait for it.
+        let _reading = build.read();
+        assert_eq!(build.step(8192), Step::Busy);
+    }
+    while build.step(8192) == Step::More {}
+    assert!(build.is_finished());
+    build.wait_for_caches();
+    let n = build.read().index.len();
+    // The next open loads the cache written on the saver thread in one step.
+    let again = IndexBuild::unstarted(paths, options).unwrap();
+    assert_eq!(again.step(8192), Step::Done);
+    let b = again.read();
+    assert_eq!(b.index.len(), n);
+    assert!(matches!(
+        b.sources[0],
+        binlens::index::IndexSource::Cached { grown: false }
+    ));
+}
