@@ -97,6 +97,11 @@ impl IndexBuild {
         }
     }
 
+    /// Whether a background thread writes the set (one made by [`IndexBuild::start`]).
+    pub fn is_background(&self) -> bool {
+        self.thread.is_some()
+    }
+
     /// Indexes up to about `max_bytes` more on this thread, unless a reader holds the
     /// set (then it returns at once). Caches of finished files are written on another
     /// thread with the set shared for reading, so readers go on meanwhile (and the next

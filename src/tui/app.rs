@@ -150,6 +150,8 @@ impl App {
     /// or finished (`IndexBuild::built`); whatever is indexed shows at once, the rest as
     /// `Action::Indexed` reports it.
     pub fn new(build: IndexBuild, width: u16, height: u16) -> App {
+        // A background writer could wait for the lock between two nested reads here.
+        debug_assert!(!build.is_background(), "the App steps its build itself");
         let flavor = build
             .read()
             .set

@@ -324,3 +324,38 @@ fn a_reader_holds_the_build_off_and_caches_are_written_beside_it() {
         binlens::index::IndexSource::Cached { grown: false }
     ));
 }
+
+#[test]
+fn the_time_column_has_a_date_only_when_the_set_spans_days() {
+    let Some(dir) = crate::support::corpus::corpus_dir() else {
+        return;
+    };
+    // One afternoon: HH:MM:SS is enough at 80 columns.
+    let path = dir.join("mysql/mysql-test-suite/json.binlog.000001");
+    let b = Binlogs::open(std::slice::from_ref(&path)).expect("open the JSON binlog");
+    let a = App::new(IndexBuild::built(b), 80, 24);
+    assert!(!a.multi_day());
+    let s = screen(&a);
+    let row = s.lines().nth(2).unwrap();
+    assert!(row.starts_with("json.binlog.000001:4 "), "{s}");
+    assert!(
+        row.contains(" 08:42:04 ") && !row.contains("03-15 08:42:04"),
+        "time of day only:\n{s}"
+    );
+    assert!(
+        s.contains("2021-03-15 08:42:04 UTC"),
+        "the status bar has the date:\n{s}"
+    );
+    // The incident binlog spans days: month and day join the time.
+    let Some(path) = incident_binlog() else {
+        return;
+    };
+    let b = Binlogs::open(std::slice::from_ref(&path)).expect("open the fixture");
+    let a = App::new(IndexBuild::built(b), 80, 24);
+    assert!(a.multi_day());
+    let s = screen(&a);
+    assert!(
+        s.lines().nth(2).unwrap().contains(" 03-06 15:19:00 "),
+        "{s}"
+    );
+}
