@@ -2,12 +2,13 @@
 //! App catches up after each step — DDL list, timeline, the summaries on screen — and a
 //! filter in force is run again over the larger index, the cursor staying on its event.
 //! Nothing here is O(events) per step: the timeline is recounted only when the index has
-//! grown by a quarter (and once at the end), the filter when it has grown by half.
+//! grown by a quarter (and once at the end), the filter (and a draft's live count) when
+//! it has grown by half.
 
 use crate::filter::Filter;
 use crate::index::{EventId, QueryClass};
 
-use super::app::{App, Pending};
+use super::app::{App, Pending, PromptKind};
 use super::timeline::Timeline;
 use super::worker::Job;
 
@@ -44,12 +45,24 @@ impl App {
     /// Runs the filter in force again when the index has grown enough since it ran
     /// (by half while building; at all once built) and the worker is free.
     pub(super) fn refilter_if_stale(&mut self) {
-        let Some(f) = &self.filter else { return };
-        let n = self.indexed;
-        if f.covers >= n || self.pending.is_some() {
+        if self.pending.is_some() {
             return;
         }
-        if !self.is_indexed() && n < f.covers.saturating_add(f.covers / 2).max(1) {
+        let n = self.indexed;
+        let stale = |covers: u32| {
+            covers < n && (self.is_indexed() || n >= covers.saturating_add(covers / 2).max(1))
+        };
+        // The live count of a draft in the prompt, likewise.
+        let drafting = self
+            .prompt
+            .as_ref()
+            .is_some_and(|p| p.kind == PromptKind::Filter);
+        if drafting && self.live_result.as_ref().is_some_and(|r| stale(r.2)) {
+            self.filter_draft_changed();
+            return;
+        }
+        let Some(f) = &self.filter else { return };
+        if !stale(f.covers) {
             return;
         }
         let text = f.text.clone();

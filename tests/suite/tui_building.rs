@@ -359,3 +359,31 @@ fn the_time_column_has_a_date_only_when_the_set_spans_days() {
         "{s}"
     );
 }
+
+#[test]
+fn a_drafts_live_count_is_counted_again_as_the_index_grows() {
+    let Some((mut a, whole)) = building(30_000) else {
+        return;
+    };
+    press(&mut a, "ftable:shop.customers op:insert");
+    let early = match &a.live {
+        Some((_, Some(n))) => *n,
+        other => panic!("no live count: {other:?}"),
+    };
+    assert!(screen(&a).contains(&format!("{early} matches so far")));
+    finish(&mut a);
+    let n = match &a.live {
+        Some((_, Some(n))) => *n,
+        other => panic!("no live count: {other:?}"),
+    };
+    assert!(
+        n > early,
+        "counted again over the whole set: {n} vs {early}"
+    );
+    assert!(
+        screen(&a).contains(&format!("{n} matches "))
+            || screen(&a).ends_with(&format!("{n} matches\n"))
+            || screen(&a).contains(&format!("{n} matches\n"))
+    );
+    let _ = whole;
+}
