@@ -89,6 +89,9 @@ pub enum OpenError {
     },
     #[error("no binlog files in {0}")]
     Empty(PathBuf),
+    /// Every file named was unreadable; the first one's reason.
+    #[error("{file}: {reason}")]
+    Unreadable { file: String, reason: String },
 }
 
 fn seq_of(name: &str) -> Option<u64> {
@@ -188,6 +191,12 @@ impl BinlogSet {
             }
         }
         if files.is_empty() {
+            if let Some(SetNote::Unreadable { file, reason }) = notes.first() {
+                return Err(OpenError::Unreadable {
+                    file: file.clone(),
+                    reason: reason.clone(),
+                });
+            }
             return Err(OpenError::Empty(paths.first().cloned().unwrap_or_default()));
         }
         // Sort by sequence when every file has one and they share a base name.

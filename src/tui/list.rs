@@ -110,6 +110,23 @@ fn object_text(app: &App, m: &EventMeta) -> String {
         .unwrap_or_default()
 }
 
+/// `file:pos` in `w` cells: the position is never cut; a long file name loses its head
+/// (`…000001:1057589569`), so the part that tells files apart stays.
+fn cut_location(loc: &str, w: usize) -> String {
+    if loc.chars().count() <= w {
+        return format!("{loc:<w$}");
+    }
+    let Some((name, pos)) = loc.rsplit_once(':') else {
+        return cut(loc, w);
+    };
+    let keep = w.saturating_sub(pos.chars().count() + 2);
+    let tail: String = {
+        let chars: Vec<char> = name.chars().collect();
+        chars[chars.len().saturating_sub(keep)..].iter().collect()
+    };
+    format!("…{tail}:{pos}")
+}
+
 fn cut(s: &str, w: usize) -> String {
     if s.chars().count() <= w {
         format!("{s:<w$}")
@@ -133,7 +150,7 @@ impl EventList<'_> {
         let c = Columns::for_app(app);
         let head = format!(
             "{} {} {} {} ",
-            cut(&loc, c.pos),
+            cut_location(&loc, c.pos),
             c.time_text(app.zone, m.timestamp),
             cut(&type_text(&m), c.kind),
             cut(&object_text(app, &m), c.table)
@@ -217,5 +234,21 @@ impl Widget for EventList<'_> {
             )]);
             line.render(Rect::new(area.x, area.y + y as u16, area.width, 1), buf);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut_location;
+
+    #[test]
+    fn positions_are_never_cut() {
+        assert_eq!(
+            cut_location("mysql-bin.000001:4", 22),
+            "mysql-bin.000001:4    "
+        );
+        let long = cut_location("mysql-bin.000001:1057589569", 22);
+        assert_eq!(long, "…bin.000001:1057589569");
+        assert_eq!(long.chars().count(), 22);
     }
 }

@@ -31,19 +31,26 @@ pub enum Msg {
 /// Runs the browser until the user quits. `Ok(Some(text))`: the user accepted `text`,
 /// to be printed on stdout once the screen is restored.
 pub fn run(paths: Vec<PathBuf>) -> Result<Option<String>> {
+    if paths.is_empty() {
+        anyhow::bail!(
+            "no binlog given: binlens PATH... (binlog files, a directory, or a server's \
+             *.index file); see binlens --help"
+        );
+    }
+    // Open (map) the files before taking over the terminal, so that a wrong path is a
+    // plain message on stderr. Mapping is quick; indexing happens between key presses.
+    let build = IndexBuild::unstarted(&paths, OpenOptions::cached())?;
     let tty = terminal::enter()?;
-    let result = run_on(tty, paths);
+    let result = run_on(tty, build);
     terminal::restore();
     result
 }
 
-fn run_on(tty: std::fs::File, paths: Vec<PathBuf>) -> Result<Option<String>> {
+fn run_on(tty: std::fs::File, build: IndexBuild) -> Result<Option<String>> {
     let mut term =
         Terminal::new(CrosstermBackend::new(tty)).context("cannot set up the terminal")?;
     let (tx, rx) = mpsc::channel();
     spawn_input(tx.clone());
-    // Mapping the files is quick; indexing happens between key presses in the loop.
-    let build = IndexBuild::unstarted(&paths, OpenOptions::cached())?;
     let size = term.size()?;
     let mut app = App::new(build, size.width, size.height);
     let results = tx.clone();
