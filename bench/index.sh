@@ -5,10 +5,16 @@
 # ratios; then the in-process
 # figures of examples/index_probe.rs: resident bytes per event, cache reopen, time
 # lookup, all events of the busiest table.
-#   bench/index.sh [BINLOG] (default /work/big/mysql-bin.000001); RUNS=3 by default.
+#   bench/index.sh [BINLOG] (default target/bench/mysql-bin.000001, written on first use by
+#   ../shared/tools/big-binlog.sh); RUNS=3 by default.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-file=${1:-/work/big/mysql-bin.000001}
+file=${1:-$here/target/bench/mysql-bin.000001}
+if [ ! -f "$file" ]; then
+  echo "writing a benchmark binlog to $(dirname "$file") with ../shared/tools/big-binlog.sh" >&2
+  bash "$here/scripts/ensure-mariadb.sh"
+  bash "$here/../shared/tools/big-binlog.sh" "$(dirname "$file")" >&2
+fi
 runs=${RUNS:-3}
 walk_src=${HEADER_WALK:-$here/../shared/tools/limit/header-walk.c}
 target=${CARGO_TARGET_DIR:-$here/target}

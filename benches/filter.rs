@@ -1,7 +1,8 @@
 //! Applying filters: header-only terms (table, op, time) over the 12 M-event benchmark
 //! binlog, and a body regex over a smaller corpus file.
 //!
-//! The big file is /work/big/mysql-bin.000001 or the one BINLENS_BENCH_BIG names; the
+//! The big file is target/bench/mysql-bin.000001 (bench/dump-vs-mariadb-binlog.sh writes it)
+//! or the one BINLENS_BENCH_BIG names; the
 //! header benches are skipped when it is missing. Indexing it takes a few seconds first.
 
 use std::path::{Path, PathBuf};
@@ -26,7 +27,9 @@ fn bench_apply(g: &mut BenchmarkGroup<'_, WallTime>, name: &str, b: &Binlogs, te
 fn header_filters(c: &mut Criterion) {
     let big = std::env::var_os("BINLENS_BENCH_BIG")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/big/mysql-bin.000001"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench/mysql-bin.000001")
+        });
     if !big.exists() {
         eprintln!(
             "notice: {} is missing; skipping the header filter benches",

@@ -1,5 +1,5 @@
 //! TUI speed on the 1 GiB benchmark binlog (`../shared/tools/big-binlog.sh`, path in
-//! `BINLENS_BIG`, default /work/big/mysql-bin.000001): the first frame (with and without
+//! `BINLENS_BIG`, default target/bench/mysql-bin.000001, written by bench/dump-vs-mariadb-binlog.sh): the first frame (with and without
 //! a cache), how soon the list is browsable, the whole build as the event loop drives it,
 //! one key press and its redraw over the whole index, and a header-level filter over
 //! every event. Skipped (with a notice) when the file is missing.
@@ -20,9 +20,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn big() -> Option<PathBuf> {
-    let p = PathBuf::from(
-        std::env::var("BINLENS_BIG").unwrap_or_else(|_| "/work/big/mysql-bin.000001".into()),
-    );
+    let p = PathBuf::from(std::env::var("BINLENS_BIG").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench/mysql-bin.000001").into()
+    }));
     if p.is_file() {
         Some(p)
     } else {
