@@ -195,7 +195,7 @@ mod tests {
     #[test]
     fn reads_past_end_are_errors_with_offsets() {
         let mut c = Cursor::with_base(&[1, 2, 3], 100);
-        assert_eq!(c.u16().unwrap(), 0x0201);
+        assert_eq!(c.u16(), Ok(0x0201));
         let e = c.u16().unwrap_err();
         assert_eq!(e.at, 102);
         assert!(matches!(
@@ -217,9 +217,9 @@ mod tests {
     #[test]
     fn lenenc_forms() {
         let mut c = Cursor::new(&[5, 0xfb, 0xfc, 0x34, 0x12, 0xfd, 1, 2, 3]);
-        assert_eq!(c.lenenc().unwrap(), Some(5));
-        assert_eq!(c.lenenc().unwrap(), None);
-        assert_eq!(c.lenenc().unwrap(), Some(0x1234));
-        assert_eq!(c.lenenc().unwrap(), Some(0x030201));
+        assert_eq!(c.lenenc(), Ok(Some(5)));
+        assert_eq!(c.lenenc(), Ok(None));
+        assert_eq!(c.lenenc(), Ok(Some(0x1234)));
+        assert_eq!(c.lenenc(), Ok(Some(0x030201)));
     }
 }

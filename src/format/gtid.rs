@@ -306,12 +306,9 @@ mod tests {
 
     #[test]
     fn varlen_forms() {
-        assert_eq!(varlen(&mut Cursor::new(&[0x0a])).unwrap(), 5);
-        assert_eq!(varlen(&mut Cursor::new(&[0x25, 0x02])).unwrap(), 0x89);
-        assert_eq!(
-            varlen(&mut Cursor::new(&[0x43, 0x0f, 0x0b])).unwrap(),
-            90600
-        );
-        assert_eq!(varlen_signed(&mut Cursor::new(&[0x0c])).unwrap(), 3);
+        assert_eq!(varlen(&mut Cursor::new(&[0x0a])), Ok(5));
+        assert_eq!(varlen(&mut Cursor::new(&[0x25, 0x02])), Ok(0x89));
+        assert_eq!(varlen(&mut Cursor::new(&[0x43, 0x0f, 0x0b])), Ok(90600));
+        assert_eq!(varlen_signed(&mut Cursor::new(&[0x0c])), Ok(3));
     }
 }

@@ -236,13 +236,13 @@ mod tests {
     fn mediumint_is_sign_extended() {
         let mut c = Cursor::new(&[0x00, 0x00, 0x80]);
         assert_eq!(
-            decode_value(&mut c, &ColumnDef::Int24, false).unwrap(),
-            Value::Int(-8388608)
+            decode_value(&mut c, &ColumnDef::Int24, false),
+            Ok(Value::Int(-8388608))
         );
         let mut c = Cursor::new(&[0xff, 0xff, 0xff]);
         assert_eq!(
-            decode_value(&mut c, &ColumnDef::Int24, true).unwrap(),
-            Value::UInt(16777215)
+            decode_value(&mut c, &ColumnDef::Int24, true),
+            Ok(Value::UInt(16777215))
         );
     }
 
