@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::format::display::{hex, is_unsafe_char};
+use crate::format::display::{hex, must_escape};
 use crate::format::event::{Decoder, Event};
 use crate::format::reader::RawEvent;
 use crate::format::rows::RowsEvent;
@@ -97,7 +97,7 @@ pub fn json_str(out: &mut String, s: &str) {
             b'\t' => ("\\t", 1),
             b if b < 0x20 => ("", 1),
             _ => match s[i..].chars().next() {
-                Some(c) if is_unsafe_char(c) => ("", c.len_utf8()),
+                Some(c) if must_escape(c) => ("", c.len_utf8()),
                 // A printable character that merely shares a lead byte.
                 _ => {
                     scan = i + 1;

@@ -10,7 +10,7 @@ use super::table_map::TableMap;
 use super::value::{Cell, JsonDiff, Value};
 
 /// True for characters that must not be written to a terminal as they are.
-pub fn is_unsafe_char(c: char) -> bool {
+pub fn must_escape(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
         || c == '\u{feff}'
@@ -61,10 +61,10 @@ fn escape_into(out: &mut String, s: &str, keep_lines: bool) {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x100 && is_unsafe_char(c) => {
+            c if (c as u32) < 0x100 && must_escape(c) => {
                 let _ = write!(out, "\\x{:02x}", c as u32);
             }
-            c if is_unsafe_char(c) => {
+            c if must_escape(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
