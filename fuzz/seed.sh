@@ -12,12 +12,13 @@
 #                rows, plus a few made by hand
 # decimal_temporal  precision, scale, fsp + value bytes, made by hand
 # filter_text    filter, goto and GTID-set strings, made by hand
+# export_text    file names, LOCs and values for the quoting functions, made by hand
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
 corpus="${BINLENS_CORPUS:-$repo/../shared/corpus}"
 out="$here/corpus"
-mkdir -p "$out"/{event_decode,file_dump,index_build,json_binary,decimal_temporal,filter_text}
+mkdir -p "$out"/{event_decode,file_dump,index_build,json_binary,decimal_temporal,filter_text,export_text}
 
 python3 - "$out" "$corpus" "$repo/tests/fixtures" <<'PY'
 import hashlib, os, struct, sys
@@ -105,6 +106,11 @@ for t in ["table:shop.orders", "type:delete and since:-10m", "14:35", "mysql-bin
           "gtid:3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5", 'not (op:update or sql:"DELETE%")',
           "@2034-01-01T00:00:00Z", "0-1-100,0-2-5"]:
     save("filter_text", t.encode())
+# Names and values that reach exported commands and SQL.
+for t in ["mysql-bin.000004:50876", "2034-03-09 14:44:08", "-rf", "bin logs 'x' $(false) `y`",
+          "a\nb", "it's", "back`tick", "\\'; DROP TABLE t; --", "caf\u00e9"]:
+    save("export_text", t.encode())
+save("export_text", bytes([0xff, 0x27, 0x5c, 0x00]))
 print(f"seed.sh: {files} binlogs", file=sys.stderr)
 PY
 for t in "$out"/*; do

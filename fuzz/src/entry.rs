@@ -28,6 +28,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("json_binary", json_binary),
     ("decimal_temporal", decimal_temporal),
     ("filter_text", filter_text),
+    ("export_text", export_text),
 ];
 
 /// A short run of framed events without the magic (a format description, table maps,
@@ -182,4 +183,89 @@ pub fn filter_text(data: &[u8]) {
     let _ = Filter::parse(text, &ctx);
     let _ = parse_goto(text, &ctx);
     let _ = GtidSpec::parse(text);
+}
+
+/// User text that ends up in exported commands and SQL: LOC parsing, and every quoting
+/// function, each checked by reading its output back the way a shell or MySQL's lexer
+/// would: the quoted form must stand for exactly the input and end where it should.
+pub fn export_text(data: &[u8]) {
+    use binlens::export::quote::{shell_path, shell_word, sql_ident, sql_string};
+    use binlens::export::range::Loc;
+    let _ = sql_ident(data);
+    let lit = sql_string(data);
+    assert_eq!(
+        sql_literal_end(&lit),
+        Some(lit.len()),
+        "literal ends early: {lit}"
+    );
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = Loc::parse(text);
+    if text.contains('\0') {
+        return;
+    }
+    assert_eq!(
+        unshell(&shell_word(text)).as_deref(),
+        Some(text),
+        "shell word"
+    );
+    let path = unshell(&shell_path(text)).expect("one shell word");
+    assert!(path == text || path == format!("./{text}"));
+    assert!(
+        !path.starts_with('-'),
+        "a path operand must not look like an option"
+    );
+    let ident = sql_ident(text.as_bytes());
+    let inner = &ident[1..ident.len() - 1];
+    assert!(ident.starts_with('`') && ident.ends_with('`'));
+    assert_eq!(
+        inner.replace("``", ""),
+        inner.replace('`', ""),
+        "a lone backtick in {ident}"
+    );
+}
+
+/// Reads one POSIX shell word (bare characters, '…' segments, backslash escapes outside
+/// quotes); `None` when the text is not exactly one word.
+fn unshell(w: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = w.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => loop {
+                match chars.next()? {
+                    '\'' => break,
+                    c => out.push(c),
+                }
+            },
+            '\\' => out.push(chars.next()?),
+            c if c.is_whitespace() || "|&;<>()$`\"*?[#~".contains(c) => return None,
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// Where a SQL literal (`'…'` with backslash escapes and doubled quotes, or `X'…'`) ends,
+/// as MySQL's lexer reads it from the start.
+fn sql_literal_end(lit: &str) -> Option<usize> {
+    let b = lit.as_bytes();
+    let start = if b.starts_with(b"X'") {
+        2
+    } else if b.first() == Some(&b'\'') {
+        1
+    } else {
+        return None;
+    };
+    let mut i = start;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if start == 1 => i += 2,
+            b'\'' if b.get(i + 1) == Some(&b'\'') => i += 2,
+            b'\'' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
 }
