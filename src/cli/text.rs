@@ -46,7 +46,7 @@ pub fn event_block(out: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut D
             if !matches!(ev, Event::Query(_) | Event::RowsQuery(_)) {
                 let _ = writeln!(out, "# {}", summarize(&ev, dec));
             }
-            if let Err(e) = body(out, file, &ev, dec) {
+            if let Err(e) = body(out, &ev, dec) {
                 let _ = writeln!(out, "# ERROR at {file}:{}: {e}", raw.pos);
                 ok = false;
             }
@@ -65,7 +65,7 @@ pub fn event_block(out: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut D
     ok
 }
 
-fn body(out: &mut String, file: &str, ev: &Event<'_>, dec: &Decoder) -> Result<(), String> {
+fn body(out: &mut String, ev: &Event<'_>, dec: &Decoder) -> Result<(), String> {
     match ev {
         Event::Query(q) => {
             let status = status_text(&q.status());
@@ -96,7 +96,8 @@ fn body(out: &mut String, file: &str, ev: &Event<'_>, dec: &Decoder) -> Result<(
                 match item {
                     Ok(raw) => {
                         let mut block = String::new();
-                        event_block(&mut block, file, &raw, &mut inner_dec);
+                        // Inner positions are offsets in the decompressed payload, not in the file.
+                        event_block(&mut block, "(payload)", &raw, &mut inner_dec);
                         for l in block.lines() {
                             let _ = writeln!(out, "#   | {l}");
                         }
