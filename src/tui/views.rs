@@ -196,9 +196,15 @@ impl Widget for StatusBar<'_> {
             }
         }
         if let Some(f) = &app.filter {
+            // Which match the cursor is on, when it is on one.
+            let at = f
+                .rows
+                .binary_search(&app.cursor)
+                .map(|k| format!("{} of ", k + 1));
             parts.push(format!(
-                "filter {} ({} matches)",
+                "filter {} ({}{} matches)",
                 crate::format::display::escape_str(&f.describe),
+                at.unwrap_or_default(),
                 f.rows.len()
             ));
         }

@@ -186,7 +186,8 @@ fn filter_goto_mark_and_accept_the_export_prints_the_command() {
     s.keys(&["f", "table:shop.orders op:delete"]);
     s.wait_for("3 matches");
     s.keys(&["Enter"]);
-    s.wait_for("filter table:shop.orders op:delete (3 matches)");
+    s.wait_for("3 matches)");
+    assert!(s.screen().contains("filter table:shop.orders op:delete ("));
     s.keys(&[":", "2034-03-09 14:44:08", "Enter"]);
     let screen = s.wait_for(" mysql-bin.000004:51026  ");
     assert!(screen.contains("DELETE_ROWS_V1"), "{screen}");
