@@ -159,6 +159,32 @@ impl Widget for DetailPane<'_> {
     }
 }
 
+/// What is wrong with the set (a gap in the sequence, a file from another server, an
+/// unreadable file) or in it (a framing error that ended a file early), kept on screen:
+/// the first one and how many more.
+fn warnings(app: &App) -> Option<String> {
+    let b = app.build.read();
+    let mut all = b
+        .set
+        .notes
+        .iter()
+        .filter(|n| !matches!(n, crate::index::SetNote::Reordered))
+        .map(|n| n.to_string())
+        .chain(
+            b.problems
+                .iter()
+                .map(|p| format!("{}: {}", b.location_text(p.at), p.message)),
+        );
+    let first = all.next()?;
+    let more = all.count();
+    let more = if more > 0 {
+        format!(" (+{more} more)")
+    } else {
+        String::new()
+    };
+    Some(format!("⚠ {}{more}", escape_str(&first)))
+}
+
 struct StatusBar<'a> {
     app: &'a App,
 }
@@ -177,6 +203,9 @@ impl Widget for StatusBar<'_> {
             ));
         } else {
             parts.push("no events".to_string());
+        }
+        if let Some(w) = warnings(app) {
+            parts.push(w);
         }
         let loc = |e| app.loc_text(e);
         match (app.mark_start, app.mark_stop) {

@@ -120,3 +120,23 @@ fn event_list_widget_draws_only_its_rows_with_the_cursor_reversed() {
 fn transaction_view_with_one_opened() {
     shot("txn_open_120x40", 120, 40, "T}}}}}}}}}}}} ");
 }
+
+/// A set with a file missing from the sequence keeps the gap on screen.
+#[test]
+fn a_gap_in_the_set_stays_on_screen() {
+    let Some(path) = incident_binlog() else {
+        return;
+    };
+    let corpus = path.parent().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for n in [1, 2, 4] {
+        let name = format!("mysql-bin.00000{n}");
+        std::fs::copy(corpus.join(&name), dir.path().join(&name)).unwrap();
+    }
+    let a = app(&dir.path().to_path_buf(), 120, 30);
+    let s = screen(&a);
+    assert!(
+        s.contains("⚠ gap: 1 file(s) missing between mysql-bin.000002 and mysql-bin.000004"),
+        "{s}"
+    );
+}
