@@ -10,6 +10,7 @@ mod jsonl;
 pub mod panic;
 pub mod replay_cmd;
 pub mod sql;
+pub mod stats;
 mod text;
 
 use std::io::Write;
@@ -39,6 +40,8 @@ pub enum Command {
     ReplayCmd(replay_cmd::ReplayArgs),
     /// Print redo or undo SQL for the row events of a range.
     Sql(sql::SqlArgs),
+    /// Summarize a set: time span, events by type, row events by table, largest transactions.
+    Stats(stats::StatsArgs),
 }
 
 /// What `main` should do.
@@ -66,6 +69,10 @@ pub enum Status {
 pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<Status> {
     match cmd {
         Command::Dump(a) => dump::run_status(a, out, err),
+        Command::Stats(a) => {
+            let clean = stats::run(a, out, err)?;
+            Ok(if clean { Status::Ok } else { Status::Error })
+        }
         Command::Index(a) => {
             let clean = index_cmd::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })

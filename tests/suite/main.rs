@@ -53,3 +53,5 @@ mod tui_screens;
 mod tui_tmux;
 // The App over an index still building (a test-driven build), timeline units, JSON detail
 mod tui_building;
+// `binlens stats` against the oracle's counts.
+mod stats_cli;
