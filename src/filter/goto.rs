@@ -164,16 +164,9 @@ fn find_file(b: &Binlogs, name: &str) -> Result<crate::index::FileId, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::TimeZoneChoice;
     use super::*;
 
-    fn ctx() -> ParseContext {
-        ParseContext {
-            tz: TimeZoneChoice::Utc,
-            now: 1_717_000_000,
-            base_date: Some(1_714_521_600),
-        }
-    }
+    use super::super::time::tests::ctx;
 
     #[test]
     fn targets() {

@@ -371,16 +371,10 @@ fn type_names(text: &str, set: &mut TypeSet) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{TimeZoneChoice, gtid::GtidSpec};
+    use super::super::gtid::GtidSpec;
     use super::*;
 
-    fn ctx() -> ParseContext {
-        ParseContext {
-            tz: TimeZoneChoice::Utc,
-            now: 1_717_000_000,
-            base_date: Some(1_714_521_600),
-        }
-    }
+    use super::super::time::tests::ctx;
 
     fn p(t: &str) -> Filter {
         parse(t, &ctx()).unwrap_or_else(|e| panic!("{t}: {e:?}"))

@@ -223,14 +223,16 @@ pub fn zone_suffix(ts: i64, tz: TimeZoneChoice) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn ctx() -> ParseContext {
+    /// The context every filter unit test parses in: UTC, a fixed "now", and a base
+    /// date of 2024-05-01 00:00:00 UTC for time-only values.
+    pub(crate) fn ctx() -> ParseContext {
         ParseContext {
             tz: TimeZoneChoice::Utc,
             now: 1_717_000_000,
-            base_date: Some(1_714_521_600), // 2024-05-01 00:00:00 UTC
+            base_date: Some(1_714_521_600),
         }
     }
 

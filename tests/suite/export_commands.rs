@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::support::corpus::corpus_dir;
+use crate::support::server::expect_success;
 
 /// Runs `binlens replay-cmd ARGS` in `cwd`: (stdout, stderr, exit code).
 fn replay(cwd: &Path, args: &[&str]) -> (String, String, i32) {
@@ -215,12 +216,8 @@ fn sql_reads_compressed_transaction_payloads() {
             .contains("transaction_compression.000001:274: no column names for `test`.`tb1`")
     );
     let out = run(&["--schema".as_ref(), schema.as_os_str()]);
+    expect_success("binlens sql --schema", &out);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert!(
         text.contains("BEGIN;\nDELETE FROM `test`.`tb1` WHERE `c1` <=> 1 LIMIT 1;\nCOMMIT;\n"),
         "{text}"
@@ -242,11 +239,7 @@ fn names_from_compressed_ddl() {
         .args(["sql", "--redo", "mysql-bin.000008"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_success("binlens sql --redo mysql-bin.000008", &out);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains("INSERT INTO `comp`.`t` (`id`, `txt`, `n`) VALUES (1, X'"),
@@ -278,11 +271,7 @@ fn sql_table_filter_order_and_warnings() {
     );
 
     let out = run(&["--undo", "--table", "billing.invoice?"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_success("binlens sql --undo --table billing.invoice?", &out);
     let text = String::from_utf8(out.stdout).unwrap();
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::server::{TestServer, mariadb_tool};
+use crate::support::server::{TestServer, expect_success, mariadb_tool};
 
 const SETUP: &str = "CREATE DATABASE shop;
 CREATE TABLE shop.orders (id INT PRIMARY KEY, customer INT, amount DECIMAL(10,2), note VARCHAR(40));
@@ -107,11 +107,7 @@ fn incident() -> Incident {
         ])
         .output()
         .unwrap();
-    assert!(
-        dump.status.success(),
-        "{}",
-        String::from_utf8_lossy(&dump.stderr)
-    );
+    expect_success("mariadb-dump", &dump);
     let text = String::from_utf8_lossy(&dump.stdout).into_owned();
     let line = text
         .lines()
@@ -194,11 +190,7 @@ fn recover(inc: &Incident, args: &[String]) -> (TestServer, String) {
         .current_dir(Path::new("/"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_success(&cmd, &out);
     (server, cmd)
 }
 
@@ -279,11 +271,7 @@ fn redo_sql_from_the_backup_to_the_delete() {
         .args(&inc.binlogs)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_success("binlens sql --redo", &out);
     server.sql_stdin(&out.stdout);
     assert_eq!(checksums(&server), inc.before_delete);
 }
@@ -352,11 +340,7 @@ fn gtid_windows_over_interleaved_domains() {
                 .arg(format!("set -e; {cmd}"))
                 .output()
                 .unwrap();
-            assert!(
-                out.status.success(),
-                "{cmd}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            expect_success(&cmd, &out);
             assert_eq!(&checksums(&server), want, "{a:?}\n{cmd}");
         }
     }

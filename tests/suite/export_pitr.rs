@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::support::corpus::corpus_dir;
-use crate::support::server::TestServer;
+use crate::support::server::{TestServer, expect_success};
 
 fn expected(dir: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join("pitr.expected.json")).unwrap();
@@ -23,11 +23,7 @@ fn replay_cmd(args: &[&str], server: &TestServer, cwd: &Path) -> String {
         .arg("-uroot")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "binlens replay-cmd {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_success(&format!("binlens replay-cmd {args:?}"), &out);
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -38,11 +34,7 @@ fn run_sh(cmd: &str, cwd: &Path) {
         .current_dir(cwd)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_success(cmd, &out);
 }
 
 /// Restores the dump taken at the backup position, then runs what binlens prints.

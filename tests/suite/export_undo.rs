@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::support::server::TestServer;
+use crate::support::server::{TestServer, expect_success};
 
 const SETUP: &str = r#"
 CREATE DATABASE shop;
@@ -51,11 +51,7 @@ fn undo(server: &TestServer, start: u64, stop: u64, file: &std::path::Path) -> S
         .arg(file)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "binlens sql --undo: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    expect_success("binlens sql --undo", &out);
     let sql = String::from_utf8(out.stdout).unwrap();
     server.sql_stdin(sql.as_bytes());
     sql
@@ -160,11 +156,7 @@ fn names_from_a_schema_file_when_the_binlogs_lack_the_ddl() {
     let schema = dir.path().join("schema.sql");
     std::fs::write(&schema, &dump.stdout).unwrap();
     let ok = sql(&["--schema".as_ref(), schema.as_os_str()]);
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    expect_success("binlens sql --schema", &ok);
     server.sql_stdin(&ok.stdout);
     assert_eq!(checksum(&server), good);
 }
@@ -209,11 +201,7 @@ fn redo_with_minimal_row_images() {
             .unwrap()
     };
     let redo = run("--redo");
-    assert!(
-        redo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&redo.stderr)
-    );
+    expect_success("binlens sql --redo", &redo);
     let copy = TestServer::start(&[]);
     copy.sql_stdin(&dump.stdout);
     copy.sql_stdin(&redo.stdout);

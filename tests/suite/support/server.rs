@@ -43,7 +43,7 @@ fn repo_root() -> &'static Path {
 }
 
 /// Panics with the command line and its stderr unless the command succeeded.
-fn expect_success(what: &str, output: &Output) {
+pub fn expect_success(what: &str, output: &Output) {
     assert!(
         output.status.success(),
         "{what} failed ({}):\n{}{}",
