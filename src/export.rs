@@ -4,7 +4,6 @@
 //! user locations to transaction boundaries ([`range`]). Imports `format` and `index`
 //! only; the CLI and the TUI call it and print what it returns.
 
-pub mod ddl;
 pub mod gtid;
 pub mod literal;
 pub mod preview;

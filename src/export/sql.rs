@@ -11,9 +11,9 @@ use std::fmt::Write as _;
 use crate::format::column::ColumnDef;
 use crate::format::{Cell, Event, RowsOp, TableMap};
 use crate::index::{Binlogs, EventId};
+use crate::schema::{Catalog, TableSchema};
 
 use super::Error;
-use super::ddl::{Catalog, DdlTable};
 use super::literal::{ColumnFacts, literal};
 use super::quote::{sql_comment, sql_ident, sql_table};
 use super::range::{self, Range};
@@ -85,19 +85,10 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
         range: super::replay::trim_damaged(b, req.range, &mut cut),
         ..req.clone()
     };
-    // DDL seen before and inside the range, applied as the walk reaches it.
-    let mut catalog = Catalog::default();
-    let mut fallback = Catalog::default();
-    if let Some(s) = &req.schema_script {
-        fallback.apply_script(b"", s);
-    }
-    for i in 0..req.range.start.0 {
-        apply_ddl(b, EventId(i), &mut catalog);
-    }
+    let catalog = Catalog::build(b, req.schema_script.as_deref());
     let mut txns: Vec<Txn> = Vec::new();
     let mut current: Option<(crate::index::TxnId, Txn)> = None;
     walk(b, req.range, |e, _, ev, dec| {
-        apply_ddl(b, e, &mut catalog);
         let Event::Rows(rows) = ev else {
             return Ok(());
         };
@@ -113,7 +104,7 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
         if !req.tables.is_empty() && !req.tables.iter().any(|g| glob(g, &full)) {
             return Ok(());
         }
-        let shape = Shape::of(tm, &catalog, &fallback, &at)?;
+        let shape = Shape::of(tm, &catalog.resolve(e, tm), &at)?;
         let t = b.index.txn_of(e);
         if current.as_ref().map(|c| c.0) != Some(t) {
             if let Some((_, done)) = current.take() {
@@ -222,19 +213,6 @@ fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
     )
 }
 
-fn apply_ddl(b: &Binlogs, e: EventId, catalog: &mut Catalog) {
-    // The index does not classify compressed statements: read those too.
-    let compressed = b.index.type_code(e) == crate::format::EventType::MARIA_QUERY_COMPRESSED;
-    if !b.index.class(e).is_ddl() && !compressed {
-        return;
-    }
-    b.with_event(e, |_, ev, _| {
-        if let Ok(Event::Query(q)) = ev {
-            catalog.apply(q.schema, &q.query);
-        }
-    });
-}
-
 /// What the SQL needs about one table: names, facts per column, key.
 struct Shape<'t> {
     table: String,
@@ -245,91 +223,29 @@ struct Shape<'t> {
 }
 
 impl<'t> Shape<'t> {
-    fn of(
-        tm: &'t TableMap,
-        catalog: &Catalog,
-        fallback: &Catalog,
-        at: &str,
-    ) -> Result<Shape<'t>, Error> {
-        let n = tm.column_count();
-        let key_name = (tm.schema.clone(), tm.table.clone());
-        let ddl: Option<&DdlTable> = catalog
-            .tables
-            .get(&key_name)
-            .filter(|t| t.columns.len() == n)
-            .or_else(|| {
-                fallback
-                    .tables
-                    .get(&key_name)
-                    .filter(|t| t.columns.len() == n)
-            });
-        let meta = &tm.meta;
-        let names: Vec<String> = if meta.column_names.len() == n {
-            meta.column_names.iter().map(|c| sql_ident(c)).collect()
-        } else if let Some(d) = ddl {
-            d.columns.iter().map(|c| sql_ident(&c.name)).collect()
-        } else {
-            let seen = catalog
-                .tables
-                .get(&key_name)
-                .or_else(|| fallback.tables.get(&key_name));
-            let why = match seen {
-                Some(t) => format!(
-                    "the DDL seen declares {} columns but the table map has {n}",
-                    t.columns.len()
-                ),
-                None => "no CREATE TABLE for it in the binlogs or the --schema file".to_string(),
-            };
-            return Err(Error::new(format!(
+    fn of(tm: &'t TableMap, schema: &TableSchema, at: &str) -> Result<Shape<'t>, Error> {
+        let names = schema.names().map_err(|why| {
+            Error::new(format!(
                 "{at}: no column names for {}: the table map has no names \
                  (binlog_row_metadata=FULL) and {why}; pass --schema FILE with its CREATE TABLE, or leave the table out with --table",
                 sql_table(&tm.schema, &tm.table)
-            )));
-        };
-        let mut facts = Vec::with_capacity(n);
-        for i in 0..n {
-            let d = ddl.map(|d| &d.columns[i]);
-            let is_enum = matches!(tm.columns[i], ColumnDef::Enum { .. });
-            let is_set = matches!(tm.columns[i], ColumnDef::Set { .. });
-            let from_meta = |v: &Vec<Option<Vec<Vec<u8>>>>| v.get(i).cloned().flatten();
-            facts.push(ColumnFacts {
-                unsigned: tm.is_unsigned(i).or(d.map(|d| d.unsigned)),
-                enum_names: if is_enum {
-                    from_meta(&meta.enum_values).or_else(|| d.and_then(|d| d.members.clone()))
-                } else {
-                    None
-                },
-                set_names: if is_set {
-                    from_meta(&meta.set_values).or_else(|| d.and_then(|d| d.members.clone()))
-                } else {
-                    None
-                },
-            });
-        }
-        let key: Vec<usize> = if !meta.primary_key.is_empty() {
-            meta.primary_key
-                .iter()
-                .map(|(c, _)| *c)
-                .filter(|&c| c < n)
-                .collect()
-        } else if let Some(d) = ddl {
-            d.primary_key
-                .iter()
-                .filter_map(|k| {
-                    d.columns
-                        .iter()
-                        .position(|c| c.name.eq_ignore_ascii_case(k))
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+            ))
+        })?;
+        let facts = schema
+            .columns
+            .iter()
+            .map(|c| ColumnFacts {
+                unsigned: c.unsigned,
+                enum_names: c.enum_names.clone(),
+                set_names: c.set_names.clone(),
+            })
+            .collect();
         Ok(Shape {
             table: sql_table(&tm.schema, &tm.table),
-            names,
+            names: names.into_iter().map(sql_ident).collect(),
             defs: &tm.columns,
             facts,
-            key,
+            key: schema.key.clone(),
         })
     }
 

@@ -55,3 +55,5 @@ mod tui_tmux;
 mod tui_building;
 // `binlens stats` against the oracle's counts.
 mod stats_cli;
+// The schema catalog: names, unsignedness and keys through ALTERs, a schema script, unknowns.
+mod schema_catalog;
