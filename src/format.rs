@@ -29,6 +29,7 @@ pub mod summary;
 pub mod table_map;
 pub mod temporal;
 pub mod value;
+pub mod value_json;
 
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Decoder, Event};
