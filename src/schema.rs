@@ -13,6 +13,7 @@
 //! [`crate::index`]; the TUI detail pane, `sql` and the filter share it.
 
 pub mod ddl;
+pub mod key;
 
 use std::collections::HashMap;
 use std::sync::Arc;
