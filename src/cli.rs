@@ -5,6 +5,7 @@
 
 pub mod dump;
 mod dump_filter;
+pub mod history;
 pub mod index_cmd;
 mod jsonl;
 pub mod panic;
@@ -40,6 +41,8 @@ pub enum Command {
     ReplayCmd(replay_cmd::ReplayArgs),
     /// Print redo or undo SQL for the row events of a range.
     Sql(sql::SqlArgs),
+    /// Every change of one row (by primary key) across the set, oldest first.
+    History(history::HistoryArgs),
     /// Summarize a set: time span, events by type, row events by table, largest transactions.
     Stats(stats::StatsArgs),
 }
@@ -73,6 +76,7 @@ pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io
             let clean = stats::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })
         }
+        Command::History(a) => history::run(a, out, err),
         Command::Index(a) => {
             let clean = index_cmd::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })

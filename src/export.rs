@@ -5,11 +5,13 @@
 //! only; the CLI and the TUI call it and print what it returns.
 
 pub mod gtid;
+pub mod history;
 pub mod literal;
 pub mod preview;
 pub mod quote;
 pub mod range;
 pub mod replay;
+pub mod rows_walk;
 pub mod sql;
 pub mod walk;
 

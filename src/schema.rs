@@ -272,3 +272,43 @@ impl Catalog {
         }
     }
 }
+
+/// Remembers [`Catalog::resolve`] answers per table map, for walks over many rows events
+/// of the same tables: a table map decoded once and the DDL unchanged since give the
+/// same schema.
+#[derive(Debug, Default)]
+pub struct SchemaCache {
+    entries: HashMap<u64, CachedSchema>,
+}
+
+#[derive(Debug)]
+struct CachedSchema {
+    table_map: Arc<TableMap>,
+    /// DDL events applied before the event it was resolved for.
+    ddl_seen: usize,
+    schema: Arc<TableSchema>,
+}
+
+impl SchemaCache {
+    /// The schema of `tm`'s table at event `e`, resolved again only when the table map or
+    /// the DDL before `e` differs from the last call for its table id.
+    pub fn resolve(&mut self, c: &Catalog, e: EventId, tm: &Arc<TableMap>) -> Arc<TableSchema> {
+        let ddl_seen = c.ddl_events.partition_point(|&d| d < e);
+        if let Some(x) = self.entries.get(&tm.table_id) {
+            let same_map = Arc::ptr_eq(&x.table_map, tm) || *x.table_map == **tm;
+            if same_map && x.ddl_seen == ddl_seen {
+                return x.schema.clone();
+            }
+        }
+        let schema = Arc::new(c.resolve(e, tm));
+        self.entries.insert(
+            tm.table_id,
+            CachedSchema {
+                table_map: tm.clone(),
+                ddl_seen,
+                schema: schema.clone(),
+            },
+        );
+        schema
+    }
+}

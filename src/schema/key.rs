@@ -72,6 +72,30 @@ impl KeyLiteral {
         Ok(KeyLiteral { atoms })
     }
 
+    /// The literal of a key's JSON text (`[7,"EU"]`, as [`key_text`] writes it), to
+    /// follow a row whose key an UPDATE changed.
+    pub fn from_key_text(text: &str) -> Result<KeyLiteral, String> {
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("key text {text:?}: {e}"))?;
+        let serde_json::Value::Array(items) = v else {
+            return Err(format!("key text {text:?} is not an array"));
+        };
+        let atoms = items
+            .iter()
+            .map(|x| match x {
+                serde_json::Value::Null => Ok(Atom::Null),
+                serde_json::Value::Number(n) => Ok(Atom::Number(n.to_string())),
+                serde_json::Value::String(s) => Ok(Atom::Text(s.as_bytes().to_vec())),
+                serde_json::Value::Object(o) => match o.get("hex").and_then(|h| h.as_str()) {
+                    Some(h) => atom(&format!("X'{h}'")).map(|(a, _)| a),
+                    None => Err(format!("key text {text:?}: unexpected object")),
+                },
+                _ => Err(format!("key text {text:?}: unexpected value")),
+            })
+            .collect::<Result<Vec<Atom>, String>>()?;
+        Ok(KeyLiteral { atoms })
+    }
+
     /// The key text this literal stands for in `tm`'s table as `schema` knows it.
     pub fn for_table(&self, schema: &TableSchema, tm: &TableMap) -> Result<KeyMatch, String> {
         if schema.key.is_empty() {

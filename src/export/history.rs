@@ -1,0 +1,230 @@
+//! One row's story: every change of the row with a given primary key across the set,
+//! oldest first, following the row when an UPDATE changes its key.
+//!
+//! Only the rows events of the row's table are read (the index knows each event's
+//! table), and a rows event whose row data does not contain the key's bytes is skipped
+//! before its rows are decoded.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use memchr::memmem;
+
+use crate::format::display::value_text;
+use crate::format::value_json;
+use crate::format::{Cell, RowsOp, TableMap};
+use crate::index::{Binlogs, EventId, Location, TxnId};
+use crate::schema::key::{self, KeyLiteral, KeyMatch};
+use crate::schema::{Catalog, SchemaCache, TableSchema};
+
+use super::Error;
+use super::range::Range;
+use super::rows_walk::{Tables, walk_rows};
+
+/// What to look for.
+#[derive(Debug, Clone)]
+pub struct HistoryRequest {
+    pub schema: Vec<u8>,
+    pub table: Vec<u8>,
+    pub key: KeyLiteral,
+}
+
+/// One change of the row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub event: EventId,
+    /// Where the rows event starts (the payload event, for a compressed transaction).
+    pub at: Location,
+    pub timestamp: u32,
+    pub gtid: Option<String>,
+    pub op: RowsOp,
+    /// The row's key (JSON text) before the change, or after it for an insert.
+    pub key: String,
+    /// The images as `dump --format jsonl` writes them.
+    pub before: Option<String>,
+    pub after: Option<String>,
+    /// The columns the change touched (every present column of an insert or a delete).
+    pub columns: Vec<ColumnChange>,
+}
+
+/// One column of a change, as people read values (`'EU'`, `12.50`, `NULL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnChange {
+    pub name: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct History {
+    /// The key columns' names.
+    pub key_names: Vec<String>,
+    pub changes: Vec<Change>,
+}
+
+/// The key being followed, typed for the table map (and DDL) it was last typed for.
+struct Follow {
+    literal: KeyLiteral,
+    typed: Option<(Arc<TableSchema>, Arc<TableMap>, KeyMatch)>,
+}
+
+impl Follow {
+    fn typed(&mut self, s: &Arc<TableSchema>, tm: &Arc<TableMap>) -> Result<&KeyMatch, String> {
+        let fresh = self
+            .typed
+            .as_ref()
+            .is_some_and(|(ts, t, _)| Arc::ptr_eq(ts, s) && Arc::ptr_eq(t, tm));
+        if !fresh {
+            let m = self.literal.for_table(s, tm)?;
+            self.typed = Some((s.clone(), tm.clone(), m));
+        }
+        Ok(&self.typed.as_ref().expect("typed just above").2)
+    }
+}
+
+/// Every change of the row `req` names, in `r`, oldest first.
+pub fn history(
+    b: &Binlogs,
+    catalog: &Catalog,
+    req: &HistoryRequest,
+    r: Range,
+) -> Result<History, Error> {
+    let tables = Tables::matching(b, |s, t| s == req.schema && t == req.table);
+    let full = format!(
+        "{}.{}",
+        String::from_utf8_lossy(&req.schema),
+        String::from_utf8_lossy(&req.table)
+    );
+    let mut cache = SchemaCache::default();
+    let mut follow = Follow {
+        literal: req.key.clone(),
+        typed: None,
+    };
+    let mut key_names = Vec::new();
+    let mut changes = Vec::new();
+    let mut gtids: HashMap<TxnId, Option<String>> = HashMap::new();
+    let (mut before_key, mut after_key) = (String::new(), String::new());
+    walk_rows(b, r, &tables, |x| {
+        let s = cache.resolve(catalog, x.event, x.table);
+        if s.key.is_empty() {
+            return Err(Error::new(no_key(&full, &s)));
+        }
+        let km = follow
+            .typed(&s, x.table)
+            .map_err(|e| Error::new(format!("{full}: {e}")))?;
+        if let Some(n) = &km.needle {
+            if memmem::find(&x.rows.data, n).is_none() {
+                return Ok(());
+            }
+        }
+        let want = km.text.clone();
+        let at = b.location_text(b.index.get(x.event).location());
+        let mut next_key = None;
+        for row in x.rows.rows(x.table) {
+            let row = row.map_err(|e| Error::new(format!("{at}: {}", e.kind)))?;
+            let before = row.before.as_deref();
+            let after = row.after.as_deref();
+            let b_hit = before.is_some_and(|i| key::key_text(&mut before_key, i, &s, x.table))
+                && before_key == want;
+            let a_ok = match (before, after) {
+                (Some(bi), Some(ai)) => key::after_key_text(&mut after_key, bi, ai, &s, x.table),
+                (None, Some(ai)) => key::key_text(&mut after_key, ai, &s, x.table),
+                _ => false,
+            };
+            let a_hit = a_ok && after_key == want;
+            if !b_hit && !a_hit {
+                continue;
+            }
+            if b_hit && a_ok && after_key != want {
+                next_key = Some(after_key.clone());
+            }
+            let t = b.index.txn_of(x.event);
+            let gtid = gtids.entry(t).or_insert_with(|| b.txn_gtid(t)).clone();
+            changes.push(Change {
+                event: x.event,
+                at: b.index.get(x.event).location(),
+                timestamp: x.raw.header.timestamp,
+                gtid,
+                op: x.rows.kind.op,
+                key: if b_hit {
+                    want.clone()
+                } else {
+                    after_key.clone()
+                },
+                before: before
+                    .map(json_image)
+                    .transpose()
+                    .map_err(|e| Error::new(format!("{at}: {e}")))?,
+                after: after
+                    .map(json_image)
+                    .transpose()
+                    .map_err(|e| Error::new(format!("{at}: {e}")))?,
+                columns: columns(&s, before, after),
+            });
+        }
+        if key_names.is_empty() {
+            key_names = key::key_names(&s);
+        }
+        if let Some(k) = next_key {
+            follow = Follow {
+                literal: KeyLiteral::from_key_text(&k).map_err(Error::new)?,
+                typed: None,
+            };
+        }
+        Ok(())
+    })?;
+    Ok(History { key_names, changes })
+}
+
+/// Why a table's rows cannot be followed, and how to fix it.
+pub fn no_key(full: &str, s: &TableSchema) -> String {
+    let why = match s.names() {
+        Err(why) => format!(": {why}"),
+        Ok(_) => String::new(),
+    };
+    format!(
+        "{full} has no known primary key (the table map carries none and no CREATE TABLE with one was seen{why}); pass --schema FILE with its CREATE TABLE … PRIMARY KEY"
+    )
+}
+
+fn json_image(cells: &[Cell<'_>]) -> Result<String, String> {
+    let mut s = String::new();
+    value_json::image(&mut s, cells)?;
+    Ok(s)
+}
+
+fn cell_text(c: Option<&Cell<'_>>) -> Option<String> {
+    match c {
+        Some(Cell::Present(v)) => Some(value_text(v)),
+        _ => None,
+    }
+}
+
+/// The columns a change shows: for an update those whose value differs (or that only
+/// one image has), for an insert or delete every present one.
+fn columns(
+    s: &TableSchema,
+    before: Option<&[Cell<'_>]>,
+    after: Option<&[Cell<'_>]>,
+) -> Vec<ColumnChange> {
+    let n = before.or(after).map_or(0, <[Cell<'_>]>::len);
+    (0..n)
+        .filter_map(|i| {
+            let bc = before.and_then(|x| x.get(i));
+            let ac = after.and_then(|x| x.get(i));
+            let (bt, at) = (cell_text(bc), cell_text(ac));
+            let show = match (before.is_some(), after.is_some()) {
+                (true, true) => at.is_some() && bt != at,
+                _ => bt.is_some() || at.is_some(),
+            };
+            show.then(|| ColumnChange {
+                name: s.name(i).map_or_else(
+                    || format!("@{}", i + 1),
+                    |n| String::from_utf8_lossy(n).into_owned(),
+                ),
+                before: bt,
+                after: at,
+            })
+        })
+        .collect()
+}
