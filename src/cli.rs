@@ -3,6 +3,7 @@
 //! Each subcommand writes to `&mut impl Write` so it can be tested as golden text.
 //! May import `format`, `index`, `filter` and `export`; never `tui`.
 
+pub mod diff;
 pub mod dump;
 mod dump_filter;
 pub mod history;
@@ -41,6 +42,9 @@ pub enum Command {
     ReplayCmd(replay_cmd::ReplayArgs),
     /// Print redo or undo SQL for the row events of a range.
     Sql(sql::SqlArgs),
+    /// The net effect of a range per table by primary key (inserted, deleted, changed
+    /// rows), or with --conflicts the rows it changed that later transactions change again.
+    Diff(diff::DiffArgs),
     /// Every change of one row (by primary key) across the set, oldest first.
     History(history::HistoryArgs),
     /// Summarize a set: time span, events by type, row events by table, largest transactions.
@@ -76,6 +80,7 @@ pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io
             let clean = stats::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })
         }
+        Command::Diff(a) => diff::run(a, out, err),
         Command::History(a) => history::run(a, out, err),
         Command::Index(a) => {
             let clean = index_cmd::run(a, out, err)?;

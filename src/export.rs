@@ -4,8 +4,10 @@
 //! user locations to transaction boundaries ([`range`]). Imports `format` and `index`
 //! only; the CLI and the TUI call it and print what it returns.
 
+pub mod diff;
 pub mod gtid;
 pub mod history;
+pub mod keyset;
 pub mod literal;
 pub mod preview;
 pub mod quote;

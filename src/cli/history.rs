@@ -159,7 +159,7 @@ fn text_block(buf: &mut String, b: &Binlogs, key_names: &[String], c: &Change) {
         escape_str(&b.location_text(c.at)),
         c.op.as_str(),
         escape_str(&key_names.join(", ")),
-        escape_str(&c.key)
+        c.key
     );
     if let Some(g) = &c.gtid {
         let _ = write!(buf, "  GTID {g}");

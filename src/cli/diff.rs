@@ -1,0 +1,285 @@
+//! `binlens diff`: a range's net effect per table by primary key, or (`--conflicts`) the
+//! keys it changed that later transactions change again.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::export::diff::{self, DiffRequest, TableConflicts, TableEffect};
+use crate::export::range::{self, Loc};
+use crate::format::display::escape_str;
+use crate::format::value_json::json_str;
+use crate::index::{Binlogs, EventId, TxnId};
+use crate::schema::Catalog;
+
+use super::Status;
+use super::history::schema_script;
+use super::sql::parse_loc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// First event: FILE:POS, POS (single file) or a UTC date-time.
+    #[arg(long, value_parser = parse_loc)]
+    pub start: Option<Loc>,
+    /// Exclusive stop.
+    #[arg(long, value_parser = parse_loc)]
+    pub stop: Option<Loc>,
+    /// Only tables matching this `schema.table` glob (repeatable).
+    #[arg(long = "table")]
+    pub tables: Vec<String>,
+    /// The keys the range changed that a later transaction (after the stop, to the end
+    /// of the set) changes again.
+    #[arg(long)]
+    pub conflicts: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// A file of CREATE TABLE statements (e.g. mariadb-dump --no-data) for the keys.
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+    /// Move a start or stop inside a transaction to the nearest boundary that leaves
+    /// the partial transaction out, instead of refusing.
+    #[arg(long)]
+    pub snap: bool,
+    /// Binlog files, a directory, or a `*.index` file.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+pub fn run(args: &DiffArgs, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<Status> {
+    let Ok(script) = schema_script(args.schema.as_deref(), err)? else {
+        return Ok(Status::Error);
+    };
+    let b = match Binlogs::open(&args.paths) {
+        Ok(b) => b,
+        Err(e) => {
+            writeln!(err, "binlens: {e}")?;
+            return Ok(Status::Error);
+        }
+    };
+    let mut notes = Vec::new();
+    let r = range::resolve(
+        &b,
+        args.start.as_ref(),
+        args.stop.as_ref(),
+        args.snap,
+        &mut notes,
+    );
+    for n in &notes {
+        writeln!(err, "binlens: {n}")?;
+    }
+    let r = match r {
+        Ok(r) => r,
+        Err(e) => {
+            writeln!(err, "binlens: {e}")?;
+            return Ok(Status::Error);
+        }
+    };
+    let catalog = Catalog::build(&b, script.as_deref());
+    let req = DiffRequest {
+        range: r,
+        tables: args.tables.clone(),
+    };
+    let text = if args.conflicts {
+        diff::conflicts(&b, &catalog, &req).map(|c| {
+            let empty = c.is_empty();
+            let text = match args.format {
+                DiffFormat::Json => conflicts_json(&b, &c),
+                DiffFormat::Text => conflicts_text(&b, &c),
+            };
+            (text, empty)
+        })
+    } else {
+        diff::net_effect(&b, &catalog, &req).map(|t| {
+            let empty = t.is_empty();
+            let text = match args.format {
+                DiffFormat::Json => effect_json(&t),
+                DiffFormat::Text => effect_text(&t),
+            };
+            (text, empty)
+        })
+    };
+    match text {
+        Ok((text, empty)) => {
+            out.write_all(text.as_bytes())?;
+            Ok(if empty { Status::NoMatch } else { Status::Ok })
+        }
+        Err(e) => {
+            writeln!(err, "binlens: {}", escape_str(&e.message))?;
+            Ok(Status::Error)
+        }
+    }
+}
+
+fn names_json(out: &mut String, names: &[String]) {
+    out.push('[');
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_str(out, n);
+    }
+    out.push(']');
+}
+
+fn list_json(out: &mut String, items: &[String]) {
+    out.push('[');
+    out.push_str(&items.join(","));
+    out.push(']');
+}
+
+/// `{"tables": [{"table": "db.t", "key": ["id"], "inserted": [[…]], …}]}`.
+pub fn effect_json(tables: &[TableEffect]) -> String {
+    let mut out = String::from("{\"tables\":[");
+    for (i, t) in tables.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"table\":");
+        json_str(&mut out, &t.table);
+        out.push_str(",\"key\":");
+        names_json(&mut out, &t.key);
+        if t.keyless {
+            out.push_str(",\"keyless\":true");
+        }
+        for (name, list) in [
+            ("inserted", &t.inserted),
+            ("deleted", &t.deleted),
+            ("changed", &t.changed),
+        ] {
+            out.push_str(",\"");
+            out.push_str(name);
+            out.push_str("\":");
+            list_json(&mut out, list);
+        }
+        out.push('}');
+    }
+    out.push_str("]}\n");
+    out
+}
+
+fn table_head(table: &str, key: &[String], keyless: bool) -> String {
+    if keyless {
+        format!(
+            "{} (no known primary key: compared by whole rows)",
+            escape_str(table)
+        )
+    } else {
+        format!("{} ({})", escape_str(table), escape_str(&key.join(", ")))
+    }
+}
+
+pub fn effect_text(tables: &[TableEffect]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    if tables.is_empty() {
+        out.push_str("no net change\n");
+    }
+    for t in tables {
+        let _ = writeln!(
+            out,
+            "{}: {} inserted, {} deleted, {} changed",
+            table_head(&t.table, &t.key, t.keyless),
+            t.inserted.len(),
+            t.deleted.len(),
+            t.changed.len()
+        );
+        for (what, list) in [
+            ("inserted", &t.inserted),
+            ("deleted ", &t.deleted),
+            ("changed ", &t.changed),
+        ] {
+            for k in list.iter() {
+                // Key texts are JSON: no control character is left unescaped in them.
+                let _ = writeln!(out, "  {what} {k}");
+            }
+        }
+    }
+    out
+}
+
+/// GTIDs of the transactions of conflicts, decoded once each.
+fn gtid_of(b: &Binlogs, cache: &mut HashMap<TxnId, Option<String>>, e: EventId) -> Option<String> {
+    let t = b.index.txn_of(e);
+    cache.entry(t).or_insert_with(|| b.txn_gtid(t)).clone()
+}
+
+pub fn conflicts_json(b: &Binlogs, tables: &[TableConflicts]) -> String {
+    let mut gtids = HashMap::new();
+    let mut out = String::from("{\"tables\":[");
+    for (i, t) in tables.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"table\":");
+        json_str(&mut out, &t.table);
+        out.push_str(",\"key\":");
+        names_json(&mut out, &t.key);
+        if t.keyless {
+            out.push_str(",\"keyless\":true");
+        }
+        out.push_str(",\"conflicts\":[");
+        for (j, c) in t.conflicts.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"key\":");
+            out.push_str(&c.key);
+            out.push_str(",\"at\":");
+            json_str(&mut out, &b.location_text(b.index.get(c.event).location()));
+            out.push_str(",\"gtid\":");
+            match gtid_of(b, &mut gtids, c.event) {
+                Some(g) => json_str(&mut out, &g),
+                None => out.push_str("null"),
+            }
+            out.push('}');
+        }
+        out.push_str("]}");
+    }
+    out.push_str("]}\n");
+    out
+}
+
+/// One line per conflicting key: `  [42] at FILE:POS (GTID …)`; at most `limit` per table.
+pub fn conflict_lines(b: &Binlogs, tables: &[TableConflicts], limit: usize) -> String {
+    use std::fmt::Write as _;
+    let mut gtids = HashMap::new();
+    let mut out = String::new();
+    for t in tables {
+        let _ = writeln!(
+            out,
+            "{}: {} row(s) changed again later",
+            table_head(&t.table, &t.key, t.keyless),
+            t.conflicts.len()
+        );
+        for c in t.conflicts.iter().take(limit) {
+            let _ = write!(
+                out,
+                "  {} at {}",
+                c.key,
+                escape_str(&b.location_text(b.index.get(c.event).location()))
+            );
+            if let Some(g) = gtid_of(b, &mut gtids, c.event) {
+                let _ = write!(out, " (GTID {g})");
+            }
+            out.push('\n');
+        }
+        if t.conflicts.len() > limit {
+            let _ = writeln!(out, "  … and {} more", t.conflicts.len() - limit);
+        }
+    }
+    out
+}
+
+fn conflicts_text(b: &Binlogs, tables: &[TableConflicts]) -> String {
+    if tables.is_empty() {
+        return "no conflicts: nothing after the range changes its rows again\n".into();
+    }
+    conflict_lines(b, tables, usize::MAX)
+}
