@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::export::diff::{self, DiffRequest, TableConflicts, TableEffect};
+use crate::export::diff::{self, DiffRequest, Outcome, TableConflicts, TableEffect};
 use crate::export::range::{self, Loc};
 use crate::format::display::escape_str;
 use crate::format::value_json::json_str;
@@ -96,14 +96,22 @@ pub fn run(args: &DiffArgs, out: &mut impl Write, err: &mut impl Write) -> std::
             (text, empty)
         })
     } else {
-        diff::net_effect(&b, &catalog, &req).map(|t| {
-            let empty = t.is_empty();
-            let text = match args.format {
-                DiffFormat::Json => effect_json(&t),
-                DiffFormat::Text => effect_text(&t),
-            };
-            (text, empty)
-        })
+        match diff::net_effect(&b, &catalog, &req) {
+            Ok(t) => {
+                // The index is no longer needed: give its memory back before writing.
+                drop(b);
+                match args.format {
+                    DiffFormat::Json => effect_json(out, &t)?,
+                    DiffFormat::Text => effect_text(out, &t)?,
+                }
+                return Ok(if t.is_empty() {
+                    Status::NoMatch
+                } else {
+                    Status::Ok
+                });
+            }
+            Err(e) => Err(e),
+        }
     };
     match text {
         Ok((text, empty)) => {
@@ -128,40 +136,47 @@ fn names_json(out: &mut String, names: &[String]) {
     out.push(']');
 }
 
-fn list_json(out: &mut String, items: &[String]) {
-    out.push('[');
-    out.push_str(&items.join(","));
-    out.push(']');
-}
+const OUTCOMES: [(Outcome, &str); 3] = [
+    (Outcome::Inserted, "inserted"),
+    (Outcome::Deleted, "deleted"),
+    (Outcome::Changed, "changed"),
+];
 
-/// `{"tables": [{"table": "db.t", "key": ["id"], "inserted": [[…]], …}]}`.
-pub fn effect_json(tables: &[TableEffect]) -> String {
-    let mut out = String::from("{\"tables\":[");
+/// `{"tables": [{"table": "db.t", "key": ["id"], "inserted": [[…]], …}]}`, written as
+/// it is read off the scan.
+pub fn effect_json(out: &mut impl Write, tables: &[TableEffect]) -> std::io::Result<()> {
+    let mut buf = String::from("{\"tables\":[");
     for (i, t) in tables.iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            buf.push(',');
         }
-        out.push_str("{\"table\":");
-        json_str(&mut out, &t.table);
-        out.push_str(",\"key\":");
-        names_json(&mut out, &t.key);
+        buf.push_str("{\"table\":");
+        json_str(&mut buf, &t.table);
+        buf.push_str(",\"key\":");
+        names_json(&mut buf, &t.key);
         if t.keyless {
-            out.push_str(",\"keyless\":true");
+            buf.push_str(",\"keyless\":true");
         }
-        for (name, list) in [
-            ("inserted", &t.inserted),
-            ("deleted", &t.deleted),
-            ("changed", &t.changed),
-        ] {
-            out.push_str(",\"");
-            out.push_str(name);
-            out.push_str("\":");
-            list_json(&mut out, list);
+        for (what, name) in OUTCOMES {
+            buf.push_str(",\"");
+            buf.push_str(name);
+            buf.push_str("\":[");
+            for (j, k) in t.entries(what).enumerate() {
+                if j > 0 {
+                    buf.push(',');
+                }
+                buf.push_str(k);
+                if buf.len() > 1 << 16 {
+                    out.write_all(buf.as_bytes())?;
+                    buf.clear();
+                }
+            }
+            buf.push(']');
         }
-        out.push('}');
+        buf.push('}');
     }
-    out.push_str("]}\n");
-    out
+    buf.push_str("]}\n");
+    out.write_all(buf.as_bytes())
 }
 
 fn table_head(table: &str, key: &[String], keyless: bool) -> String {
@@ -175,33 +190,27 @@ fn table_head(table: &str, key: &[String], keyless: bool) -> String {
     }
 }
 
-pub fn effect_text(tables: &[TableEffect]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
+pub fn effect_text(out: &mut impl Write, tables: &[TableEffect]) -> std::io::Result<()> {
     if tables.is_empty() {
-        out.push_str("no net change\n");
+        writeln!(out, "no net change")?;
     }
     for t in tables {
-        let _ = writeln!(
+        writeln!(
             out,
             "{}: {} inserted, {} deleted, {} changed",
             table_head(&t.table, &t.key, t.keyless),
-            t.inserted.len(),
-            t.deleted.len(),
-            t.changed.len()
-        );
-        for (what, list) in [
-            ("inserted", &t.inserted),
-            ("deleted ", &t.deleted),
-            ("changed ", &t.changed),
-        ] {
-            for k in list.iter() {
+            t.count(Outcome::Inserted),
+            t.count(Outcome::Deleted),
+            t.count(Outcome::Changed)
+        )?;
+        for (what, name) in OUTCOMES {
+            for k in t.entries(what) {
                 // Key texts are JSON: no control character is left unescaped in them.
-                let _ = writeln!(out, "  {what} {k}");
+                writeln!(out, "  {name:<8} {k}")?;
             }
         }
     }
-    out
+    Ok(())
 }
 
 /// GTIDs of the transactions of conflicts, decoded once each.

@@ -30,31 +30,74 @@ pub struct DiffRequest {
     pub tables: Vec<String>,
 }
 
-/// One table's net effect; entries are key texts (`[42]`), or whole rows for a table
-/// without a known key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What became of one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Inserted,
+    Deleted,
+    Changed,
+}
+
+/// One table's net effect: entries are key texts (`[42]`), or whole rows for a table
+/// without a known key. Read off the scan on demand, so that a gigabyte's keys are
+/// never held twice.
 pub struct TableEffect {
     pub table: String,
     /// The key columns' names; empty when the table has no known key.
     pub key: Vec<String>,
     pub keyless: bool,
-    pub inserted: Vec<String>,
-    pub deleted: Vec<String>,
-    pub changed: Vec<String>,
+    scan: TableScan,
 }
 
-/// Per key, what the range did.
+impl TableEffect {
+    /// The entries of one outcome, in the order first seen.
+    pub fn entries(&self, what: Outcome) -> impl Iterator<Item = &str> {
+        let t = &self.scan;
+        (0..t.len()).flat_map(move |i| {
+            let (k, n) = t.outcome(i);
+            let times = if n.is_some_and(|o| o == what) {
+                t.times(i)
+            } else {
+                0
+            };
+            std::iter::repeat_n(k, times)
+        })
+    }
+
+    pub fn count(&self, what: Outcome) -> usize {
+        let t = &self.scan;
+        (0..t.len())
+            .filter(|&i| t.outcome(i).1 == Some(what))
+            .map(|i| t.times(i))
+            .sum()
+    }
+
+    fn is_empty(&self) -> bool {
+        let t = &self.scan;
+        (0..t.len()).all(|i| t.outcome(i).1.is_none())
+    }
+}
+
+/// Per key, packed: what the range did, and where its hashes are.
 #[derive(Debug, Clone, Copy, Default)]
-struct RowState {
-    /// The row existed before the range (its first change was no insert).
-    existed: bool,
-    exists: bool,
-    /// Hash of the row before the range (whole-image rows only).
-    start: u64,
-    /// Hash of the row now.
-    end: u64,
-    /// Some image of it left columns out: compared by column (see `Columns`).
-    partial: bool,
+struct RowState(u32);
+
+/// The row existed before the range (its first change was no insert).
+const EXISTED: u32 = 1 << 31;
+const EXISTS: u32 = 1 << 30;
+/// Some image of it left columns out: compared by column (see `Columns`).
+const PARTIAL: u32 = 1 << 29;
+/// The low bits: the row's entry in `hashes` (rows that existed before only).
+const HASH_INDEX: u32 = PARTIAL - 1;
+
+impl RowState {
+    fn has(self, f: u32) -> bool {
+        self.0 & f != 0
+    }
+
+    fn set(&mut self, f: u32, on: bool) {
+        if on { self.0 |= f } else { self.0 &= !f }
+    }
 }
 
 /// Per-column hashes of a row seen through partial images.
@@ -75,7 +118,9 @@ struct TableScan {
     keyless: bool,
     rows: KeySet<RowState>,
     /// Keyless tables: net count per whole row (indexed like `rows`).
-    counts: Vec<i64>,
+    counts: Vec<i32>,
+    /// Per row that existed before the range: hashes of it then and now.
+    hashes: Vec<[u64; 2]>,
     columns: HashMap<usize, Columns>,
 }
 
@@ -87,7 +132,58 @@ impl TableScan {
             keyless: s.key.is_empty(),
             rows: KeySet::default(),
             counts: Vec::new(),
+            hashes: Vec::new(),
             columns: HashMap::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Entry `i`'s key and what became of it (`None`: nothing, net).
+    fn outcome(&self, i: usize) -> (&str, Option<Outcome>) {
+        let k = self.rows.key(i);
+        if self.keyless {
+            let n = self.counts[i];
+            let o = match n {
+                0 => None,
+                n if n > 0 => Some(Outcome::Inserted),
+                _ => Some(Outcome::Deleted),
+            };
+            return (k, o);
+        }
+        let st = *self.rows.value(i);
+        let o = match (st.has(EXISTED), st.has(EXISTS)) {
+            (false, true) => Some(Outcome::Inserted),
+            (true, false) => Some(Outcome::Deleted),
+            (true, true) if self.changed(i, st) => Some(Outcome::Changed),
+            _ => None,
+        };
+        (k, o)
+    }
+
+    /// How many times entry `i` counts (a keyless row inserted twice is two rows).
+    fn times(&self, i: usize) -> usize {
+        if self.keyless {
+            self.counts[i].unsigned_abs() as usize
+        } else {
+            1
+        }
+    }
+
+    fn changed(&self, i: usize, st: RowState) -> bool {
+        match self.columns.get(&i) {
+            Some(c) => {
+                c.mixed
+                    || c.last.iter().any(|&(col, h)| {
+                        c.first.iter().find(|x| x.0 == col).is_none_or(|x| x.1 != h)
+                    })
+            }
+            None => {
+                let [start, end] = self.hashes[(st.0 & HASH_INDEX) as usize];
+                start != end
+            }
         }
     }
 }
@@ -153,12 +249,12 @@ impl<'c> Scanner<'c> {
             if t.keyless {
                 if let Some(bi) = before {
                     key::image_text(&mut self.key_buf, bi, &s, tm);
-                    bump(t, &self.key_buf, -1);
+                    bump(t, &self.key_buf, -1)?;
                 }
                 if let Some(ai) = after {
                     let merged = merge(before, ai);
                     key::image_text(&mut self.key_buf, &merged, &s, tm);
-                    bump(t, &self.key_buf, 1);
+                    bump(t, &self.key_buf, 1)?;
                 }
                 continue;
             }
@@ -174,13 +270,13 @@ impl<'c> Scanner<'c> {
                     if !key::key_text(&mut self.key_buf, ai, &s, tm) {
                         return Err(missing());
                     }
-                    write_row(t, &self.key_buf, None, Some(ai));
+                    write_row(t, &self.key_buf, None, Some(ai))?;
                 }
                 (RowsOp::Delete, Some(bi), _) => {
                     if !key::key_text(&mut self.key_buf, bi, &s, tm) {
                         return Err(missing());
                     }
-                    write_row(t, &self.key_buf, Some(bi), None);
+                    write_row(t, &self.key_buf, Some(bi), None)?;
                 }
                 (RowsOp::Update, Some(bi), Some(ai)) => {
                     let ok = key::key_text(&mut self.key_buf, bi, &s, tm)
@@ -189,12 +285,12 @@ impl<'c> Scanner<'c> {
                         return Err(missing());
                     }
                     if self.key_buf == self.key_buf2 {
-                        write_row(t, &self.key_buf, Some(bi), Some(ai));
+                        write_row(t, &self.key_buf, Some(bi), Some(ai))?;
                     } else {
                         // The key changed: the old row is gone, a new one is there.
-                        write_row(t, &self.key_buf, Some(bi), None);
+                        write_row(t, &self.key_buf, Some(bi), None)?;
                         let merged = merge(Some(bi), ai);
-                        write_row(t, &self.key_buf2, None, Some(&merged));
+                        write_row(t, &self.key_buf2, None, Some(&merged))?;
                     }
                 }
                 _ => {}
@@ -212,15 +308,20 @@ fn t_name(s: &TableSchema) -> String {
     )
 }
 
-fn bump(t: &mut TableScan, text: &str, by: i64) {
-    let before = t.rows.len();
-    t.rows.entry(text, RowState::default);
-    if t.rows.len() > before {
+fn bump(t: &mut TableScan, text: &str, by: i32) -> Result<(), Error> {
+    let (i, fresh) = t
+        .rows
+        .insert(text, RowState::default)
+        .map_err(|_| too_many(t))?;
+    if fresh {
         t.counts.push(0);
     }
-    if let Some(i) = t.rows.find(text) {
-        t.counts[i] += by;
-    }
+    t.counts[i] += by;
+    Ok(())
+}
+
+fn too_many(t: &TableScan) -> Error {
+    Error::new(format!("{}: more keys than a diff can hold", t.name))
 }
 
 /// The after image of an update with the columns it leaves out taken from the before.
@@ -241,34 +342,50 @@ fn is_whole(img: &[Cell<'_>]) -> bool {
 
 /// Records one change of the row `k`: its image before (`None`: it did not exist) and
 /// after (`None`: it is gone).
-fn write_row(t: &mut TableScan, k: &str, before: Option<&[Cell<'_>]>, after: Option<&[Cell<'_>]>) {
-    let fresh = t.rows.find(k).is_none();
-    t.rows.entry(k, || RowState {
-        existed: before.is_some(),
-        ..RowState::default()
-    });
-    let Some(i) = t.rows.find(k) else { return };
+fn write_row(
+    t: &mut TableScan,
+    k: &str,
+    before: Option<&[Cell<'_>]>,
+    after: Option<&[Cell<'_>]>,
+) -> Result<(), Error> {
+    let (i, fresh) = t
+        .rows
+        .insert(k, RowState::default)
+        .map_err(|_| too_many(t))?;
     let whole = before.is_none_or(is_whole) && after.is_none_or(is_whole);
-    let st = *t.rows.value(i);
-    if fresh && whole {
+    if fresh {
+        let mut st = RowState::default();
         if let Some(bi) = before {
-            t.rows.value_mut(i).start = hash_image(bi);
+            st.set(EXISTED, true);
+            let h = t.hashes.len() as u32;
+            if h > HASH_INDEX {
+                return Err(too_many(t));
+            }
+            st.0 |= h;
+            let start = if whole { hash_image(bi) } else { 0 };
+            t.hashes.push([start, start]);
         }
+        *t.rows.value_mut(i) = st;
     }
-    if !whole && !st.partial {
-        t.rows.value_mut(i).partial = true;
+    let mut st = *t.rows.value(i);
+    if !whole && !st.has(PARTIAL) {
+        st.set(PARTIAL, true);
+        // Whole images seen before: their columns were not kept.
+        let mixed = !fresh;
         t.columns.insert(
             i,
             Columns {
-                mixed: !fresh,
+                mixed,
                 ..Columns::default()
             },
         );
     }
-    let st = t.rows.value_mut(i);
-    st.exists = after.is_some();
-    if let Some(ai) = after {
-        st.end = hash_image(ai);
+    st.set(EXISTS, after.is_some());
+    *t.rows.value_mut(i) = st;
+    if st.has(EXISTED) {
+        if let Some(ai) = after {
+            t.hashes[(st.0 & HASH_INDEX) as usize][1] = hash_image(ai);
+        }
     }
     if let Some(cols) = t.columns.get_mut(&i) {
         if let Some(bi) = before {
@@ -297,20 +414,7 @@ fn write_row(t: &mut TableScan, k: &str, before: Option<&[Cell<'_>]>, after: Opt
             None => cols.last.clear(),
         }
     }
-}
-
-impl RowState {
-    fn changed(&self, cols: Option<&Columns>) -> bool {
-        match cols {
-            None => self.start != self.end,
-            Some(c) => {
-                c.mixed
-                    || c.last.iter().any(|&(col, h)| {
-                        c.first.iter().find(|x| x.0 == col).is_none_or(|x| x.1 != h)
-                    })
-            }
-        }
-    }
+    Ok(())
 }
 
 /// FNV-1a over a row's values, with a tag per value kind.
@@ -412,42 +516,19 @@ pub fn net_effect(
     req: &DiffRequest,
 ) -> Result<Vec<TableEffect>, Error> {
     let sc = scan(b, catalog, req)?;
-    let mut out: Vec<TableEffect> = sc.tables.iter().map(effect).collect();
-    out.retain(|t| !(t.inserted.is_empty() && t.deleted.is_empty() && t.changed.is_empty()));
+    let mut out: Vec<TableEffect> = sc
+        .tables
+        .into_iter()
+        .map(|t| TableEffect {
+            table: t.name.clone(),
+            key: t.key.clone(),
+            keyless: t.keyless,
+            scan: t,
+        })
+        .collect();
+    out.retain(|t| !t.is_empty());
     out.sort_by(|a, b| a.table.cmp(&b.table));
     Ok(out)
-}
-
-fn effect(t: &TableScan) -> TableEffect {
-    let mut e = TableEffect {
-        table: t.name.clone(),
-        key: t.key.clone(),
-        keyless: t.keyless,
-        inserted: Vec::new(),
-        deleted: Vec::new(),
-        changed: Vec::new(),
-    };
-    for (i, (k, st)) in t.rows.iter().enumerate() {
-        if t.keyless {
-            let n = t.counts[i];
-            let list = if n > 0 {
-                &mut e.inserted
-            } else {
-                &mut e.deleted
-            };
-            for _ in 0..n.unsigned_abs() {
-                list.push(k.to_string());
-            }
-            continue;
-        }
-        match (st.existed, st.exists) {
-            (false, true) => e.inserted.push(k.to_string()),
-            (true, false) => e.deleted.push(k.to_string()),
-            (true, true) if st.changed(t.columns.get(&i)) => e.changed.push(k.to_string()),
-            _ => {}
-        }
-    }
-    e
 }
 
 /// A key the range changed that a later transaction changes again.

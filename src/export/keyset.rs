@@ -1,29 +1,6 @@
 //! A compact map from row keys (their JSON text) to small per-key state: the texts
-//! live in one arena and the hash table holds only 64-bit hashes and entry numbers, so
-//! millions of keys cost tens of bytes each (what `diff` over a gigabyte needs).
-
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// Hashes a `u64` that is already a hash: passes it through.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | b as u64;
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
+//! live in one arena and the hash table holds only entry numbers, so millions of keys
+//! cost a few tens of bytes each (what `diff` over a gigabyte needs).
 
 /// FNV-1a, 64 bits, then a final mix: cheap on short keys.
 pub fn hash64(bytes: &[u8]) -> u64 {
@@ -37,21 +14,23 @@ pub fn hash64(bytes: &[u8]) -> u64 {
     h ^ (h >> 33)
 }
 
-const NONE: u32 = u32::MAX;
+const EMPTY: u32 = u32::MAX;
 
+/// Where a key's text sits in the arena.
+#[derive(Clone, Copy)]
 struct Slot {
-    start: usize,
+    start: u32,
     len: u32,
-    /// The next entry with the same hash.
-    next: u32,
 }
 
-/// Keys in the order first seen, each with a `T`.
+/// Keys in the order first seen, each with a `T`. An open-addressing table of entry
+/// numbers (4 bytes a bucket, at most half full) over an arena of key texts: about
+/// 20 bytes a key besides the text and the `T`.
 pub struct KeySet<T> {
     arena: Vec<u8>,
     slots: Vec<Slot>,
     values: Vec<T>,
-    heads: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
+    table: Vec<u32>,
 }
 
 impl<T> Default for KeySet<T> {
@@ -60,10 +39,14 @@ impl<T> Default for KeySet<T> {
             arena: Vec::new(),
             slots: Vec::new(),
             values: Vec::new(),
-            heads: HashMap::default(),
+            table: Vec::new(),
         }
     }
 }
+
+/// The key texts of a set outgrew the 4 GiB its offsets can address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Full;
 
 impl<T> KeySet<T> {
     pub fn len(&self) -> usize {
@@ -74,43 +57,67 @@ impl<T> KeySet<T> {
         self.slots.is_empty()
     }
 
-    /// The entry number of `key`, if present.
-    pub fn find(&self, key: &str) -> Option<usize> {
-        let mut i = *self.heads.get(&hash64(key.as_bytes()))?;
-        while i != NONE {
-            if self.key(i as usize) == key {
-                return Some(i as usize);
+    /// The bucket of `key`: where it is, or the empty one where it would go.
+    fn bucket(&self, key: &[u8]) -> usize {
+        let mask = self.table.len() - 1;
+        let mut i = hash64(key) as usize & mask;
+        loop {
+            let e = self.table[i];
+            if e == EMPTY || self.key_bytes(e as usize) == key {
+                return i;
             }
-            i = self.slots[i as usize].next;
+            i = (i + 1) & mask;
         }
-        None
     }
 
-    /// The entry of `key`, made with `new()` when absent.
-    pub fn entry(&mut self, key: &str, new: impl FnOnce() -> T) -> &mut T {
-        let i = match self.find(key) {
-            Some(i) => i,
-            None => {
-                let i = self.slots.len() as u32;
-                let head = self.heads.entry(hash64(key.as_bytes())).or_insert(NONE);
-                self.slots.push(Slot {
-                    start: self.arena.len(),
-                    len: key.len() as u32,
-                    next: *head,
-                });
-                *head = i;
-                self.arena.extend_from_slice(key.as_bytes());
-                self.values.push(new());
-                i as usize
-            }
-        };
-        &mut self.values[i]
+    /// The entry number of `key`, if present.
+    pub fn find(&self, key: &str) -> Option<usize> {
+        if self.table.is_empty() {
+            return None;
+        }
+        let e = self.table[self.bucket(key.as_bytes())];
+        (e != EMPTY).then_some(e as usize)
+    }
+
+    fn grow(&mut self) {
+        let n = (self.table.len() * 2).max(64);
+        self.table = vec![EMPTY; n];
+        for i in 0..self.slots.len() {
+            let b = self.bucket(self.key_bytes(i));
+            self.table[b] = i as u32;
+        }
+    }
+
+    /// The entry number of `key`, made with `new()` when absent (`true`: just made).
+    pub fn insert(&mut self, key: &str, new: impl FnOnce() -> T) -> Result<(usize, bool), Full> {
+        if (self.slots.len() + 1) * 2 > self.table.len() {
+            self.grow();
+        }
+        let b = self.bucket(key.as_bytes());
+        if self.table[b] != EMPTY {
+            return Ok((self.table[b] as usize, false));
+        }
+        let start = u32::try_from(self.arena.len()).map_err(|_| Full)?;
+        let len = u32::try_from(key.len()).map_err(|_| Full)?;
+        if self.slots.len() as u64 >= EMPTY as u64 - 1 || start.checked_add(len).is_none() {
+            return Err(Full);
+        }
+        self.arena.extend_from_slice(key.as_bytes());
+        self.slots.push(Slot { start, len });
+        self.values.push(new());
+        let i = self.slots.len() - 1;
+        self.table[b] = i as u32;
+        Ok((i, true))
+    }
+
+    fn key_bytes(&self, i: usize) -> &[u8] {
+        let s = self.slots[i];
+        &self.arena[s.start as usize..(s.start + s.len) as usize]
     }
 
     pub fn key(&self, i: usize) -> &str {
-        let s = &self.slots[i];
         // Only whole `&str`s are copied in, so every slot is valid UTF-8.
-        std::str::from_utf8(&self.arena[s.start..s.start + s.len as usize]).unwrap_or("")
+        std::str::from_utf8(self.key_bytes(i)).unwrap_or("")
     }
 
     pub fn value(&self, i: usize) -> &T {
@@ -125,14 +132,6 @@ impl<T> KeySet<T> {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
         (0..self.len()).map(|i| (self.key(i), &self.values[i]))
     }
-
-    /// Bytes held (arena, slots, values and the table, roughly).
-    pub fn bytes(&self) -> usize {
-        self.arena.capacity()
-            + self.slots.capacity() * std::mem::size_of::<Slot>()
-            + self.values.capacity() * std::mem::size_of::<T>()
-            + self.heads.capacity() * 13
-    }
 }
 
 #[cfg(test)]
@@ -143,10 +142,16 @@ mod tests {
     fn keys_keep_their_entries_and_order() {
         let mut s: KeySet<u32> = KeySet::default();
         for k in ["[1]", "[2]", "[1]", "[\"EU\"]"] {
-            *s.entry(k, || 0) += 1;
+            let (i, _) = s.insert(k, || 0).unwrap();
+            *s.value_mut(i) += 1;
         }
         let all: Vec<(&str, u32)> = s.iter().map(|(k, v)| (k, *v)).collect();
         assert_eq!(all, vec![("[1]", 2), ("[2]", 1), ("[\"EU\"]", 1)]);
+        for n in 0..1000 {
+            s.insert(&format!("[{n},\"x\"]"), || 0).unwrap();
+        }
+        assert_eq!(s.len(), 1003);
+        assert_eq!(s.key(s.find("[999,\"x\"]").unwrap()), "[999,\"x\"]");
         assert_eq!(s.find("[2]"), Some(1));
         assert_eq!(s.find("[3]"), None);
     }
