@@ -3,9 +3,11 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::export::diff::{self, DiffRequest};
 use crate::export::range::{self, Loc};
 use crate::export::sql::{self, Direction, SqlRequest};
 use crate::index::Binlogs;
+use crate::schema::Catalog;
 
 #[derive(Debug, clap::Args)]
 pub struct SqlArgs {
@@ -27,6 +29,10 @@ pub struct SqlArgs {
     /// A file of CREATE TABLE statements (e.g. mysqldump output) for column names.
     #[arg(long)]
     pub schema: Option<PathBuf>,
+    /// With --undo: refuse when a later transaction changes rows the range changed
+    /// (the undo would overwrite that later work).
+    #[arg(long, requires = "undo")]
+    pub strict: bool,
     /// Move a start or stop inside a transaction to the nearest boundary that leaves
     /// the partial transaction out, instead of refusing.
     #[arg(long)]
@@ -58,6 +64,7 @@ pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::i
         },
         None => None,
     };
+    let schema_ref = schema_script.as_deref();
     let mut notes = Vec::new();
     let result = range::resolve(
         &b,
@@ -77,7 +84,7 @@ pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::i
                 },
                 range: r,
                 tables: args.tables.clone(),
-                schema_script,
+                schema_script: schema_script.clone(),
             },
         )
     });
@@ -89,6 +96,9 @@ pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::i
             for w in &export.warnings {
                 writeln!(err, "binlens: warning: {w}")?;
             }
+            if args.undo && !undo_conflicts(&b, args, schema_ref, err)? {
+                return Ok(false);
+            }
             out.write_all(export.text.as_bytes())?;
             Ok(true)
         }
@@ -97,4 +107,54 @@ pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::i
             Ok(false)
         }
     }
+}
+
+/// How many rows of the undone range later transactions change again (the undo would
+/// overwrite them), with the first ones; false when `--strict` refuses because of them.
+fn undo_conflicts(
+    b: &Binlogs,
+    args: &SqlArgs,
+    script: Option<&[u8]>,
+    err: &mut impl Write,
+) -> std::io::Result<bool> {
+    let mut notes = Vec::new();
+    let Ok(r) = range::resolve(
+        b,
+        args.start.as_ref(),
+        args.stop.as_ref(),
+        args.snap,
+        &mut notes,
+    ) else {
+        return Ok(true);
+    };
+    let catalog = Catalog::build(b, script);
+    let req = DiffRequest {
+        range: r,
+        tables: args.tables.clone(),
+    };
+    let found = match diff::conflicts(b, &catalog, &req) {
+        Ok(c) => c,
+        Err(e) => {
+            writeln!(
+                err,
+                "binlens: warning: conflicts not checked: {}",
+                e.message
+            )?;
+            return Ok(!args.strict);
+        }
+    };
+    let n: usize = found.iter().map(|t| t.conflicts.len()).sum();
+    if n == 0 {
+        return Ok(true);
+    }
+    let lead = if args.strict { "refusing" } else { "warning" };
+    writeln!(
+        err,
+        "binlens: {lead}: {n} row(s) the undo restores are changed again by later transactions (the undo would overwrite that work; see binlens diff --conflicts):"
+    )?;
+    let lines = super::diff::conflict_lines(b, &found, 5);
+    for l in lines.lines() {
+        writeln!(err, "binlens:   {l}")?;
+    }
+    Ok(!args.strict)
 }
