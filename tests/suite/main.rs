@@ -57,3 +57,5 @@ mod tui_building;
 mod stats_cli;
 // The schema catalog: names, unsignedness and keys through ALTERs, a schema script, unknowns.
 mod schema_catalog;
+// Row history, a range's net effect and undo conflicts against a real server's tables.
+mod row_insight;
