@@ -57,3 +57,5 @@ mod tui_building;
 mod stats_cli;
 // The schema catalog: names, unsignedness and keys through ALTERs, a schema script, unknowns.
 mod schema_catalog;
+// One language on every command line: table globs, nothing-selected exits, LOCs in a zone.
+mod lang_cli;
