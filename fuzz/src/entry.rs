@@ -172,10 +172,19 @@ fn exercise(raw: &RawEvent<'_>, dec: &mut Decoder, depth: u32) {
 }
 
 /// User text: the filter language, the goto target and the GTID-set syntax (UTF-8 only,
-/// as the front ends hand them strings).
+/// as the front ends hand them strings); and statement text as binlogs and schema
+/// scripts hold it (any bytes): the SQL lexer, the statement classes, the table names a
+/// statement names and the DDL reader.
 pub fn filter_text(data: &[u8]) {
     use binlens::filter::Filter;
     use binlens::lang::{GtidSpec, ParseContext, TimeZoneChoice, parse_goto};
+    let _ = binlens::format::query_class::QueryClass::of(data);
+    let _ = binlens::filter::sql_names::statement_tables(data, b"db");
+    let mut tables = binlens::schema::Tables::default();
+    tables.apply_script(b"db", data);
+    for stmt in binlens::format::sql_lex::split_statements(data) {
+        let _ = tables.apply(b"db", stmt);
+    }
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

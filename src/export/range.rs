@@ -9,6 +9,7 @@
 
 use crate::format::EventType;
 use crate::index::{Binlogs, EventId, Location, TxnId};
+use crate::lang::{TimeZoneChoice, format_instant};
 
 use super::{Error, ErrorKind};
 
@@ -181,9 +182,7 @@ fn time_boundary(b: &Binlogs, ts: u32, side: Side, notes: &mut Vec<String>) -> B
         Side::Start => "start",
         Side::Stop => "stop",
     };
-    let when = chrono::DateTime::from_timestamp(ts as i64, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_else(|| ts.to_string());
+    let when = format!("{} UTC", format_instant(i64::from(ts), TimeZoneChoice::Utc));
     notes.push(format!(
         "{which} {when} is the transaction boundary {}",
         boundary_text(b, to)

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use crate::format::column::ColumnDef;
 use crate::format::{Cell, Event, RowsOp, TableMap};
 use crate::index::{Binlogs, EventId};
-use crate::lang::TableGlob;
+use crate::lang::{TableGlob, TimeZoneChoice, format_instant};
 use crate::schema::{Catalog, TableSchema};
 
 use super::literal::{ColumnFacts, literal};
@@ -216,9 +216,10 @@ fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
 fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
     let (first, _) = b.index.txn_span(t);
     let m = b.index.get(first);
-    let when = chrono::DateTime::from_timestamp(m.timestamp as i64, 0)
-        .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_default();
+    let when = format!(
+        "{} UTC",
+        format_instant(i64::from(m.timestamp), TimeZoneChoice::Utc)
+    );
     format!(
         "-- {} at {}, {}\n",
         sql_comment(&b.location_text(m.location())),

@@ -19,9 +19,9 @@ use crate::format::reader::{EventReader, FramingError, RawEvent};
 use crate::format::rows::rows_table_id;
 use crate::format::{EventHeader, EventType, FormatDescription};
 
-use super::classify::QueryClass;
 use super::event_index::{EventId, EventIndex, FileExtent};
 use super::names::ObjectId;
+use crate::format::query_class::QueryClass;
 
 /// Where the transaction framing stands between two events.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
