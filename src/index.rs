@@ -17,7 +17,6 @@
 mod background;
 pub mod build;
 pub mod cache;
-pub mod classify;
 mod column;
 pub mod event_index;
 mod live;
@@ -32,9 +31,9 @@ use crate::format::event::{Decoder, Event};
 use crate::format::reader::{EventReader, RawEvent};
 use crate::format::{EventType, Result as FormatResult};
 
+pub use crate::format::query_class::QueryClass;
 pub use background::{IndexBuild, Progress, Step};
 pub use build::FileScanState;
-pub use classify::QueryClass;
 pub use event_index::{EventId, EventIndex, EventMeta, FileExtent, FileId, Location, TxnId};
 pub use live::{IndexSource, Refresh};
 pub use mapped::{FileChange, MappedFile};

@@ -17,5 +17,6 @@ pub mod export;
 pub mod filter;
 pub mod format;
 pub mod index;
+pub mod lang;
 pub mod schema;
 pub mod tui;

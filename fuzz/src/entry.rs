@@ -172,9 +172,19 @@ fn exercise(raw: &RawEvent<'_>, dec: &mut Decoder, depth: u32) {
 }
 
 /// User text: the filter language, the goto target and the GTID-set syntax (UTF-8 only,
-/// as the front ends hand them strings).
+/// as the front ends hand them strings); and statement text as binlogs and schema
+/// scripts hold it (any bytes): the SQL lexer, the statement classes, the table names a
+/// statement names and the DDL reader.
 pub fn filter_text(data: &[u8]) {
-    use binlens::filter::{Filter, ParseContext, TimeZoneChoice, gtid::GtidSpec, parse_goto};
+    use binlens::filter::Filter;
+    use binlens::lang::{GtidSpec, ParseContext, TimeZoneChoice, parse_goto};
+    let _ = binlens::format::query_class::QueryClass::of(data);
+    let _ = binlens::filter::sql_names::statement_tables(data, b"db");
+    let mut tables = binlens::schema::Tables::default();
+    tables.apply_script(b"db", data);
+    for stmt in binlens::format::sql_lex::split_statements(data) {
+        let _ = tables.apply(b"db", stmt);
+    }
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -190,7 +200,7 @@ pub fn filter_text(data: &[u8]) {
 /// would: the quoted form must stand for exactly the input and end where it should.
 pub fn export_text(data: &[u8]) {
     use binlens::export::quote::{shell_path, shell_word, sql_ident, sql_string};
-    use binlens::export::range::Loc;
+    use binlens::lang::{Loc, ParseContext, TimeZoneChoice};
     let _ = sql_ident(data);
     let lit = sql_string(data);
     assert_eq!(
@@ -201,7 +211,7 @@ pub fn export_text(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = Loc::parse(text);
+    let _ = Loc::parse(text, &ParseContext::new(TimeZoneChoice::Utc, 0));
     if text.contains('\0') {
         return;
     }

@@ -6,15 +6,15 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::export::diff::{self, DiffRequest, Outcome, TableConflicts, TableEffect};
-use crate::export::range::{self, Loc};
+use crate::export::range;
 use crate::format::display::escape_str;
 use crate::format::value_json::json_str;
 use crate::index::{Binlogs, EventId, TxnId};
+use crate::lang::ParseContext;
 use crate::schema::Catalog;
 
-use super::Status;
 use super::history::schema_script;
-use super::sql::parse_loc;
+use super::{RangeLocs, Status, TzArg};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DiffFormat {
@@ -24,12 +24,15 @@ pub enum DiffFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
-    /// First event: FILE:POS, POS (single file) or a UTC date-time.
-    #[arg(long, value_parser = parse_loc)]
-    pub start: Option<Loc>,
+    /// First event: FILE:POS, POS (single file) or a date-time (see --tz).
+    #[arg(long, value_name = "LOC")]
+    pub start: Option<String>,
     /// Exclusive stop.
-    #[arg(long, value_parser = parse_loc)]
-    pub stop: Option<Loc>,
+    #[arg(long, value_name = "LOC")]
+    pub stop: Option<String>,
+    /// The zone in which date-times are read.
+    #[arg(long, value_enum, default_value_t = TzArg::Utc)]
+    pub tz: TzArg,
     /// Only tables matching this `schema.table` glob (repeatable).
     #[arg(long = "table")]
     pub tables: Vec<String>,
@@ -63,14 +66,17 @@ pub fn run(args: &DiffArgs, out: &mut impl Write, err: &mut impl Write) -> std::
             return Ok(Status::Error);
         }
     };
+    let ctx = ParseContext::for_binlogs(&b, args.tz.choice());
+    let locs = RangeLocs::parse(args.start.as_deref(), args.stop.as_deref(), &[], &ctx);
+    let RangeLocs { start, stop, .. } = match locs {
+        Ok(l) => l,
+        Err(e) => {
+            writeln!(err, "binlens: {e}")?;
+            return Ok(Status::Error);
+        }
+    };
     let mut notes = Vec::new();
-    let r = range::resolve(
-        &b,
-        args.start.as_ref(),
-        args.stop.as_ref(),
-        args.snap,
-        &mut notes,
-    );
+    let r = range::resolve(&b, start.as_ref(), stop.as_ref(), args.snap, &mut notes);
     for n in &notes {
         writeln!(err, "binlens: {n}")?;
     }

@@ -21,9 +21,7 @@ pub struct StatsArgs {
 }
 
 fn utc(ts: u32) -> String {
-    chrono::DateTime::from_timestamp(ts as i64, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_else(|| ts.to_string())
+    crate::lang::format_instant(i64::from(ts), crate::lang::TimeZoneChoice::Utc)
 }
 
 /// Row events per table: (insert, update, delete) counts.

@@ -14,9 +14,7 @@ use crate::format::value::{Cell, type_label};
 use crate::format::{FramingError, RowsOp};
 
 fn utc(ts: u32) -> String {
-    chrono::DateTime::from_timestamp(ts as i64, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_else(|| ts.to_string())
+    crate::lang::format_instant(i64::from(ts), crate::lang::TimeZoneChoice::Utc)
 }
 
 /// Writes one event block into `out`. Returns false when the event had an error.

@@ -13,14 +13,14 @@ use std::sync::Arc;
 
 use crate::format::{Cell, RowsOp, TableMap, Value};
 use crate::index::{Binlogs, EventId};
+use crate::lang::TableGlob;
 use crate::schema::key;
 use crate::schema::{Catalog, SchemaCache, TableSchema};
 
-use super::Error;
 use super::keyset::KeySet;
 use super::range::Range;
 use super::rows_walk::{RowsAt, Tables, walk_rows};
-use super::sql::glob;
+use super::{Error, ErrorKind};
 
 /// What to compare.
 #[derive(Debug, Clone)]
@@ -243,7 +243,8 @@ impl<'c> Scanner<'c> {
         let tm = x.table;
         let at = || b.location_text(b.index.get(x.event).location());
         for row in x.rows.rows(tm) {
-            let row = row.map_err(|e| Error::new(format!("{}: {}", at(), e.kind)))?;
+            let row =
+                row.map_err(|e| Error::new(ErrorKind::Damaged, format!("{}: {}", at(), e.kind)))?;
             let (before, after) = (row.before.as_deref(), row.after.as_deref());
             let t = &mut self.tables[ti];
             if t.keyless {
@@ -259,11 +260,10 @@ impl<'c> Scanner<'c> {
                 continue;
             }
             let missing = || {
-                Error::new(format!(
-                    "{}: {}: a row image lacks a key column",
-                    at(),
-                    t_name(&s)
-                ))
+                Error::new(
+                    ErrorKind::NoKey,
+                    format!("{}: {}: a row image lacks a key column", at(), t_name(&s)),
+                )
             };
             match (x.rows.kind.op, before, after) {
                 (RowsOp::Insert, _, Some(ai)) => {
@@ -321,7 +321,10 @@ fn bump(t: &mut TableScan, text: &str, by: i32) -> Result<(), Error> {
 }
 
 fn too_many(t: &TableScan) -> Error {
-    Error::new(format!("{}: more keys than a diff can hold", t.name))
+    Error::new(
+        ErrorKind::Value,
+        format!("{}: more keys than a diff can hold", t.name),
+    )
 }
 
 /// The after image of an update with the columns it leaves out taken from the before.
@@ -490,13 +493,9 @@ fn hash_image(img: &[Cell<'_>]) -> u64 {
 }
 
 fn wanted(b: &Binlogs, globs: &[String]) -> Tables {
+    let globs: Vec<TableGlob> = globs.iter().map(|g| TableGlob::new(g)).collect();
     Tables::matching(b, |s, t| {
-        let full = format!(
-            "{}.{}",
-            String::from_utf8_lossy(s),
-            String::from_utf8_lossy(t)
-        );
-        globs.is_empty() || globs.iter().any(|g| glob(g, &full))
+        globs.is_empty() || globs.iter().any(|g| g.matches(s, t))
     })
 }
 

@@ -17,9 +17,9 @@ use crate::index::{Binlogs, EventId, Location, TxnId};
 use crate::schema::key::{self, KeyLiteral, KeyMatch};
 use crate::schema::{Catalog, SchemaCache, TableSchema};
 
-use super::Error;
 use super::range::Range;
 use super::rows_walk::{Tables, walk_rows};
+use super::{Error, ErrorKind};
 
 /// What to look for.
 #[derive(Debug, Clone)]
@@ -107,11 +107,11 @@ pub fn history(
     walk_rows(b, r, &tables, |x| {
         let s = cache.resolve(catalog, x.event, x.table);
         if s.key.is_empty() {
-            return Err(Error::new(no_key(&full, &s)));
+            return Err(Error::new(ErrorKind::NoKey, no_key(&full, &s)));
         }
         let km = follow
             .typed(&s, x.table)
-            .map_err(|e| Error::new(format!("{full}: {e}")))?;
+            .map_err(|e| Error::new(ErrorKind::Value, format!("{full}: {e}")))?;
         if let Some(n) = &km.needle {
             if memmem::find(&x.rows.data, n).is_none() {
                 return Ok(());
@@ -121,7 +121,8 @@ pub fn history(
         let at = b.location_text(b.index.get(x.event).location());
         let mut next_key = None;
         for row in x.rows.rows(x.table) {
-            let row = row.map_err(|e| Error::new(format!("{at}: {}", e.kind)))?;
+            let row =
+                row.map_err(|e| Error::new(ErrorKind::Damaged, format!("{at}: {}", e.kind)))?;
             let before = row.before.as_deref();
             let after = row.after.as_deref();
             let b_hit = before.is_some_and(|i| key::key_text(&mut before_key, i, &s, x.table))
@@ -154,11 +155,11 @@ pub fn history(
                 before: before
                     .map(json_image)
                     .transpose()
-                    .map_err(|e| Error::new(format!("{at}: {e}")))?,
+                    .map_err(|e| Error::new(ErrorKind::Value, format!("{at}: {e}")))?,
                 after: after
                     .map(json_image)
                     .transpose()
-                    .map_err(|e| Error::new(format!("{at}: {e}")))?,
+                    .map_err(|e| Error::new(ErrorKind::Value, format!("{at}: {e}")))?,
                 columns: columns(&s, before, after),
             });
         }
@@ -167,7 +168,8 @@ pub fn history(
         }
         if let Some(k) = next_key {
             follow = Follow {
-                literal: KeyLiteral::from_key_text(&k).map_err(Error::new)?,
+                literal: KeyLiteral::from_key_text(&k)
+                    .map_err(|m| Error::new(ErrorKind::Value, m))?,
                 typed: None,
             };
         }

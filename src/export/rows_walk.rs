@@ -9,8 +9,8 @@ use std::sync::Arc;
 use crate::format::{Decoder, Event, EventReader, EventType, RawEvent, RowsEvent, TableMap};
 use crate::index::{Binlogs, EventId, ObjectId};
 
-use super::Error;
 use super::range::Range;
+use super::{Error, ErrorKind};
 
 /// Which tables to walk: one flag per interned object id.
 pub struct Tables {
@@ -95,7 +95,10 @@ pub fn walk_rows(
             file = Some(f_id);
         }
         let Some(raw) = b.raw(e) else {
-            return Err(Error::new(format!("{}: cannot read the event", at(e))));
+            return Err(Error::new(
+                ErrorKind::Damaged,
+                format!("{}: cannot read the event", at(e)),
+            ));
         };
         if k == EventType::TABLE_MAP {
             let body = raw.body();
@@ -103,8 +106,9 @@ pub fn walk_rows(
             if id.is_some_and(|id| seen.get(&id) == Some(&body)) {
                 continue;
             }
-            dec.decode(&raw)
-                .map_err(|err| Error::new(format!("{}: {}", at(e), err.kind)))?;
+            dec.decode(&raw).map_err(|err| {
+                Error::new(ErrorKind::Damaged, format!("{}: {}", at(e), err.kind))
+            })?;
             if let Some(id) = id {
                 seen.insert(id, body);
             }
@@ -112,12 +116,12 @@ pub fn walk_rows(
         }
         let ev = dec
             .decode(&raw)
-            .map_err(|err| Error::new(format!("{}: {}", at(e), err.kind)))?;
+            .map_err(|err| Error::new(ErrorKind::Damaged, format!("{}: {}", at(e), err.kind)))?;
         match &ev {
             Event::Rows(rows) => {
-                let tm = dec
-                    .table_for(rows)
-                    .map_err(|err| Error::new(format!("{}: {}", at(e), err.kind)))?;
+                let tm = dec.table_for(rows).map_err(|err| {
+                    Error::new(ErrorKind::Damaged, format!("{}: {}", at(e), err.kind))
+                })?;
                 f(&RowsAt {
                     event: e,
                     raw: &raw,
@@ -126,26 +130,27 @@ pub fn walk_rows(
                 })?;
             }
             Event::TransactionPayload(p) => {
-                let inner = p
-                    .decompress()
-                    .map_err(|err| Error::new(format!("{}: {}", at(e), err.kind)))?;
+                let inner = p.decompress().map_err(|err| {
+                    Error::new(ErrorKind::Damaged, format!("{}: {}", at(e), err.kind))
+                })?;
                 let mut inner_dec = dec.clone();
                 for item in EventReader::inner(&inner) {
                     let iraw = item.map_err(|fe| {
-                        Error::new(format!(
-                            "{}: inner event at {}: {}",
-                            at(e),
-                            fe.pos,
-                            fe.error.kind
-                        ))
+                        Error::new(
+                            ErrorKind::Damaged,
+                            format!("{}: inner event at {}: {}", at(e), fe.pos, fe.error.kind),
+                        )
                     })?;
                     let iev = inner_dec.decode(&iraw).map_err(|err| {
-                        Error::new(format!("{}: inner event: {}", at(e), err.kind))
+                        Error::new(
+                            ErrorKind::Damaged,
+                            format!("{}: inner event: {}", at(e), err.kind),
+                        )
                     })?;
                     let Event::Rows(rows) = &iev else { continue };
-                    let tm = inner_dec
-                        .table_for(rows)
-                        .map_err(|err| Error::new(format!("{}: {}", at(e), err.kind)))?;
+                    let tm = inner_dec.table_for(rows).map_err(|err| {
+                        Error::new(ErrorKind::Damaged, format!("{}: {}", at(e), err.kind))
+                    })?;
                     if tables
                         .names
                         .contains(&(tm.schema.clone(), tm.table.clone()))

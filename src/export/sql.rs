@@ -11,13 +11,14 @@ use std::fmt::Write as _;
 use crate::format::column::ColumnDef;
 use crate::format::{Cell, Event, RowsOp, TableMap};
 use crate::index::{Binlogs, EventId};
+use crate::lang::{TableGlob, TimeZoneChoice, format_instant};
 use crate::schema::{Catalog, TableSchema};
 
-use super::Error;
 use super::literal::{ColumnFacts, literal};
 use super::quote::{sql_comment, sql_ident, sql_table};
 use super::range::{self, Range};
 use super::walk::walk;
+use super::{Error, ErrorKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -29,7 +30,7 @@ pub enum Direction {
 pub struct SqlRequest {
     pub direction: Direction,
     pub range: Range,
-    /// `schema.table` globs (`*`, `?`); empty: every table.
+    /// `schema.table` globs ([`crate::lang::TableGlob`]); empty: every table.
     pub tables: Vec<String>,
     /// CREATE TABLE statements to fall back on (a mysqldump script).
     pub schema_script: Option<Vec<u8>>,
@@ -46,6 +47,10 @@ struct Txn {
 pub struct SqlExport {
     pub text: String,
     pub warnings: Vec<String>,
+    /// Transactions with row changes of the selected tables.
+    pub transactions: usize,
+    /// `schema.table` of every table with row events in the range, selected or not.
+    pub tables_seen: Vec<String>,
 }
 
 /// Statements in the range that row SQL does not cover: statement-format DML and DDL.
@@ -86,6 +91,8 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
         ..req.clone()
     };
     let catalog = Catalog::build(b, req.schema_script.as_deref());
+    let globs: Vec<TableGlob> = req.tables.iter().map(|g| TableGlob::new(g)).collect();
+    let mut seen = std::collections::BTreeSet::new();
     let mut txns: Vec<Txn> = Vec::new();
     let mut current: Option<(crate::index::TxnId, Txn)> = None;
     walk(b, req.range, |e, _, ev, dec| {
@@ -95,13 +102,16 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
         let at = b.location_text(b.index.get(e).location());
         let tm = dec
             .table_for(rows)
-            .map_err(|err| Error::new(format!("{at}: {}", err.kind)))?;
+            .map_err(|err| Error::new(ErrorKind::Damaged, format!("{at}: {}", err.kind)))?;
         let full = format!(
             "{}.{}",
             String::from_utf8_lossy(&tm.schema),
             String::from_utf8_lossy(&tm.table)
         );
-        if !req.tables.is_empty() && !req.tables.iter().any(|g| glob(g, &full)) {
+        if !seen.contains(&full) {
+            seen.insert(full.clone());
+        }
+        if !globs.is_empty() && !globs.iter().any(|g| g.matches(&tm.schema, &tm.table)) {
             return Ok(());
         }
         let shape = Shape::of(tm, &catalog.resolve(e, tm), &at)?;
@@ -120,8 +130,9 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
         }
         let stmts = &mut current.as_mut().map(|c| &mut c.1.stmts).expect("just set");
         for row in rows.rows(tm) {
-            let row = row.map_err(|err| Error::new(format!("{at}: {}", err.kind)))?;
-            let ctx = |m: Error| Error::new(format!("{at} ({full}): {}", m.message));
+            let row =
+                row.map_err(|err| Error::new(ErrorKind::Damaged, format!("{at}: {}", err.kind)))?;
+            let ctx = |m: Error| Error::new(m.kind, format!("{at} ({full}): {}", m.message));
             let s = match (req.direction, rows.kind.op) {
                 // A MINIMAL insert image holds the columns the statement set: the
                 // rest take their defaults again. Re-inserting a deleted row needs all.
@@ -152,6 +163,7 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
     if let Some((_, done)) = current.take() {
         txns.push(done);
     }
+    let transactions = txns.len();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -192,6 +204,8 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
     Ok(SqlExport {
         text: out,
         warnings,
+        transactions,
+        tables_seen: seen.into_iter().collect(),
     })
 }
 
@@ -202,9 +216,10 @@ fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
 fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
     let (first, _) = b.index.txn_span(t);
     let m = b.index.get(first);
-    let when = chrono::DateTime::from_timestamp(m.timestamp as i64, 0)
-        .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_default();
+    let when = format!(
+        "{} UTC",
+        format_instant(i64::from(m.timestamp), TimeZoneChoice::Utc)
+    );
     format!(
         "-- {} at {}, {}\n",
         sql_comment(&b.location_text(m.location())),
@@ -225,7 +240,7 @@ struct Shape<'t> {
 impl<'t> Shape<'t> {
     fn of(tm: &'t TableMap, schema: &TableSchema, at: &str) -> Result<Shape<'t>, Error> {
         let names = schema.names().map_err(|why| {
-            Error::new(format!(
+            Error::new(ErrorKind::NoColumnNames, format!(
                 "{at}: no column names for {}: the table map has no names \
                  (binlog_row_metadata=FULL) and {why}; pass --schema FILE with its CREATE TABLE, or leave the table out with --table",
                 sql_table(&tm.schema, &tm.table)
@@ -254,7 +269,9 @@ impl<'t> Shape<'t> {
             Cell::Absent => Ok(None),
             Cell::Present(v) => literal(v, &self.defs[i], &self.facts[i])
                 .map(Some)
-                .map_err(|e| Error::new(format!("column {}: {}", self.names[i], e.message))),
+                .map_err(|e| {
+                    Error::new(e.kind, format!("column {}: {}", self.names[i], e.message))
+                }),
         }
     }
 
@@ -272,10 +289,13 @@ impl<'t> Shape<'t> {
         if lost.is_empty() {
             return Ok(());
         }
-        Err(Error::new(format!(
-            "the before image lacks the old values of {} (binlog_row_image is not FULL), so the update cannot be undone",
-            lost.join(", ")
-        )))
+        Err(Error::new(
+            ErrorKind::CannotInvert,
+            format!(
+                "the before image lacks the old values of {} (binlog_row_image is not FULL), so the update cannot be undone",
+                lost.join(", ")
+            ),
+        ))
     }
 
     fn insert(&self, img: &[Cell<'_>], whole: bool) -> Result<String, Error> {
@@ -294,10 +314,13 @@ impl<'t> Shape<'t> {
                 .filter(|(_, c)| matches!(c, Cell::Absent))
                 .map(|(i, _)| self.names[i].as_str())
                 .collect();
-            return Err(Error::new(format!(
-                "the row image lacks {} (binlog_row_image is not FULL), so the row cannot be re-inserted whole",
-                missing.join(", ")
-            )));
+            return Err(Error::new(
+                ErrorKind::CannotInvert,
+                format!(
+                    "the row image lacks {} (binlog_row_image is not FULL), so the row cannot be re-inserted whole",
+                    missing.join(", ")
+                ),
+            ));
         }
         Ok(format!(
             "INSERT INTO {} ({}) VALUES ({});",
@@ -325,6 +348,7 @@ impl<'t> Shape<'t> {
         }
         if terms.is_empty() {
             return Err(Error::new(
+                ErrorKind::NoKey,
                 "the row image has no columns to find the row by".into(),
             ));
         }
@@ -349,6 +373,7 @@ impl<'t> Shape<'t> {
         }
         if sets.is_empty() {
             return Err(Error::new(
+                ErrorKind::CannotInvert,
                 "the image to restore has no columns (an undo of an UPDATE needs binlog_row_image=FULL)"
                     .into(),
             ));
@@ -359,45 +384,5 @@ impl<'t> Shape<'t> {
             sets.join(", "),
             self.where_clause(from)?
         ))
-    }
-}
-
-/// `*` and `?` glob over the whole name.
-pub fn glob(pat: &str, name: &str) -> bool {
-    let p: Vec<char> = pat.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ni;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ni = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob;
-
-    #[test]
-    fn globs() {
-        assert!(glob("shop.*", "shop.orders"));
-        assert!(glob("*.ord?rs", "shop.orders"));
-        assert!(!glob("shop.o", "shop.orders"));
-        assert!(glob("*", ""));
     }
 }

@@ -17,9 +17,9 @@
 
 use crate::format::EventType;
 
-use super::classify::QueryClass;
 use super::column::Column;
 use super::names::{Names, ObjectId};
+use crate::format::query_class::QueryClass;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u16);

@@ -9,9 +9,9 @@
 
 use crate::format::EventType;
 
-use super::classify::QueryClass;
 use super::event_index::{EventId, EventIndex, TxnId};
 use super::names::ObjectId;
+use crate::format::query_class::QueryClass;
 
 /// How a transaction (or a span outside transactions) ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,9 +3,10 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::RwLockReadGuard;
 
-use crate::filter::{Filter, TimeZoneChoice, format_instant};
+use crate::filter::Filter;
 use crate::format::Flavor;
 use crate::index::{Binlogs, EventId, IndexBuild, Location, TxnId};
+use crate::lang::{TimeZoneChoice, format_instant};
 use crate::schema::Catalog;
 
 use super::action::Action;

@@ -57,5 +57,7 @@ mod tui_building;
 mod stats_cli;
 // The schema catalog: names, unsignedness and keys through ALTERs, a schema script, unknowns.
 mod schema_catalog;
+// One language on every command line: table globs, nothing-selected exits, LOCs in a zone.
+mod lang_cli;
 // Row history, a range's net effect and undo conflicts against a real server's tables.
 mod row_insight;

@@ -117,7 +117,7 @@ fn a_filter_applies_to_the_indexed_part_then_extends() {
         &whole,
         &binlens::filter::Filter::parse(
             "table:shop.customers op:insert",
-            &binlens::filter::ParseContext::for_binlogs(&whole, a.zone),
+            &binlens::lang::ParseContext::for_binlogs(&whole, a.zone),
         )
         .unwrap(),
         &std::sync::atomic::AtomicBool::new(false),
@@ -377,7 +377,7 @@ fn a_drafts_live_count_is_counted_again_as_the_index_grows() {
     };
     let f = binlens::filter::Filter::parse(
         "table:shop.customers op:insert",
-        &binlens::filter::ParseContext::for_binlogs(&whole, a.zone),
+        &binlens::lang::ParseContext::for_binlogs(&whole, a.zone),
     )
     .unwrap();
     let full = binlens::filter::apply(
