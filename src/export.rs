@@ -5,6 +5,7 @@
 //! only; the CLI and the TUI call it and print what it returns.
 
 pub mod diff;
+pub mod diff_text;
 pub mod gtid;
 pub mod history;
 pub mod keyset;

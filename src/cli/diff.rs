@@ -5,11 +5,12 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::export::diff::{self, DiffRequest, Outcome, TableConflicts, TableEffect};
+use crate::export::diff::{self, DiffRequest, TableConflicts, TableEffect};
+use crate::export::diff_text::{OUTCOMES, conflict_lines, effect_text, gtid_of};
 use crate::export::range;
 use crate::format::display::escape_str;
 use crate::format::value_json::json_str;
-use crate::index::{Binlogs, EventId, TxnId};
+use crate::index::Binlogs;
 use crate::lang::ParseContext;
 use crate::schema::Catalog;
 
@@ -142,12 +143,6 @@ fn names_json(out: &mut String, names: &[String]) {
     out.push(']');
 }
 
-const OUTCOMES: [(Outcome, &str); 3] = [
-    (Outcome::Inserted, "inserted"),
-    (Outcome::Deleted, "deleted"),
-    (Outcome::Changed, "changed"),
-];
-
 /// `{"tables": [{"table": "db.t", "key": ["id"], "inserted": [[…]], …}]}`, written as
 /// it is read off the scan.
 pub fn effect_json(out: &mut impl Write, tables: &[TableEffect]) -> std::io::Result<()> {
@@ -185,46 +180,6 @@ pub fn effect_json(out: &mut impl Write, tables: &[TableEffect]) -> std::io::Res
     out.write_all(buf.as_bytes())
 }
 
-fn table_head(table: &str, key: &[String], keyless: bool) -> String {
-    if keyless {
-        format!(
-            "{} (no known primary key: compared by whole rows)",
-            escape_str(table)
-        )
-    } else {
-        format!("{} ({})", escape_str(table), escape_str(&key.join(", ")))
-    }
-}
-
-pub fn effect_text(out: &mut impl Write, tables: &[TableEffect]) -> std::io::Result<()> {
-    if tables.is_empty() {
-        writeln!(out, "no net change")?;
-    }
-    for t in tables {
-        writeln!(
-            out,
-            "{}: {} inserted, {} deleted, {} changed",
-            table_head(&t.table, &t.key, t.keyless),
-            t.count(Outcome::Inserted),
-            t.count(Outcome::Deleted),
-            t.count(Outcome::Changed)
-        )?;
-        for (what, name) in OUTCOMES {
-            for k in t.entries(what) {
-                // Key texts are JSON: no control character is left unescaped in them.
-                writeln!(out, "  {name:<8} {k}")?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// GTIDs of the transactions of conflicts, decoded once each.
-fn gtid_of(b: &Binlogs, cache: &mut HashMap<TxnId, Option<String>>, e: EventId) -> Option<String> {
-    let t = b.index.txn_of(e);
-    cache.entry(t).or_insert_with(|| b.txn_gtid(t)).clone()
-}
-
 pub fn conflicts_json(b: &Binlogs, tables: &[TableConflicts]) -> String {
     let mut gtids = HashMap::new();
     let mut out = String::from("{\"tables\":[");
@@ -258,37 +213,6 @@ pub fn conflicts_json(b: &Binlogs, tables: &[TableConflicts]) -> String {
         out.push_str("]}");
     }
     out.push_str("]}\n");
-    out
-}
-
-/// One line per conflicting key: `  [42] at FILE:POS (GTID …)`; at most `limit` per table.
-pub fn conflict_lines(b: &Binlogs, tables: &[TableConflicts], limit: usize) -> String {
-    use std::fmt::Write as _;
-    let mut gtids = HashMap::new();
-    let mut out = String::new();
-    for t in tables {
-        let _ = writeln!(
-            out,
-            "{}: {} row(s) changed again later",
-            table_head(&t.table, &t.key, t.keyless),
-            t.conflicts.len()
-        );
-        for c in t.conflicts.iter().take(limit) {
-            let _ = write!(
-                out,
-                "  {} at {}",
-                c.key,
-                escape_str(&b.location_text(b.index.get(c.event).location()))
-            );
-            if let Some(g) = gtid_of(b, &mut gtids, c.event) {
-                let _ = write!(out, " (GTID {g})");
-            }
-            out.push('\n');
-        }
-        if t.conflicts.len() > limit {
-            let _ = writeln!(out, "  … and {} more", t.conflicts.len() - limit);
-        }
-    }
     out
 }
 

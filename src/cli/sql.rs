@@ -189,7 +189,7 @@ fn undo_conflicts(
         err,
         "binlens: {lead}: {n} row(s) the undo restores are changed again by later transactions (the undo would overwrite that work; see binlens diff --conflicts):"
     )?;
-    for l in super::diff::conflict_lines(b, &found, 5).lines() {
+    for l in crate::export::diff_text::conflict_lines(b, &found, 5).lines() {
         writeln!(err, "binlens:   {l}")?;
     }
     Ok(!args.strict)
