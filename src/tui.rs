@@ -19,6 +19,7 @@ pub mod growth;
 pub mod keymap;
 pub mod list;
 pub mod navigate;
+pub mod row_history;
 pub mod run;
 pub mod terminal;
 pub mod timeline;

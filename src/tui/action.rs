@@ -58,6 +58,8 @@ pub enum Action {
     ToggleFollow,
     /// `b`: the timeline counts events or bytes.
     ToggleTimelineBytes,
+    /// `H` in the detail pane: filter the list to the history of the row shown.
+    RowHistory,
 }
 
 impl PartialEq for Action {

@@ -383,9 +383,11 @@ impl App {
                 d.output = match d.output {
                     Output::Replay => Output::Redo,
                     Output::Redo => Output::Undo,
-                    Output::Undo => Output::Replay,
+                    Output::Undo => Output::NetEffect,
+                    Output::NetEffect => Output::Replay,
                 }
             }),
+            Action::RowHistory => self.open_row_history(),
             Action::ExportCopy => self.export_copy(),
             Action::ExportWrite => self.open_write_prompt(),
             Action::ExportAccept => self.export_accept(),

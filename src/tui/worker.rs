@@ -7,13 +7,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 
+use crate::export::diff::{self, DiffRequest};
+use crate::export::diff_text::{conflict_lines, effect_text};
 use crate::export::preview::Preview;
 use crate::export::replay::{self, ReplayRequest};
-use crate::export::sql::{self, SqlRequest};
+use crate::export::sql::{self, Direction, SqlRequest};
 use crate::filter::{self, Filter};
 use std::sync::RwLock;
 
 use crate::index::{Binlogs, EventId};
+use crate::schema::Catalog;
 
 /// Work for the worker. `generation` ties a result to the request that wanted it.
 #[derive(Debug, Clone)]
@@ -38,6 +41,11 @@ pub enum Job {
     Sql {
         generation: u64,
         request: SqlRequest,
+    },
+    /// The net effect of a range per table.
+    Diff {
+        generation: u64,
+        request: DiffRequest,
     },
 }
 
@@ -136,7 +144,11 @@ pub fn run_job(
             Ok(x) => JobResult::Exported {
                 generation,
                 text: Ok(x.text),
-                notes: x.warnings,
+                notes: x
+                    .warnings
+                    .into_iter()
+                    .chain(undo_conflicts(b, &request))
+                    .collect(),
                 preview: Some(Preview::of(b, &[request.range]).to_string()),
             },
             Err(e) => JobResult::Exported {
@@ -146,7 +158,48 @@ pub fn run_job(
                 preview: None,
             },
         }),
+        Job::Diff {
+            generation,
+            request,
+        } => {
+            let catalog = Catalog::build(b, None);
+            let text = diff::net_effect(b, &catalog, &request).map(|t| {
+                let mut out = Vec::new();
+                let _ = effect_text(&mut out, &t);
+                String::from_utf8_lossy(&out).into_owned()
+            });
+            Some(JobResult::Exported {
+                generation,
+                text: text.map_err(|e| e.to_string()),
+                notes: Vec::new(),
+                preview: Some(Preview::of(b, &[request.range]).to_string()),
+            })
+        }
     }
+}
+
+/// For an undo: how many rows later transactions change again, and the first ones.
+fn undo_conflicts(b: &Binlogs, request: &SqlRequest) -> Vec<String> {
+    if request.direction != Direction::Undo {
+        return Vec::new();
+    }
+    let catalog = Catalog::build(b, request.schema_script.as_deref());
+    let req = DiffRequest {
+        range: request.range,
+        tables: request.tables.clone(),
+    };
+    let Ok(found) = diff::conflicts(b, &catalog, &req) else {
+        return Vec::new();
+    };
+    let n: usize = found.iter().map(|t| t.conflicts.len()).sum();
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut notes = vec![format!(
+        "{n} row(s) the undo restores are changed again by later transactions (it would overwrite that work):"
+    )];
+    notes.extend(conflict_lines(b, &found, 3).lines().map(str::to_string));
+    notes
 }
 
 /// The worker thread's handle: submit jobs, the newest wins.

@@ -348,6 +348,13 @@ fn export_dialog_builds_copies_writes_and_accepts() {
     );
     a.update(Action::ExportOutput);
     crate::support::tui::run_jobs(&mut a);
+    assert!(
+        text(&a).contains("shop.orders (id): 0 inserted, ") && text(&a).contains("  deleted  ["),
+        "net effect: {}",
+        text(&a)
+    );
+    a.update(Action::ExportOutput);
+    crate::support::tui::run_jobs(&mut a);
     assert_eq!(text(&a), cmd);
     a.update(Action::ExportCopy);
     assert_eq!(a.clipboard.as_deref(), Some(cmd.as_str()));
@@ -428,4 +435,24 @@ fn grouped_view_opens_and_closes_transactions() {
     a.update(Action::ToggleTxnView);
     press(&mut a, "fop:delete<Enter>T");
     assert!(!a.txn_view);
+}
+
+#[test]
+fn row_history_from_the_detail_pane_filters_the_list_by_key() {
+    let Some(mut a) = incident() else { return };
+    let e = event_at(&a, 67692);
+    a.update(Action::Down(e.0));
+    a.update(Action::OpenDetail);
+    a.update(Action::RowHistory);
+    crate::support::tui::run_jobs(&mut a);
+    let message = a.message.clone().unwrap_or_default();
+    assert_eq!(a.mode, Mode::List, "{message}");
+    let f = a.filter.as_ref().expect("a filter");
+    assert!(f.text.starts_with("table:shop.customers pk:"), "{}", f.text);
+    assert!(f.rows.contains(&e), "the event the row was read from");
+    // Every match is a rows event of the table.
+    for &r in &f.rows {
+        let t = a.binlogs().index.type_code(r);
+        assert!(t.is_rows(), "{t:?}");
+    }
 }
