@@ -65,20 +65,37 @@ pub struct History {
 /// The key being followed, typed for the table map (and DDL) it was last typed for.
 struct Follow {
     literal: KeyLiteral,
-    typed: Option<(Arc<TableSchema>, Arc<TableMap>, KeyMatch)>,
+    typed: Option<Typed>,
+}
+
+struct Typed {
+    schema: Arc<TableSchema>,
+    table_map: Arc<TableMap>,
+    key: KeyMatch,
+    /// A searcher for the key's bytes, built once.
+    finder: Option<memmem::Finder<'static>>,
 }
 
 impl Follow {
-    fn typed(&mut self, s: &Arc<TableSchema>, tm: &Arc<TableMap>) -> Result<&KeyMatch, String> {
+    fn typed(&mut self, s: &Arc<TableSchema>, tm: &Arc<TableMap>) -> Result<&Typed, String> {
         let fresh = self
             .typed
             .as_ref()
-            .is_some_and(|(ts, t, _)| Arc::ptr_eq(ts, s) && Arc::ptr_eq(t, tm));
+            .is_some_and(|t| Arc::ptr_eq(&t.schema, s) && Arc::ptr_eq(&t.table_map, tm));
         if !fresh {
-            let m = self.literal.for_table(s, tm)?;
-            self.typed = Some((s.clone(), tm.clone(), m));
+            let key = self.literal.for_table(s, tm)?;
+            let finder = key
+                .needle
+                .as_ref()
+                .map(|n| memmem::Finder::new(n).into_owned());
+            self.typed = Some(Typed {
+                schema: s.clone(),
+                table_map: tm.clone(),
+                key,
+                finder,
+            });
         }
-        Ok(&self.typed.as_ref().expect("typed just above").2)
+        self.typed.as_ref().ok_or_else(|| "no key".to_string())
     }
 }
 
@@ -112,12 +129,14 @@ pub fn history(
         let km = follow
             .typed(&s, x.table)
             .map_err(|e| Error::new(ErrorKind::Value, format!("{full}: {e}")))?;
-        if let Some(n) = &km.needle {
-            if memmem::find(&x.rows.data, n).is_none() {
-                return Ok(());
-            }
+        if km
+            .finder
+            .as_ref()
+            .is_some_and(|f| f.find(&x.rows.data).is_none())
+        {
+            return Ok(());
         }
-        let want = km.text.clone();
+        let want = km.key.text.clone();
         let at = b.location_text(b.index.get(x.event).location());
         let mut next_key = None;
         for row in x.rows.rows(x.table) {

@@ -3,7 +3,7 @@
 //! identical to the one already known for its table id is not decoded again. Rows inside
 //! a compressed transaction payload are walked at the payload event's id.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::format::{Decoder, Event, EventReader, EventType, RawEvent, RowsEvent, TableMap};
@@ -70,8 +70,9 @@ pub fn walk_rows(
     let (kinds, objects) = (ix.kinds(), ix.objects());
     let mut file = None;
     let mut dec = Decoder::default();
-    // The table map body last decoded per table id, to skip identical ones.
-    let mut seen: HashMap<u64, &[u8]> = HashMap::new();
+    // The table map body last decoded per table id, to skip identical ones (a walk
+    // sees few table ids: a list beats hashing).
+    let mut seen: Vec<(u64, &[u8])> = Vec::new();
     let at = |e: EventId| b.location_text(ix.get(e).location());
     for i in r.start.0..r.end.0 {
         let k = EventType(kinds[i as usize]);
@@ -103,14 +104,17 @@ pub fn walk_rows(
         if k == EventType::TABLE_MAP {
             let body = raw.body();
             let id = table_id(body, dec.fde.table_id_len(k));
-            if id.is_some_and(|id| seen.get(&id) == Some(&body)) {
+            let known = seen.iter().position(|&(x, _)| Some(x) == id);
+            if known.is_some_and(|k| seen[k].1 == body) {
                 continue;
             }
             dec.decode(&raw).map_err(|err| {
                 Error::new(ErrorKind::Damaged, format!("{}: {}", at(e), err.kind))
             })?;
-            if let Some(id) = id {
-                seen.insert(id, body);
+            match (known, id) {
+                (Some(k), _) => seen[k].1 = body,
+                (None, Some(id)) => seen.push((id, body)),
+                (None, None) => {}
             }
             continue;
         }
