@@ -10,12 +10,12 @@ use std::sync::Arc;
 
 use memchr::memmem;
 
-use crate::format::display::value_text;
+use crate::format::display::{escape_bytes, value_text};
 use crate::format::value_json;
-use crate::format::{Cell, RowsOp, TableMap};
+use crate::format::{Cell, RowsOp, TableMap, Value};
 use crate::index::{Binlogs, EventId, Location, TxnId};
 use crate::schema::key::{self, KeyLiteral, KeyMatch};
-use crate::schema::{Catalog, SchemaCache, TableSchema};
+use crate::schema::{Catalog, ColumnSchema, SchemaCache, TableSchema};
 
 use super::range::Range;
 use super::rows_walk::{Tables, walk_rows};
@@ -214,11 +214,39 @@ fn json_image(cells: &[Cell<'_>]) -> Result<String, String> {
     Ok(s)
 }
 
-fn cell_text(c: Option<&Cell<'_>>) -> Option<String> {
-    match c {
-        Some(Cell::Present(v)) => Some(value_text(v)),
-        _ => None,
-    }
+/// A value for people: ENUM and SET members by name where the catalog knows them.
+fn cell_text(c: Option<&Cell<'_>>, cs: Option<&ColumnSchema>) -> Option<String> {
+    let Some(Cell::Present(v)) = c else {
+        return None;
+    };
+    let quoted = |b: &[u8]| format!("'{}'", escape_bytes(b).replace('\'', "\\'"));
+    Some(match (v, cs) {
+        (
+            Value::Enum(i),
+            Some(ColumnSchema {
+                enum_names: Some(n),
+                ..
+            }),
+        ) => match (*i as usize).checked_sub(1).and_then(|k| n.get(k)) {
+            Some(name) => quoted(name),
+            None => value_text(v),
+        },
+        (
+            Value::Set(mask),
+            Some(ColumnSchema {
+                set_names: Some(n), ..
+            }),
+        ) => {
+            let picked: Vec<&[u8]> = n
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| *k < 64 && mask & (1u64 << k) != 0)
+                .map(|(_, m)| m.as_slice())
+                .collect();
+            quoted(&picked.join(&b","[..]))
+        }
+        _ => value_text(v),
+    })
 }
 
 /// The columns a change shows: for an update those whose value differs (or that only
@@ -233,7 +261,8 @@ fn columns(
         .filter_map(|i| {
             let bc = before.and_then(|x| x.get(i));
             let ac = after.and_then(|x| x.get(i));
-            let (bt, at) = (cell_text(bc), cell_text(ac));
+            let cs = s.columns.get(i);
+            let (bt, at) = (cell_text(bc, cs), cell_text(ac, cs));
             let show = match (before.is_some(), after.is_some()) {
                 (true, true) => at.is_some() && bt != at,
                 _ => bt.is_some() || at.is_some(),
