@@ -4,6 +4,7 @@
 //! user locations to transaction boundaries ([`range`]). Imports `format` and `index`
 //! only; the CLI and the TUI call it and print what it returns.
 
+pub mod conflicts;
 pub mod diff;
 pub mod diff_text;
 pub mod gtid;
@@ -14,6 +15,7 @@ pub mod preview;
 pub mod quote;
 pub mod range;
 pub mod replay;
+pub mod row_hash;
 pub mod rows_walk;
 pub mod sql;
 pub mod walk;

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::export::diff::{self, DiffRequest, TableConflicts, TableEffect};
+use crate::export::conflicts::{self, TableConflicts};
+use crate::export::diff::{self, DiffRequest, TableEffect};
 use crate::export::diff_text::{OUTCOMES, conflict_lines, effect_text, gtid_of};
 use crate::export::range;
 use crate::format::display::escape_str;
@@ -94,7 +95,7 @@ pub fn run(args: &DiffArgs, out: &mut impl Write, err: &mut impl Write) -> std::
         tables: args.tables.clone(),
     };
     let text = if args.conflicts {
-        diff::conflicts(&b, &catalog, &req).map(|c| {
+        conflicts::conflicts(&b, &catalog, &req).map(|c| {
             let empty = c.is_empty();
             let text = match args.format {
                 DiffFormat::Json => conflicts_json(&b, &c),

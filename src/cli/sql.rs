@@ -4,7 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::export::ErrorKind;
-use crate::export::diff::{self, DiffRequest};
+use crate::export::conflicts::conflicts;
+use crate::export::diff::DiffRequest;
 use crate::export::range::{self, Range};
 use crate::export::sql::{self, Direction, SqlRequest};
 use crate::format::display::escape_str;
@@ -169,7 +170,7 @@ fn undo_conflicts(
         range,
         tables: args.tables.clone(),
     };
-    let found = match diff::conflicts(b, &catalog, &req) {
+    let found = match conflicts(b, &catalog, &req) {
         Ok(c) => c,
         Err(e) => {
             writeln!(

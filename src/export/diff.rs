@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::format::{Cell, RowsOp, TableMap, Value};
+use crate::format::{Cell, RowsOp, TableMap};
 use crate::index::{Binlogs, EventId};
 use crate::lang::TableGlob;
 use crate::schema::key;
@@ -19,6 +19,7 @@ use crate::schema::{Catalog, SchemaCache, TableSchema};
 
 use super::keyset::KeySet;
 use super::range::Range;
+use super::row_hash::{hash_image, hash_value};
 use super::rows_walk::{RowsAt, Tables, walk_rows};
 use super::{Error, ErrorKind};
 
@@ -80,7 +81,7 @@ impl TableEffect {
 
 /// Per key, packed: what the range did, and where its hashes are.
 #[derive(Debug, Clone, Copy, Default)]
-struct RowState(u32);
+pub(super) struct RowState(u32);
 
 /// The row existed before the range (its first change was no insert).
 const EXISTED: u32 = 1 << 31;
@@ -112,11 +113,11 @@ struct Columns {
 }
 
 /// What one table collects.
-struct TableScan {
-    name: String,
-    key: Vec<String>,
-    keyless: bool,
-    rows: KeySet<RowState>,
+pub(super) struct TableScan {
+    pub(super) name: String,
+    pub(super) key: Vec<String>,
+    pub(super) keyless: bool,
+    pub(super) rows: KeySet<RowState>,
     /// Keyless tables: net count per whole row (indexed like `rows`).
     counts: Vec<i32>,
     /// Per row that existed before the range: hashes of it then and now.
@@ -189,10 +190,10 @@ impl TableScan {
 }
 
 /// Walks the rows events of `req`'s tables in `r`, calling `f` with each table's scan.
-struct Scanner<'c> {
+pub(super) struct Scanner<'c> {
     catalog: &'c Catalog,
     schemas: SchemaCache,
-    tables: Vec<TableScan>,
+    pub(super) tables: Vec<TableScan>,
     by_name: HashMap<(Vec<u8>, Vec<u8>), usize>,
     /// table id -> (table map, index into `tables`), for the event just seen.
     by_id: HashMap<u64, (Arc<TableMap>, usize)>,
@@ -328,7 +329,7 @@ fn too_many(t: &TableScan) -> Error {
 }
 
 /// The after image of an update with the columns it leaves out taken from the before.
-fn merge<'a>(before: Option<&[Cell<'a>]>, after: &[Cell<'a>]) -> Vec<Cell<'a>> {
+pub(super) fn merge<'a>(before: Option<&[Cell<'a>]>, after: &[Cell<'a>]) -> Vec<Cell<'a>> {
     after
         .iter()
         .enumerate()
@@ -420,78 +421,6 @@ fn write_row(
     Ok(())
 }
 
-/// FNV-1a over a row's values, with a tag per value kind.
-struct Fnv(u64);
-
-impl Fnv {
-    fn bytes(&mut self, b: &[u8]) {
-        for &x in b {
-            self.0 ^= x as u64;
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn value(&mut self, v: &Value<'_>) {
-        let tag = |f: &mut Fnv, t: u8| f.bytes(&[t]);
-        match v {
-            Value::Null => tag(self, 0),
-            Value::Int(i) => {
-                tag(self, 1);
-                self.bytes(&i.to_le_bytes())
-            }
-            Value::UInt(u) => {
-                // Read signed or unsigned, the same bits are the same value.
-                tag(self, 1);
-                self.bytes(&u.to_le_bytes())
-            }
-            Value::Float(f) => {
-                tag(self, 2);
-                self.bytes(&f.to_bits().to_le_bytes())
-            }
-            Value::Double(d) => {
-                tag(self, 3);
-                self.bytes(&d.to_bits().to_le_bytes())
-            }
-            Value::Decimal(s) => {
-                tag(self, 4);
-                self.bytes(s.as_bytes())
-            }
-            Value::Bytes(b) => {
-                tag(self, 5);
-                self.bytes(&(b.len() as u64).to_le_bytes());
-                self.bytes(b)
-            }
-            Value::Json(b) | Value::Geometry(b) | Value::Vector(b) | Value::Raw(b) => {
-                tag(self, 6);
-                self.bytes(&(b.len() as u64).to_le_bytes());
-                self.bytes(b)
-            }
-            // Rare on rows compared: their text is exact.
-            other => {
-                tag(self, 7);
-                self.bytes(crate::format::display::value_text(other).as_bytes())
-            }
-        }
-    }
-}
-
-fn hash_value(v: &Value<'_>) -> u64 {
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-    h.value(v);
-    h.0
-}
-
-fn hash_image(img: &[Cell<'_>]) -> u64 {
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-    for c in img {
-        match c {
-            Cell::Absent => h.bytes(&[0xff]),
-            Cell::Present(v) => h.value(v),
-        }
-    }
-    h.0
-}
-
 fn wanted(b: &Binlogs, globs: &[String]) -> Tables {
     let globs: Vec<TableGlob> = globs.iter().map(|g| TableGlob::new(g)).collect();
     Tables::matching(b, |s, t| {
@@ -499,7 +428,11 @@ fn wanted(b: &Binlogs, globs: &[String]) -> Tables {
     })
 }
 
-fn scan<'c>(b: &Binlogs, catalog: &'c Catalog, req: &DiffRequest) -> Result<Scanner<'c>, Error> {
+pub(super) fn scan<'c>(
+    b: &Binlogs,
+    catalog: &'c Catalog,
+    req: &DiffRequest,
+) -> Result<Scanner<'c>, Error> {
     let mut sc = Scanner::new(catalog);
     walk_rows(b, req.range, &wanted(b, &req.tables), |x| {
         sc.rows_event(b, x)
@@ -526,122 +459,6 @@ pub fn net_effect(
         })
         .collect();
     out.retain(|t| !t.is_empty());
-    out.sort_by(|a, b| a.table.cmp(&b.table));
-    Ok(out)
-}
-
-/// A key the range changed that a later transaction changes again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Conflict {
-    pub key: String,
-    /// The rows event of the first later change.
-    pub event: EventId,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableConflicts {
-    pub table: String,
-    pub key: Vec<String>,
-    pub keyless: bool,
-    pub conflicts: Vec<Conflict>,
-}
-
-/// Per table, the keys `req.range` touched that the events after it, to the end of the
-/// set, touch again (each with the first such change), in the order found.
-pub fn conflicts(
-    b: &Binlogs,
-    catalog: &Catalog,
-    req: &DiffRequest,
-) -> Result<Vec<TableConflicts>, Error> {
-    let sc = scan(b, catalog, req)?;
-    let names: HashMap<String, usize> = sc
-        .tables
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.name.clone(), i))
-        .collect();
-    let mut found: Vec<Vec<Option<EventId>>> =
-        sc.tables.iter().map(|t| vec![None; t.rows.len()]).collect();
-    let mut order: Vec<Vec<usize>> = vec![Vec::new(); sc.tables.len()];
-    let later = Range {
-        start: req.range.end,
-        end: EventId(b.index.len() as u32),
-    };
-    let tables = Tables::matching(b, |s, t| {
-        names.contains_key(&format!(
-            "{}.{}",
-            String::from_utf8_lossy(s),
-            String::from_utf8_lossy(t)
-        ))
-    });
-    let mut schemas = SchemaCache::default();
-    let (mut k1, mut k2) = (String::new(), String::new());
-    walk_rows(b, later, &tables, |x| {
-        let full = format!(
-            "{}.{}",
-            String::from_utf8_lossy(&x.table.schema),
-            String::from_utf8_lossy(&x.table.table)
-        );
-        let Some(&ti) = names.get(&full) else {
-            return Ok(());
-        };
-        let t = &sc.tables[ti];
-        let s = schemas.resolve(catalog, x.event, x.table);
-        let tm = x.table;
-        for row in x.rows.rows(tm).map_while(Result::ok) {
-            let (before, after) = (row.before.as_deref(), row.after.as_deref());
-            let mut keys: [Option<&str>; 2] = [None, None];
-            if t.keyless {
-                if let Some(bi) = before {
-                    key::image_text(&mut k1, bi, &s, tm);
-                    keys[0] = Some(&k1);
-                }
-                if let Some(ai) = after {
-                    key::image_text(&mut k2, &merge(before, ai), &s, tm);
-                    keys[1] = Some(&k2);
-                }
-            } else {
-                if before.is_some_and(|bi| key::key_text(&mut k1, bi, &s, tm)) {
-                    keys[0] = Some(&k1);
-                }
-                let ok = match (before, after) {
-                    (Some(bi), Some(ai)) => key::after_key_text(&mut k2, bi, ai, &s, tm),
-                    (None, Some(ai)) => key::key_text(&mut k2, ai, &s, tm),
-                    _ => false,
-                };
-                if ok {
-                    keys[1] = Some(&k2);
-                }
-            }
-            for k in keys.into_iter().flatten() {
-                if let Some(i) = t.rows.find(k) {
-                    if found[ti][i].is_none() {
-                        found[ti][i] = Some(x.event);
-                        order[ti].push(i);
-                    }
-                }
-            }
-        }
-        Ok(())
-    })?;
-    let mut out: Vec<TableConflicts> = sc
-        .tables
-        .iter()
-        .enumerate()
-        .filter(|(ti, _)| !order[*ti].is_empty())
-        .map(|(ti, t)| TableConflicts {
-            table: t.name.clone(),
-            key: t.key.clone(),
-            keyless: t.keyless,
-            conflicts: order[ti]
-                .iter()
-                .map(|&i| Conflict {
-                    key: t.rows.key(i).to_string(),
-                    event: found[ti][i].unwrap_or(EventId(0)),
-                })
-                .collect(),
-        })
-        .collect();
     out.sort_by(|a, b| a.table.cmp(&b.table));
     Ok(out)
 }

@@ -7,7 +7,8 @@ use std::io::Write;
 use crate::format::display::escape_str;
 use crate::index::{Binlogs, EventId, TxnId};
 
-use super::diff::{Outcome, TableConflicts, TableEffect};
+use super::conflicts::TableConflicts;
+use super::diff::{Outcome, TableEffect};
 
 pub const OUTCOMES: [(Outcome, &str); 3] = [
     (Outcome::Inserted, "inserted"),

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 
+use crate::export::conflicts::conflicts;
 use crate::export::diff::{self, DiffRequest};
 use crate::export::diff_text::{conflict_lines, effect_text};
 use crate::export::preview::Preview;
@@ -188,7 +189,7 @@ fn undo_conflicts(b: &Binlogs, request: &SqlRequest) -> Vec<String> {
         range: request.range,
         tables: request.tables.clone(),
     };
-    let Ok(found) = diff::conflicts(b, &catalog, &req) else {
+    let Ok(found) = conflicts(b, &catalog, &req) else {
         return Vec::new();
     };
     let n: usize = found.iter().map(|t| t.conflicts.len()).sum();
