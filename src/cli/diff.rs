@@ -159,6 +159,9 @@ pub fn effect_json(out: &mut impl Write, tables: &[TableEffect]) -> std::io::Res
         if t.keyless {
             buf.push_str(",\"keyless\":true");
         }
+        if t.partial {
+            buf.push_str(",\"partial_images\":true");
+        }
         for (what, name) in OUTCOMES {
             buf.push_str(",\"");
             buf.push_str(name);

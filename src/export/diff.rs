@@ -47,6 +47,9 @@ pub struct TableEffect {
     /// The key columns' names; empty when the table has no known key.
     pub key: Vec<String>,
     pub keyless: bool,
+    /// A keyless table's row images left columns out (MINIMAL images): whole rows
+    /// compared are partial, and the effect is not to be trusted.
+    pub partial: bool,
     scan: TableScan,
 }
 
@@ -117,6 +120,8 @@ pub(super) struct TableScan {
     pub(super) name: String,
     pub(super) key: Vec<String>,
     pub(super) keyless: bool,
+    /// Keyless: some image left columns out.
+    partial: bool,
     pub(super) rows: KeySet<RowState>,
     /// Keyless tables: net count per whole row (indexed like `rows`).
     counts: Vec<i32>,
@@ -131,6 +136,7 @@ impl TableScan {
             name,
             key: key::key_names(s),
             keyless: s.key.is_empty(),
+            partial: false,
             rows: KeySet::default(),
             counts: Vec::new(),
             hashes: Vec::new(),
@@ -255,9 +261,11 @@ impl<'c> Scanner<'c> {
                 }
                 if let Some(ai) = after {
                     let merged = merge(before, ai);
+                    t.partial |= !is_whole(&merged);
                     key::image_text(&mut self.key_buf, &merged, &s, tm);
                     bump(t, &self.key_buf, 1)?;
                 }
+                t.partial |= before.is_some_and(|bi| !is_whole(bi));
                 continue;
             }
             let missing = || {
@@ -455,6 +463,7 @@ pub fn net_effect(
             table: t.name.clone(),
             key: t.key.clone(),
             keyless: t.keyless,
+            partial: t.partial,
             scan: t,
         })
         .collect();

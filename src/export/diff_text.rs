@@ -40,6 +40,12 @@ pub fn effect_text(out: &mut impl Write, tables: &[TableEffect]) -> std::io::Res
             t.count(Outcome::Deleted),
             t.count(Outcome::Changed)
         )?;
+        if t.partial {
+            writeln!(
+                out,
+                "  (its row images leave columns out, binlog_row_image is not FULL: whole rows cannot be compared exactly)"
+            )?;
+        }
         for (what, name) in OUTCOMES {
             for k in t.entries(what) {
                 // Key texts are JSON: no control character is left unescaped in them.
