@@ -34,7 +34,9 @@ use crate::format::{EventType, Result as FormatResult};
 pub use crate::format::query_class::QueryClass;
 pub use background::{IndexBuild, Progress, Step};
 pub use build::FileScanState;
-pub use event_index::{EventId, EventIndex, EventMeta, FileExtent, FileId, Location, TxnId};
+pub use event_index::{
+    EventId, EventIndex, EventMeta, FileExtent, FileId, Location, NamedLocation, TxnId,
+};
 pub use live::{IndexSource, Refresh};
 pub use mapped::{FileChange, MappedFile};
 pub use names::{ObjectId, ObjectName};
@@ -140,21 +142,17 @@ impl Binlogs {
         let full: u64 = (0..done)
             .map(|i| self.set.files[i].map.bytes().len() as u64)
             .sum();
-        full + files.last().map_or(0, |f| f.indexed_end)
+        full + files.last().map_or(0, |f| f.indexed_end.0)
     }
 
     /// Whether every file has been indexed to its (mapped) end.
     pub fn is_indexed(&self) -> bool {
         self.sources.len() == self.set.files.len()
     }
-    /// `mysql-bin.000042:1337`
-    pub fn location_text(&self, loc: Location) -> String {
-        let name = self
-            .set
-            .files
-            .get(loc.file.0 as usize)
-            .map_or("?", |f| f.name.as_str());
-        format!("{name}:{}", loc.pos)
+    /// `loc` with its file's name, to display as `mysql-bin.000042:1337`.
+    pub fn named(&self, loc: Location) -> NamedLocation<'_> {
+        let file = (self.set.files.get(loc.file.0 as usize)).map_or("?", |f| f.name.as_str());
+        NamedLocation { file, pos: loc.pos }
     }
 
     pub fn file_name(&self, f: FileId) -> &str {
@@ -167,16 +165,16 @@ impl Binlogs {
         let file = self.set.files.get(m.file.0 as usize)?;
         // A file found truncated: bytes past its new end would raise SIGBUS.
         if let Some(Some(safe)) = self.stopped.get(m.file.0 as usize) {
-            if m.next_pos > *safe {
+            if m.next_pos.0 > *safe {
                 return None;
             }
         }
         let bytes = file.map.bytes();
         let mut reader = match &file.fde {
             Some(fde) if m.type_code != EventType::FORMAT_DESCRIPTION => {
-                EventReader::resume(bytes, m.pos as usize, fde)
+                EventReader::resume(bytes, m.pos, fde)
             }
-            _ => EventReader::at(bytes, m.pos as usize),
+            _ => EventReader::at(bytes, m.pos),
         };
         reader.next()?.ok()
     }

@@ -42,7 +42,7 @@ pub fn run(args: &StatsArgs, out: &mut impl Write, err: &mut impl Write) -> std:
         writeln!(
             err,
             "binlens: {}: {}",
-            escape_str(&b.location_text(p.at)),
+            escape_str(&b.named(p.at).to_string()),
             p.message
         )?;
     }
@@ -148,7 +148,7 @@ fn txn_line(b: &Binlogs, t: TxnId, what: &str, out: &mut impl Write) -> std::io:
         .txn_gtid(t)
         .map(|g| format!("  GTID {}", escape_str(&g)))
         .unwrap_or_default();
-    let loc = escape_str(&b.location_text(idx.get(first).location()));
+    let loc = escape_str(&b.named(idx.get(first).location()).to_string());
     writeln!(
         out,
         "  {what:>14}  {loc}  {} events  {} row events{gtid}  {}",

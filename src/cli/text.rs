@@ -53,7 +53,7 @@ pub fn event_block(out: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut D
             let _ = writeln!(
                 out,
                 "# ERROR at {file}:{}: {}",
-                raw.pos + e.at as u64,
+                raw.pos.after(e.at as u64),
                 e.kind
             );
             ok = false;

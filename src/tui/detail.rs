@@ -42,7 +42,7 @@ fn names_of(catalog: &Catalog, e: EventId, tm: &TableMap) -> Vec<String> {
 pub fn decode(b: &Binlogs, catalog: &Catalog, e: EventId, zone: Zone) -> DetailLines {
     let meta = b.index.get(e);
     let mut text = vec![Line::from(vec![
-        Span::styled(escape_str(&b.location_text(meta.location())), bold()),
+        Span::styled(escape_str(&b.named(meta.location()).to_string()), bold()),
         Span::raw(format!(
             "  {}  {}  server {}  next {}",
             super::app::time_text(zone, meta.timestamp),

@@ -173,7 +173,7 @@ fn warnings(app: &App) -> Option<String> {
         .chain(
             b.problems
                 .iter()
-                .map(|p| format!("{}: {}", b.location_text(p.at), p.message)),
+                .map(|p| format!("{}: {}", b.named(p.at), p.message)),
         );
     let first = all.next()?;
     let more = all.count();
@@ -247,7 +247,7 @@ impl Widget for StatusBar<'_> {
             parts.push(match app.pending_event {
                 Some(at) => format!(
                     "following; pending event at {} (being written)",
-                    escape_str(&app.binlogs().location_text(at))
+                    escape_str(&app.binlogs().named(at).to_string())
                 ),
                 None => "following".into(),
             });
