@@ -48,7 +48,26 @@ pub use txn::{Transaction, TxnEnd};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub at: Location,
+    pub kind: ProblemKind,
+    /// What to tell the user (without the place).
     pub message: String,
+}
+
+/// What kind of problem, for callers and tests to match on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// Not a binlog binlens can read (magic, version, encryption).
+    NotReadable(crate::format::error::ErrorKind),
+    /// A broken event frame ended the file early.
+    Framing(crate::format::error::ErrorKind),
+    /// The file shrank while mapped (now `len` bytes); it is no longer read.
+    Truncated { len: u64 },
+    /// The file was replaced by another while mapped; it is no longer read.
+    Replaced,
+    /// The file could not be checked or mapped again; it is no longer read.
+    Io,
+    /// The file a ROTATE names could not be opened.
+    NextFile,
 }
 
 /// How to open a set.

@@ -10,7 +10,7 @@ use super::build::{self, FileScanState};
 use super::cache;
 use super::event_index::{FileId, Location};
 use super::mapped::FileChange;
-use super::{Binlogs, Problem};
+use super::{Binlogs, Problem, ProblemKind};
 
 /// How one file's index was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +120,7 @@ impl Binlogs {
                     pos: LogPosition(0),
                 },
                 message: e.kind.to_string(),
+                kind: ProblemKind::NotReadable(e.kind),
             });
             self.stopped[f] = Some(0);
             self.finish(id, false);
@@ -147,6 +148,7 @@ impl Binlogs {
                 self.problems.push(Problem {
                     at,
                     message: fe.error.kind.to_string(),
+                    kind: ProblemKind::Framing(fe.error.kind),
                 });
             }
         }
@@ -209,24 +211,35 @@ impl Binlogs {
                 .map_or(LogPosition(0), |x| x.indexed_end),
         };
         let mapped = file.map.bytes().len() as u64;
-        let (message, safe) = match change {
+        let (kind, message, safe) = match change {
             Ok(FileChange::Unchanged) => return true,
             Ok(FileChange::Grown { .. }) => match file.map.remap() {
                 Ok(()) => return true,
-                Err(e) => (format!("cannot map the grown file: {e}"), mapped),
+                Err(e) => (
+                    ProblemKind::Io,
+                    format!("cannot map the grown file: {e}"),
+                    mapped,
+                ),
             },
             Ok(FileChange::Truncated { len }) => (
+                ProblemKind::Truncated { len },
                 format!("file truncated while mapped (now {len} bytes); no longer read"),
                 len,
             ),
             // The old inode, still mapped, keeps its bytes.
-            Ok(FileChange::Replaced) => {
-                ("file replaced while mapped; no longer read".into(), mapped)
-            }
-            Err(e) => (format!("cannot check the file: {e}; no longer read"), 0),
+            Ok(FileChange::Replaced) => (
+                ProblemKind::Replaced,
+                "file replaced while mapped; no longer read".into(),
+                mapped,
+            ),
+            Err(e) => (
+                ProblemKind::Io,
+                format!("cannot check the file: {e}; no longer read"),
+                0,
+            ),
         };
         self.stopped[f] = Some(safe);
-        self.problems.push(Problem { at, message });
+        self.problems.push(Problem { at, kind, message });
         false
     }
 
@@ -273,6 +286,7 @@ impl Binlogs {
                     let at = self.tail();
                     self.problems.push(Problem {
                         at,
+                        kind: ProblemKind::NextFile,
                         message: format!("cannot open {}: {e}", next.display()),
                     });
                     break;

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use binlens::index::{Binlogs, EventId, OpenOptions};
+use binlens::index::{Binlogs, EventId, OpenOptions, ProblemKind};
 
 use crate::support::corpus::corpus_dir;
 use crate::support::index::digest;
@@ -96,6 +96,8 @@ fn a_file_truncated_while_mapped_is_reported_not_a_crash() {
     let text = format!("{}: {}", b.named(r.problems[0].at), r.problems[0].message);
     assert!(text.starts_with("mysql-bin.000002:"), "{text}");
     assert!(text.contains("truncated"), "{text}");
+    let half = full.len() as u64 / 2;
+    assert_eq!(r.problems[0].kind, ProblemKind::Truncated { len: half });
     // Reported once; the file is no longer read.
     append(&p, &full[full.len() / 2..]);
     let r = b.refresh();
@@ -116,6 +118,7 @@ fn a_file_replaced_while_mapped_is_reported() {
     let r = b.refresh();
     assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
     assert!(r.problems[0].message.contains("replaced"));
+    assert_eq!(r.problems[0].kind, ProblemKind::Replaced);
 }
 
 #[test]
