@@ -362,7 +362,22 @@ fn event_keys(line: &mut Line<'_>, file: &str, ev: &Event<'_>, dec: &Decoder) ->
             out.push(']');
             return err;
         }
-        _ => {}
+        // Nothing beyond the common keys (the spec keeps these to position, type and time).
+        Event::FormatDescription(_)
+        | Event::AnonymousGtid(_)
+        | Event::PreviousGtids(_)
+        | Event::MariaGtidList(_)
+        | Event::BinlogCheckpoint(_)
+        | Event::IntVar { .. }
+        | Event::Rand { .. }
+        | Event::UserVar(_)
+        | Event::Incident { .. }
+        | Event::Heartbeat(_)
+        | Event::XaPrepare(_)
+        | Event::StartEncryption(_)
+        | Event::LoadBlock { .. }
+        | Event::Stop
+        | Event::Other(_) => {}
     }
     None
 }

@@ -106,7 +106,27 @@ fn event_lines(
                 )));
             }
         }
-        _ => {}
+        // The summary line above says all there is to say about these.
+        Event::FormatDescription(_)
+        | Event::Rotate { .. }
+        | Event::Xid(_)
+        | Event::Gtid(_)
+        | Event::AnonymousGtid(_)
+        | Event::PreviousGtids(_)
+        | Event::MariaGtid(_)
+        | Event::MariaGtidList(_)
+        | Event::BinlogCheckpoint(_)
+        | Event::TransactionPayload(_)
+        | Event::IntVar { .. }
+        | Event::Rand { .. }
+        | Event::UserVar(_)
+        | Event::Incident { .. }
+        | Event::Heartbeat(_)
+        | Event::XaPrepare(_)
+        | Event::StartEncryption(_)
+        | Event::LoadBlock { .. }
+        | Event::Stop
+        | Event::Other(_) => {}
     }
     out
 }

@@ -89,7 +89,8 @@ impl Widget for Screen<'_> {
                 )
                 .render(footer, buf);
             }
-            _ => {}
+            // The list and the detail pane are drawn above already.
+            Mode::List | Mode::Detail => {}
         }
     }
 }
@@ -380,7 +381,9 @@ impl Widget for HelpOverlay<'_> {
         let title = match mode {
             Mode::Detail => " keys: detail pane (Esc closes) ",
             Mode::Export => " keys: export (Esc closes) ",
-            _ => " keys: event list (Esc closes) ",
+            Mode::List => " keys: event list (Esc closes) ",
+            // Help is shown for the mode under it; these have no table of their own.
+            Mode::Prompt | Mode::Help | Mode::ConfirmQuit => " keys: event list (Esc closes) ",
         };
         Paragraph::new(lines)
             .block(Block::default().borders(Borders::ALL).title(title))
