@@ -12,9 +12,11 @@ use crate::format::display::escape_str;
 
 use super::app::{App, PromptKind, detail_height, time_text, zone_label};
 use super::export_dialog::ExportView;
+use super::filtering::LiveCount;
 use super::keymap::{self, Mode};
 use super::list::{Columns, EventList};
 use super::timeline::TimelineView;
+use super::work::JobProgress;
 use crate::lang::zone_suffix;
 
 /// False when `NO_COLOR` is set (to anything non-empty): then only bold, reverse and
@@ -209,7 +211,7 @@ impl Widget for StatusBar<'_> {
             parts.push(w);
         }
         let loc = |e| app.loc_text(e);
-        match (app.mark_start, app.mark_stop) {
+        match (app.marks.start, app.marks.stop) {
             (None, None) => {}
             (Some(a), None) => parts.push(format!("start {}", loc(a))),
             (None, Some(b)) => parts.push(format!("stop after {}", loc(b))),
@@ -225,7 +227,7 @@ impl Widget for StatusBar<'_> {
                 }
             }
         }
-        if let Some(f) = &app.filter {
+        if let Some(f) = &app.filters.active {
             // Which match the cursor is on, when it is on one.
             let at = f
                 .rows
@@ -238,14 +240,14 @@ impl Widget for StatusBar<'_> {
                 f.rows.len()
             ));
         }
-        if let Some((done, total)) = app.progress {
+        if let Some(JobProgress { done, total }) = app.work.progress {
             parts.push(format!("working {}%", done * 100 / total.max(1)));
         }
         if let Some(p) = app.index_progress() {
             parts.push(p);
         }
-        if app.following {
-            parts.push(match app.pending_event {
+        if app.follow.on {
+            parts.push(match app.follow.pending {
                 Some(at) => format!(
                     "following; pending event at {} (being written)",
                     escape_str(&app.binlogs().named(at).to_string())
@@ -312,11 +314,17 @@ impl Widget for PromptLine<'_> {
             Span::styled("█", Style::default()),
         ];
         if p.kind == PromptKind::Filter {
-            let count = match &self.app.live {
-                Some((t, Some(n))) if *t == p.text && !self.app.is_indexed() => {
+            let count = match &self.app.filters.live {
+                Some(LiveCount {
+                    text,
+                    count: Some(n),
+                }) if *text == p.text && !self.app.is_indexed() => {
                     format!("  {n} matches so far")
                 }
-                Some((t, Some(n))) if *t == p.text => format!("  {n} matches"),
+                Some(LiveCount {
+                    text,
+                    count: Some(n),
+                }) if *text == p.text => format!("  {n} matches"),
                 Some(_) => "  counting…".to_string(),
                 None => String::new(),
             };
