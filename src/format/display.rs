@@ -50,7 +50,7 @@ pub fn escape_bytes_multiline(bytes: &[u8]) -> String {
 }
 
 fn escape_str_into(out: &mut String, s: &str) {
-    escape_into(out, s, false)
+    escape_into(out, s, false);
 }
 
 fn escape_into(out: &mut String, s: &str, keep_lines: bool) {

@@ -98,6 +98,10 @@ fn write_literal(out: &mut String, v: u8) -> Result<()> {
     Ok(())
 }
 
+#[expect(
+    clippy::unnecessary_wraps,
+    reason = "the same shape as the other scalar writers of the match it serves"
+)]
 fn write_num(out: &mut String, v: impl std::fmt::Display) -> Result<()> {
     let _ = write!(out, "{v}");
     Ok(())
@@ -120,7 +124,7 @@ fn var_len(c: &mut Cursor<'_>) -> Result<u64> {
     let mut len = 0u64;
     for i in 0..5 {
         let b = c.u8()?;
-        len |= ((b & 0x7f) as u64) << (7 * i);
+        len |= u64::from(b & 0x7f) << (7 * i);
         if b & 0x80 == 0 {
             return Ok(len);
         }
@@ -256,7 +260,7 @@ fn base64(data: &[u8]) -> String {
             *chunk.get(1).unwrap_or(&0),
             *chunk.get(2).unwrap_or(&0),
         ];
-        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
                 s.push(A[(n >> (18 - 6 * i)) as usize & 63] as char);

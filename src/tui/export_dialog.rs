@@ -94,7 +94,7 @@ impl App {
             "{} ({} {})",
             self.loc_text(e),
             super::app::time_text(self.zone, ts),
-            crate::lang::zone_suffix(ts as i64, self.zone)
+            crate::lang::zone_suffix(i64::from(ts), self.zone)
         )
     }
 
@@ -244,7 +244,7 @@ pub fn osc52(text: &str) -> String {
         let n = chunk
             .iter()
             .enumerate()
-            .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);

@@ -143,7 +143,7 @@ fn a_corrupt_cache_is_rebuilt_never_trusted() {
     let damaged: [Damage; 4] = [
         Box::new(|c| {
             let n = c.len() / 2;
-            c[n] ^= 0x01
+            c[n] ^= 0x01;
         }),
         Box::new(|c| c.truncate(c.len() - 7)),
         Box::new(|c| c.truncate(5)),

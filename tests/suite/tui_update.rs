@@ -153,7 +153,12 @@ fn detail_pane_decodes_scrolls_follows_and_closes() {
     assert_eq!(a.mode, Mode::Detail);
     let d = a.detail.as_ref().expect("detail");
     assert_eq!(d.event, e);
-    let text: Vec<String> = d.lines.text.iter().map(|l| l.to_string()).collect();
+    let text: Vec<String> = d
+        .lines
+        .text
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     assert!(
         text.iter()
             .any(|l| l.contains("'gold'") && l.contains("→") && l.contains("'platinum'")),
