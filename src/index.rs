@@ -53,7 +53,8 @@ pub struct Problem {
 /// How to open a set.
 #[derive(Debug, Clone, Default)]
 pub struct OpenOptions {
-    /// Directory of the index cache; `None` builds without reading or writing one.
+    /// Directory of the index cache (created 0700 when missing, refused when not
+    /// private); `None` builds without reading or writing one.
     pub cache_dir: Option<PathBuf>,
     /// The last file is being written: an event cut short at its end is pending (it
     /// will be completed), not a problem.
@@ -108,8 +109,22 @@ impl Binlogs {
     }
 
     /// Opens and maps the files without indexing them (see [`Binlogs::index_step`]).
-    pub fn open_unindexed(paths: &[PathBuf], options: OpenOptions) -> Result<Binlogs, OpenError> {
-        let set = BinlogSet::open(paths)?;
+    /// A cache directory that is not private is refused with a [`SetNote::CacheRefused`]
+    /// (said once, here) and the set is indexed without it.
+    pub fn open_unindexed(
+        paths: &[PathBuf],
+        mut options: OpenOptions,
+    ) -> Result<Binlogs, OpenError> {
+        let mut set = BinlogSet::open(paths)?;
+        if let Some(dir) = &options.cache_dir {
+            if let Err(refusal) = cache::prepare_dir(dir) {
+                set.notes.push(SetNote::CacheRefused {
+                    dir: dir.display().to_string(),
+                    reason: refusal.to_string(),
+                });
+                options.cache_dir = None;
+            }
+        }
         let n = set.files.len();
         Ok(Binlogs {
             set,

@@ -1,9 +1,10 @@
 //! A read-only memory map of one binlog (or index cache) file: the only `unsafe` in
-//! binlens, with the SIGBUS guard that makes a file truncated under the map harmless.
+//! binlens, with the SIGBUS guard that makes a file truncated under the map harmless
+//! (and, as the one place for calls into libc, [`effective_uid`]).
 
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// A binlog file mapped into memory (or, when empty, no mapping at all).
@@ -90,6 +91,14 @@ impl std::ops::Deref for GuardedMap {
     fn deref(&self) -> &[u8] {
         &self.mmap
     }
+}
+
+/// The effective user id of this process: who owns the files it creates (the index
+/// cache checks that its directory belongs to the same user).
+#[allow(unsafe_code)]
+pub fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions, cannot fail and touches no memory of ours.
+    unsafe { libc::geteuid() }
 }
 
 /// Pages of binlens' maps that vanished under a read (the file was truncated) and were
@@ -345,18 +354,32 @@ impl MappedFile {
     }
 
     /// Maps a file that will be read whole at once (an index cache): the pages are
-    /// read in by the one `mmap` call rather than faulted in one by one.
+    /// read in by the one `mmap` call rather than faulted in one by one. A symbolic link
+    /// is refused (`O_NOFOLLOW`), not followed, and so is anything but a regular file.
     pub fn open_populated(path: &Path) -> io::Result<MappedFile> {
         MappedFile::open_with(path, true)
     }
 
     fn open_with(path: &Path, populate: bool) -> io::Result<MappedFile> {
-        let file = File::open(path)?;
+        let file = if populate {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+                .open(path)?
+        } else {
+            File::open(path)?
+        };
         let meta = file.metadata()?;
         if meta.is_dir() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "is a directory",
+            ));
+        }
+        if populate && !meta.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
             ));
         }
         let len = meta.len();

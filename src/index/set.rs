@@ -45,6 +45,9 @@ pub enum SetNote {
     Unreadable { file: String, reason: String },
     /// The files were named out of order and have been sorted by sequence number.
     Reordered,
+    /// The index cache directory is not private (or not usable): the set is indexed
+    /// without reading or writing a cache.
+    CacheRefused { dir: String, reason: String },
 }
 
 impl fmt::Display for SetNote {
@@ -70,6 +73,9 @@ impl fmt::Display for SetNote {
             ),
             SetNote::Unreadable { file, reason } => write!(f, "{file}: {reason}"),
             SetNote::Reordered => write!(f, "files sorted by sequence number"),
+            SetNote::CacheRefused { dir, reason } => {
+                write!(f, "index cache {dir} not used: {reason}")
+            }
         }
     }
 }
