@@ -353,6 +353,24 @@ fn a_symlinked_cache_directory_is_refused() {
 }
 
 #[test]
+fn a_file_where_the_cache_directory_should_be_is_refused() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    std::fs::write(&f.cache, b"not a directory").unwrap();
+    let b = open(&f.binlog, &f.cache);
+    assert_eq!(
+        cache_notes(&b),
+        [format!(
+            "index cache {} not used: it is not a directory",
+            f.cache.display()
+        )]
+    );
+    assert_eq!(b.sources, [IndexSource::Scanned]);
+    assert_eq!(std::fs::read(&f.cache).unwrap(), b"not a directory");
+}
+
+#[test]
 fn a_symlink_in_the_cache_directory_is_never_followed() {
     let Some(f) = fixture(None) else {
         return;

@@ -56,24 +56,31 @@ impl fmt::Display for DirRefusal {
 
 /// Creates the cache directory `dir` when it is missing (mode 0700) and checks that it
 /// is private: a real directory, owned by this user, writable by nobody else. One of
-/// ours with looser read bits (made by an older binlens) is narrowed to 0700.
+/// ours with looser read bits (made by an older binlens) is narrowed to 0700. The checks
+/// and the narrowing go through one descriptor opened with `O_NOFOLLOW`, so the
+/// directory cannot be swapped for a link between them.
 pub fn prepare_dir(dir: &Path) -> Result<(), DirRefusal> {
     let unusable = |what: &str, e: io::Error| DirRefusal::Unusable {
         reason: format!("cannot {what} it: {e}"),
     };
-    if let Err(e) = DirBuilder::new().recursive(true).mode(0o700).create(dir) {
-        // A symlink to nowhere, or a file, in its place: say what is there.
-        if std::fs::symlink_metadata(dir).is_err() {
-            return Err(unusable("create", e));
+    // A failure here (a link or a file in its place) is told apart by the open below.
+    let created = DirBuilder::new().recursive(true).mode(0o700).create(dir);
+    let handle = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY | libc::O_CLOEXEC)
+        .open(dir);
+    let handle = match handle {
+        Ok(h) => h,
+        Err(e) => {
+            return Err(match (e.raw_os_error(), std::fs::symlink_metadata(dir)) {
+                (_, Ok(m)) if m.file_type().is_symlink() => DirRefusal::Symlink,
+                (Some(libc::ENOTDIR), Ok(_)) => DirRefusal::NotADirectory,
+                (_, Err(_)) => unusable("create", created.err().unwrap_or(e)),
+                _ => unusable("open", e),
+            });
         }
-    }
-    let meta = std::fs::symlink_metadata(dir).map_err(|e| unusable("examine", e))?;
-    if meta.file_type().is_symlink() {
-        return Err(DirRefusal::Symlink);
-    }
-    if !meta.is_dir() {
-        return Err(DirRefusal::NotADirectory);
-    }
+    };
+    let meta = handle.metadata().map_err(|e| unusable("examine", e))?;
     if meta.uid() != effective_uid() {
         return Err(DirRefusal::NotOwned { uid: meta.uid() });
     }
@@ -82,8 +89,8 @@ pub fn prepare_dir(dir: &Path) -> Result<(), DirRefusal> {
         return Err(DirRefusal::Writable { mode });
     }
     if mode & 0o077 != 0 {
-        // Ours and not a symlink (checked above): only the read bits of others go.
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode & 0o700))
+        handle
+            .set_permissions(std::fs::Permissions::from_mode(mode & 0o700))
             .map_err(|e| unusable("narrow the permissions of", e))?;
     }
     Ok(())
