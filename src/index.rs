@@ -5,8 +5,8 @@
 //! and [`Binlogs`] ties them together and decodes single events on demand.
 //!
 //! Ways to open: [`Binlogs::open`] (synchronous, no cache: tests and one-shot tools),
-//! [`Binlogs::open_with`] ([`OpenOptions`]: the cache in `$XDG_CACHE_HOME/binlens`, follow
-//! mode), and [`IndexBuild::start`] (a background thread indexes file by file while
+//! [`Binlogs::open_with`] ([`OpenOptions`]: the cache in `$XDG_CACHE_HOME/binlens`, private
+//! to the user or not used, see [`cache`]; follow mode), and [`IndexBuild::start`] (a background thread indexes file by file while
 //! `IndexBuild::read()` shows what is done and `progress()` says how far it is; cheap to
 //! call every frame; or [`IndexBuild::unstarted`] + `step()` for an owner that drives the
 //! build itself, as the TUI does between key presses). In follow mode [`Binlogs::refresh`] picks up appended events and
@@ -120,7 +120,7 @@ impl Binlogs {
             if let Err(refusal) = cache::prepare_dir(dir) {
                 set.notes.push(SetNote::CacheRefused {
                     dir: dir.display().to_string(),
-                    reason: refusal.to_string(),
+                    refusal,
                 });
                 options.cache_dir = None;
             }

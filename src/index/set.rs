@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::format::reader::check_magic;
 use crate::format::{EventHeader, EventType, FormatDescription};
 
+use super::cache::DirRefusal;
 use super::event_index::FileId;
 use super::mapped::MappedFile;
 
@@ -47,7 +48,7 @@ pub enum SetNote {
     Reordered,
     /// The index cache directory is not private (or not usable): the set is indexed
     /// without reading or writing a cache.
-    CacheRefused { dir: String, reason: String },
+    CacheRefused { dir: String, refusal: DirRefusal },
 }
 
 impl fmt::Display for SetNote {
@@ -73,8 +74,8 @@ impl fmt::Display for SetNote {
             ),
             SetNote::Unreadable { file, reason } => write!(f, "{file}: {reason}"),
             SetNote::Reordered => write!(f, "files sorted by sequence number"),
-            SetNote::CacheRefused { dir, reason } => {
-                write!(f, "index cache {dir} not used: {reason}")
+            SetNote::CacheRefused { dir, refusal } => {
+                write!(f, "index cache {dir} not used: {refusal}")
             }
         }
     }
