@@ -205,4 +205,19 @@ mod tests {
         assert_eq!(escape_bytes("\u{9b}".as_bytes()), "\\x9b");
         assert_eq!(escape_bytes("日本".as_bytes()), "日本");
     }
+
+    /// `dump --format text` prints JSON with the same printer as jsonl: a DATETIME inside
+    /// binary JSON keeps MySQL's six fraction digits.
+    #[test]
+    fn json_values_print_with_mysqls_json_printer() {
+        let packed: i64 = ((((2021 * 13 + 3) << 5 | 15) << 17) | (8 << 12 | 30 << 6)) << 24;
+        let mut doc = vec![0x0f, 12, 8];
+        doc.extend_from_slice(&packed.to_le_bytes());
+        let v = Value::Json(&doc);
+        assert_eq!(value_text(&v), r#"'"2021-03-15 08:30:00.000000"'"#);
+        assert_eq!(
+            v.json_text().and_then(Result::ok).as_deref(),
+            Some(r#""2021-03-15 08:30:00.000000""#)
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! The persisted index cache: one file per binlog in `$XDG_CACHE_HOME/binlens/`
-//! (fallback `~/.cache/binlens/`), never beside the binlogs.
+//! (fallback `~/.cache/binlens/`), never beside the binlogs, private to the user (mode
+//! 0700 and 0600; a directory that is not private is refused, see `dir.rs`).
 //!
 //! A cache holds one binlog's slice of the [`EventIndex`] columns, its names and server
 //! ids (local ids, re-interned on load), and the scan state at its end (framing, the
@@ -28,8 +29,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod codec;
+mod dir;
 
 use codec::{Reader, Writer, le16, le32};
+pub use dir::{DirRefusal, prepare_dir};
 
 use crate::format::LogPosition;
 
@@ -227,13 +230,9 @@ pub fn save(
     out[8..12].copy_from_slice(&VERSION.to_le_bytes());
     out[12..16].copy_from_slice(&crc.to_le_bytes());
     out[16..24].copy_from_slice(&body_len.to_le_bytes());
-    std::fs::create_dir_all(dir)?;
-    let path = cache_path(dir, binlog);
-    // Written beside and renamed over: a cache mapped by another binlens is never
-    // truncated under it.
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, &out)?;
-    std::fs::rename(&tmp, &path)
+    // Checked again: the directory may have been removed or changed since the open.
+    prepare_dir(dir).map_err(|r| std::io::Error::other(r.to_string()))?;
+    dir::write_file(&cache_path(dir, binlog), &out)
 }
 
 /// Why a cache was not used.
