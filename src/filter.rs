@@ -166,14 +166,14 @@ impl Filter {
                 TermKind::Gtid(g) => format!(
                     "gtid:{}",
                     g.iter()
-                        .map(|s| s.to_string())
+                        .map(std::string::ToString::to_string)
                         .collect::<Vec<_>>()
                         .join(",")
                 ),
                 TermKind::Server(s) => format!(
                     "server:{}",
                     s.iter()
-                        .map(|s| s.to_string())
+                        .map(std::string::ToString::to_string)
                         .collect::<Vec<_>>()
                         .join(",")
                 ),

@@ -36,7 +36,7 @@ pub fn run(args: &IndexArgs, out: &mut impl Write, err: &mut impl Write) -> std:
         writeln!(err, "binlens: note: {n}")?;
     }
     for p in &b.problems {
-        writeln!(err, "binlens: {}: {}", b.location_text(p.at), p.message)?;
+        writeln!(err, "binlens: {}: {}", b.named(p.at), p.message)?;
     }
     let idx = &b.index;
     let bytes: u64 = b.set.files.iter().map(|f| f.map.bytes().len() as u64).sum();

@@ -42,7 +42,7 @@ pub fn run(args: &StatsArgs, out: &mut impl Write, err: &mut impl Write) -> std:
         writeln!(
             err,
             "binlens: {}: {}",
-            escape_str(&b.location_text(p.at)),
+            escape_str(&b.named(p.at).to_string()),
             p.message
         )?;
     }
@@ -98,10 +98,10 @@ fn report(b: &Binlogs, top: usize, out: &mut impl Write) -> std::io::Result<()> 
             continue;
         };
         let obj = ObjectId(idx.objects()[i]);
-        let name = names
-            .get(obj)
-            .filter(|_| obj.0 != 0)
-            .map_or_else(|| "(unknown table)".to_string(), |n| n.display());
+        let name = names.get(obj).filter(|_| obj.0 != 0).map_or_else(
+            || "(unknown table)".to_string(),
+            super::super::index::names::ObjectName::display,
+        );
         let slot = match kind.op {
             RowsOp::Insert => 0,
             RowsOp::Update => 1,
@@ -148,7 +148,7 @@ fn txn_line(b: &Binlogs, t: TxnId, what: &str, out: &mut impl Write) -> std::io:
         .txn_gtid(t)
         .map(|g| format!("  GTID {}", escape_str(&g)))
         .unwrap_or_default();
-    let loc = escape_str(&b.location_text(idx.get(first).location()));
+    let loc = escape_str(&b.named(idx.get(first).location()).to_string());
     writeln!(
         out,
         "  {what:>14}  {loc}  {} events  {} row events{gtid}  {}",

@@ -53,7 +53,7 @@ pub fn event_block(out: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut D
             let _ = writeln!(
                 out,
                 "# ERROR at {file}:{}: {}",
-                raw.pos + e.at as u64,
+                raw.pos.after(e.at as u64),
                 e.kind
             );
             ok = false;
@@ -104,7 +104,25 @@ fn body(out: &mut String, ev: &Event<'_>, dec: &Decoder) -> Result<(), String> {
                 }
             }
         }
-        _ => {}
+        // The header line's summary says all there is to say about these.
+        Event::FormatDescription(_)
+        | Event::Rotate { .. }
+        | Event::Xid(_)
+        | Event::Gtid(_)
+        | Event::AnonymousGtid(_)
+        | Event::PreviousGtids(_)
+        | Event::MariaGtid(_)
+        | Event::MariaGtidList(_)
+        | Event::BinlogCheckpoint(_)
+        | Event::IntVar { .. }
+        | Event::Rand { .. }
+        | Event::UserVar(_)
+        | Event::Incident { .. }
+        | Event::Heartbeat(_)
+        | Event::XaPrepare(_)
+        | Event::StartEncryption(_)
+        | Event::LoadBlock { .. }
+        | Event::Stop => {}
     }
     Ok(())
 }

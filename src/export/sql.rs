@@ -66,7 +66,7 @@ fn uncovered(b: &Binlogs, r: Range) -> Vec<String> {
         }
     }
     let mut w = Vec::new();
-    let at = |e: EventId| b.location_text(b.index.get(e).location());
+    let at = |e: EventId| b.named(b.index.get(e).location());
     if let Some(&first) = dml.first() {
         w.push(format!(
             "{} statement-format DML statement(s) in the range are not in this SQL (only row events are), the first at {}",
@@ -99,7 +99,7 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
         let Event::Rows(rows) = ev else {
             return Ok(());
         };
-        let at = b.location_text(b.index.get(e).location());
+        let at = b.named(b.index.get(e).location()).to_string();
         let tm = dec
             .table_for(rows)
             .map_err(|err| Error::new(ErrorKind::Damaged, format!("{at}: {}", err.kind)))?;
@@ -222,7 +222,7 @@ fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
     );
     format!(
         "-- {} at {}, {}\n",
-        sql_comment(&b.location_text(m.location())),
+        sql_comment(&b.named(m.location()).to_string()),
         when,
         sql_comment(&range::txn_label(b, t))
     )

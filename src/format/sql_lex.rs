@@ -88,7 +88,7 @@ fn quoted_len(s: &[u8], q: u8, backslash: bool) -> (usize, bool) {
 
 /// The body of a quoted token with doubled quotes (and, in strings, `\` escapes) undone.
 fn unescape(body: &[u8], q: u8, backslash: bool) -> Cow<'_, [u8]> {
-    if !body.contains(&q) && !(backslash && body.contains(&b'\\')) {
+    if !(body.contains(&q) || (backslash && body.contains(&b'\\'))) {
         return Cow::Borrowed(body);
     }
     let mut v = Vec::with_capacity(body.len());

@@ -18,7 +18,7 @@ use crate::format::query::query_head;
 use crate::format::reader::{EventReader, FramingError, RawEvent};
 use crate::format::rows::{rows_stmt_end, rows_table_id};
 use crate::format::table_map::table_map_head;
-use crate::format::{EventHeader, EventType, FormatDescription};
+use crate::format::{EventHeader, EventType, FormatDescription, LogPosition};
 
 use super::event_index::{EventId, EventIndex, FileExtent};
 use super::names::ObjectId;
@@ -46,7 +46,7 @@ pub(crate) enum Framing {
 pub struct FileScanState {
     pub fde: Option<FormatDescription>,
     /// Where the last format description event starts (to re-read it from a cache).
-    pub(crate) fde_pos: Option<u64>,
+    pub(crate) fde_pos: Option<LogPosition>,
     pub(crate) framing: Framing,
     /// table id -> interned object, from the table maps seen.
     pub(crate) tables: HashMap<u64, ObjectId, BuildHasherDefault<IdHasher>>,
@@ -63,7 +63,7 @@ impl Hasher for IdHasher {
 
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         }
     }
 
@@ -92,7 +92,7 @@ impl Framing {
 /// What one pass over a file found.
 #[derive(Debug, Clone)]
 pub struct ScanOutcome {
-    pub indexed_end: u64,
+    pub indexed_end: LogPosition,
     /// A framing error, when the pass stopped at one before the end of the data.
     pub error: Option<FramingError>,
 }
@@ -105,10 +105,10 @@ const RESERVE_AFTER: usize = 1 << 16;
 pub fn scan_file(
     index: &mut EventIndex,
     bytes: &[u8],
-    start: u64,
+    start: LogPosition,
     state: &mut FileScanState,
 ) -> ScanOutcome {
-    let mut pos = start.max(4) as usize;
+    let mut pos = usize::try_from(start.max(LogPosition::FIRST_EVENT).0).unwrap_or(usize::MAX);
     let (start_pos, first_len) = (pos, index.len());
     let mut error = None;
     // The hot loop reads the header fields it needs straight from the bytes; the
@@ -127,7 +127,7 @@ pub fn scan_file(
         let raw = if fast {
             let h = &rest[..HEADER_LEN];
             RawEvent {
-                pos: pos as u64,
+                pos: LogPosition(pos as u64),
                 header: EventHeader {
                     timestamp: u32::from_le_bytes([h[0], h[1], h[2], h[3]]),
                     type_code: EventType(h[4]),
@@ -142,8 +142,8 @@ pub fn scan_file(
             }
         } else {
             let mut reader = match &state.fde {
-                Some(fde) => EventReader::resume(bytes, pos, fde),
-                None => EventReader::at(bytes, pos),
+                Some(fde) => EventReader::resume(bytes, LogPosition(pos as u64), fde),
+                None => EventReader::at(bytes, LogPosition(pos as u64)),
             };
             match reader.next() {
                 Some(Ok(raw)) => raw,
@@ -166,7 +166,7 @@ pub fn scan_file(
         }
         pos += raw.bytes.len();
     }
-    let end = pos as u64;
+    let end = LogPosition(pos as u64);
     if let Some(f) = index.files.last_mut() {
         f.end = EventId(index.kind.len() as u32);
         f.indexed_end = end;
@@ -190,7 +190,7 @@ pub fn begin_file(index: &mut EventIndex) {
     index.files.push(FileExtent {
         first: n,
         end: n,
-        indexed_end: 4,
+        indexed_end: LogPosition::FIRST_EVENT,
     });
 }
 
@@ -296,7 +296,7 @@ fn add_event(index: &mut EventIndex, raw: &RawEvent<'_>, state: &mut FileScanSta
 
 /// Advances the framing state machine; returns whether this event opens a new span.
 fn frame(state: &mut FileScanState, t: EventType, class: QueryClass, raw: &RawEvent<'_>) -> bool {
-    use Framing::*;
+    use Framing::{AfterGtid, AfterMariaGtid, Idle, InStatement, InTransaction};
     let begins = t.is_query() && matches!(class, QueryClass::Begin | QueryClass::XaStart);
     let before = match state.framing {
         AfterMariaGtid if begins => {

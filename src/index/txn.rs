@@ -81,7 +81,7 @@ impl EventIndex {
     /// span are always in one file).
     pub fn txn_bytes(&self, t: TxnId) -> u64 {
         let (first, last) = self.txn_span(t);
-        self.next_pos(last).saturating_sub(self.pos(first))
+        self.next_pos(last).0.saturating_sub(self.pos(first).0)
     }
 
     /// Seconds between the earliest and the latest event timestamp of the span.

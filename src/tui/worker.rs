@@ -71,7 +71,7 @@ pub enum JobResult {
     /// An export's text (a command or SQL) and its notes, or why there is none.
     Exported {
         generation: u64,
-        text: Result<String, String>,
+        text: Result<String, crate::export::Error>,
         notes: Vec<String>,
         /// The one-line preview the CLI prints: transactions, rows per operation, tables.
         preview: Option<String>,
@@ -133,7 +133,7 @@ pub fn run_job(
             },
             Err(e) => JobResult::Exported {
                 generation,
-                text: Err(e.to_string()),
+                text: Err(e),
                 notes: Vec::new(),
                 preview: None,
             },
@@ -154,7 +154,7 @@ pub fn run_job(
             },
             Err(e) => JobResult::Exported {
                 generation,
-                text: Err(e.to_string()),
+                text: Err(e),
                 notes: Vec::new(),
                 preview: None,
             },
@@ -252,7 +252,7 @@ fn work(
         };
         // Read access for the job's length: the UI thread steps the build only while no
         // job runs (a header filter takes well under 100 ms; a body search longer).
-        let guard = b.read().unwrap_or_else(|e| e.into_inner());
+        let guard = b.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let result = run_job(&guard, job, &cancel, &mut report);
         drop(guard);
         if let Some(r) = result {
