@@ -206,7 +206,10 @@ pub fn conflicts_json(b: &Binlogs, tables: &[TableConflicts]) -> String {
             out.push_str("{\"key\":");
             out.push_str(&c.key);
             out.push_str(",\"at\":");
-            json_str(&mut out, &b.location_text(b.index.get(c.event).location()));
+            json_str(
+                &mut out,
+                &b.named(b.index.get(c.event).location()).to_string(),
+            );
             out.push_str(",\"gtid\":");
             match gtid_of(b, &mut gtids, c.event) {
                 Some(g) => json_str(&mut out, &g),

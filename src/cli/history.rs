@@ -133,7 +133,7 @@ pub fn run(
 fn jsonl_line(buf: &mut String, b: &Binlogs, c: &Change) {
     let mut line = Line::new(buf);
     line.str("file", b.file_name(c.at.file));
-    line.num("pos", c.at.pos);
+    line.num("pos", c.at.pos.0);
     line.num("timestamp", c.timestamp);
     if let Some(g) = &c.gtid {
         line.str("gtid", g);
@@ -156,7 +156,7 @@ fn text_block(buf: &mut String, b: &Binlogs, key_names: &[String], c: &Change) {
     let _ = write!(
         buf,
         "{}  {when}  {}  ({}) = {}",
-        escape_str(&b.location_text(c.at)),
+        escape_str(&b.named(c.at).to_string()),
         c.op.as_str(),
         escape_str(&key_names.join(", ")),
         c.key

@@ -248,7 +248,7 @@ impl<'c> Scanner<'c> {
     fn rows_event(&mut self, b: &Binlogs, x: &RowsAt<'_, '_>) -> Result<(), Error> {
         let (ti, s) = self.table(x.event, x.table);
         let tm = x.table;
-        let at = || b.location_text(b.index.get(x.event).location());
+        let at = || b.named(b.index.get(x.event).location()).to_string();
         for row in x.rows.rows(tm) {
             let row =
                 row.map_err(|e| Error::new(ErrorKind::Damaged, format!("{}: {}", at(), e.kind)))?;

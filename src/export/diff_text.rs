@@ -83,7 +83,7 @@ pub fn conflict_lines(b: &Binlogs, tables: &[TableConflicts], limit: usize) -> S
                 out,
                 "  {} at {}",
                 c.key,
-                escape_str(&b.location_text(b.index.get(c.event).location()))
+                escape_str(&b.named(b.index.get(c.event).location()).to_string())
             );
             if let Some(g) = gtid_of(b, &mut gtids, c.event) {
                 let _ = write!(out, " (GTID {g})");

@@ -137,7 +137,7 @@ pub fn history(
             return Ok(());
         }
         let want = km.key.text.clone();
-        let at = b.location_text(b.index.get(x.event).location());
+        let at = b.named(b.index.get(x.event).location()).to_string();
         let mut next_key = None;
         for row in x.rows.rows(x.table) {
             let row =

@@ -73,7 +73,7 @@ pub fn walk_rows(
     // The table map body last decoded per table id, to skip identical ones (a walk
     // sees few table ids: a list beats hashing).
     let mut seen: Vec<(u64, &[u8])> = Vec::new();
-    let at = |e: EventId| b.location_text(ix.get(e).location());
+    let at = |e: EventId| b.named(ix.get(e).location()).to_string();
     for i in r.start.0..r.end.0 {
         let k = EventType(kinds[i as usize]);
         let payload = k == EventType::TRANSACTION_PAYLOAD;

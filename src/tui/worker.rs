@@ -171,7 +171,7 @@ pub fn run_job(
             });
             Some(JobResult::Exported {
                 generation,
-                text: text.map_err(|e| e.to_string()),
+                text,
                 notes: Vec::new(),
                 preview: Some(Preview::of(b, &[request.range]).to_string()),
             })
