@@ -237,7 +237,7 @@ fn key_literal(text: &str) {
             schema: b"db".to_vec(),
             table: b"t".to_vec(),
             column_types: vec![ColumnType(0); n],
-            columns: vec![def.clone(); n],
+            columns: vec![*def; n],
             nullable: vec![0; n.div_ceil(8)],
             meta: OptionalMetadata::default(),
         };

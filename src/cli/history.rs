@@ -112,7 +112,7 @@ pub fn run(
                 if i > 0 {
                     buf.push('\n');
                 }
-                text_block(&mut buf, &b, &h.key_names, c)
+                text_block(&mut buf, &b, &h.key_names, c);
             }
         }
         buf.push('\n');
@@ -150,7 +150,7 @@ fn jsonl_line(buf: &mut String, b: &Binlogs, c: &Change) {
 
 fn text_block(buf: &mut String, b: &Binlogs, key_names: &[String], c: &Change) {
     use std::fmt::Write as _;
-    let when = chrono::DateTime::from_timestamp(c.timestamp as i64, 0)
+    let when = chrono::DateTime::from_timestamp(i64::from(c.timestamp), 0)
         .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
         .unwrap_or_else(|| c.timestamp.to_string());
     let _ = write!(

@@ -6,7 +6,7 @@
 pub fn hash64(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
-        h ^= b as u64;
+        h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h ^= h >> 33;
@@ -99,7 +99,7 @@ impl<T> KeySet<T> {
         }
         let start = u32::try_from(self.arena.len()).map_err(|_| Full)?;
         let len = u32::try_from(key.len()).map_err(|_| Full)?;
-        if self.slots.len() as u64 >= EMPTY as u64 - 1 || start.checked_add(len).is_none() {
+        if self.slots.len() as u64 >= u64::from(EMPTY) - 1 || start.checked_add(len).is_none() {
             return Err(Full);
         }
         self.arena.extend_from_slice(key.as_bytes());

@@ -10,7 +10,7 @@ struct Fnv(u64);
 impl Fnv {
     fn bytes(&mut self, b: &[u8]) {
         for &x in b {
-            self.0 ^= x as u64;
+            self.0 ^= u64::from(x);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
     }
@@ -21,39 +21,39 @@ impl Fnv {
             Value::Null => tag(self, 0),
             Value::Int(i) => {
                 tag(self, 1);
-                self.bytes(&i.to_le_bytes())
+                self.bytes(&i.to_le_bytes());
             }
             Value::UInt(u) => {
                 // Read signed or unsigned, the same bits are the same value.
                 tag(self, 1);
-                self.bytes(&u.to_le_bytes())
+                self.bytes(&u.to_le_bytes());
             }
             Value::Float(f) => {
                 tag(self, 2);
-                self.bytes(&f.to_bits().to_le_bytes())
+                self.bytes(&f.to_bits().to_le_bytes());
             }
             Value::Double(d) => {
                 tag(self, 3);
-                self.bytes(&d.to_bits().to_le_bytes())
+                self.bytes(&d.to_bits().to_le_bytes());
             }
             Value::Decimal(s) => {
                 tag(self, 4);
-                self.bytes(s.as_bytes())
+                self.bytes(s.as_bytes());
             }
             Value::Bytes(b) => {
                 tag(self, 5);
                 self.bytes(&(b.len() as u64).to_le_bytes());
-                self.bytes(b)
+                self.bytes(b);
             }
             Value::Json(b) | Value::Geometry(b) | Value::Vector(b) | Value::Raw(b) => {
                 tag(self, 6);
                 self.bytes(&(b.len() as u64).to_le_bytes());
-                self.bytes(b)
+                self.bytes(b);
             }
             // Rare on rows compared: their text is exact.
             other => {
                 tag(self, 7);
-                self.bytes(crate::format::display::value_text(other).as_bytes())
+                self.bytes(crate::format::display::value_text(other).as_bytes());
             }
         }
     }

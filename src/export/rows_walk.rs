@@ -176,5 +176,5 @@ pub fn walk_rows(
 
 fn table_id(body: &[u8], len: usize) -> Option<u64> {
     let b = body.get(..len)?;
-    Some(b.iter().rev().fold(0u64, |a, &x| (a << 8) | x as u64))
+    Some(b.iter().rev().fold(0u64, |a, &x| (a << 8) | u64::from(x)))
 }

@@ -395,7 +395,7 @@ fn expected_history(
             (Some(_), None) if stmt.starts_with("UPDATE") => {
                 let new: Vec<&String> = b.keys().filter(|k| !a.contains_key(*k)).collect();
                 assert_eq!(new.len(), 1);
-                key = new[0].clone();
+                key.clone_from(new[0]);
                 out.push(("update".into(), Some(b[&key][0].clone()), i));
                 continue;
             }

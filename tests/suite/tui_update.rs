@@ -493,7 +493,7 @@ fn row_history_from_the_detail_pane_filters_the_list_by_key() {
     crate::support::tui::run_jobs(&mut a);
     let message = a.message.clone().unwrap_or_default();
     assert_eq!(a.mode, Mode::List, "{message}");
-    let f = a.filter.as_ref().expect("a filter");
+    let f = a.filters.active.as_ref().expect("a filter");
     assert!(f.text.starts_with("table:shop.customers pk:"), "{}", f.text);
     assert!(f.rows.contains(&e), "the event the row was read from");
     // Every match is a rows event of the table.

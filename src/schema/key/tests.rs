@@ -5,7 +5,7 @@ use crate::schema::NameSource;
 
 fn table(
     defs: Vec<ColumnDef>,
-    unsigned: Vec<Option<bool>>,
+    unsigned: &[Option<bool>],
     key: Vec<usize>,
 ) -> (TableMap, TableSchema) {
     let n = defs.len();
@@ -63,7 +63,7 @@ fn literals_parse_as_typed() {
 
 #[test]
 fn integers_follow_the_catalog_signedness() {
-    let (tm, s) = table(vec![ColumnDef::LongLong], vec![Some(true)], vec![0]);
+    let (tm, s) = table(vec![ColumnDef::LongLong], &[Some(true)], vec![0]);
     assert_eq!(
         text("18446744073709551615", &tm, &s).unwrap(),
         "[18446744073709551615]"
@@ -75,7 +75,7 @@ fn integers_follow_the_catalog_signedness() {
     assert!(key_text(&mut out, &img, &s, &tm));
     assert_eq!(out, "[18446744073709551615]");
     // Signedness unknown: the value past the signed range is the binlog's signed reading.
-    let (tm, s) = table(vec![ColumnDef::Long], vec![None], vec![0]);
+    let (tm, s) = table(vec![ColumnDef::Long], &[None], vec![0]);
     assert_eq!(text("4294967295", &tm, &s).unwrap(), "[-1]");
     assert_eq!(text("-5", &tm, &s).unwrap(), "[-5]");
     assert!(text("4294967296", &tm, &s).is_err());
@@ -91,7 +91,7 @@ fn temporals_and_decimals_take_the_column_precision() {
                 scale: 2,
             },
         ],
-        vec![None, None],
+        &[None, None],
         vec![0, 1],
     );
     assert_eq!(
@@ -100,7 +100,7 @@ fn temporals_and_decimals_take_the_column_precision() {
     );
     assert!(text("('2024-05-01 14:00:00.0001', 1)", &tm, &s).is_err());
     assert!(text("('2024-05-01 14:00:00', 1.234)", &tm, &s).is_err());
-    let (tm, s) = table(vec![ColumnDef::Timestamp2 { fsp: 0 }], vec![None], vec![0]);
+    let (tm, s) = table(vec![ColumnDef::Timestamp2 { fsp: 0 }], &[None], vec![0]);
     assert_eq!(text("'1970-01-02 00:00:00'", &tm, &s).unwrap(), "[86400]");
 }
 
@@ -108,7 +108,7 @@ fn temporals_and_decimals_take_the_column_precision() {
 fn strings_and_needles() {
     let (tm, s) = table(
         vec![ColumnDef::Long, ColumnDef::VarChar { max_len: 40 }],
-        vec![None, None],
+        &[None, None],
         vec![0, 1],
     );
     let m = KeyLiteral::parse("(7,'EU')")

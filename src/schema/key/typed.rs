@@ -43,7 +43,7 @@ pub(super) fn typed(
                 .parse()
                 .map_err(|_| format!("{:?} is not an integer", utf8(a).unwrap_or("")))?;
             let umax = if bits == 64 {
-                u64::MAX as i128
+                i128::from(u64::MAX)
             } else {
                 (1i128 << bits) - 1
             };
@@ -260,11 +260,17 @@ fn timestamp(s: &str, fsp: u8) -> Result<Timestamp, String> {
     }
     let dt = datetime(s, fsp)?;
     let d = chrono::NaiveDate::from_ymd_opt(
-        dt.date.year as i32,
-        dt.date.month as u32,
-        dt.date.day as u32,
+        i32::from(dt.date.year),
+        u32::from(dt.date.month),
+        u32::from(dt.date.day),
     )
-    .and_then(|d| d.and_hms_opt(dt.hour as u32, dt.minute as u32, dt.second as u32))
+    .and_then(|d| {
+        d.and_hms_opt(
+            u32::from(dt.hour),
+            u32::from(dt.minute),
+            u32::from(dt.second),
+        )
+    })
     .ok_or_else(|| format!("{s:?} is not a valid date-time"))?;
     let seconds = u32::try_from(d.and_utc().timestamp())
         .map_err(|_| format!("{s:?} is outside the TIMESTAMP range"))?;
