@@ -558,6 +558,30 @@ mysql-bin.000001:34996  2026-01-01 07:56:40 UTC  update  (id) = [2]  GTID 0-1-32
     );
     let none = run(&[&["diff", "--conflicts"], &range[..]].concat());
     assert_eq!(none.status.code(), Some(1), "no conflicts: exit 1");
+    // A table without a primary key whose MINIMAL images keep only its unique key: flagged.
+    let uk = run(&["diff", "--format", "json", "--table", "images.*"]);
+    let v: Value = serde_json::from_slice(&uk.stdout).unwrap();
+    let flags: Vec<(String, bool, bool)> = v["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let flag = |k: &str| t.get(k).is_some_and(|x| x == true);
+            (
+                t["table"].as_str().unwrap().to_string(),
+                flag("keyless"),
+                flag("partial_images"),
+            )
+        })
+        .collect();
+    assert!(
+        flags.contains(&("images.uk".into(), true, true)),
+        "{flags:?}"
+    );
+    assert!(
+        flags.contains(&("images.pk".into(), false, false)),
+        "{flags:?}"
+    );
     // Inside a transaction: refused, as sql and replay-cmd refuse.
     let inside = run(&["diff", "--stop", "mysql-bin.000002:11804"]);
     assert_eq!(inside.status.code(), Some(2));
