@@ -1,8 +1,11 @@
-//! Recovery exports: replay commands for `mysqlbinlog`/`mariadb-binlog` and redo/undo SQL.
+//! Recovery exports: replay commands for `mysqlbinlog`/`mariadb-binlog` and redo/undo SQL,
+//! and what rows a range touched: one row's [`history`], a range's net effect ([`diff`])
+//! and the later changes an undo would overwrite ([`conflicts`]).
 //!
 //! Owns all shell and SQL quoting ([`quote`]) and SQL literals ([`literal`]); resolves
-//! user locations to transaction boundaries ([`range`]). Imports `format` and `index`
-//! only; the CLI and the TUI call it and print what it returns.
+//! user locations to transaction boundaries ([`range`]); walks the rows events of chosen
+//! tables only ([`rows_walk`]). Imports `format`, `index`, `schema` and `lang`; the CLI
+//! and the TUI call it and print what it returns.
 
 pub mod conflicts;
 pub mod diff;
