@@ -60,6 +60,8 @@ pub enum Action {
     ToggleTimelineBytes,
     /// `H` in the detail pane: filter the list to the history of the row shown.
     RowHistory,
+    /// `D`: the export dialog on the marked range's net effect.
+    OpenNetEffect,
 }
 
 impl PartialEq for Action {

@@ -344,6 +344,7 @@ impl App {
                 }
             }
             Action::OpenExport => self.open_export(),
+            Action::OpenNetEffect => self.open_net_effect(),
             Action::ExportFlavor => self.export_option(|d| {
                 d.flavor = match d.flavor {
                     Flavor::MySql => Flavor::MariaDb,

@@ -80,6 +80,20 @@ impl App {
         self.rebuild_export();
     }
 
+    /// The dialog on the marked range's net effect (`D`).
+    pub(super) fn open_net_effect(&mut self) {
+        if let Some(d) = &mut self.export {
+            d.output = Output::NetEffect;
+        }
+        self.open_export();
+        if let Some(d) = &mut self.export {
+            if d.output != Output::NetEffect {
+                d.output = Output::NetEffect;
+                self.rebuild_export();
+            }
+        }
+    }
+
     /// `GTID 0-1-233 at mysql-bin.000004:50876`, or the position alone.
     fn cursor_txn_label(&self) -> String {
         let (t, first) = {

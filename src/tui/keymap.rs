@@ -99,6 +99,7 @@ pub const KEYMAP: &[Binding] = &[
     b(M::List, ch('n'), A::SearchNext, "next match", None),
     b(M::List, ch('N'), A::SearchPrev, "previous match", None),
     b(M::List, ch('x'), A::OpenExport, "export the marked range", Some("export")),
+    b(M::List, ch('D'), A::OpenNetEffect, "net effect of the marked range: rows inserted, deleted, changed per table", None),
     b(M::List, ch('t'), A::CycleTimeZone, "time zone UTC/local", Some("zone")),
     b(M::List, ch('b'), A::ToggleTimelineBytes, "timeline: events / bytes per time slice", None),
     b(M::List, ch('F'), A::ToggleFollow, "follow the last file as it grows", None),

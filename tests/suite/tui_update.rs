@@ -502,3 +502,17 @@ fn row_history_from_the_detail_pane_filters_the_list_by_key() {
         assert!(t.is_rows(), "{t:?}");
     }
 }
+
+#[test]
+fn net_effect_of_the_marked_range_is_one_key_away() {
+    let Some(mut a) = incident() else { return };
+    press(&mut a, ":51026<Enter>[]D");
+    assert_eq!(a.mode, Mode::Export);
+    crate::support::tui::run_jobs(&mut a);
+    let d = a.export.as_ref().expect("the dialog");
+    let text = d.text.clone().expect("built").expect("ok");
+    assert!(
+        text.starts_with("shop.orders (id): 0 inserted, ") && text.contains("  deleted  ["),
+        "{text}"
+    );
+}
