@@ -4,8 +4,9 @@
 //!
 //! Owns all shell and SQL quoting ([`quote`]) and SQL literals ([`literal`]); resolves
 //! user locations to transaction boundaries ([`range`]); walks the rows events of chosen
-//! tables only ([`rows_walk`]). Imports `format`, `index`, `schema` and `lang`; the CLI
-//! and the TUI call it and print what it returns.
+//! tables only ([`rows_walk`]). Errors carry an [`ErrorKind`]. Imports `format`, `index`,
+//! `schema` (column names, keys) and `lang` (LOCs, globs, times) only, never `filter`;
+//! the CLI and the TUI call it and print what it returns.
 
 pub mod conflicts;
 pub mod diff;

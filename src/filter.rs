@@ -3,10 +3,11 @@
 //! Owns [`Filter`] (parsed from text like `table:shop.orders op:delete since:14:00`),
 //! deciding matches from the index columns where possible ([`match_header`]) and from
 //! decoded bodies where not ([`matches`]), applying a filter to a whole set ([`apply`],
-//! a tight loop over the columns for header-only terms), search ([`find_next`]), goto
-//! targets ([`goto`]) and the time syntax both share ([`time`]).
-//! Imports [`crate::format`], [`crate::index`] and [`crate::schema`] (`pk:` terms
-//! match primary keys the catalog knows).
+//! a tight loop over the columns for header-only terms) and search ([`find_next`]). Times,
+//! globs, GTID specs and goto targets are read by [`crate::lang`]. `pk:` terms match
+//! primary keys the schema catalog knows.
+//! Imports [`crate::format`], [`crate::index`], [`crate::schema`] and [`crate::lang`] only,
+//! never `export`.
 
 mod body;
 mod eval;

@@ -6,7 +6,7 @@
 //! Memory holds keys, not images: per key a few flags and two 64-bit hashes of the row
 //! as it was before the range and as it is after (MINIMAL images, which leave columns
 //! out, keep a hash per column written instead). The conflicts of an undo
-//! ([`conflicts`]) are the keys the range touched that a later transaction touches again.
+//! ([`super::conflicts`]) are the keys the range touched that a later transaction touches again.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -299,7 +299,7 @@ mod sigbus {
                         go.wait();
                         for round in 0..ROUNDS {
                             let mut held = Vec::new();
-                            for k in 0..(1 + round % 4) {
+                            for k in 0..=(round % 4) {
                                 let start = fake_start(t, round, k);
                                 let slot = register(start, len_of(start)).expect("a free slot");
                                 held.push((slot, start));

@@ -223,7 +223,7 @@ fn cache_notes(b: &Binlogs) -> Vec<String> {
         .notes
         .iter()
         .filter(|n| matches!(n, SetNote::CacheRefused { .. }))
-        .map(|n| n.to_string())
+        .map(std::string::ToString::to_string)
         .collect()
 }
 
