@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use memchr::memmem;
 
+use crate::format::column::ColumnDef;
 use crate::format::display::{escape_bytes, value_text};
 use crate::format::value_json;
 use crate::format::{Cell, RowsOp, TableMap, Value};
@@ -179,7 +180,7 @@ pub fn history(
                     .map(json_image)
                     .transpose()
                     .map_err(|e| Error::new(ErrorKind::Value, format!("{at}: {e}")))?,
-                columns: columns(&s, before, after),
+                columns: columns(&s, x.table, before, after),
             });
         }
         if key_names.is_empty() {
@@ -214,11 +215,21 @@ fn json_image(cells: &[Cell<'_>]) -> Result<String, String> {
     Ok(s)
 }
 
-/// A value for people: ENUM and SET members by name where the catalog knows them.
-fn cell_text(c: Option<&Cell<'_>>, cs: Option<&ColumnSchema>) -> Option<String> {
+/// A value for people: integers read unsigned and ENUM and SET members by name where
+/// the catalog says so.
+fn cell_text(
+    c: Option<&Cell<'_>>,
+    def: Option<&ColumnDef>,
+    cs: Option<&ColumnSchema>,
+) -> Option<String> {
     let Some(Cell::Present(v)) = c else {
         return None;
     };
+    let v = match def {
+        Some(d) => key::schema_value(v, d, cs),
+        None => std::borrow::Cow::Borrowed(v),
+    };
+    let v = &*v;
     let quoted = |b: &[u8]| format!("'{}'", escape_bytes(b).replace('\'', "\\'"));
     Some(match (v, cs) {
         (
@@ -253,6 +264,7 @@ fn cell_text(c: Option<&Cell<'_>>, cs: Option<&ColumnSchema>) -> Option<String> 
 /// one image has), for an insert or delete every present one.
 fn columns(
     s: &TableSchema,
+    tm: &TableMap,
     before: Option<&[Cell<'_>]>,
     after: Option<&[Cell<'_>]>,
 ) -> Vec<ColumnChange> {
@@ -262,7 +274,8 @@ fn columns(
             let bc = before.and_then(|x| x.get(i));
             let ac = after.and_then(|x| x.get(i));
             let cs = s.columns.get(i);
-            let (bt, at) = (cell_text(bc, cs), cell_text(ac, cs));
+            let def = tm.columns.get(i);
+            let (bt, at) = (cell_text(bc, def, cs), cell_text(ac, def, cs));
             let show = match (before.is_some(), after.is_some()) {
                 (true, true) => at.is_some() && bt != at,
                 _ => bt.is_some() || at.is_some(),

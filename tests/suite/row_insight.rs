@@ -479,6 +479,19 @@ fn check_history(run: &Run) {
     let text = String::from_utf8_lossy(&out.stdout);
     let before = if run.minimal { "?" } else { "20" };
     assert!(text.contains(&format!("  n: {before} → 120")), "{text}");
+    // Unsigned through the catalog, even where the table map does not say so.
+    let out = binlens(
+        &[
+            "history",
+            "--table",
+            "w.t_ubig",
+            "--pk",
+            "18446744073709551615",
+        ],
+        &run.file,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("  id: 18446744073709551615\n"), "{text}");
     // A key that never changed: exit 1.
     let none = binlens(
         &["history", "--table", "w.t_str", "--pk", "'XX'"],
