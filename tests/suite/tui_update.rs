@@ -516,3 +516,24 @@ fn net_effect_of_the_marked_range_is_one_key_away() {
         "{text}"
     );
 }
+
+#[test]
+fn undo_in_the_export_dialog_notes_rows_changed_again_later() {
+    let Some(mut a) = incident() else { return };
+    press(&mut a, ":26615<Enter>[:50876<Enter>k]xoo");
+    crate::support::tui::run_jobs(&mut a);
+    let d = a.export.as_ref().expect("the dialog");
+    assert!(
+        d.text
+            .as_ref()
+            .is_some_and(|t| t.as_ref().is_ok_and(|t| t.contains("UPDATE"))),
+        "{:?}",
+        d.text
+    );
+    let notes = d.notes.join("\n");
+    assert!(
+        notes.contains("59 row(s) the undo restores are changed again by later transactions")
+            && notes.contains("[24] at mysql-bin.000004:51026 (GTID 0-1-233)"),
+        "{notes}"
+    );
+}
