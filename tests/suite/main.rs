@@ -53,5 +53,7 @@ mod tui_screens;
 mod tui_tmux;
 // The App over an index still building (a test-driven build), timeline units, JSON detail
 mod tui_building;
+// The row walk counts the rows the full decoder decodes, on every fixture and corpus file.
+mod row_walk;
 // `binlens stats` against the oracle's counts.
 mod stats_cli;
