@@ -1,7 +1,7 @@
 //! Non-interactive subcommands: the same engine as the TUI, for scripts and tests.
 //!
 //! Each subcommand writes to `&mut impl Write` so it can be tested as golden text.
-//! May import `format`, `index`, `filter` and `export`; never `tui`.
+//! May import `format`, `index`, `insight`, `filter` and `export`; never `tui`.
 
 pub mod dump;
 mod dump_filter;
@@ -11,6 +11,7 @@ pub mod panic;
 pub mod replay_cmd;
 pub mod sql;
 pub mod stats;
+mod stats_report;
 mod text;
 
 use std::io::Write;
@@ -40,7 +41,7 @@ pub enum Command {
     ReplayCmd(replay_cmd::ReplayArgs),
     /// Print redo or undo SQL for the row events of a range.
     Sql(sql::SqlArgs),
-    /// Summarize a set: time span, events by type, row events by table, largest transactions.
+    /// Summarize a range: events by type, rows by table, largest transactions, a histogram.
     Stats(stats::StatsArgs),
 }
 
@@ -69,10 +70,7 @@ pub enum Status {
 pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<Status> {
     match cmd {
         Command::Dump(a) => dump::run_status(a, out, err),
-        Command::Stats(a) => {
-            let clean = stats::run(a, out, err)?;
-            Ok(if clean { Status::Ok } else { Status::Error })
-        }
+        Command::Stats(a) => stats::run(a, out, err),
         Command::Index(a) => {
             let clean = index_cmd::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })

@@ -5,6 +5,8 @@
 //! - [`format`]: bytes to typed, borrowed events and row values (nom, no I/O).
 //!   Start reading at [`format::EventReader`] and [`format::Event`].
 //! - [`index`]: memory-mapped files, the compact event index, transactions, time lookup.
+//! - [`insight`]: summaries of a range (rows per table, top transactions, a histogram),
+//!   counted by walking row images without building values.
 //! - [`filter`]: the filter/search language and matching against the index.
 //! - [`export`]: replay commands and redo/undo SQL; owns all shell and SQL quoting.
 //! - [`tui`]: the interactive terminal UI.
@@ -17,4 +19,5 @@ pub mod export;
 pub mod filter;
 pub mod format;
 pub mod index;
+pub mod insight;
 pub mod tui;
