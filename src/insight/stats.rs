@@ -7,7 +7,7 @@
 //! selected table are counted (their events, bytes and times) and rows are counted
 //! for the selected tables only.
 
-use crate::format::{EventType, RowsOp};
+use crate::format::{EventHeader, EventType, FormatDescription, RawEvent, RowsOp};
 use crate::index::{Binlogs, EventId, Location, TxnId};
 
 use super::rows::RowCounter;
@@ -216,6 +216,7 @@ pub fn compute(
     };
     let mut counter = RowCounter::new(scope.tables);
     let names = idx.names();
+    let (kinds, times) = (idx.kinds(), idx.timestamps());
     let mut file = None;
     let mut done = 0u64;
     let mut next_report = PROGRESS_EVERY;
@@ -237,11 +238,24 @@ pub fn compute(
         if selected {
             st.transactions += 1;
             let mut rows = 0u64;
+            let f = idx.file_of(first);
+            if file != Some(f) {
+                counter.new_file();
+                file = Some(f);
+            }
+            let fde = b.set.file(f).fde.as_ref();
+            let bytes = b.readable_bytes(f);
+            let mut pos = idx.pos(first);
             for i in first.0..=last.0 {
                 let e = EventId(i);
-                let k = idx.type_code(e);
-                let size = idx.next_pos(e).saturating_sub(idx.pos(e));
-                let ts = idx.timestamp(e);
+                let k = EventType(kinds[i as usize]);
+                let next = if i < last.0 {
+                    idx.pos(EventId(i + 1))
+                } else {
+                    idx.next_pos(e)
+                };
+                let size = next.saturating_sub(pos);
+                let ts = times[i as usize];
                 tally.kinds[k.0 as usize].0 += 1;
                 tally.kinds[k.0 as usize].1 += size;
                 st.events += 1;
@@ -254,15 +268,17 @@ pub fn compute(
                 slot.events += 1;
                 slot.bytes += size;
                 if k == EventType::TABLE_MAP || k.is_rows() || k == EventType::TRANSACTION_PAYLOAD {
-                    let f = idx.file_of(e);
-                    if file != Some(f) {
-                        counter.new_file();
-                        file = Some(f);
-                    }
-                    let n = count_event(b, e, &mut counter, &mut tally, &mut st);
+                    let raw = bytes
+                        .get(pos as usize..next as usize)
+                        .zip(fde)
+                        .and_then(|(ev, fde)| raw_event(ev, pos, fde));
+                    let n = raw.map_or(0, |(raw, fde)| {
+                        count_event(b, e, &raw, fde, &mut counter, &mut tally, &mut st)
+                    });
                     rows += n;
                     tally.bucket(ts).rows += n;
                 }
+                pos = next;
             }
             let bytes = idx.txn_bytes(t);
             let duration = idx.txn_duration(t) as u64;
@@ -286,19 +302,38 @@ pub fn compute(
 
 /// Walks the rows of event `e` (a table map, rows event or payload); returns the rows
 /// of selected tables.
+/// Frames the bytes of one event (from the index's positions) with its file's format.
+fn raw_event<'a, 'f>(
+    bytes: &'a [u8],
+    pos: u64,
+    fde: &'f FormatDescription,
+) -> Option<(RawEvent<'a>, &'f FormatDescription)> {
+    let header = EventHeader::parse(bytes).ok()?;
+    let header_len = fde.header_len as usize;
+    if header.event_size as usize != bytes.len() || bytes.len() < header_len {
+        return None;
+    }
+    let raw = RawEvent {
+        pos,
+        header,
+        bytes,
+        header_len,
+        checksum_len: fde.checksum_len(),
+    };
+    Some((raw, fde))
+}
+
 fn count_event(
     b: &Binlogs,
     e: EventId,
+    raw: &RawEvent<'_>,
+    fde: &FormatDescription,
     counter: &mut RowCounter<'_>,
     tally: &mut Tally,
     st: &mut Stats,
 ) -> u64 {
-    let f = b.index.file_of(e);
-    let (Some(raw), Some(fde)) = (b.raw(e), b.set.file(f).fde.as_ref()) else {
-        return 0;
-    };
     let mut rows = 0;
-    counter.event(&raw, fde, &mut |seen| {
+    counter.event(raw, fde, &mut |seen| {
         if let Some(why) = &seen.error {
             st.unreadable += 1;
             if st.unreadable_examples.len() < 5 {
