@@ -19,6 +19,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::format::display::escape_str;
+use crate::lang::{Loc, ParseContext, TimeZoneChoice};
+
 /// binlens: explore MySQL and MariaDB binary logs.
 ///
 /// With no subcommand, opens the interactive browser over the given binlogs.
@@ -43,6 +46,28 @@ pub enum Command {
     Sql(sql::SqlArgs),
     /// Summarize a range: events by type, rows by table, largest transactions, a histogram.
     Stats(stats::StatsArgs),
+}
+
+/// The zone in which times typed on the command line are read (`--tz`); a time with `Z`
+/// or an offset (`+02:00`) is read as written in either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TzArg {
+    Utc,
+    Local,
+}
+
+impl TzArg {
+    pub fn choice(self) -> TimeZoneChoice {
+        match self {
+            TzArg::Utc => TimeZoneChoice::Utc,
+            TzArg::Local => TimeZoneChoice::Local,
+        }
+    }
+}
+
+/// Reads the LOC given to `--flag`, in `ctx`.
+pub fn parse_loc(flag: &str, text: &str, ctx: &ParseContext) -> Result<Loc, String> {
+    Loc::parse(text, ctx).map_err(|e| format!("--{flag} {}: {}", escape_str(text), e.message))
 }
 
 /// What `main` should do.
@@ -75,13 +100,7 @@ pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io
             let clean = index_cmd::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })
         }
-        Command::ReplayCmd(a) => {
-            let clean = replay_cmd::run(a, out, err)?;
-            Ok(if clean { Status::Ok } else { Status::Error })
-        }
-        Command::Sql(a) => {
-            let clean = sql::run(a, out, err)?;
-            Ok(if clean { Status::Ok } else { Status::Error })
-        }
+        Command::ReplayCmd(a) => replay_cmd::run(a, out, err),
+        Command::Sql(a) => sql::run(a, out, err),
     }
 }

@@ -20,4 +20,6 @@ pub mod filter;
 pub mod format;
 pub mod index;
 pub mod insight;
+pub mod lang;
+pub mod schema;
 pub mod tui;

@@ -6,15 +6,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::export::range::{self, Loc};
-use crate::filter::glob::TableGlob;
-use crate::filter::time::{ParseContext, TimeZoneChoice, parse_instant};
+use crate::export::range;
 use crate::format::display::escape_str;
 use crate::index::{Binlogs, EventId, OpenOptions};
 use crate::insight::{self, Scope, Stats};
+use crate::lang::{Loc, ParseContext, TableGlob, parse_instant};
 
-use super::Status;
 use super::stats_report;
+use super::{Status, TzArg, parse_loc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StatsFormat {
@@ -24,19 +23,23 @@ pub enum StatsFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct StatsArgs {
-    /// Count from this time on (UTC: `2034-03-09 14:44[:08]`, `14:44`, `@1717000000`, `-10m`).
-    #[arg(long)]
+    /// Count from this time on (`2034-03-09 14:44[:08]`, `14:44`, `@1717000000`, `-10m`;
+    /// see --tz).
+    #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
     /// Count up to this time (exclusive).
-    #[arg(long)]
+    #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
-    /// First event: FILE:POS, POS (single file) or a UTC date-time; a place inside a
+    /// First event: FILE:POS, POS (single file) or a date-time; a place inside a
     /// transaction moves to the next one.
-    #[arg(long, value_parser = parse_loc)]
-    pub start: Option<Loc>,
+    #[arg(long, value_name = "LOC")]
+    pub start: Option<String>,
     /// Exclusive stop; a place inside a transaction moves back to its start.
-    #[arg(long, value_parser = parse_loc)]
-    pub stop: Option<Loc>,
+    #[arg(long, value_name = "LOC")]
+    pub stop: Option<String>,
+    /// The zone in which date-times are read.
+    #[arg(long, value_enum, default_value_t = TzArg::Utc)]
+    pub tz: TzArg,
     /// Only tables matching this `schema.table` glob (repeatable): their rows, and the
     /// transactions that touch them.
     #[arg(long = "table")]
@@ -49,10 +52,6 @@ pub struct StatsArgs {
     /// Binlog files, a directory, or a server's `*.index` file.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-}
-
-fn parse_loc(s: &str) -> Result<Loc, String> {
-    Loc::parse(s).map_err(|e| e.to_string())
 }
 
 pub fn run(
@@ -123,29 +122,36 @@ fn bounds(
     args: &StatsArgs,
     err: &mut impl Write,
 ) -> std::io::Result<Option<(EventId, EventId)>> {
-    let ctx = ParseContext::for_binlogs(b, TimeZoneChoice::Utc);
+    let ctx = ParseContext::for_binlogs(b, args.tz.choice());
+    let loc = |flag: &str, text: &Option<String>| -> Result<Option<Loc>, String> {
+        text.as_ref().map(|t| parse_loc(flag, t, &ctx)).transpose()
+    };
     let time = |flag: &str, text: &Option<String>| -> Result<Option<Loc>, String> {
         let Some(t) = text else { return Ok(None) };
-        let ts = parse_instant(t, &ctx).map_err(|e| format!("--{flag} {t:?}: {}", e.message))?;
-        u32::try_from(ts)
+        parse_instant(t, &ctx)
             .map(|ts| Some(Loc::Time(ts)))
-            .map_err(|_| format!("--{flag} {t:?}: outside the range of binlog times"))
+            .map_err(|e| format!("--{flag} {}: {}", escape_str(t), e.message))
     };
-    let times = time("since", &args.since).and_then(|s| Ok((s, time("until", &args.until)?)));
-    let (since, until) = match times {
-        Ok(t) => t,
+    let parsed = (|| {
+        Ok::<_, String>((
+            loc("start", &args.start)?,
+            loc("stop", &args.stop)?,
+            time("since", &args.since)?,
+            time("until", &args.until)?,
+        ))
+    })();
+    let (start, stop, since, until) = match parsed {
+        Ok(p) => p,
         Err(e) => {
-            writeln!(err, "binlens: {}", escape_str(&e))?;
+            writeln!(err, "binlens: {e}")?;
             return Ok(None);
         }
     };
     let mut notes = Vec::new();
-    let r = range::resolve(b, args.start.as_ref(), args.stop.as_ref(), true, &mut notes).and_then(
-        |r| {
-            let t = range::resolve(b, since.as_ref(), until.as_ref(), true, &mut notes)?;
-            Ok((r.start.max(t.start), r.end.min(t.end)))
-        },
-    );
+    let r = range::resolve(b, start.as_ref(), stop.as_ref(), true, &mut notes).and_then(|r| {
+        let t = range::resolve(b, since.as_ref(), until.as_ref(), true, &mut notes)?;
+        Ok((r.start.max(t.start), r.end.min(t.end)))
+    });
     for n in &notes {
         writeln!(err, "binlens: note: {}", escape_str(n))?;
     }
@@ -168,14 +174,14 @@ fn nothing_selected(
 ) -> Option<String> {
     if start >= end && !b.index.is_empty() {
         let mut what = Vec::new();
-        for (flag, v) in [("--since", &args.since), ("--until", &args.until)] {
+        for (flag, v) in [
+            ("--start", &args.start),
+            ("--stop", &args.stop),
+            ("--since", &args.since),
+            ("--until", &args.until),
+        ] {
             if let Some(v) = v {
                 what.push(format!("{flag} {v}"));
-            }
-        }
-        for (flag, v) in [("--start", &args.start), ("--stop", &args.stop)] {
-            if let Some(v) = v {
-                what.push(format!("{flag} {}", loc_text(v)));
             }
         }
         return Some(format!(
@@ -186,28 +192,46 @@ fn nothing_selected(
         ));
     }
     if !args.tables.is_empty() && st.tables.is_empty() {
-        let globs: Vec<String> = args.tables.iter().map(|t| format!("--table {t}")).collect();
-        let scope = if start.0 == 0 && end.0 as usize == b.index.len() {
-            "the set".to_string()
-        } else {
-            format!(
-                "{} to {}",
-                range::boundary_text(b, start),
-                range::boundary_text(b, end)
-            )
-        };
+        let globs: Vec<String> = args.tables.iter().map(|g| escape_str(g)).collect();
+        let seen = tables_with_rows(b, start, end);
+        let mut have: Vec<String> = seen.iter().take(10).map(|t| escape_str(t)).collect();
+        if seen.len() > have.len() {
+            have.push(format!("and {} more", seen.len() - have.len()));
+        }
+        if have.is_empty() {
+            return Some("no row events in the range".into());
+        }
         return Some(format!(
-            "no rows of a table matching {} in {scope}",
-            globs.join(" ")
+            "--table {} matched no table with row events in the range (tables there: {}; a pattern with an upper-case letter matches case exactly)",
+            globs.join(", "),
+            have.join(", ")
         ));
     }
     None
 }
 
-fn loc_text(l: &Loc) -> String {
-    match l {
-        Loc::At { file: Some(f), pos } => format!("{f}:{pos}"),
-        Loc::At { file: None, pos } => pos.to_string(),
-        Loc::Time(ts) => stats_report::utc(*ts),
+/// `schema.table` of the tables with rows events in `[start, end)` (payloads included),
+/// sorted.
+fn tables_with_rows(b: &Binlogs, start: EventId, end: EventId) -> Vec<String> {
+    let idx = &b.index;
+    let mut objs = std::collections::BTreeSet::new();
+    for i in start.0..end.0 {
+        let e = EventId(i);
+        let k = idx.type_code(e);
+        if k.is_rows() || k == crate::format::EventType::TRANSACTION_PAYLOAD {
+            objs.extend(idx.objects_of(e));
+        }
     }
+    let names = idx.names();
+    let mut v: Vec<String> = objs
+        .into_iter()
+        .filter_map(|o| {
+            names
+                .get(o)
+                .filter(|n| n.table.is_some())
+                .map(|n| n.display())
+        })
+        .collect();
+    v.sort();
+    v
 }

@@ -57,3 +57,7 @@ mod tui_building;
 mod row_walk;
 // `binlens stats` against the oracle's counts.
 mod stats_cli;
+// The schema catalog: names, unsignedness and keys through ALTERs, a schema script, unknowns.
+mod schema_catalog;
+// One language on every command line: table globs, nothing-selected exits, LOCs in a zone.
+mod lang_cli;
