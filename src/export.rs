@@ -11,6 +11,7 @@ pub mod quote;
 pub mod range;
 pub mod replay;
 pub mod sql;
+pub mod statements;
 pub mod walk;
 
 use std::fmt;

@@ -55,6 +55,8 @@ mod tui_tmux;
 mod tui_building;
 // The row walk counts the rows the full decoder decodes, on every fixture and corpus file.
 mod row_walk;
+// `dump --format statements` read by pt-query-digest: one query per row and statement.
+mod dump_statements;
 // `binlens stats` against the oracle's counts.
 mod stats_cli;
 // The schema catalog: names, unsignedness and keys through ALTERs, a schema script, unknowns.
