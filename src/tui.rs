@@ -7,7 +7,7 @@
 //! whatever is indexed so far, catching up after each slice ([`growth`]); slow work runs
 //! on the [`worker`] thread. Input and worker results arrive on one channel, drained fully
 //! before each redraw.
-//! May import `format`, `index`, `filter` and `export`; never `cli`. ratatui and crossterm
+//! May import `format`, `index`, `insight`, `filter` and `export`; never `cli`. ratatui and crossterm
 //! live only here.
 
 pub mod action;
@@ -20,6 +20,7 @@ pub mod keymap;
 pub mod list;
 pub mod navigate;
 pub mod run;
+pub mod stats_view;
 pub mod terminal;
 pub mod timeline;
 pub mod txn_rows;

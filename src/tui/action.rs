@@ -58,6 +58,10 @@ pub enum Action {
     ToggleFollow,
     /// `b`: the timeline counts events or bytes.
     ToggleTimelineBytes,
+    /// Tab: the stats view of the set or the marked range.
+    OpenStats,
+    /// Enter in the stats view: filter to the table, jump to the transaction or time.
+    StatsAccept,
 }
 
 impl PartialEq for Action {

@@ -13,6 +13,7 @@ use super::action::Action;
 use super::detail::{self, DetailLines};
 use super::export_dialog::ExportDialog;
 use super::keymap::Mode;
+use super::stats_view::{Msg as StatsMsg, StatsView};
 use super::timeline::Timeline;
 use super::txn_rows::TxnRow;
 use super::worker::Job;
@@ -53,6 +54,7 @@ pub enum Pending {
     Refilter,
     Search,
     Export,
+    Stats,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +147,8 @@ pub struct App {
     pub export: Option<ExportDialog>,
     /// The set's DDL history, for column names the table maps lack.
     pub catalog: Catalog,
+    /// The stats view (Tab), while it is open.
+    pub stats: Option<StatsView>,
 }
 
 impl App {
@@ -198,6 +202,7 @@ impl App {
             clipboard: None,
             export: None,
             catalog: Catalog::default(),
+            stats: None,
         };
         app.catch_up();
         app.update(Action::Resize(width, height));
@@ -308,6 +313,14 @@ impl App {
             Action::Up(n) if self.mode == Mode::Export => self.scroll_export(-(n as i64)),
             Action::PageDown if self.mode == Mode::Export => self.scroll_export(self.page as i64),
             Action::PageUp if self.mode == Mode::Export => self.scroll_export(-(self.page as i64)),
+            Action::Down(n) if self.mode == Mode::Stats => self.stats_msg(StatsMsg::Down(n)),
+            Action::Up(n) if self.mode == Mode::Stats => self.stats_msg(StatsMsg::Up(n)),
+            Action::PageDown if self.mode == Mode::Stats => {
+                self.stats_msg(StatsMsg::Down(self.page))
+            }
+            Action::PageUp if self.mode == Mode::Stats => self.stats_msg(StatsMsg::Up(self.page)),
+            Action::OpenStats => self.open_stats(),
+            Action::StatsAccept => self.stats_msg(StatsMsg::Accept),
             Action::Down(n) => self.move_rows(n as i64),
             Action::Up(n) => self.move_rows(-(n as i64)),
             Action::PageDown => self.move_rows(self.page as i64),
@@ -481,6 +494,7 @@ impl App {
                 self.page = list_height(self.height, false).max(1);
                 self.scroll_to_cursor();
             }
+            Mode::Stats => self.close_stats(),
             Mode::List => {}
         }
     }

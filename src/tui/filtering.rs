@@ -140,7 +140,8 @@ impl App {
             JobResult::Progress { generation, .. }
             | JobResult::Filtered { generation, .. }
             | JobResult::Found { generation, .. }
-            | JobResult::Exported { generation, .. } => *generation,
+            | JobResult::Exported { generation, .. }
+            | JobResult::Stats { generation, .. } => *generation,
         };
         let Some((want, what)) = self.pending else {
             return;
@@ -177,6 +178,7 @@ impl App {
                     None => self.message = Some("no further match".into()),
                 }
             }
+            JobResult::Stats { generation, stats } => self.stats_done(generation, stats),
             JobResult::Exported {
                 text,
                 notes,

@@ -14,6 +14,7 @@ use super::app::{App, PromptKind, detail_height, time_text, zone_label};
 use super::export_dialog::ExportView;
 use super::keymap::{self, Mode};
 use super::list::{Columns, EventList};
+use super::stats_view::StatsPane;
 use super::timeline::TimelineView;
 use crate::lang::zone_suffix;
 
@@ -71,6 +72,14 @@ impl Widget for Screen<'_> {
             DetailPane { app }.render(detail, buf);
         }
         TimelineView { app }.render(timeline, buf);
+        if app.mode == Mode::Stats || (app.mode == Mode::Help && app.under == Mode::Stats) {
+            let rows = Rect {
+                y: header.y,
+                height: timeline.y + timeline.height - header.y,
+                ..header
+            };
+            StatsPane { app }.render(rows, buf);
+        }
         StatusBar { app }.render(status, buf);
         Footer { app }.render(footer, buf);
         match app.mode {
@@ -380,6 +389,7 @@ impl Widget for HelpOverlay<'_> {
         let title = match mode {
             Mode::Detail => " keys: detail pane (Esc closes) ",
             Mode::Export => " keys: export (Esc closes) ",
+            Mode::Stats => " keys: stats view (Esc closes) ",
             _ => " keys: event list (Esc closes) ",
         };
         Paragraph::new(lines)

@@ -49,6 +49,8 @@ mod index_sigbus;
 mod tui_update;
 // TUI: whole screens as insta snapshots driven by key strings.
 mod tui_screens;
+// TUI: the stats view (Tab), update by update, and its screen.
+mod tui_stats;
 // TUI: end-to-end in a real terminal under tmux.
 mod tui_tmux;
 // The App over an index still building (a test-driven build), timeline units, JSON detail
