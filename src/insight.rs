@@ -11,3 +11,6 @@ pub mod rows;
 pub mod stats;
 
 pub use stats::{Scope, Stats, compute};
+
+/// Which tables a summary counts rows for, by `(schema, table)`.
+pub type TablePredicate<'a> = &'a dyn Fn(&[u8], &[u8]) -> bool;

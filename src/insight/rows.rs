@@ -9,6 +9,8 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use super::TablePredicate;
+
 use crate::format::payload::parse_payload;
 use crate::format::rows::RowsEvent;
 use crate::format::{
@@ -86,12 +88,12 @@ pub struct RowCounter<'p> {
     maps: TableIds<MapEntry>,
     pub tables: Vec<TableKey>,
     slots: HashMap<(Vec<u8>, Vec<u8>), usize>,
-    select: Option<&'p dyn Fn(&[u8], &[u8]) -> bool>,
+    select: Option<TablePredicate<'p>>,
 }
 
 impl<'p> RowCounter<'p> {
     /// `select` decides which tables are selected (all, without one).
-    pub fn new(select: Option<&'p dyn Fn(&[u8], &[u8]) -> bool>) -> RowCounter<'p> {
+    pub fn new(select: Option<TablePredicate<'p>>) -> RowCounter<'p> {
         RowCounter {
             maps: TableIds::default(),
             tables: Vec::new(),

@@ -10,6 +10,7 @@
 use crate::format::{EventHeader, EventType, FormatDescription, RawEvent, RowsOp};
 use crate::index::{Binlogs, EventId, Location, TxnId};
 
+use super::TablePredicate;
 use super::rows::RowCounter;
 
 /// What to summarize: the events `[start, end)` (transaction boundaries), and the
@@ -17,7 +18,7 @@ use super::rows::RowCounter;
 pub struct Scope<'a> {
     pub start: EventId,
     pub end: EventId,
-    pub tables: Option<&'a dyn Fn(&[u8], &[u8]) -> bool>,
+    pub tables: Option<TablePredicate<'a>>,
     /// How many transactions each top list keeps.
     pub top: usize,
 }
