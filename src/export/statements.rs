@@ -72,6 +72,14 @@ pub fn write_statements(
     Ok(w.summary)
 }
 
+/// `text` as it is, when it is UTF-8 that the terminal escaping of
+/// [`escape_bytes_multiline`] would leave alone (backslashes aside: doubling them would
+/// change the SQL); `None` when it must be escaped.
+fn printable(text: &[u8]) -> Option<&str> {
+    let s = std::str::from_utf8(text).ok()?;
+    (escape_bytes_multiline(text).replace("\\\\", "\\") == s).then_some(s)
+}
+
 /// `#YYMMDD HH:MM:SS` as mysqlbinlog prints it (UTC, the hour padded with a space).
 fn stamp(ts: u32) -> String {
     chrono::DateTime::from_timestamp(ts as i64, 0)
@@ -237,7 +245,13 @@ impl<W: Write> Writer<'_, W> {
             }
             Event::Query(q) => {
                 self.thread_id = q.thread_id;
-                let sql = escape_bytes_multiline(&q.query);
+                let sql = match printable(&q.query) {
+                    Some(s) => s.to_string(),
+                    None => {
+                        writeln!(self.out, "# (the statement holds control bytes: escaped)")?;
+                        escape_bytes_multiline(&q.query)
+                    }
+                };
                 self.statement(at, q.thread_id, q.exec_time, q.error_code, q.schema, &sql)?;
                 self.summary.statements += 1;
             }
@@ -321,7 +335,12 @@ impl<W: Write> Writer<'_, W> {
                     };
                     match sql {
                         Ok(s) => {
-                            let s = s.strip_suffix(';').unwrap_or(&s).to_string();
+                            let s = s.strip_suffix(';').unwrap_or(&s);
+                            // Literals never hold control bytes here; names might.
+                            let s = match printable(s.as_bytes()) {
+                                Some(p) => p.to_string(),
+                                None => escape_bytes_multiline(s.as_bytes()),
+                            };
                             self.statement(at, self.thread_id, 0, 0, &[], &s)?;
                             self.summary.rows += 1;
                         }
@@ -340,5 +359,21 @@ impl<W: Write> Writer<'_, W> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_print_as_they_are_unless_they_hold_control_bytes() {
+        assert_eq!(
+            printable(b"INSERT INTO t VALUES ('a\\'b\n')\n\tx"),
+            Some("INSERT INTO t VALUES ('a\\'b\n')\n\tx")
+        );
+        assert_eq!(printable(b"SELECT '\x1b[2J'"), None);
+        assert_eq!(printable(b"SELECT '\xff'"), None);
+        assert_eq!(printable(b"a\rb"), None);
     }
 }
