@@ -146,7 +146,11 @@ fn exercise(raw: &RawEvent<'_>, dec: &mut Decoder, depth: u32) {
             let decoded = r.rows(tm).take_while(Result::is_ok).count() as u64;
             let whole = r.rows(tm).all(|x| x.is_ok());
             if whole {
-                assert_eq!(walked, Ok(decoded), "the row walk disagrees with the decoder");
+                assert_eq!(
+                    walked,
+                    Ok(decoded),
+                    "the row walk disagrees with the decoder"
+                );
             }
             for row in r.rows(tm) {
                 let Ok(row) = row else {

@@ -122,3 +122,60 @@ fn pt_query_digest_counts_one_query_per_row_and_statement() {
         assert!(row_classes >= want.len());
     }
 }
+
+/// Binlogs with random bit flips: `stats` and `dump --format statements` (in process)
+/// neither panic nor write raw control bytes.
+#[test]
+fn damaged_binlogs_summarize_and_write_statements_without_panic_or_raw_controls() {
+    use binlens::index::{Binlogs, EventId};
+    use binlens::insight::{Scope, compute};
+    use binlens::schema::Catalog;
+
+    let mut files: Vec<PathBuf> = fixture_sets().concat();
+    if let Some(c) = crate::support::corpus::corpus_dir() {
+        files.extend(crate::support::corpus::binlogs_with_oracle(
+            &c.join("mysql"),
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut cases = 0;
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        let bytes = &bytes[..bytes.len().min(64 * 1024)];
+        for _ in 0..8 {
+            let mut damaged = bytes.to_vec();
+            for _ in 0..3 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let at = 4 + (seed as usize) % (damaged.len().max(5) - 4);
+                damaged[at] ^= 1 << (seed >> 60 & 7);
+            }
+            let p = dir.path().join("flipped-bin.000001");
+            std::fs::write(&p, &damaged).unwrap();
+            let Ok(b) = Binlogs::open(std::slice::from_ref(&p)) else {
+                continue;
+            };
+            cases += 1;
+            let scope = Scope {
+                start: EventId(0),
+                end: EventId(b.index.len() as u32),
+                tables: None,
+                top: 3,
+            };
+            let st = compute(&b, &scope, &mut |_, _| true).unwrap();
+            assert_eq!(st.events, b.index.len() as u64);
+            let mut out = Vec::new();
+            binlens::export::statements::write_statements(&b, &Catalog::build(&b, None), &mut out)
+                .unwrap();
+            assert!(
+                !out.iter()
+                    .any(|&c| c == 0x1b || c == 0x07 || c == 0x08 || c == b'\r'),
+                "{}: raw control byte in the statements",
+                f.display()
+            );
+        }
+    }
+    assert!(cases > 100, "only {cases} cases");
+}
