@@ -11,6 +11,11 @@
 //! the rows event's position and time: `INSERT INTO … (…) VALUES (…)`,
 //! `UPDATE … SET … WHERE … LIMIT 1`, `DELETE FROM … WHERE … LIMIT 1`, with the column
 //! names the catalog knows and `@N` for the others, the WHERE by primary key where known.
+//! What replay needs is kept as `mysqlbinlog` keeps it: `use` (not for CREATE/DROP
+//! DATABASE), the QUERY event's `sql_mode` (the rows run with `NO_AUTO_VALUE_ON_ZERO`),
+//! `SET INSERT_ID`, RAND seeds and user variables, `START TRANSACTION` / `XA START` after a
+//! MariaDB GTID that opens a group, `XA PREPARE` and `COMMIT`; replaying the output gives
+//! the tables that replaying the binlogs gives.
 //! Other events print their header only; a line `/*!*/;` closes a run of such headers
 //! before the next statement, so a parser that splits records at `;\n#` gives every
 //! statement a record with its own header. Rows inside TRANSACTION_PAYLOAD events print
@@ -18,15 +23,17 @@
 
 use std::io::{self, Write};
 
-use crate::format::display::{escape_bytes, escape_bytes_multiline};
+use crate::format::control::UserVar;
+use crate::format::display::{escape_bytes, escape_bytes_multiline, hex};
 use crate::format::event::{Decoder, Event};
+use crate::format::maria::XaId;
 use crate::format::reader::{EventReader, RawEvent};
 use crate::format::summary::summarize;
 use crate::format::{EventType, RowsOp};
 use crate::index::{Binlogs, EventId, FileId};
 use crate::schema::Catalog;
 
-use super::quote::{sql_comment, sql_ident, sql_table};
+use super::quote::{sql_comment, sql_hex, sql_ident, sql_table};
 use super::sql::Shape;
 
 /// What was written.
@@ -48,6 +55,9 @@ struct Writer<'o, W: Write> {
     /// Header lines were written since the last line ending in `;`.
     open_headers: bool,
     schema: Option<Vec<u8>>,
+    /// The session's sql_mode as last set: a QUERY event's, or `None` for the rows'
+    /// (`NO_AUTO_VALUE_ON_ZERO`, so an explicit 0 stays 0).
+    sql_mode: Option<Option<u64>>,
     thread_id: u32,
     summary: StatementsSummary,
 }
@@ -63,6 +73,7 @@ pub fn write_statements(
         file: String::new(),
         open_headers: false,
         schema: None,
+        sql_mode: None,
         thread_id: 0,
         summary: StatementsSummary::default(),
     };
@@ -78,6 +89,41 @@ pub fn write_statements(
 fn printable(text: &[u8]) -> Option<&str> {
     let s = std::str::from_utf8(text).ok()?;
     (escape_bytes_multiline(text).replace("\\\\", "\\") == s).then_some(s)
+}
+
+/// `X'gtrid',X'bqual',format_id` as XA statements take it.
+fn xa_id(x: &XaId<'_>) -> String {
+    format!("X'{}',X'{}',{}", hex(x.gtrid), hex(x.bqual), x.format_id)
+}
+
+/// `sql_mode` bit 19 in MySQL and MariaDB: an explicit 0 in an AUTO_INCREMENT column
+/// stays 0, as the row image has it.
+const NO_AUTO_VALUE_ON_ZERO: u64 = 1 << 19;
+
+/// The header flag of QUERY events (CREATE/ALTER/DROP DATABASE) whose schema must not
+/// become the session's default.
+const LOG_EVENT_SUPPRESS_USE_F: u16 = 0x8;
+
+/// A USER_VAR's value as SQL: NULL, a number, or the string's bytes as `x'…'` (binary:
+/// the event's charset number has no name here); `None` for a DECIMAL or unknown kind.
+fn user_var_value(u: &UserVar<'_>) -> Option<String> {
+    let Some(v) = &u.value else {
+        return Some("NULL".into());
+    };
+    let b = v.bytes;
+    Some(match v.kind {
+        0 => format!("_binary {}", sql_hex(b).replacen("X'", "x'", 1)),
+        1 if b.len() == 8 => format!("{:e}", f64::from_le_bytes(b.try_into().ok()?)),
+        2 if b.len() == 8 => {
+            let n = u64::from_le_bytes(b.try_into().ok()?);
+            if v.flags & 1 != 0 {
+                n.to_string()
+            } else {
+                (n as i64).to_string()
+            }
+        }
+        _ => return None,
+    })
 }
 
 /// `#YYMMDD HH:MM:SS` as mysqlbinlog prints it (UTC, the hour padded with a space).
@@ -154,6 +200,7 @@ impl<W: Write> Writer<'_, W> {
         // The comment first: a record of its own ends with the last statement.
         writeln!(self.out, "# End of log file\nDELIMITER ;")?;
         self.schema = None;
+        self.sql_mode = None;
         Ok(())
     }
 
@@ -194,7 +241,9 @@ impl<W: Write> Writer<'_, W> {
         Ok(())
     }
 
-    /// A statement under a `Query` header of `at` (the event, or the payload holding it).
+    /// A statement under a `Query` header of `at` (the event, or the payload holding it),
+    /// in `schema` (empty: the current one) with `sql_mode` (`None`: the rows').
+    #[allow(clippy::too_many_arguments)]
     fn statement(
         &mut self,
         at: &RawEvent<'_>,
@@ -202,6 +251,7 @@ impl<W: Write> Writer<'_, W> {
         exec_time: u32,
         error_code: u16,
         schema: &[u8],
+        sql_mode: Option<u64>,
         sql: &str,
     ) -> io::Result<()> {
         self.close_headers()?;
@@ -211,6 +261,17 @@ impl<W: Write> Writer<'_, W> {
         if !schema.is_empty() && self.schema.as_deref() != Some(schema) {
             writeln!(self.out, "use {}/*!*/;", sql_ident(schema))?;
             self.schema = Some(schema.to_vec());
+        }
+        if self.sql_mode != Some(sql_mode) {
+            match sql_mode {
+                Some(m) => writeln!(self.out, "SET @@session.sql_mode={m}/*!*/;")?,
+                // As a number, as QUERY events set it (pt-query-digest sums settings).
+                None => writeln!(
+                    self.out,
+                    "SET @@session.sql_mode={NO_AUTO_VALUE_ON_ZERO}/*!*/;"
+                )?,
+            }
+            self.sql_mode = Some(sql_mode);
         }
         writeln!(self.out, "SET TIMESTAMP={}/*!*/;", at.header.timestamp)?;
         writeln!(self.out, "{sql}\n/*!*/;")?;
@@ -252,7 +313,15 @@ impl<W: Write> Writer<'_, W> {
                         escape_bytes_multiline(&q.query)
                     }
                 };
-                self.statement(at, q.thread_id, q.exec_time, q.error_code, q.schema, &sql)?;
+                // CREATE/ALTER/DROP DATABASE: the schema is not the session's to use.
+                let schema = if at.header.flags & LOG_EVENT_SUPPRESS_USE_F != 0 {
+                    &[][..]
+                } else {
+                    q.schema
+                };
+                let mode = q.status().sql_mode.or(Some(0));
+                let (t, x, c) = (q.thread_id, q.exec_time, q.error_code);
+                self.statement(at, t, x, c, schema, mode, &sql)?;
                 self.summary.statements += 1;
             }
             Event::Xid(x) => {
@@ -278,6 +347,37 @@ impl<W: Write> Writer<'_, W> {
                     "SET @@RAND_SEED1={seed1}, @@RAND_SEED2={seed2}/*!*/;"
                 )?;
                 self.open_headers = false;
+            }
+            Event::MariaGtid(g) => {
+                let info = format!(" {}", g.gtid);
+                self.header(at, "GTID", &info)?;
+                // A group of several events opens a transaction (an XA one with its xid).
+                if !g.is_standalone() {
+                    match &g.xid {
+                        Some(x) => writeln!(self.out, "XA START {}\n/*!*/;", xa_id(x))?,
+                        None => writeln!(self.out, "START TRANSACTION\n/*!*/;")?,
+                    }
+                    self.open_headers = false;
+                }
+            }
+            Event::XaPrepare(x) => {
+                self.header(at, "XID", &format!(" = {}", xa_id(&x.xid)))?;
+                if x.one_phase {
+                    writeln!(self.out, "XA COMMIT {} ONE PHASE\n/*!*/;", xa_id(&x.xid))?;
+                } else {
+                    writeln!(self.out, "XA PREPARE {}\n/*!*/;", xa_id(&x.xid))?;
+                }
+                self.open_headers = false;
+            }
+            Event::UserVar(u) => {
+                self.header(at, "User_var", "")?;
+                match user_var_value(u) {
+                    Some(v) => {
+                        writeln!(self.out, "SET @{}:={v}/*!*/;", sql_ident(u.name))?;
+                        self.open_headers = false;
+                    }
+                    None => writeln!(self.out, "# (a value binlens cannot write)")?,
+                }
             }
             Event::TableMap(tm) => {
                 let info = format!(
@@ -341,7 +441,7 @@ impl<W: Write> Writer<'_, W> {
                                 Some(p) => p.to_string(),
                                 None => escape_bytes_multiline(s.as_bytes()),
                             };
-                            self.statement(at, self.thread_id, 0, 0, &[], &s)?;
+                            self.statement(at, self.thread_id, 0, 0, &[], None, &s)?;
                             self.summary.rows += 1;
                         }
                         Err(x) => {
