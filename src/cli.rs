@@ -71,6 +71,29 @@ pub fn parse_loc(flag: &str, text: &str, ctx: &ParseContext) -> Result<Loc, Stri
     Loc::parse(text, ctx).map_err(|e| format!("--{flag} {}: {}", escape_str(text), e.message))
 }
 
+/// The LOCs of `--start`, `--stop` and `--skip`, read in one context.
+#[derive(Debug, Clone, Default)]
+pub struct RangeLocs {
+    pub start: Option<Loc>,
+    pub stop: Option<Loc>,
+    pub skip: Vec<Loc>,
+}
+
+impl RangeLocs {
+    pub fn parse(
+        start: Option<&str>,
+        stop: Option<&str>,
+        skip: &[String],
+        ctx: &ParseContext,
+    ) -> Result<RangeLocs, String> {
+        Ok(RangeLocs {
+            start: start.map(|t| parse_loc("start", t, ctx)).transpose()?,
+            stop: stop.map(|t| parse_loc("stop", t, ctx)).transpose()?,
+            skip: (skip.iter().map(|t| parse_loc("skip", t, ctx))).collect::<Result<_, _>>()?,
+        })
+    }
+}
+
 /// What `main` should do.
 pub enum Invocation {
     Browse(Vec<PathBuf>),

@@ -18,6 +18,7 @@ pub mod filtering;
 pub mod growth;
 pub mod keymap;
 pub mod list;
+pub mod marks;
 pub mod navigate;
 pub mod run;
 pub mod stats_view;
@@ -25,6 +26,7 @@ pub mod terminal;
 pub mod timeline;
 pub mod txn_rows;
 pub mod views;
+pub mod work;
 pub mod worker;
 
 pub use run::run;

@@ -119,7 +119,7 @@ fn dump_events(
         buf.clear();
         match item {
             Ok(raw) => {
-                panic::set_pos(raw.pos);
+                panic::set_pos(raw.pos.get());
                 let ok = match format {
                     DumpFormat::Jsonl => jsonl::event_line(&mut buf, name, &raw, &mut dec),
                     // Statements are written by `dump_statements`, never per event.

@@ -27,7 +27,7 @@ pub fn run(
         writeln!(
             err,
             "binlens: {}: {}",
-            escape_str(&b.location_text(p.at)),
+            escape_str(&b.named(p.at).to_string()),
             p.message
         )?;
     }

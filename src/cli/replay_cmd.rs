@@ -7,9 +7,9 @@ use crate::export::ErrorKind;
 use crate::export::replay::{self, ReplayRequest};
 use crate::format::Flavor;
 use crate::index::Binlogs;
-use crate::lang::{Loc, ParseContext};
+use crate::lang::ParseContext;
 
-use super::{Status, TzArg, parse_loc};
+use super::{RangeLocs, Status, TzArg};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum FlavorArg {
@@ -68,18 +68,13 @@ pub fn run(
         }
     };
     let ctx = ParseContext::for_binlogs(&b, args.tz.choice());
-    let parse = |flag, t: &String| parse_loc(flag, t, &ctx);
-    let locs = (|| -> Result<(Option<Loc>, Option<Loc>, Vec<Loc>), String> {
-        Ok((
-            args.start.as_ref().map(|t| parse("start", t)).transpose()?,
-            args.stop.as_ref().map(|t| parse("stop", t)).transpose()?,
-            args.skip
-                .iter()
-                .map(|t| parse("skip", t))
-                .collect::<Result<_, _>>()?,
-        ))
-    })();
-    let (start, stop, skip) = match locs {
+    let locs = RangeLocs::parse(
+        args.start.as_deref(),
+        args.stop.as_deref(),
+        &args.skip,
+        &ctx,
+    );
+    let RangeLocs { start, stop, skip } = match locs {
         Ok(l) => l,
         Err(e) => {
             writeln!(err, "binlens: {e}")?;

@@ -10,7 +10,7 @@ use crate::format::display::escape_str;
 use crate::index::Binlogs;
 use crate::lang::ParseContext;
 
-use super::{Status, TzArg, parse_loc};
+use super::{RangeLocs, Status, TzArg};
 
 #[derive(Debug, clap::Args)]
 pub struct SqlArgs {
@@ -63,21 +63,8 @@ pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::i
         None => None,
     };
     let ctx = ParseContext::for_binlogs(&b, args.tz.choice());
-    let locs = (args
-        .start
-        .as_ref()
-        .map(|t| parse_loc("start", t, &ctx))
-        .transpose())
-    .and_then(|s| {
-        Ok((
-            s,
-            args.stop
-                .as_ref()
-                .map(|t| parse_loc("stop", t, &ctx))
-                .transpose()?,
-        ))
-    });
-    let (start, stop) = match locs {
+    let locs = RangeLocs::parse(args.start.as_deref(), args.stop.as_deref(), &[], &ctx);
+    let RangeLocs { start, stop, .. } = match locs {
         Ok(l) => l,
         Err(e) => {
             writeln!(err, "binlens: {e}")?;

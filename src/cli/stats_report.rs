@@ -173,7 +173,7 @@ fn txn_lines(b: &Binlogs, t: &TxnStats, out: &mut impl Write) -> std::io::Result
         .as_ref()
         .map(|g| format!("  GTID {}", escape_str(g)))
         .unwrap_or_default();
-    writeln!(out, "  {}{gtid}", escape_str(&b.location_text(t.at)))?;
+    writeln!(out, "  {}{gtid}", escape_str(&b.named(t.at).to_string()))?;
     let mut line = format!(
         "      {} rows, {} bytes, {}, {} events",
         t.rows,
@@ -199,7 +199,7 @@ fn txn_json(b: &Binlogs, t: &TxnStats) -> Value {
     json!({
         "gtid": t.gtid,
         "file": b.file_name(t.at.file),
-        "pos": t.at.pos,
+        "pos": t.at.pos.get(),
         "rows": t.rows,
         "bytes": t.bytes,
         "duration": t.duration,

@@ -192,7 +192,7 @@ impl<W: Write> Writer<'_, W> {
                 Ok(ev) => self.event(catalog, e, &raw, None, &ev, &dec)?,
                 Err(x) => {
                     self.header(&raw, &EventType(raw.header.type_code.0).to_string(), "")?;
-                    self.error(format!("{name}:{}: {}", raw.pos + x.at as u64, x.kind));
+                    self.error(format!("{name}:{}: {}", raw.pos.after(x.at as u64), x.kind));
                 }
             }
         }
@@ -419,7 +419,7 @@ impl<W: Write> Writer<'_, W> {
                             let pos = if inner.is_some() {
                                 at.pos
                             } else {
-                                at.pos + x.at as u64
+                                at.pos.after(x.at as u64)
                             };
                             let why = format!("{}:{pos}: {}", self.file, x.kind);
                             self.error(why);

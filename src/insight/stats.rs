@@ -7,6 +7,7 @@
 //! selected table are counted (their events, bytes and times) and rows are counted
 //! for the selected tables only.
 
+use crate::format::position::LogPosition;
 use crate::format::{EventHeader, EventType, FormatDescription, RawEvent, RowsOp};
 use crate::index::{Binlogs, EventId, Location, TxnId};
 
@@ -255,7 +256,7 @@ pub fn compute(
                 } else {
                     idx.next_pos(e)
                 };
-                let size = next.saturating_sub(pos);
+                let size = next.get().saturating_sub(pos.get());
                 let ts = times[i as usize];
                 tally.kinds[k.0 as usize].0 += 1;
                 tally.kinds[k.0 as usize].1 += size;
@@ -270,7 +271,7 @@ pub fn compute(
                 slot.bytes += size;
                 if k == EventType::TABLE_MAP || k.is_rows() || k == EventType::TRANSACTION_PAYLOAD {
                     let raw = bytes
-                        .get(pos as usize..next as usize)
+                        .get(pos.get() as usize..next.get() as usize)
                         .zip(fde)
                         .and_then(|(ev, fde)| raw_event(ev, pos, fde));
                     let n = raw.map_or(0, |(raw, fde)| {
@@ -306,7 +307,7 @@ pub fn compute(
 /// Frames the bytes of one event (from the index's positions) with its file's format.
 fn raw_event<'a, 'f>(
     bytes: &'a [u8],
-    pos: u64,
+    pos: LogPosition,
     fde: &'f FormatDescription,
 ) -> Option<(RawEvent<'a>, &'f FormatDescription)> {
     let header = EventHeader::parse(bytes).ok()?;
@@ -338,7 +339,7 @@ fn count_event(
         if let Some(why) = &seen.error {
             st.unreadable += 1;
             if st.unreadable_examples.len() < 5 {
-                let at = b.location_text(b.index.get(e).location());
+                let at = b.named(b.index.get(e).location()).to_string();
                 st.unreadable_examples.push(format!("{at}: {why}"));
             }
         }

@@ -18,8 +18,9 @@ use crate::index::EventId;
 use crate::insight::Stats;
 use crate::insight::stats::TxnStats;
 
-use super::app::{App, Pending, PromptKind, time_text};
+use super::app::{App, PromptKind, time_text};
 use super::keymap::Mode;
+use super::work::Pending;
 use super::worker::Job;
 
 /// How many transactions each top list and the busiest buckets show.
@@ -171,19 +172,20 @@ impl App {
             self.message = Some("no events yet".into());
             return;
         }
-        let range = self.marked();
+        let range = self.marks.range();
         let (start, end) = match range {
             Some((a, b)) => (a, EventId(b.0 + 1)),
             None => (EventId(0), EventId(self.event_count())),
         };
-        let generation = self.next_generation();
-        self.pending = Some((generation, Pending::Stats));
-        self.progress = None;
-        self.jobs.push(Job::Stats {
-            generation,
-            start,
-            end,
-            top: TOP,
+        let mut generation = 0;
+        self.work.submit(Pending::Stats, |g| {
+            generation = g;
+            Job::Stats {
+                generation: g,
+                start,
+                end,
+                top: TOP,
+            }
         });
         self.stats = Some(StatsView::new(range, generation));
         self.under = Mode::List;
@@ -192,10 +194,9 @@ impl App {
 
     /// Esc: back to the list as it was; a computation still running is cancelled.
     pub(super) fn close_stats(&mut self) {
-        if self.pending.is_some_and(|(_, p)| p == Pending::Stats) {
-            self.pending = None;
-            self.progress = None;
-            self.jobs.push(Job::Cancel);
+        if self.work.pending.is_some_and(|p| p.what == Pending::Stats) {
+            self.work.forget(Pending::Stats);
+            self.work.queue.push(Job::Cancel);
         }
         self.stats = None;
         self.mode = Mode::List;
@@ -213,7 +214,7 @@ impl App {
             }
             Outcome::Jump(e) => {
                 self.close_stats();
-                if self.filter.is_some() {
+                if self.filters.active.is_some() {
                     self.clear_filter();
                     self.message = Some("filter cleared to show the transaction".into());
                 }
@@ -231,8 +232,7 @@ impl App {
 
     /// The worker's answer, when it is the one the view waits for.
     pub(super) fn stats_done(&mut self, generation: u64, stats: Box<Stats>) {
-        self.pending = None;
-        self.progress = None;
+        self.work.finished();
         if let Some(v) = self.stats.as_mut().filter(|v| v.generation == generation) {
             v.update(Msg::Done(stats));
         }
@@ -257,8 +257,9 @@ impl Widget for StatsPane<'_> {
         let mut lines: Vec<(Option<usize>, Line)> = Vec::new();
         let Some(st) = &v.stats else {
             let done = app
+                .work
                 .progress
-                .map(|(d, t)| format!(" {}%", d * 100 / t.max(1)))
+                .map(|p| format!(" {}%", p.done * 100 / p.total.max(1)))
                 .unwrap_or_default();
             let text = format!(" stats of {scope}: counting rows…{done}  (Esc cancels)");
             Line::styled(text, bold).render(Rect { height: 1, ..area }, buf);
@@ -315,7 +316,7 @@ impl Widget for StatsPane<'_> {
                     t.rows,
                     t.bytes,
                     t.duration,
-                    escape_str(&app.binlogs().location_text(t.at))
+                    escape_str(&app.binlogs().named(t.at).to_string())
                 );
                 lines.push((Some(item), Line::raw(text)));
                 item += 1;

@@ -72,7 +72,7 @@ pub enum JobResult {
     /// An export's text (a command or SQL) and its notes, or why there is none.
     Exported {
         generation: u64,
-        text: Result<String, String>,
+        text: Result<String, crate::export::Error>,
         notes: Vec<String>,
         /// The one-line preview the CLI prints: transactions, rows per operation, tables.
         preview: Option<String>,
@@ -138,7 +138,7 @@ pub fn run_job(
             },
             Err(e) => JobResult::Exported {
                 generation,
-                text: Err(e.to_string()),
+                text: Err(e),
                 notes: Vec::new(),
                 preview: None,
             },
@@ -186,7 +186,7 @@ pub fn run_job(
             },
             Err(e) => JobResult::Exported {
                 generation,
-                text: Err(e.to_string()),
+                text: Err(e),
                 notes: Vec::new(),
                 preview: None,
             },

@@ -33,7 +33,7 @@ fn tab_counts_the_rows_of_the_whole_set() {
     assert!(orders.delete >= 349, "{orders:?}");
     assert_eq!(st.by_rows[0].rows, 349);
     assert_eq!(v.items()[0], Item::Table(0));
-    assert!(a.pending.is_none() && a.progress.is_none());
+    assert!(a.work.pending.is_none() && a.work.progress.is_none());
 }
 
 #[test]
@@ -43,7 +43,7 @@ fn enter_on_a_table_filters_the_list_to_it_and_esc_keeps_the_cursor() {
     let cursor = a.cursor;
     press(&mut a, "<Esc>");
     assert_eq!((a.mode, a.cursor), (Mode::List, cursor));
-    assert!(a.stats.is_none() && a.filter.is_none());
+    assert!(a.stats.is_none() && a.filters.active.is_none());
 
     press(&mut a, "<Tab>");
     let name = {
@@ -52,7 +52,7 @@ fn enter_on_a_table_filters_the_list_to_it_and_esc_keeps_the_cursor() {
     };
     press(&mut a, "j<Enter>");
     assert_eq!(a.mode, Mode::List);
-    let f = a.filter.as_ref().expect("a filter");
+    let f = a.filters.active.as_ref().expect("a filter");
     assert_eq!(f.text, format!("table:{name}"));
     // Its rows events are exactly the table's (statements that name it match too).
     let b = a.binlogs();
@@ -100,7 +100,7 @@ fn a_marked_range_is_counted_alone_and_esc_cancels_a_running_count() {
     let Some(mut a) = incident() else { return };
     // The first transactions only: far fewer events than the set.
     press(&mut a, "[}}}]");
-    let (s, e) = a.marked().unwrap();
+    let (s, e) = a.marks.range().unwrap();
     press(&mut a, "<Tab>");
     let v = a.stats.as_ref().unwrap();
     assert_eq!(v.range, Some((s, e)));
@@ -110,11 +110,11 @@ fn a_marked_range_is_counted_alone_and_esc_cancels_a_running_count() {
 
     // Opened but not computed yet: Esc drops the job's answer and cancels it.
     a.update(binlens::tui::action::Action::OpenStats);
-    assert!(matches!(a.jobs.last(), Some(Job::Stats { .. })));
+    assert!(matches!(a.work.queue.last(), Some(Job::Stats { .. })));
     a.update(binlens::tui::action::Action::Back);
     assert_eq!(a.mode, Mode::List);
-    assert!(a.pending.is_none());
-    assert!(matches!(a.jobs.last(), Some(Job::Cancel)));
+    assert!(a.work.pending.is_none());
+    assert!(matches!(a.work.queue.last(), Some(Job::Cancel)));
     assert_ne!(a.cursor, EventId(u32::MAX));
 }
 
