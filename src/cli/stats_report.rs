@@ -10,12 +10,12 @@ use crate::index::Binlogs;
 use crate::insight::Stats;
 use crate::insight::stats::TxnStats;
 
+/// The one event-time formatter, in UTC.
 pub fn utc(ts: u32) -> String {
-    chrono::DateTime::from_timestamp(ts as i64, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_else(|| ts.to_string())
+    crate::lang::format_instant(i64::from(ts), crate::lang::TimeZoneChoice::Utc)
 }
 
+/// A bucket's start, shorter than [`utc`] where the bucket width allows.
 fn utc_with(ts: u32, fmt: &str) -> String {
     chrono::DateTime::from_timestamp(ts as i64, 0)
         .map(|t| t.format(fmt).to_string())
