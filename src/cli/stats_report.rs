@@ -152,7 +152,19 @@ pub fn text(b: &Binlogs, st: &Stats, out: &mut impl Write) -> std::io::Result<()
             "", "events", "rows", "bytes"
         )?;
         let max = h.buckets.iter().map(|x| x.events).max().unwrap_or(0).max(1);
-        for (i, x) in h.buckets.iter().enumerate() {
+        let n = h.buckets.len();
+        let mut i = 0;
+        while i < n {
+            let x = h.buckets[i];
+            // A run of more than two empty buckets is one line.
+            if x.events == 0 {
+                let end = (i..n).find(|&k| h.buckets[k].events > 0).unwrap_or(n);
+                if end - i > 2 {
+                    writeln!(out, "  … {} empty", end - i)?;
+                    i = end;
+                    continue;
+                }
+            }
             let bar = "#".repeat(((x.events * 24).div_ceil(max)) as usize);
             let line = format!(
                 "  {:<14} {:>10} {:>10} {:>14} {bar}",
@@ -162,6 +174,7 @@ pub fn text(b: &Binlogs, st: &Stats, out: &mut impl Write) -> std::io::Result<()
                 x.bytes
             );
             writeln!(out, "{}", line.trim_end())?;
+            i += 1;
         }
     }
     Ok(())

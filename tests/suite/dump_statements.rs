@@ -214,3 +214,15 @@ fn statements_replay_to_the_same_tables_as_mariadb_binlog() {
     );
     assert_eq!(table_checksums(&ours), table_checksums(&reference));
 }
+
+#[test]
+fn statements_of_the_compressed_fixture_are_golden() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mariadb/mysql-bin.000006");
+    let out = binlens()
+        .args(["dump", "--format", "statements"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!("statements_000006", String::from_utf8(out.stdout).unwrap());
+}

@@ -262,3 +262,16 @@ fn stats_text_fits_80_columns() {
     let n: Vec<&str> = orders.split_whitespace().collect();
     assert_eq!(&n[1..4], ["350", "19", "350"]);
 }
+
+#[test]
+fn stats_text_of_the_fixtures_is_golden() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mariadb");
+    let out = binlens()
+        .env("XDG_CACHE_HOME", tempfile::tempdir().unwrap().path())
+        .args(["stats", "--top", "3"])
+        .arg(dir.join("mysql-bin.index"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!("stats_fixtures", String::from_utf8(out.stdout).unwrap());
+}
