@@ -67,6 +67,8 @@ pub struct StatsView {
     pub stats: Option<Stats>,
     /// Index into [`StatsView::items`].
     pub selected: usize,
+    /// The index was still building when the view opened: it counts what was indexed.
+    pub partial: bool,
 }
 
 impl StatsView {
@@ -76,6 +78,7 @@ impl StatsView {
             generation,
             stats: None,
             selected: 0,
+            partial: false,
         }
     }
 
@@ -187,7 +190,9 @@ impl App {
                 top: TOP,
             }
         });
-        self.stats = Some(StatsView::new(range, generation));
+        let mut view = StatsView::new(range, generation);
+        view.partial = !self.is_indexed();
+        self.stats = Some(view);
         self.under = Mode::List;
         self.mode = Mode::Stats;
     }
@@ -252,6 +257,7 @@ impl Widget for StatsPane<'_> {
         let bold = Style::default().add_modifier(Modifier::BOLD);
         let scope = match v.range {
             Some((a, b)) => format!("marked {} … {}", app.loc_text(a), app.loc_text(b)),
+            None if v.partial => "the set indexed so far".into(),
             None => "the whole set".into(),
         };
         let mut lines: Vec<(Option<usize>, Line)> = Vec::new();
