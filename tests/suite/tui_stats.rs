@@ -124,3 +124,29 @@ fn stats_view_at_80x24() {
     press(&mut a, "<Tab>jj");
     insta::assert_snapshot!("stats_80x24", screen(&a));
 }
+
+#[test]
+fn enter_on_a_busy_bucket_goes_to_its_first_event() {
+    let Some(mut a) = incident() else { return };
+    press(&mut a, "<Tab>");
+    let (k, start) = {
+        let v = a.stats.as_ref().unwrap();
+        let st = v.stats.as_ref().unwrap();
+        let k = v
+            .items()
+            .iter()
+            .position(|i| matches!(i, Item::Bucket(_)))
+            .expect("a busy bucket");
+        let Item::Bucket(b) = v.items()[k] else {
+            unreachable!()
+        };
+        let h = &st.histogram;
+        // The busiest bucket has the most events of all.
+        assert!(h.buckets.iter().all(|x| x.events <= h.buckets[b].events));
+        (k, h.bucket_start(b).max(st.first_time.unwrap()))
+    };
+    press(&mut a, &format!("{}<Enter>", "j".repeat(k)));
+    assert_eq!(a.mode, Mode::List);
+    let want = a.binlogs().index.first_at_or_after(start).unwrap();
+    assert_eq!(a.cursor, want);
+}
