@@ -14,7 +14,7 @@ use crate::index::{Binlogs, EventId};
 use crate::lang::{TableGlob, TimeZoneChoice, format_instant};
 use crate::schema::{Catalog, NameSource, TableSchema};
 
-use super::literal::{ColumnFacts, literal};
+use super::literal::{ColumnFacts, json_diff_expr, literal};
 use super::quote::{sql_comment, sql_hex, sql_ident, sql_table};
 use super::range::{self, Range};
 use super::walk::walk;
@@ -295,6 +295,8 @@ impl<'t> Shape<'t> {
             Cell::Present(v) if self.pseudo => {
                 let l = match v {
                     Value::Bytes(b) if b.iter().any(|&x| x < 0x20 || x == 0x7f) => sql_hex(b),
+                    Value::JsonDiff(d) => json_diff_expr(&self.names[i], d)
+                        .unwrap_or_else(|e| format!("NULL /* {} */", sql_comment(&e.message))),
                     _ => literal(v, &self.defs[i], &self.facts[i])
                         .unwrap_or_else(|e| format!("NULL /* {} */", sql_comment(&e.message))),
                 };
