@@ -1,7 +1,8 @@
 //! Non-interactive subcommands: the same engine as the TUI, for scripts and tests.
 //!
 //! Each subcommand writes to `&mut impl Write` so it can be tested as golden text.
-//! May import `format`, `index`, `insight`, `filter` and `export`; never `tui`.
+//! May import `format`, `index`, `insight`, `schema`, `lang`, `filter` and `export`; never
+//! `tui`.
 
 pub mod dump;
 mod dump_filter;

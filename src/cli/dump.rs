@@ -149,7 +149,7 @@ fn dump_events(
                         buf.push('\n');
                     }
                     DumpFormat::Text | DumpFormat::Statements => {
-                        text::framing_error_block(&mut buf, &shown, &fe)
+                        text::framing_error_block(&mut buf, &shown, &fe);
                     }
                 }
                 out.write_all(buf.as_bytes())?;

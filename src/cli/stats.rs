@@ -77,9 +77,8 @@ pub fn run(
             p.message
         )?;
     }
-    let (start, end) = match bounds(&b, args, err)? {
-        Some(r) => r,
-        None => return Ok(Status::Error),
+    let Some((start, end)) = bounds(&b, args, err)? else {
+        return Ok(Status::Error);
     };
     let globs: Vec<TableGlob> = args.tables.iter().map(|t| TableGlob::new(t)).collect();
     let select = |schema: &[u8], table: &[u8]| globs.iter().any(|g| g.matches(schema, table));
@@ -229,7 +228,7 @@ fn tables_with_rows(b: &Binlogs, start: EventId, end: EventId) -> Vec<String> {
             names
                 .get(o)
                 .filter(|n| n.table.is_some())
-                .map(|n| n.display())
+                .map(super::super::index::names::ObjectName::display)
         })
         .collect();
     v.sort();

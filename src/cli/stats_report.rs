@@ -17,7 +17,7 @@ pub fn utc(ts: u32) -> String {
 
 /// A bucket's start, shorter than [`utc`] where the bucket width allows.
 fn utc_with(ts: u32, fmt: &str) -> String {
-    chrono::DateTime::from_timestamp(ts as i64, 0)
+    chrono::DateTime::from_timestamp(i64::from(ts), 0)
         .map(|t| t.format(fmt).to_string())
         .unwrap_or_else(|| ts.to_string())
 }

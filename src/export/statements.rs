@@ -128,7 +128,7 @@ fn user_var_value(u: &UserVar<'_>) -> Option<String> {
 
 /// `#YYMMDD HH:MM:SS` as mysqlbinlog prints it (UTC, the hour padded with a space).
 fn stamp(ts: u32) -> String {
-    chrono::DateTime::from_timestamp(ts as i64, 0)
+    chrono::DateTime::from_timestamp(i64::from(ts), 0)
         .map(|t| t.format("%y%m%d %k:%M:%S").to_string())
         .unwrap_or_else(|| "000000  0:00:00".into())
 }
@@ -147,7 +147,7 @@ impl<W: Write> Writer<'_, W> {
             return Ok(());
         };
         let name = b.file_name(f).to_string();
-        self.file = name.clone();
+        self.file.clone_from(&name);
         let mut dec = match &b.set.file(f).fde {
             Some(fde) => Decoder::new(fde.clone()),
             None => Decoder::default(),
@@ -169,7 +169,7 @@ impl<W: Write> Writer<'_, W> {
                                     Ok(r) => match inner_dec.decode(&r) {
                                         Ok(ev) => {
                                             let t = Some(r.header.type_code);
-                                            self.event(catalog, e, &raw, t, &ev, &inner_dec)?
+                                            self.event(catalog, e, &raw, t, &ev, &inner_dec)?;
                                         }
                                         Err(x) => self.error(format!(
                                             "{name}:{}: inner event at {}: {}",

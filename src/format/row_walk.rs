@@ -267,7 +267,7 @@ fn skip_image(c: &mut Cursor<'_>, widths: &[Width], partial: Option<&[u8]>) -> R
             }
             Width::Json { index, .. } if partial.is_some_and(|p| bit(p, index)) => {
                 let n = c.u32()?;
-                c.bytes_u64(n as u64)?;
+                c.bytes_u64(u64::from(n))?;
             }
             Width::Sized(len_bytes) | Width::Json { len_bytes, .. } => {
                 let n = c.uint_n(len_bytes as usize)?;

@@ -199,7 +199,7 @@ pub fn compute(
     if start.0 >= end.0 {
         return Some(st);
     }
-    let total = (end.0 - start.0) as u64;
+    let total = u64::from(end.0 - start.0);
     let ts_all = &idx.timestamps()[start.0 as usize..end.0 as usize];
     let lo = ts_all.iter().copied().filter(|&t| t > 0).min().unwrap_or(0);
     let hi = ts_all.iter().copied().max().unwrap_or(0).max(lo);
@@ -283,13 +283,13 @@ pub fn compute(
                 pos = next;
             }
             let bytes = idx.txn_bytes(t);
-            let duration = idx.txn_duration(t) as u64;
+            let duration = u64::from(idx.txn_duration(t));
             let n = scope.top;
             push_top(&mut tally.tops[0], ((rows, bytes, 0), t, rows), n);
             push_top(&mut tally.tops[1], ((bytes, rows, 0), t, rows), n);
             push_top(&mut tally.tops[2], ((duration, rows, bytes), t, rows), n);
         }
-        done += (last.0 - first.0 + 1) as u64;
+        done += u64::from(last.0 - first.0 + 1);
         if done >= next_report {
             next_report = done + PROGRESS_EVERY;
             if !progress(done, total) {
@@ -299,7 +299,7 @@ pub fn compute(
         t = TxnId(t.0 + 1);
     }
     progress(total, total);
-    finish(b, st, tally, &counter)
+    Some(finish(b, st, tally, &counter))
 }
 
 /// Walks the rows of event `e` (a table map, rows event or payload); returns the rows
@@ -363,7 +363,7 @@ fn count_event(
     rows
 }
 
-fn finish(b: &Binlogs, mut st: Stats, tally: Tally, counter: &RowCounter<'_>) -> Option<Stats> {
+fn finish(b: &Binlogs, mut st: Stats, tally: Tally, counter: &RowCounter<'_>) -> Stats {
     st.types = tally
         .kinds
         .iter()
@@ -400,7 +400,7 @@ fn finish(b: &Binlogs, mut st: Stats, tally: Tally, counter: &RowCounter<'_>) ->
     st.by_bytes = bytes.into_iter().map(|r| txn_stats(b, r)).collect();
     st.by_duration = duration.into_iter().map(|r| txn_stats(b, r)).collect();
     st.histogram = tally.hist;
-    Some(st)
+    st
 }
 
 fn txn_stats(b: &Binlogs, (_, t, rows): Ranked) -> TxnStats {
@@ -423,7 +423,7 @@ fn txn_stats(b: &Binlogs, (_, t, rows): Ranked) -> TxnStats {
                 names
                     .get(o)
                     .filter(|n| n.table.is_some())
-                    .map(|n| n.display())
+                    .map(super::super::index::names::ObjectName::display)
             })
             .collect(),
     }

@@ -415,12 +415,12 @@ fn the_stats_view_counts_the_part_indexed_so_far_and_says_so() {
     press(&mut a, "<Tab>");
     let v = a.stats.as_ref().expect("the stats view");
     assert!(v.partial);
-    assert_eq!(v.stats.as_ref().unwrap().events, n as u64);
+    assert_eq!(v.stats.as_ref().unwrap().events, u64::from(n));
     assert!(screen(&a).contains("stats of the set indexed so far"));
     press(&mut a, "<Esc>");
     finish(&mut a);
     press(&mut a, "<Tab>");
     let v = a.stats.as_ref().unwrap();
     assert!(!v.partial);
-    assert_eq!(v.stats.as_ref().unwrap().events, a.event_count() as u64);
+    assert_eq!(v.stats.as_ref().unwrap().events, u64::from(a.event_count()));
 }

@@ -23,7 +23,7 @@ fn tab_counts_the_rows_of_the_whole_set() {
     let v = a.stats.as_ref().expect("the view is open");
     let st = v.stats.as_ref().expect("the worker's numbers arrived");
     assert_eq!(v.range, None);
-    assert_eq!(st.events, a.event_count() as u64);
+    assert_eq!(st.events, u64::from(a.event_count()));
     let orders = st
         .tables
         .iter()
@@ -58,7 +58,11 @@ fn enter_on_a_table_filters_the_list_to_it_and_esc_keeps_the_cursor() {
     let b = a.binlogs();
     let names = b.index.names();
     let of_table = |e: EventId| {
-        names.get(b.index.object(e)).map(|n| n.display()).as_deref() == Some(name.as_str())
+        names
+            .get(b.index.object(e))
+            .map(binlens::index::ObjectName::display)
+            .as_deref()
+            == Some(name.as_str())
     };
     let rows_events: Vec<EventId> = (0..b.index.len() as u32)
         .map(EventId)
@@ -105,7 +109,7 @@ fn a_marked_range_is_counted_alone_and_esc_cancels_a_running_count() {
     let v = a.stats.as_ref().unwrap();
     assert_eq!(v.range, Some((s, e)));
     let st = v.stats.as_ref().unwrap();
-    assert_eq!(st.events, (e.0 - s.0 + 1) as u64);
+    assert_eq!(st.events, u64::from(e.0 - s.0 + 1));
     press(&mut a, "<Esc>");
 
     // Opened but not computed yet: Esc drops the job's answer and cancels it.
