@@ -1,11 +1,13 @@
 //! Non-interactive subcommands: the same engine as the TUI, for scripts and tests.
 //!
 //! Each subcommand writes to `&mut impl Write` so it can be tested as golden text.
-//! May import `format`, `index`, `schema`, `lang`, `filter` and `export`; never `tui`.
+//! May import `format`, `index`, `insight`, `schema`, `lang`, `filter` and `export`; never
+//! `tui`.
 
 pub mod diff;
 pub mod dump;
 mod dump_filter;
+mod dump_statements;
 pub mod history;
 pub mod index_cmd;
 mod jsonl;
@@ -13,6 +15,7 @@ pub mod panic;
 pub mod replay_cmd;
 pub mod sql;
 pub mod stats;
+mod stats_report;
 mod text;
 
 use std::io::Write;
@@ -50,7 +53,7 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Every change of one row (by primary key) across the set, oldest first.
     History(history::HistoryArgs),
-    /// Summarize a set: time span, events by type, row events by table, largest transactions.
+    /// Summarize a range: events by type, rows by table, largest transactions, a histogram.
     Stats(stats::StatsArgs),
 }
 
@@ -124,12 +127,9 @@ pub enum Status {
 pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<Status> {
     match cmd {
         Command::Dump(a) => dump::run_status(a, out, err),
-        Command::Stats(a) => {
-            let clean = stats::run(a, out, err)?;
-            Ok(if clean { Status::Ok } else { Status::Error })
-        }
         Command::Diff(a) => diff::run(a, out, err),
         Command::History(a) => history::run(a, out, err),
+        Command::Stats(a) => stats::run(a, out, err),
         Command::Index(a) => {
             let clean = index_cmd::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })

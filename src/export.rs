@@ -22,6 +22,7 @@ pub mod replay;
 pub mod row_hash;
 pub mod rows_walk;
 pub mod sql;
+pub mod statements;
 pub mod walk;
 
 use std::fmt;

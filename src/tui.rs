@@ -9,7 +9,7 @@
 //! before each redraw. The App's state is in parts with their own updates: the filter
 //! session ([`filtering`]), the awaited job ([`work`]), the marks ([`marks`]), the
 //! timeline, the export dialog and the detail pane.
-//! May import `format`, `index`, `schema`, `lang`, `filter` and `export`; never `cli`. ratatui and crossterm
+//! May import `format`, `index`, `insight`, `schema`, `lang`, `filter` and `export`; never `cli`. ratatui and crossterm
 //! live only here.
 
 pub mod action;
@@ -24,6 +24,7 @@ pub mod marks;
 pub mod navigate;
 pub mod row_history;
 pub mod run;
+pub mod stats_view;
 pub mod terminal;
 pub mod timeline;
 pub mod txn_rows;

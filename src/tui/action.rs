@@ -62,6 +62,10 @@ pub enum Action {
     RowHistory,
     /// `D`: the export dialog on the marked range's net effect.
     OpenNetEffect,
+    /// Tab: the stats view of the set or the marked range.
+    OpenStats,
+    /// Enter in the stats view: filter to the table, jump to the transaction or time.
+    StatsAccept,
 }
 
 impl PartialEq for Action {

@@ -14,6 +14,7 @@ use super::export_dialog::ExportDialog;
 use super::filtering::FilterSession;
 use super::keymap::Mode;
 use super::marks::Marks;
+use super::stats_view::{Msg as StatsMsg, StatsView};
 use super::timeline::TimelineState;
 use super::txn_rows::TxnRow;
 use super::work::{Pending, Work};
@@ -131,6 +132,8 @@ pub struct App {
     pub export: Option<ExportDialog>,
     /// The set's DDL history, for column names the table maps lack.
     pub catalog: Catalog,
+    /// The stats view (Tab), while it is open.
+    pub stats: Option<StatsView>,
 }
 
 impl App {
@@ -178,6 +181,7 @@ impl App {
             clipboard: None,
             export: None,
             catalog: Catalog::default(),
+            stats: None,
         };
         app.catch_up();
         app.update(Action::Resize(width, height));
@@ -284,6 +288,14 @@ impl App {
             Action::PageUp if self.mode == Mode::Export => {
                 self.scroll_export(-i64::from(self.page));
             }
+            Action::Down(n) if self.mode == Mode::Stats => self.stats_msg(StatsMsg::Down(n)),
+            Action::Up(n) if self.mode == Mode::Stats => self.stats_msg(StatsMsg::Up(n)),
+            Action::PageDown if self.mode == Mode::Stats => {
+                self.stats_msg(StatsMsg::Down(self.page));
+            }
+            Action::PageUp if self.mode == Mode::Stats => self.stats_msg(StatsMsg::Up(self.page)),
+            Action::OpenStats => self.open_stats(),
+            Action::StatsAccept => self.stats_msg(StatsMsg::Accept),
             Action::Down(n) => self.move_rows(i64::from(n)),
             Action::Up(n) => self.move_rows(-i64::from(n)),
             Action::PageDown => self.move_rows(i64::from(self.page)),
@@ -450,6 +462,7 @@ impl App {
                 self.page = list_height(self.height, false).max(1);
                 self.scroll_to_cursor();
             }
+            Mode::Stats => self.close_stats(),
             Mode::List => {}
         }
     }

@@ -17,6 +17,7 @@ use crate::filter::{self, Filter};
 use std::sync::RwLock;
 
 use crate::index::{Binlogs, EventId};
+use crate::insight::{self, Scope, Stats};
 use crate::schema::Catalog;
 
 /// Work for the worker. `generation` ties a result to the request that wanted it.
@@ -48,6 +49,15 @@ pub enum Job {
         generation: u64,
         request: DiffRequest,
     },
+    /// The stats view's numbers for the events `[start, end)`.
+    Stats {
+        generation: u64,
+        start: EventId,
+        end: EventId,
+        top: usize,
+    },
+    /// Nothing: submitted to cancel the job running (the stats view closed).
+    Cancel,
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +85,10 @@ pub enum JobResult {
         notes: Vec<String>,
         /// The one-line preview the CLI prints: transactions, rows per operation, tables.
         preview: Option<String>,
+    },
+    Stats {
+        generation: u64,
+        stats: Box<Stats>,
     },
 }
 
@@ -138,6 +152,37 @@ pub fn run_job(
                 preview: None,
             },
         }),
+        Job::Stats {
+            generation,
+            start,
+            end,
+            top,
+        } => {
+            let scope = Scope {
+                start,
+                end,
+                tables: None,
+                top,
+            };
+            let mut last = 0;
+            let mut progress = |done: u64, total: u64| {
+                if done > last + total / 100 {
+                    last = done;
+                    report(JobResult::Progress {
+                        generation,
+                        done: done as usize,
+                        total: total as usize,
+                    });
+                }
+                !cancel.load(Ordering::Relaxed)
+            };
+            let stats = insight::compute(b, &scope, &mut progress)?;
+            Some(JobResult::Stats {
+                generation,
+                stats: Box::new(stats),
+            })
+        }
+        Job::Cancel => None,
         Job::Sql {
             generation,
             request,
