@@ -43,6 +43,14 @@ alive() {
   [[ -n $1 && -r /proc/$1/cmdline ]] && grep -q mariadbd "/proc/$1/cmdline" 2>/dev/null
 }
 
+# Our own child, started but perhaps not yet exec'd into mariadbd (on a busy machine the
+# fork can stand for a while as a copy of this script): alive unless gone or a zombie.
+child_alive() {
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z ]]
+}
+
 client_ok() {
   mariadb --no-defaults -S "$1/sock" -uroot -e 'select 1' >/dev/null 2>&1
 }
@@ -75,7 +83,7 @@ start() {
 
   local ticks=0
   until client_ok "$dir"; do
-    if ! alive "$pid"; then
+    if ! child_alive "$pid"; then
       show_tail "$dir/error.log"
       show_tail "$dir/mariadbd.out"
       die "mariadbd exited during startup (options: $*)"
