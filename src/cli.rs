@@ -79,6 +79,20 @@ pub fn parse_loc(flag: &str, text: &str, ctx: &ParseContext) -> Result<Loc, Stri
     Loc::parse(text, ctx).map_err(|e| format!("--{flag} {}: {}", escape_str(text), e.message))
 }
 
+/// `--start`, `--stop` and `--tz`, as every command over a range takes them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RangeArgs {
+    /// First event: FILE:POS, POS (single file) or a date-time (see --tz).
+    #[arg(long, value_name = "LOC")]
+    pub start: Option<String>,
+    /// Exclusive stop: no event starting at or after it is in the range.
+    #[arg(long, value_name = "LOC")]
+    pub stop: Option<String>,
+    /// The zone in which date-times are read (one with `Z` or an offset is read as written).
+    #[arg(long, value_enum, default_value_t = TzArg::Utc)]
+    pub tz: TzArg,
+}
+
 /// The LOCs of `--start`, `--stop` and `--skip`, read in one context.
 #[derive(Debug, Clone, Default)]
 pub struct RangeLocs {

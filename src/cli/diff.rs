@@ -16,7 +16,7 @@ use crate::lang::ParseContext;
 use crate::schema::Catalog;
 
 use super::history::schema_script;
-use super::{RangeLocs, Status, TzArg};
+use super::{RangeArgs, RangeLocs, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DiffFormat {
@@ -26,15 +26,8 @@ pub enum DiffFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
-    /// First event: FILE:POS, POS (single file) or a date-time (see --tz).
-    #[arg(long, value_name = "LOC")]
-    pub start: Option<String>,
-    /// Exclusive stop.
-    #[arg(long, value_name = "LOC")]
-    pub stop: Option<String>,
-    /// The zone in which date-times are read.
-    #[arg(long, value_enum, default_value_t = TzArg::Utc)]
-    pub tz: TzArg,
+    #[command(flatten)]
+    pub range: RangeArgs,
     /// Only tables matching this `schema.table` glob (repeatable).
     #[arg(long = "table")]
     pub tables: Vec<String>,
@@ -68,8 +61,13 @@ pub fn run(args: &DiffArgs, out: &mut impl Write, err: &mut impl Write) -> std::
             return Ok(Status::Error);
         }
     };
-    let ctx = ParseContext::for_binlogs(&b, args.tz.choice());
-    let locs = RangeLocs::parse(args.start.as_deref(), args.stop.as_deref(), &[], &ctx);
+    let ctx = ParseContext::for_binlogs(&b, args.range.tz.choice());
+    let locs = RangeLocs::parse(
+        args.range.start.as_deref(),
+        args.range.stop.as_deref(),
+        &[],
+        &ctx,
+    );
     let RangeLocs { start, stop, .. } = match locs {
         Ok(l) => l,
         Err(e) => {

@@ -9,7 +9,7 @@ use crate::format::Flavor;
 use crate::index::Binlogs;
 use crate::lang::ParseContext;
 
-use super::{RangeLocs, Status, TzArg};
+use super::{RangeArgs, RangeLocs, Status};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum FlavorArg {
@@ -19,15 +19,8 @@ pub enum FlavorArg {
 
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
-    /// First event replayed: FILE:POS, POS (single file) or a date-time (see --tz).
-    #[arg(long, value_name = "LOC")]
-    pub start: Option<String>,
-    /// Exclusive stop: no event starting at or after it is replayed.
-    #[arg(long, value_name = "LOC")]
-    pub stop: Option<String>,
-    /// The zone in which date-times are read.
-    #[arg(long, value_enum, default_value_t = TzArg::Utc)]
-    pub tz: TzArg,
+    #[command(flatten)]
+    pub range: RangeArgs,
     /// Which tools to print (default: from the binlog's server version).
     #[arg(long, value_enum)]
     pub flavor: Option<FlavorArg>,
@@ -67,10 +60,10 @@ pub fn run(
             return Ok(Status::Error);
         }
     };
-    let ctx = ParseContext::for_binlogs(&b, args.tz.choice());
+    let ctx = ParseContext::for_binlogs(&b, args.range.tz.choice());
     let locs = RangeLocs::parse(
-        args.start.as_deref(),
-        args.stop.as_deref(),
+        args.range.start.as_deref(),
+        args.range.stop.as_deref(),
         &args.skip,
         &ctx,
     );

@@ -13,7 +13,7 @@ use crate::index::Binlogs;
 use crate::lang::ParseContext;
 use crate::schema::Catalog;
 
-use super::{RangeLocs, Status, TzArg};
+use super::{RangeArgs, RangeLocs, Status};
 
 #[derive(Debug, clap::Args)]
 pub struct SqlArgs {
@@ -23,15 +23,8 @@ pub struct SqlArgs {
     /// Print the inverse changes, newest first.
     #[arg(long)]
     pub undo: bool,
-    /// First event: FILE:POS, POS (single file) or a date-time (see --tz).
-    #[arg(long, value_name = "LOC")]
-    pub start: Option<String>,
-    /// Exclusive stop.
-    #[arg(long, value_name = "LOC")]
-    pub stop: Option<String>,
-    /// The zone in which date-times are read.
-    #[arg(long, value_enum, default_value_t = TzArg::Utc)]
-    pub tz: TzArg,
+    #[command(flatten)]
+    pub range: RangeArgs,
     /// Only tables matching this `schema.table` glob (repeatable).
     #[arg(long = "table")]
     pub tables: Vec<String>,
@@ -69,8 +62,13 @@ pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::i
         },
         None => None,
     };
-    let ctx = ParseContext::for_binlogs(&b, args.tz.choice());
-    let locs = RangeLocs::parse(args.start.as_deref(), args.stop.as_deref(), &[], &ctx);
+    let ctx = ParseContext::for_binlogs(&b, args.range.tz.choice());
+    let locs = RangeLocs::parse(
+        args.range.start.as_deref(),
+        args.range.stop.as_deref(),
+        &[],
+        &ctx,
+    );
     let RangeLocs { start, stop, .. } = match locs {
         Ok(l) => l,
         Err(e) => {

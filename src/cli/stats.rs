@@ -13,7 +13,7 @@ use crate::insight::{self, Scope, Stats};
 use crate::lang::{Loc, ParseContext, TableGlob, parse_instant};
 
 use super::stats_report;
-use super::{Status, TzArg, parse_loc};
+use super::{RangeArgs, Status, parse_loc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StatsFormat {
@@ -30,16 +30,8 @@ pub struct StatsArgs {
     /// Count up to this time (exclusive).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
-    /// First event: FILE:POS, POS (single file) or a date-time; a place inside a
-    /// transaction moves to the next one.
-    #[arg(long, value_name = "LOC")]
-    pub start: Option<String>,
-    /// Exclusive stop; a place inside a transaction moves back to its start.
-    #[arg(long, value_name = "LOC")]
-    pub stop: Option<String>,
-    /// The zone in which date-times are read.
-    #[arg(long, value_enum, default_value_t = TzArg::Utc)]
-    pub tz: TzArg,
+    #[command(flatten)]
+    pub range: RangeArgs,
     /// Only tables matching this `schema.table` glob (repeatable): their rows, and the
     /// transactions that touch them.
     #[arg(long = "table")]
@@ -121,7 +113,7 @@ fn bounds(
     args: &StatsArgs,
     err: &mut impl Write,
 ) -> std::io::Result<Option<(EventId, EventId)>> {
-    let ctx = ParseContext::for_binlogs(b, args.tz.choice());
+    let ctx = ParseContext::for_binlogs(b, args.range.tz.choice());
     let loc = |flag: &str, text: &Option<String>| -> Result<Option<Loc>, String> {
         text.as_ref().map(|t| parse_loc(flag, t, &ctx)).transpose()
     };
@@ -133,8 +125,8 @@ fn bounds(
     };
     let parsed = (|| {
         Ok::<_, String>((
-            loc("start", &args.start)?,
-            loc("stop", &args.stop)?,
+            loc("start", &args.range.start)?,
+            loc("stop", &args.range.stop)?,
             time("since", &args.since)?,
             time("until", &args.until)?,
         ))
@@ -174,8 +166,8 @@ fn nothing_selected(
     if start >= end && !b.index.is_empty() {
         let mut what = Vec::new();
         for (flag, v) in [
-            ("--start", &args.start),
-            ("--stop", &args.stop),
+            ("--start", &args.range.start),
+            ("--stop", &args.range.stop),
             ("--since", &args.since),
             ("--until", &args.until),
         ] {
