@@ -1,10 +1,11 @@
 //! Non-interactive subcommands: the same engine as the TUI, for scripts and tests.
 //!
 //! Each subcommand writes to `&mut impl Write` so it can be tested as golden text.
-//! May import `format`, `index`, `filter` and `export`; never `tui`.
+//! May import `format`, `index`, `filter`, `export` and `source`; never `tui`.
 
 pub mod dump;
 mod dump_filter;
+pub mod fetch;
 pub mod index_cmd;
 mod jsonl;
 pub mod panic;
@@ -34,6 +35,8 @@ pub struct Cli {
 pub enum Command {
     /// Print every event (jsonl: one JSON object per event; text: for people).
     Dump(dump::DumpArgs),
+    /// Copy a live server's binlogs, byte for byte, into a local spool directory.
+    Fetch(fetch::FetchArgs),
     /// Build (or refresh) the event index and print a one-line summary.
     Index(index_cmd::IndexArgs),
     /// Print the mysqlbinlog/mariadb-binlog command that replays a range of transactions.
@@ -69,6 +72,7 @@ pub enum Status {
 pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<Status> {
     match cmd {
         Command::Dump(a) => dump::run_status(a, out, err),
+        Command::Fetch(a) => fetch::run(a, out, err),
         Command::Stats(a) => {
             let clean = stats::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })

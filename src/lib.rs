@@ -17,4 +17,5 @@ pub mod export;
 pub mod filter;
 pub mod format;
 pub mod index;
+pub mod source;
 pub mod tui;
