@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Makes sure the tools the tests use are installed: the MariaDB server and client (tests
 # start real servers and run mariadb-binlog) and tmux (end-to-end runs of the TUI in a real
-# terminal). If any is missing, installs Debian's mariadb-server, mariadb-client and tmux
-# with apt-get (as root, or through sudo). Exits non-zero if it cannot.
+# terminal) and openssl (test certificates for TLS connections). If any is missing, installs
+# Debian's mariadb-server, mariadb-client, tmux and openssl with apt-get (as root, or through sudo). Exits non-zero if it cannot.
 set -euo pipefail
 
 PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
-readonly tools=(mariadbd mariadb mariadb-binlog mariadb-install-db mariadb-admin tmux)
+readonly tools=(mariadbd mariadb mariadb-binlog mariadb-install-db mariadb-admin tmux openssl)
 
 missing() {
   local tool
@@ -24,7 +24,7 @@ fail() {
 absent=$(missing)
 [[ -z $absent ]] && exit 0
 
-echo "ensure-mariadb.sh: missing $(echo $absent); installing mariadb-server, mariadb-client and tmux" >&2
+echo "ensure-mariadb.sh: missing $(echo $absent); installing mariadb-server, mariadb-client, tmux and openssl" >&2
 command -v apt-get >/dev/null || fail "apt-get not found (not a Debian-like system)"
 if ((EUID == 0)); then
   as_root=()
@@ -37,7 +37,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -q || fail "apt-get update failed"
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-  mariadb-server mariadb-client tmux </dev/null || fail "apt-get install failed"
+  mariadb-server mariadb-client tmux openssl </dev/null || fail "apt-get install failed"
 
 absent=$(missing)
 [[ -z $absent ]] || fail "still missing after installing: $(echo $absent)"

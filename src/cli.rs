@@ -36,7 +36,7 @@ pub enum Command {
     /// Print every event (jsonl: one JSON object per event; text: for people).
     Dump(dump::DumpArgs),
     /// Copy a live server's binlogs, byte for byte, into a local spool directory.
-    Fetch(fetch::FetchArgs),
+    Fetch(Box<fetch::FetchArgs>),
     /// Build (or refresh) the event index and print a one-line summary.
     Index(index_cmd::IndexArgs),
     /// Print the mysqlbinlog/mariadb-binlog command that replays a range of transactions.

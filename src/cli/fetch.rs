@@ -223,7 +223,7 @@ pub fn run(
         server_id,
         heartbeat,
         timeout: Duration::from_secs(10),
-        max_backoff: Duration::from_secs(10),
+        max_backoff: Duration::from_secs(4),
         stop: None,
     };
     let mut report = |p: Progress<'_>| {

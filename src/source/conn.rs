@@ -88,6 +88,7 @@ pub struct Conn {
     pub server_version: String,
     /// TLS is on.
     pub tls: bool,
+    read_timeout: Option<Duration>,
 }
 
 impl Conn {
@@ -135,6 +136,7 @@ impl Conn {
             server: server.clone(),
             server_version: String::new(),
             tls: false,
+            read_timeout: Some(timeout),
         };
         conn.handshake(opts)?;
         Ok(conn)
@@ -150,6 +152,7 @@ impl Conn {
     }
 
     pub fn set_read_timeout(&mut self, t: Option<Duration>) -> Result<()> {
+        self.read_timeout = t;
         self.framed
             .get_mut()
             .set_read_timeout(t)
@@ -161,17 +164,33 @@ impl Conn {
         let mut buf = Vec::new();
         match self.framed.next_packet(&mut buf) {
             Ok(true) => Ok(buf),
-            Ok(false) => Err(self.error(
-                step,
-                ErrorKind::Io(std::io::ErrorKind::UnexpectedEof.into()),
-            )),
+            Ok(false) => Err(self.error(step, ErrorKind::Closed { mid_packet: false })),
             Err(PacketCodecError::Io(e)) if e.kind() == std::io::ErrorKind::Other => {
                 // MySyncFramed's "bytes remaining on stream": the peer closed mid-packet.
+                Err(self.error(step, ErrorKind::Closed { mid_packet: true }))
+            }
+            Err(PacketCodecError::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::BrokenPipe
+                ) =>
+            {
+                Err(self.error(step, ErrorKind::Closed { mid_packet: false }))
+            }
+            Err(PacketCodecError::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                let waited = self.read_timeout.map_or(0.0, |t| t.as_secs_f64());
                 Err(self.error(
                     step,
                     ErrorKind::Io(std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
-                        format!("the server closed the connection in the middle of a packet ({e})"),
+                        std::io::ErrorKind::TimedOut,
+                        format!("nothing from the server for {waited:.0} s (a dead connection, or a server that hangs)"),
                     )),
                 ))
             }

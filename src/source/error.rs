@@ -40,8 +40,10 @@ impl fmt::Display for Step {
 
 #[derive(Debug)]
 pub enum ErrorKind {
-    /// The socket failed, timed out or closed.
+    /// The socket failed or timed out.
     Io(std::io::Error),
+    /// The server closed the connection; `mid_packet`: in the middle of a packet.
+    Closed { mid_packet: bool },
     /// The server answered with an ERR packet.
     Server { code: u16, message: String },
     /// The bytes on the wire are not the protocol: garbage, an absurd length, a packet out
@@ -92,7 +94,7 @@ impl Error {
     /// restarting. Refusals (password, privileges, purged files) and bad bytes are final.
     pub fn is_transient(&self) -> bool {
         match &self.kind {
-            ErrorKind::Io(_) => true,
+            ErrorKind::Io(_) | ErrorKind::Closed { .. } => true,
             ErrorKind::Server { code, .. } => TRANSIENT_SERVER_ERRORS.contains(code),
             ErrorKind::Protocol(_)
             | ErrorKind::Checksum { .. }
@@ -105,12 +107,19 @@ impl Error {
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ErrorKind::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            ErrorKind::Closed { mid_packet: false } => {
                 f.write_str("the server closed the connection")
+            }
+            ErrorKind::Closed { mid_packet: true } => {
+                f.write_str("the server closed the connection in the middle of a packet")
             }
             ErrorKind::Io(e) => write!(f, "{e}"),
             ErrorKind::Server { code, message } => {
-                write!(f, "{} (server error {code})", hint(*code, message))
+                write!(
+                    f,
+                    "{} (server error {code})",
+                    crate::format::display::escape_str(message)
+                )
             }
             ErrorKind::Protocol(what) => write!(f, "protocol error: {what}"),
             ErrorKind::Checksum {
@@ -127,21 +136,35 @@ impl fmt::Display for ErrorKind {
     }
 }
 
-/// The server's message, with what to do for the refusals people meet first.
-fn hint(code: u16, message: &str) -> String {
-    let message = crate::format::display::escape_str(message);
-    match code {
-        1227 => format!(
-            "{message}; the user needs the REPLICATION SLAVE (REPLICATION REPLICA) privilege"
-        ),
-        1381 => format!("{message}; the server has binary logging off (log_bin)"),
-        _ => message,
+/// What to do about the refusals people meet first, by step and error code.
+fn advice(step: &Step, kind: &ErrorKind) -> Option<&'static str> {
+    let ErrorKind::Server { code, message } = kind else {
+        return None;
+    };
+    match (step, code) {
+        (Step::Register | Step::Dump, 1045 | 1227) => {
+            Some("the user needs the REPLICATION SLAVE (REPLICATION REPLICA) privilege")
+        }
+        (_, 1381) => Some("the server has binary logging off (log_bin)"),
+        (Step::Dump, 1236)
+            if message.contains("not open") || message.contains("not using binary") =>
+        {
+            Some("the server has binary logging off (log_bin)")
+        }
+        (Step::Dump, 1236) if message.contains("Could not find first log file") => {
+            Some("that binlog is not on the server (purged, or misspelled): see SHOW BINARY LOGS")
+        }
+        _ => None,
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.server, self.step, self.kind)
+        write!(f, "{}: {}: {}", self.server, self.step, self.kind)?;
+        if let Some(advice) = advice(&self.step, &self.kind) {
+            write!(f, "; {advice}")?;
+        }
+        Ok(())
     }
 }
 

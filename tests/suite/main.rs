@@ -55,3 +55,5 @@ mod tui_tmux;
 mod tui_building;
 // `binlens stats` against the oracle's counts.
 mod stats_cli;
+// `binlens fetch` from live servers: byte-identical spools, follow, crashes, refusals, TLS.
+mod source_fetch;
