@@ -546,3 +546,6 @@ pub fn lenenc_int(buf: &mut &[u8]) -> Option<u64> {
     *buf = &rest[width..];
     Some(u64::from_le_bytes(v))
 }
+
+#[cfg(test)]
+mod tests;

@@ -485,3 +485,6 @@ fn first_event_time(opts: &FetchOptions, file: &str) -> Result<i64> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
