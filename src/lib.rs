@@ -5,6 +5,8 @@
 //! - [`format`]: bytes to typed, borrowed events and row values (nom, no I/O).
 //!   Start reading at [`format::EventReader`] and [`format::Event`].
 //! - [`index`]: memory-mapped files, the compact event index, transactions, time lookup.
+//! - [`source`]: live servers: a replica connection copies binlogs byte for byte into a
+//!   spool of ordinary files that everything else reads (imports only `format`).
 //! - [`filter`]: the filter/search language and matching against the index.
 //! - [`export`]: replay commands and redo/undo SQL; owns all shell and SQL quoting.
 //! - [`tui`]: the interactive terminal UI.
@@ -17,5 +19,7 @@ pub mod export;
 pub mod filter;
 pub mod format;
 pub mod index;
+pub mod lang;
+pub mod schema;
 pub mod source;
 pub mod tui;

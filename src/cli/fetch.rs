@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::filter::time::{ParseContext, TimeZoneChoice, parse_instant};
+use crate::lang::time::{ParseContext, TimeZoneChoice, parse_instant};
 use crate::source::fetch::{FetchOptions, Progress, Start, fetch};
 use crate::source::password::{self, ClientDefaults};
 use crate::source::{ConnectOptions, Endpoint, SslMode, Url};

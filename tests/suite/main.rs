@@ -57,3 +57,7 @@ mod tui_building;
 mod stats_cli;
 // `binlens fetch` from live servers: byte-identical spools, follow, crashes, refusals, TLS.
 mod source_fetch;
+// The schema catalog: names, unsignedness and keys through ALTERs, a schema script, unknowns.
+mod schema_catalog;
+// One language on every command line: table globs, nothing-selected exits, LOCs in a zone.
+mod lang_cli;
