@@ -30,8 +30,11 @@ use crate::lang::{Loc, ParseContext, TimeZoneChoice};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Binlog files, a directory, or a server's `*.index` file to browse.
+    /// Binlog files, a directory, or a server's `*.index` file to browse; or a live
+    /// server, `mysql://user@host:port`, fetched into a spool and followed.
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub connection: fetch::ConnectionArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +101,9 @@ impl RangeLocs {
 /// What `main` should do.
 pub enum Invocation {
     Browse(Vec<PathBuf>),
+    /// `binlens mysql://…` (or `--socket`/`--host`): browse a live server, or why its
+    /// connection options are wrong.
+    Live(Result<crate::source::ConnectOptions, String>),
     Command(Command),
 }
 
@@ -105,7 +111,23 @@ pub fn parse() -> Invocation {
     let cli = Cli::parse();
     match cli.command {
         Some(c) => Invocation::Command(c),
-        None => Invocation::Browse(cli.paths),
+        None => {
+            let url = match cli.paths.as_slice() {
+                [one] => one.to_str().filter(|s| crate::source::Url::looks_like(s)),
+                _ => None,
+            };
+            let c = &cli.connection;
+            if url.is_some() || c.socket.is_some() || c.host.is_some() {
+                if url.is_none() && !cli.paths.is_empty() {
+                    return Invocation::Live(Err(
+                        "give either binlog paths or a server, not both".into()
+                    ));
+                }
+                Invocation::Live(c.resolve(url, true))
+            } else {
+                Invocation::Browse(cli.paths)
+            }
+        }
     }
 }
 

@@ -7,7 +7,8 @@
 //! whatever is indexed so far, catching up after each slice ([`growth`]); slow work runs
 //! on the [`worker`] thread. Input and worker results arrive on one channel, drained fully
 //! before each redraw.
-//! May import `format`, `index`, `filter` and `export`; never `cli`. ratatui and crossterm
+//! [`live`] browses a live server through a spool that [`crate::source`] fills.
+//! May import `format`, `index`, `schema`, `lang`, `filter`, `export` and `source`; never `cli`. ratatui and crossterm
 //! live only here.
 
 pub mod action;
@@ -18,6 +19,7 @@ pub mod filtering;
 pub mod growth;
 pub mod keymap;
 pub mod list;
+pub mod live;
 pub mod navigate;
 pub mod run;
 pub mod terminal;
@@ -26,5 +28,6 @@ pub mod txn_rows;
 pub mod views;
 pub mod worker;
 
+pub use live::run_live;
 pub use run::run;
 pub use terminal::{install_panic_hook, restore as restore_terminal};

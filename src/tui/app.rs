@@ -145,6 +145,8 @@ pub struct App {
     pub export: Option<ExportDialog>,
     /// The set's DDL history, for column names the table maps lack.
     pub catalog: Catalog,
+    /// A live server's fetch (`binlens mysql://…`): its status shows in the status bar.
+    pub connection: Option<super::live::Connection>,
 }
 
 impl App {
@@ -198,6 +200,7 @@ impl App {
             clipboard: None,
             export: None,
             catalog: Catalog::default(),
+            connection: None,
         };
         app.catch_up();
         app.update(Action::Resize(width, height));

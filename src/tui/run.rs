@@ -18,6 +18,7 @@ use super::action::Action;
 use super::app::{App, Outcome};
 use super::export_dialog::osc52;
 use super::keymap;
+use super::live::Connection;
 use super::terminal;
 use super::views::Screen;
 use super::worker::{JobResult, Worker};
@@ -40,19 +41,34 @@ pub fn run(paths: Vec<PathBuf>) -> Result<Option<String>> {
     // Open (map) the files before taking over the terminal, so that a wrong path is a
     // plain message on stderr. Mapping is quick; indexing happens between key presses.
     let build = IndexBuild::unstarted(&paths, OpenOptions::cached())?;
+    run_built(build, None)
+}
+
+/// Takes the terminal and browses `build`; with a live server's `connection`, in follow
+/// mode with the connection's status in the status bar.
+pub(super) fn run_built(
+    build: IndexBuild,
+    connection: Option<Connection>,
+) -> Result<Option<String>> {
     let tty = terminal::enter()?;
-    let result = run_on(tty, build);
+    let result = run_on(tty, build, connection);
     terminal::restore();
     result
 }
 
-fn run_on(tty: std::fs::File, build: IndexBuild) -> Result<Option<String>> {
+fn run_on(
+    tty: std::fs::File,
+    build: IndexBuild,
+    connection: Option<Connection>,
+) -> Result<Option<String>> {
     let mut term =
         Terminal::new(CrosstermBackend::new(tty)).context("cannot set up the terminal")?;
     let (tx, rx) = mpsc::channel();
     spawn_input(tx.clone());
     let size = term.size()?;
     let mut app = App::new(build, size.width, size.height);
+    app.following = connection.is_some();
+    app.connection = connection;
     let results = tx.clone();
     let mut worker = Worker::start(app.build.shared(), move |r| {
         results.send(Msg::Job(r)).is_ok()
