@@ -127,7 +127,7 @@ fn start_fetch(opts: ConnectOptions, spool: PathBuf, server_id: u32) -> (Connect
         server_id,
         heartbeat: Duration::from_secs(1),
         timeout: Duration::from_secs(10),
-        max_backoff: Duration::from_secs(10),
+        max_backoff: Duration::from_secs(4),
         stop: Some(stop.clone()),
     };
     let status = conn.clone();
