@@ -10,6 +10,7 @@ pub mod index_cmd;
 mod jsonl;
 pub mod panic;
 pub mod replay_cmd;
+mod server_schema;
 pub mod sql;
 pub mod stats;
 mod text;

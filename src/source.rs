@@ -15,6 +15,7 @@ pub mod endpoint;
 pub mod error;
 pub mod fetch;
 pub mod password;
+pub mod schema;
 pub mod spool;
 pub mod tls;
 

@@ -574,3 +574,46 @@ fn tls_and_a_sabotaged_stream() {
         assert_whole_prefix(&server, spool.path(), port);
     }
 }
+
+#[test]
+fn schema_from_server_names_the_columns_a_minimal_binlog_lacks() {
+    let server = TestServer::start(&[
+        "--log-bin=mysql-bin",
+        "--server-id=1",
+        "--binlog-format=ROW",
+        "--binlog-row-metadata=NO_LOG",
+    ]);
+    server.sql(
+        "CREATE DATABASE m; CREATE TABLE m.t (id INT UNSIGNED PRIMARY KEY, state ENUM('new','paid'));
+         FLUSH BINARY LOGS;
+         INSERT INTO m.t VALUES (4000000000, 'paid')",
+    );
+    // Only the file after the DDL: the binlog names no column.
+    let spool = tempfile::tempdir().unwrap();
+    let out = fetch_socket(&server, spool.path(), &["--from", "mysql-bin.000002"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let sql = |extra: &[&str]| {
+        binlens()
+            .args(["sql", "--redo"])
+            .args(extra)
+            .arg(spool.path())
+            .output()
+            .unwrap()
+    };
+    let without = sql(&[]);
+    assert_eq!(without.status.code(), Some(2), "{}", text(&without.stdout));
+
+    let socket = format!("--socket={}", server.socket().display());
+    let with = sql(&["--schema-from-server", &socket, "--user=root"]);
+    assert!(with.status.success(), "{}", text(&with.stderr));
+    let redo = text(&with.stdout);
+    assert!(
+        redo.contains("INSERT INTO `m`.`t` (`id`, `state`) VALUES (4000000000, 'paid');"),
+        "{redo}"
+    );
+    assert!(
+        text(&with.stderr).contains("information_schema as it is now"),
+        "{}",
+        text(&with.stderr)
+    );
+}
