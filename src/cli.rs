@@ -124,7 +124,7 @@ pub fn parse() -> Invocation {
                         "give either binlog paths or a server, not both".into()
                     ));
                 }
-                Invocation::Live(c.resolve(url, true))
+                Invocation::Live(c.resolve(url))
             } else {
                 Invocation::Browse(cli.paths)
             }

@@ -49,12 +49,7 @@ fn parse_ssl_mode(s: &str) -> Result<SslMode, String> {
 
 impl ConnectionArgs {
     /// The connection from these options, a URL if one was given, and the defaults file.
-    /// `prompt_if_missing` asks on /dev/tty when no password was found anywhere.
-    pub fn resolve(
-        &self,
-        url: Option<&str>,
-        prompt_if_missing: bool,
-    ) -> Result<ConnectOptions, String> {
+    pub fn resolve(&self, url: Option<&str>) -> Result<ConnectOptions, String> {
         let url = url.map(Url::parse).transpose()?;
         let defaults = match &self.defaults_file {
             Some(f) => ClientDefaults::read(f)?,
@@ -107,12 +102,8 @@ impl ConnectionArgs {
             Some(password::prompt(&opts.server_name())?)
         } else if let Some(p) = password::from_env() {
             Some(p)
-        } else if let Some(p) = defaults.password {
-            Some(p)
-        } else if prompt_if_missing {
-            password::prompt(&opts.server_name()).ok()
         } else {
-            None
+            defaults.password
         };
         Ok(opts)
     }
@@ -166,13 +157,21 @@ pub fn run(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Status> {
-    let connect = match args.connection.resolve(args.url.as_deref(), false) {
+    let connect = match args.connection.resolve(args.url.as_deref()) {
         Ok(c) => c,
         Err(e) => {
             writeln!(err, "binlens: fetch: {e}")?;
             return Ok(Status::Error);
         }
     };
+    let resuming = crate::source::spool::Spool::open(&args.to).is_ok_and(|s| !s.files().is_empty());
+    if resuming && (args.from.is_some() || args.since.is_some()) {
+        writeln!(
+            err,
+            "binlens: fetch: note: {} has files already: resuming where it ends (--from and --since pick the start of an empty spool)",
+            args.to.display()
+        )?;
+    }
     let start = if let Some(from) = &args.from {
         let file = match from.rsplit_once(':') {
             Some((f, p)) if p.parse::<u64>().is_ok() => {

@@ -36,7 +36,7 @@ pub fn script(tables: &[ServerTable]) -> Vec<u8> {
 
 /// Connects as `url`/`conn` say and returns the script and a note naming the server.
 pub fn from_server(url: Option<&str>, conn: &ConnectionArgs) -> Result<(Vec<u8>, String), String> {
-    let opts = conn.resolve(url, false)?;
+    let opts = conn.resolve(url)?;
     let tables = read_tables(&opts, Duration::from_secs(10)).map_err(|e| e.to_string())?;
     let note = format!(
         "column names from {}'s information_schema as it is now ({} tables); \

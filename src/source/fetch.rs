@@ -88,6 +88,9 @@ pub struct Summary {
 struct Cursor {
     /// The format description in force for the current file (its own, or the copy).
     fde: Option<FormatDescription>,
+    /// Packets of the stream seen so far (events and heartbeats): a connection that
+    /// streamed resets the reconnection backoff.
+    seen: u64,
 }
 
 /// Runs a fetch to its end (without `--follow`), until stopped, or until a final error.
@@ -106,13 +109,15 @@ pub fn fetch(opts: &FetchOptions, on: &mut dyn FnMut(Progress<'_>)) -> Result<Su
     };
     let mut spool = Spool::open(&opts.spool).map_err(spool_err)?;
     let mut summary = Summary::default();
-    let mut cursor = Cursor { fde: None };
+    let mut cursor = Cursor { fde: None, seen: 0 };
     let mut resume = spool.resume_point().map_err(spool_err)?;
     if resume.is_some() {
         cursor.fde = spool.current_fde();
     }
-    let mut backoff = Duration::from_millis(250);
+    const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+    let mut backoff = FIRST_BACKOFF;
     loop {
+        let seen = cursor.seen;
         let attempt = session(
             opts,
             &mut spool,
@@ -125,6 +130,9 @@ pub fn fetch(opts: &FetchOptions, on: &mut dyn FnMut(Progress<'_>)) -> Result<Su
         match attempt {
             Ok(()) => break,
             Err(e) if opts.follow && e.is_transient() && !stopped(opts) => {
+                if cursor.seen > seen {
+                    backoff = FIRST_BACKOFF;
+                }
                 on(Progress::Reconnecting {
                     after: backoff,
                     error: &e,
@@ -207,6 +215,7 @@ fn session(
                 return Ok(());
             }
             DumpPacket::Event(bytes) => {
+                cursor.seen += 1;
                 let written = accept(&server, spool, cursor, &bytes)?;
                 match written {
                     Accepted::Written {

@@ -15,8 +15,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::index::{IndexBuild, OpenOptions};
-use crate::source::ConnectOptions;
+use crate::source::conn::Conn;
 use crate::source::fetch::{FetchOptions, Progress, Start, fetch};
+use crate::source::password;
+use crate::source::{ConnectOptions, ErrorKind};
 
 /// What the fetch thread last said.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,7 +179,22 @@ fn spool_ready(dir: &std::path::Path) -> bool {
 }
 
 /// Runs the browser over a live server's spool. `server_id` is the replica id to use.
-pub fn run_live(opts: ConnectOptions, server_id: u32) -> Result<Option<String>> {
+pub fn run_live(mut opts: ConnectOptions, server_id: u32) -> Result<Option<String>> {
+    // A first connection before taking the terminal: a wrong host or a refusal is a plain
+    // message, and a server that wants a password nobody configured gets one from the
+    // prompt (passwordless unix_socket logins never see it).
+    match Conn::open(&opts, Duration::from_secs(10)) {
+        Ok(_) => {}
+        Err(e)
+            if opts.password.is_none()
+                && matches!(e.kind, ErrorKind::Server { code: 1045, .. }) =>
+        {
+            opts.password =
+                Some(password::prompt(&opts.server_name()).map_err(anyhow::Error::msg)?);
+            Conn::open(&opts, Duration::from_secs(10))?;
+        }
+        Err(e) => return Err(e.into()),
+    }
     let spool = spool_dir(&opts)?;
     let (conn, fetcher) = start_fetch(opts, spool.clone(), server_id);
     // Before taking the terminal: wait for the first file, or say why there is none.

@@ -288,7 +288,7 @@ fn a_live_server_streams_into_the_browser_and_reconnects() {
     server.sql("CREATE DATABASE live; CREATE TABLE live.t (id INT PRIMARY KEY); INSERT INTO live.t VALUES (1)");
     let s = Session::start_args(
         &format!("--socket {} --user root", server.socket().display()),
-        "MYSQL_PWD= HOME=/nonexistent",
+        "HOME=/nonexistent",
     );
     let screen = s.wait_for("streaming");
     assert!(

@@ -58,7 +58,7 @@ fn feed(spool: &mut Spool, cursor: &mut Cursor, events: &[Vec<u8>]) -> Result<Ve
 fn a_dump_from_the_start_of_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let mut spool = Spool::open(dir.path()).unwrap();
-    let mut cursor = Cursor { fde: None };
+    let mut cursor = Cursor { fde: None, seen: 0 };
     let own = fde(4 + 19 + 41 + 58);
     let fde_end = 4 + own.len() as u32;
     let previous_gtids = event(35, fde_end + 31, 0, &[0; 8]);
@@ -94,7 +94,7 @@ fn a_dump_from_the_start_of_a_file() {
 fn a_dump_resumed_mid_file_skips_the_format_description_copy() {
     let dir = tempfile::tempdir().unwrap();
     let mut spool = Spool::open(dir.path()).unwrap();
-    let mut cursor = Cursor { fde: None };
+    let mut cursor = Cursor { fde: None, seen: 0 };
     let own = fde(0);
     let first = feed(
         &mut spool,
@@ -107,7 +107,7 @@ fn a_dump_resumed_mid_file_skips_the_format_description_copy() {
 
     // A new connection: the server names the file and position, then sends the FDE again.
     let mut spool = Spool::open(dir.path()).unwrap();
-    let mut cursor = Cursor { fde: None };
+    let mut cursor = Cursor { fde: None, seen: 0 };
     assert_eq!(
         spool.resume_point().unwrap(),
         Some(("binlog.000001".into(), end))
@@ -136,7 +136,7 @@ fn a_dump_resumed_mid_file_skips_the_format_description_copy() {
 fn a_bad_checksum_stops_at_file_and_position() {
     let dir = tempfile::tempdir().unwrap();
     let mut spool = Spool::open(dir.path()).unwrap();
-    let mut cursor = Cursor { fde: None };
+    let mut cursor = Cursor { fde: None, seen: 0 };
     let own = fde(0);
     let end = 4 + own.len() as u32;
     let mut xid = event(16, end + 31, 0, &7u64.to_le_bytes());
@@ -164,7 +164,7 @@ fn a_bad_checksum_stops_at_file_and_position() {
 fn gaps_and_hostile_names_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut spool = Spool::open(dir.path()).unwrap();
-    let mut cursor = Cursor { fde: None };
+    let mut cursor = Cursor { fde: None, seen: 0 };
     let err = feed(
         &mut spool,
         &mut cursor,
