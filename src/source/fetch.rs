@@ -97,16 +97,7 @@ struct Cursor {
 /// The spool is valid up to its last whole event whatever happens.
 pub fn fetch(opts: &FetchOptions, on: &mut dyn FnMut(Progress<'_>)) -> Result<Summary> {
     let server = opts.connect.server_name();
-    let spool_err = |e: SpoolError| {
-        Error::new(
-            &server,
-            Step::Spool,
-            ErrorKind::Spool {
-                path: e.path,
-                error: e.error,
-            },
-        )
-    };
+    let spool_err = |e| spool_error(&server, e);
     let mut spool = Spool::open(&opts.spool).map_err(spool_err)?;
     let mut summary = Summary::default();
     let mut cursor = Cursor { fde: None, seen: 0 };
@@ -153,6 +144,17 @@ pub fn fetch(opts: &FetchOptions, on: &mut dyn FnMut(Progress<'_>)) -> Result<Su
     }
     summary.end = spool.position().map(|(f, p)| (f.to_string(), p));
     Ok(summary)
+}
+
+fn spool_error(server: &str, e: SpoolError) -> Error {
+    Error::new(
+        server,
+        Step::Spool,
+        ErrorKind::Spool {
+            path: e.path,
+            error: e.error,
+        },
+    )
 }
 
 fn stopped(opts: &FetchOptions) -> bool {
@@ -252,16 +254,7 @@ enum Accepted {
 /// Places one event from the stream: written to the spool, or not.
 fn accept(server: &str, spool: &mut Spool, cursor: &mut Cursor, bytes: &[u8]) -> Result<Accepted> {
     let protocol = |what: String| Error::new(server, Step::Dump, ErrorKind::Protocol(what));
-    let spool_err = |e: SpoolError| {
-        Error::new(
-            server,
-            Step::Spool,
-            ErrorKind::Spool {
-                path: e.path,
-                error: e.error,
-            },
-        )
-    };
+    let spool_err = |e| spool_error(server, e);
     let where_ = |spool: &Spool| {
         spool.position().map_or_else(
             || "the start of the stream".to_string(),
@@ -401,16 +394,7 @@ fn switch_to(
     name: &str,
     pos: u64,
 ) -> Result<()> {
-    let spool_err = |e: SpoolError| {
-        Error::new(
-            server,
-            Step::Spool,
-            ErrorKind::Spool {
-                path: e.path,
-                error: e.error,
-            },
-        )
-    };
+    let spool_err = |e| spool_error(server, e);
     match spool.position() {
         Some((f, l)) if f == name && l == pos => Ok(()),
         None | Some(_) if pos == 4 && !spool.files().iter().any(|f| f == name) => {

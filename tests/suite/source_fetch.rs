@@ -363,6 +363,19 @@ fn refusals_name_the_server_and_the_step() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(!text(&out.stderr).contains("right-pw"));
     assert_identical(&server, spool.path());
+
+    // MariaDB's ed25519 authentication.
+    server.sql(
+        "INSTALL SONAME 'auth_ed25519';
+         CREATE USER ed@'%' IDENTIFIED VIA ed25519 USING PASSWORD('ed-pw');
+         GRANT REPLICATION SLAVE ON *.* TO ed@'%'",
+    );
+    let ed = tempfile::tempdir().unwrap();
+    let out = fetch_as(&server, ed.path(), "ed", "ed-pw", &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_identical(&server, ed.path());
+    let wrong = fetch_as(&server, ed.path(), "ed", "not-ed-pw", &[]);
+    assert_refused(&wrong, &["ed@socket ", "authenticating", "Access denied"]);
 }
 
 #[test]
