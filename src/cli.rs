@@ -36,6 +36,9 @@ pub struct Cli {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub connection: fetch::ConnectionArgs,
+    /// With a live server: column names from its information_schema, as it is now.
+    #[arg(long)]
+    pub schema_from_server: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,12 +102,19 @@ impl RangeLocs {
     }
 }
 
+/// A live server to browse.
+pub struct LiveRequest {
+    pub server: crate::source::ConnectOptions,
+    /// `--schema-from-server`.
+    pub schema_from_server: bool,
+}
+
 /// What `main` should do.
 pub enum Invocation {
     Browse(Vec<PathBuf>),
     /// `binlens mysql://…` (or `--socket`/`--host`): browse a live server, or why its
     /// connection options are wrong.
-    Live(Result<crate::source::ConnectOptions, String>),
+    Live(Result<LiveRequest, String>),
     Command(Command),
 }
 
@@ -124,7 +134,10 @@ pub fn parse() -> Invocation {
                         "give either binlog paths or a server, not both".into()
                     ));
                 }
-                Invocation::Live(c.resolve(url))
+                Invocation::Live(c.resolve(url).map(|server| LiveRequest {
+                    server,
+                    schema_from_server: cli.schema_from_server,
+                }))
             } else {
                 Invocation::Browse(cli.paths)
             }

@@ -1,8 +1,9 @@
 //! Recovery exports: replay commands for `mysqlbinlog`/`mariadb-binlog` and redo/undo SQL.
 //!
 //! Owns all shell and SQL quoting ([`quote`]) and SQL literals ([`literal`]); resolves
-//! user locations to transaction boundaries ([`range`]). Imports `format` and `index`
-//! only; the CLI and the TUI call it and print what it returns.
+//! user locations to transaction boundaries ([`range`]); writes a live server's tables as
+//! a schema script ([`schema_script`]). Imports `format`, `index`, `schema`, `lang` and
+//! `source`'s plain data; the CLI and the TUI call it and print what it returns.
 
 pub mod gtid;
 pub mod literal;
@@ -10,6 +11,7 @@ pub mod preview;
 pub mod quote;
 pub mod range;
 pub mod replay;
+pub mod schema_script;
 pub mod sql;
 pub mod walk;
 

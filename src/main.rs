@@ -31,11 +31,15 @@ fn main() -> ExitCode {
             eprintln!("binlens: {e}");
             ExitCode::from(2)
         }
-        Invocation::Live(Ok(server)) => {
+        Invocation::Live(Ok(live)) => {
             let id = cli::fetch::random_server_id();
             eprintln!("binlens: registering as replica server id {id}");
             binlens::tui::install_panic_hook();
-            browsed(binlens::tui::run_live(server, id))
+            browsed(binlens::tui::run_live(
+                live.server,
+                id,
+                live.schema_from_server,
+            ))
         }
     }
 }

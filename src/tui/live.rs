@@ -4,7 +4,8 @@
 //! (mode 0700: the spool holds the server's data), and the browser opens the spool in
 //! follow mode once its first file has a format description. The status bar shows the
 //! connection ([`Connection::text`]: streaming, reconnecting in N s, error) and the lag
-//! (the newest event's time against now).
+//! (the newest event's time against now). With `--schema-from-server` the catalog falls
+//! back on the server's tables as they are now (the detail pane's column names).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,10 +15,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
+use crate::export::schema_script::create_tables;
 use crate::index::{IndexBuild, OpenOptions};
 use crate::source::conn::Conn;
 use crate::source::fetch::{FetchOptions, Progress, Start, fetch};
 use crate::source::password;
+use crate::source::schema::read_tables;
 use crate::source::{ConnectOptions, ErrorKind};
 
 /// What the fetch thread last said.
@@ -178,8 +181,13 @@ fn spool_ready(dir: &std::path::Path) -> bool {
         .is_some_and(|m| m.len() > 4 + 19)
 }
 
-/// Runs the browser over a live server's spool. `server_id` is the replica id to use.
-pub fn run_live(mut opts: ConnectOptions, server_id: u32) -> Result<Option<String>> {
+/// Runs the browser over a live server's spool. `server_id` is the replica id to use;
+/// `schema_from_server` reads the server's tables for column names the binlogs lack.
+pub fn run_live(
+    mut opts: ConnectOptions,
+    server_id: u32,
+    schema_from_server: bool,
+) -> Result<Option<String>> {
     // A first connection before taking the terminal: a wrong host or a refusal is a plain
     // message, and a server that wants a password nobody configured gets one from the
     // prompt (passwordless unix_socket logins never see it).
@@ -195,6 +203,12 @@ pub fn run_live(mut opts: ConnectOptions, server_id: u32) -> Result<Option<Strin
         }
         Err(e) => return Err(e.into()),
     }
+    let schema = if schema_from_server {
+        let tables = read_tables(&opts, Duration::from_secs(10))?;
+        Some(create_tables(&tables))
+    } else {
+        None
+    };
     let spool = spool_dir(&opts)?;
     let (conn, fetcher) = start_fetch(opts, spool.clone(), server_id);
     // Before taking the terminal: wait for the first file, or say why there is none.
@@ -217,7 +231,7 @@ pub fn run_live(mut opts: ConnectOptions, server_id: u32) -> Result<Option<Strin
             ..OpenOptions::cached()
         },
     )?;
-    let result = super::run::run_built(build, Some(conn));
+    let result = super::run::run_built(build, Some(conn), schema);
     drop(fetcher);
     result
 }

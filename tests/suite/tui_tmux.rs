@@ -284,10 +284,25 @@ fn a_live_server_streams_into_the_browser_and_reconnects() {
         "--log-bin=mysql-bin",
         "--server-id=1",
         "--binlog-format=ROW",
+        "--binlog-row-metadata=NO_LOG",
     ]);
-    server.sql("CREATE DATABASE live; CREATE TABLE live.t (id INT PRIMARY KEY); INSERT INTO live.t VALUES (1)");
+    // The DDL goes to a file that is purged: the spool's binlogs name no column.
+    server.sql(
+        "CREATE DATABASE live; CREATE TABLE live.t (id INT PRIMARY KEY, note VARCHAR(20));
+         FLUSH BINARY LOGS",
+    );
+    let start = Instant::now();
+    while server.binlog_files()[0].ends_with("mysql-bin.000001") {
+        assert!(start.elapsed() < Duration::from_secs(10), "cannot purge");
+        server.sql("PURGE BINARY LOGS TO 'mysql-bin.000002'");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.sql("INSERT INTO live.t VALUES (1, 'hello')");
     let s = Session::start_args(
-        &format!("--socket {} --user root", server.socket().display()),
+        &format!(
+            "--socket {} --user root --schema-from-server",
+            server.socket().display()
+        ),
         "HOME=/nonexistent",
     );
     let screen = s.wait_for("streaming");
@@ -299,8 +314,20 @@ fn a_live_server_streams_into_the_browser_and_reconnects() {
         "{screen}"
     );
     let before = event_total(&screen);
+    // Column names from the server's information_schema in the detail pane.
+    s.keys(&["G", "k", "Enter"]);
+    let detail = s.wait_for("row 1 (inserted)");
+    let second = detail
+        .lines()
+        .find(|l| l.contains("@2"))
+        .unwrap_or_default();
+    assert!(
+        second.contains("note") && second.contains("hello"),
+        "{detail}"
+    );
+    s.keys(&["Escape"]);
 
-    server.sql("INSERT INTO live.t VALUES (2)");
+    server.sql("INSERT INTO live.t VALUES (2, 'b')");
     let start = Instant::now();
     while event_total(&s.screen()) <= before {
         assert!(
@@ -321,12 +348,12 @@ fn a_live_server_streams_into_the_browser_and_reconnects() {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&spool).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o700, "{}", spool.display());
-    assert!(spool.join("mysql-bin.000001").is_file());
+    assert!(spool.join("mysql-bin.000002").is_file());
 
     server.kill9();
     s.wait_for("reconnecting in");
     server.restart();
-    server.sql("INSERT INTO live.t VALUES (3)");
+    server.sql("INSERT INTO live.t VALUES (3, 'c')");
     s.wait_for("streaming");
 
     s.keys(&["q"]);
