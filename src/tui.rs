@@ -20,12 +20,14 @@ pub mod growth;
 pub mod keymap;
 pub mod list;
 pub mod live;
+pub mod marks;
 pub mod navigate;
 pub mod run;
 pub mod terminal;
 pub mod timeline;
 pub mod txn_rows;
 pub mod views;
+pub mod work;
 pub mod worker;
 
 pub use live::run_live;

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use crate::format::control::parse_rotate;
 use crate::format::fde::FormatDescription;
 use crate::format::header::{EventHeader, EventType, HEADER_LEN};
+use crate::format::LogPosition;
 use crate::format::reader::EventReader;
 
 use super::conn::Conn;
@@ -341,7 +342,7 @@ fn accept(server: &str, spool: &mut Spool, cursor: &mut Cursor, bytes: &[u8]) ->
 
 /// Frames the event with the file's format description and checks its CRC32.
 fn verify(server: &str, file: &str, pos: u64, bytes: &[u8], fde: &FormatDescription) -> Result<()> {
-    let mut reader = EventReader::resume(bytes, 0, fde);
+    let mut reader = EventReader::resume(bytes, LogPosition(0), fde);
     let event = match reader.next() {
         Some(Ok(e)) => e,
         Some(Err(e)) => {

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::format::fde::FormatDescription;
 use crate::format::header::{EventType, FLAG_IN_USE, HEADER_LEN};
+use crate::format::LogPosition;
 use crate::format::reader::{EventReader, MAGIC};
 
 /// Offset of the FDE's flags byte that holds `LOG_EVENT_BINLOG_IN_USE_F`.
@@ -139,9 +140,9 @@ impl Spool {
             4
         } else {
             let mut end = 4;
-            for event in EventReader::at(&bytes, 4) {
+            for event in EventReader::at(&bytes, LogPosition::FIRST_EVENT) {
                 match event {
-                    Ok(e) => end = e.next_pos(),
+                    Ok(e) => end = e.next_pos().get(),
                     Err(_) => break,
                 }
             }

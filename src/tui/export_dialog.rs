@@ -15,8 +15,9 @@ use crate::format::Flavor;
 use crate::format::display::escape_str;
 use crate::index::EventId;
 
-use super::app::{App, Outcome, Pending, Prompt, PromptKind};
+use super::app::{App, Outcome, Prompt, PromptKind};
 use super::keymap::{self, Mode};
+use super::work::Pending;
 use super::worker::Job;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +35,7 @@ pub struct ExportDialog {
     pub skip: bool,
     pub output: Output,
     /// `None` while the worker builds it.
-    pub text: Option<Result<String, String>>,
+    pub text: Option<Result<String, crate::export::Error>>,
     pub notes: Vec<String>,
     /// The preview line of the export (`None` while building or after an error).
     pub preview: Option<String>,
@@ -108,7 +109,7 @@ impl App {
     /// Asks the worker for the dialog's text as its options now stand.
     pub(super) fn rebuild_export(&mut self) {
         let Some(d) = &self.export else { return };
-        let (start, stop) = (self.mark_start, self.mark_stop);
+        let (start, stop) = (self.marks.start, self.marks.stop);
         let job = match d.output {
             Output::Replay => {
                 let skip = if d.skip {
@@ -149,9 +150,7 @@ impl App {
                 },
             },
         };
-        self.generation += 1;
-        let generation = self.generation;
-        let job = match job {
+        self.work.submit(Pending::Export, |generation| match job {
             Job::Replay { request, .. } => Job::Replay {
                 generation,
                 request,
@@ -161,15 +160,13 @@ impl App {
                 request,
             },
             other => other,
-        };
-        self.pending = Some((generation, Pending::Export));
+        });
         if let Some(d) = &mut self.export {
             d.text = None;
             d.notes.clear();
             d.preview = None;
             d.scroll = 0;
         }
-        self.jobs.push(job);
     }
 
     pub(super) fn export_option(&mut self, change: impl FnOnce(&mut ExportDialog)) {
@@ -279,7 +276,7 @@ impl Widget for ExportView<'_> {
         let bold = Style::default().add_modifier(Modifier::BOLD);
         let on = |b: bool| if b { "[x]" } else { "[ ]" };
         let app = self.app;
-        let range = match (app.mark_start, app.mark_stop) {
+        let range = match (app.marks.start, app.marks.stop) {
             (Some(_), Some(_)) => match app.marked() {
                 Some((a, b)) => format!("{} … after {}", app.bound_text(a), app.bound_text(b)),
                 None => String::new(),
@@ -319,7 +316,7 @@ impl Widget for ExportView<'_> {
         match &d.text {
             None => lines.push(Line::raw("building…")),
             Some(Err(e)) => lines.push(Line::styled(
-                format!("cannot export: {}", escape_str(e)),
+                format!("cannot export: {}", escape_str(&e.message)),
                 bold,
             )),
             Some(Ok(t)) => {

@@ -143,7 +143,7 @@ impl EventList<'_> {
         let m = app.build.read().index.get(e);
         let loc = app.loc_text(e);
         let summary = match (&app.summary, app.visible.get(&e)) {
-            (Some((s, text)), _) if *s == e => text.clone(),
+            (Some(s), _) if s.event == e => s.text.clone(),
             (_, Some(text)) => text.clone(),
             _ => index_text(&m).to_string(),
         };

@@ -49,7 +49,12 @@ impl App {
             return;
         }
         self.cursor = EventId(e.0.min(n - 1));
-        if self.filter.as_ref().is_some_and(|f| !f.rows.is_empty()) {
+        if self
+            .filters
+            .active
+            .as_ref()
+            .is_some_and(|f| !f.rows.is_empty())
+        {
             // Only matches are rows: the nearest one at or after, else the last.
             self.cursor = self.event_of_row(self.row_of(self.cursor));
         }

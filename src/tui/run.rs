@@ -71,7 +71,7 @@ fn run_on(
     spawn_input(tx.clone());
     let size = term.size()?;
     let mut app = App::new(build, size.width, size.height);
-    app.following = connection.is_some();
+    app.follow.on = connection.is_some();
     app.connection = connection;
     if let Some(script) = schema {
         let mut catalog = Catalog::new(Some(&script));
@@ -113,7 +113,7 @@ pub fn event_loop<B: Backend + std::io::Write>(
     let mut last_poll = Instant::now();
     let mut busy = false;
     loop {
-        for job in app.jobs.drain(..) {
+        for job in app.work.queue.drain(..) {
             worker.submit(job);
         }
         if let Some(text) = app.clipboard.take() {
@@ -134,7 +134,7 @@ pub fn event_loop<B: Backend + std::io::Write>(
             } else {
                 Duration::ZERO
             }
-        } else if app.following {
+        } else if app.follow.on {
             POLL.saturating_sub(last_poll.elapsed())
         } else {
             Duration::from_secs(3600)
@@ -167,7 +167,7 @@ pub fn event_loop<B: Backend + std::io::Write>(
                 dirty |= filling || app.is_indexed() || last_draw.elapsed() >= PROGRESS_FRAME;
             }
             Err(RecvTimeoutError::Timeout) => {
-                if app.following {
+                if app.follow.on {
                     app.update(Action::Poll);
                     last_poll = Instant::now();
                     dirty = true;

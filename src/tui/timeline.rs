@@ -27,6 +27,34 @@ pub struct Timeline {
     pub max: u32,
 }
 
+/// The timeline as the App keeps it: the counts, recounted as the index grows, and
+/// whether they are shown as events or bytes.
+#[derive(Debug, Clone, Default)]
+pub struct TimelineState {
+    pub counted: Timeline,
+    /// Bytes per bucket, not events.
+    pub bytes: bool,
+}
+
+impl TimelineState {
+    pub fn toggle_units(&mut self) {
+        self.bytes = !self.bytes;
+    }
+
+    /// Recounts after the index grew: by a quarter while building, at the end once built
+    /// (while following, only when it grew by more than a sixty-fourth, so each poll is
+    /// not a recount).
+    pub fn catch_up(&mut self, index: &crate::index::EventIndex, finished: bool, following: bool) {
+        let (n, counted) = (index.len(), self.counted.events);
+        let stale = n != counted
+            && (n > counted + counted / 4
+                || (finished && (!following || n > counted + counted / 64)));
+        if stale {
+            self.counted = Timeline::build(index);
+        }
+    }
+}
+
 impl Timeline {
     /// One pass over the timestamp and position columns. The span
     /// runs from the 0.5th to the 99.5th percentile of a sample, so one stray clock (a
@@ -126,12 +154,12 @@ const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
 
 impl Widget for TimelineView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let tl = &self.app.timeline;
+        let tl = &self.app.timeline.counted;
         let w = area.width as usize;
         if w == 0 || tl.counts.is_empty() {
             return;
         }
-        let cols = tl.columns(w, self.app.timeline_bytes);
+        let cols = tl.columns(w, self.app.timeline.bytes);
         let max = cols.iter().copied().max().unwrap_or(1).max(1);
         let b = self.app.build.read();
         let ix = &b.index;

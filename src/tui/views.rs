@@ -12,9 +12,11 @@ use crate::format::display::escape_str;
 
 use super::app::{App, PromptKind, detail_height, time_text, zone_label};
 use super::export_dialog::ExportView;
+use super::filtering::LiveCount;
 use super::keymap::{self, Mode};
 use super::list::{Columns, EventList};
 use super::timeline::TimelineView;
+use super::work::JobProgress;
 use crate::lang::zone_suffix;
 
 /// False when `NO_COLOR` is set (to anything non-empty): then only bold, reverse and
@@ -89,7 +91,8 @@ impl Widget for Screen<'_> {
                 )
                 .render(footer, buf);
             }
-            _ => {}
+            // The list and the detail pane are drawn above already.
+            Mode::List | Mode::Detail => {}
         }
     }
 }
@@ -173,7 +176,7 @@ fn warnings(app: &App) -> Option<String> {
         .chain(
             b.problems
                 .iter()
-                .map(|p| format!("{}: {}", b.location_text(p.at), p.message)),
+                .map(|p| format!("{}: {}", b.named(p.at), p.message)),
         );
     let first = all.next()?;
     let more = all.count();
@@ -208,7 +211,7 @@ impl Widget for StatusBar<'_> {
             parts.push(w);
         }
         let loc = |e| app.loc_text(e);
-        match (app.mark_start, app.mark_stop) {
+        match (app.marks.start, app.marks.stop) {
             (None, None) => {}
             (Some(a), None) => parts.push(format!("start {}", loc(a))),
             (None, Some(b)) => parts.push(format!("stop after {}", loc(b))),
@@ -224,7 +227,7 @@ impl Widget for StatusBar<'_> {
                 }
             }
         }
-        if let Some(f) = &app.filter {
+        if let Some(f) = &app.filters.active {
             // Which match the cursor is on, when it is on one.
             let at = f
                 .rows
@@ -237,17 +240,17 @@ impl Widget for StatusBar<'_> {
                 f.rows.len()
             ));
         }
-        if let Some((done, total)) = app.progress {
+        if let Some(JobProgress { done, total }) = app.work.progress {
             parts.push(format!("working {}%", done * 100 / total.max(1)));
         }
         if let Some(p) = app.index_progress() {
             parts.push(p);
         }
-        if app.following {
-            parts.push(match app.pending_event {
+        if app.follow.on {
+            parts.push(match app.follow.pending {
                 Some(at) => format!(
                     "following; pending event at {} (being written)",
-                    escape_str(&app.binlogs().location_text(at))
+                    escape_str(&app.binlogs().named(at).to_string())
                 ),
                 None => "following".into(),
             });
@@ -314,11 +317,17 @@ impl Widget for PromptLine<'_> {
             Span::styled("█", Style::default()),
         ];
         if p.kind == PromptKind::Filter {
-            let count = match &self.app.live {
-                Some((t, Some(n))) if *t == p.text && !self.app.is_indexed() => {
+            let count = match &self.app.filters.live {
+                Some(LiveCount {
+                    text,
+                    count: Some(n),
+                }) if *text == p.text && !self.app.is_indexed() => {
                     format!("  {n} matches so far")
                 }
-                Some((t, Some(n))) if *t == p.text => format!("  {n} matches"),
+                Some(LiveCount {
+                    text,
+                    count: Some(n),
+                }) if *text == p.text => format!("  {n} matches"),
                 Some(_) => "  counting…".to_string(),
                 None => String::new(),
             };
@@ -383,7 +392,9 @@ impl Widget for HelpOverlay<'_> {
         let title = match mode {
             Mode::Detail => " keys: detail pane (Esc closes) ",
             Mode::Export => " keys: export (Esc closes) ",
-            _ => " keys: event list (Esc closes) ",
+            Mode::List => " keys: event list (Esc closes) ",
+            // Help is shown for the mode under it; these have no table of their own.
+            Mode::Prompt | Mode::Help | Mode::ConfirmQuit => " keys: event list (Esc closes) ",
         };
         Paragraph::new(lines)
             .block(Block::default().borders(Borders::ALL).title(title))

@@ -71,8 +71,8 @@ pub fn press(app: &mut App, keys: &str) {
 
 pub fn run_jobs(app: &mut App) {
     let cancel = AtomicBool::new(false);
-    while !app.jobs.is_empty() {
-        let jobs: Vec<_> = app.jobs.drain(..).collect();
+    while !app.work.queue.is_empty() {
+        let jobs: Vec<_> = app.work.queue.drain(..).collect();
         for job in jobs {
             let mut progress = Vec::new();
             let done = worker::run_job(&app.binlogs(), job, &cancel, &mut |r| progress.push(r));
