@@ -236,9 +236,7 @@ pub fn run(
     };
     match fetch(&opts, &mut report) {
         Ok(s) => {
-            let end = s
-                .end
-                .map_or_else(|| "-".to_string(), |(f, p)| format!("{f}:{p}"));
+            let end = s.end.map_or_else(|| "-".to_string(), |at| at.to_string());
             writeln!(out, "events={} bytes={} end={end}", s.events, s.bytes)?;
             Ok(Status::Ok)
         }

@@ -12,17 +12,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::format::LogPosition;
 use crate::format::control::parse_rotate;
 use crate::format::fde::FormatDescription;
 use crate::format::header::{EventHeader, EventType, HEADER_LEN};
-use crate::format::LogPosition;
 use crate::format::reader::EventReader;
 
 use super::conn::Conn;
 use super::dump::{self, DumpPacket, DumpRequest};
 use super::endpoint::ConnectOptions;
 use super::error::{Error, ErrorKind, Result, Step};
-use super::spool::{Spool, SpoolError, valid_file_name};
+use super::spool::{Coordinates, Spool, SpoolError, valid_file_name};
 
 /// `LOG_EVENT_ARTIFICIAL_F`: made up by the server for the dump, not in any file.
 const FLAG_ARTIFICIAL: u16 = 0x20;
@@ -61,10 +61,9 @@ pub enum Progress<'a> {
         server_version: &'a str,
         tls: bool,
     },
-    /// An event was written at `file:pos`.
+    /// An event was written at `at`.
     Event {
-        file: &'a str,
-        pos: u64,
+        at: &'a Coordinates,
         timestamp: u32,
     },
     /// The server has nothing newer (a heartbeat, or the end of a non-following dump).
@@ -82,7 +81,7 @@ pub struct Summary {
     pub events: u64,
     pub bytes: u64,
     /// The spool's end: file and position.
-    pub end: Option<(String, u64)>,
+    pub end: Option<Coordinates>,
 }
 
 /// Where the spool resumes and what frames the events there.
@@ -141,9 +140,9 @@ pub fn fetch(opts: &FetchOptions, on: &mut dyn FnMut(Progress<'_>)) -> Result<Su
             break;
         }
         // The next attempt starts where the spool ends.
-        resume = spool.position().map(|(f, p)| (f.to_string(), p));
+        resume = spool.position();
     }
-    summary.end = spool.position().map(|(f, p)| (f.to_string(), p));
+    summary.end = spool.position();
     Ok(summary)
 }
 
@@ -169,7 +168,7 @@ fn session(
     opts: &FetchOptions,
     spool: &mut Spool,
     cursor: &mut Cursor,
-    resume: Option<(String, u64)>,
+    resume: Option<Coordinates>,
     summary: &mut Summary,
     on: &mut dyn FnMut(Progress<'_>),
 ) -> Result<()> {
@@ -178,20 +177,21 @@ fn session(
         server_version: &conn.server_version,
         tls: conn.tls,
     });
-    let (file, pos) = match resume.or_else(|| spool.position().map(|(f, p)| (f.to_string(), p))) {
+    let first = LogPosition::FIRST_EVENT;
+    let start = match resume.or_else(|| spool.position()) {
         Some(at) => at,
         None => match &opts.start {
-            Start::Oldest => (String::new(), 4),
-            Start::At(file) => (file.clone(), 4),
-            Start::Since(t) => (file_for_time(opts, &mut conn, *t)?, 4),
+            Start::Oldest => Coordinates::new("", first),
+            Start::At(file) => Coordinates::new(file, first),
+            Start::Since(t) => Coordinates::new(&file_for_time(opts, &mut conn, *t)?, first),
         },
     };
-    let pos = u32::try_from(pos).map_err(|_| {
+    let pos = u32::try_from(start.pos.get()).map_err(|_| {
         Error::new(
             conn.server(),
             Step::Dump,
             ErrorKind::Config(format!(
-                "{file}:{pos} is past 4 GiB, which COM_BINLOG_DUMP cannot ask for"
+                "{start} is past 4 GiB, which COM_BINLOG_DUMP cannot ask for"
             )),
         )
     })?;
@@ -201,7 +201,7 @@ fn session(
         &mut conn,
         &DumpRequest {
             server_id: opts.server_id,
-            file: &file,
+            file: &start.file,
             pos,
             follow: opts.follow,
             heartbeat: opts.heartbeat,
@@ -221,18 +221,10 @@ fn session(
                 cursor.seen += 1;
                 let written = accept(&server, spool, cursor, &bytes)?;
                 match written {
-                    Accepted::Written {
-                        file,
-                        pos,
-                        timestamp,
-                    } => {
+                    Accepted::Written { at, timestamp } => {
                         summary.events += 1;
                         summary.bytes += bytes.len() as u64;
-                        on(Progress::Event {
-                            file: &file,
-                            pos,
-                            timestamp,
-                        });
+                        on(Progress::Event { at: &at, timestamp });
                     }
                     Accepted::Heartbeat => on(Progress::CaughtUp),
                     Accepted::Skipped => {}
@@ -243,11 +235,7 @@ fn session(
 }
 
 enum Accepted {
-    Written {
-        file: String,
-        pos: u64,
-        timestamp: u32,
-    },
+    Written { at: Coordinates, timestamp: u32 },
     Heartbeat,
     Skipped,
 }
@@ -259,7 +247,7 @@ fn accept(server: &str, spool: &mut Spool, cursor: &mut Cursor, bytes: &[u8]) ->
     let where_ = |spool: &Spool| {
         spool.position().map_or_else(
             || "the start of the stream".to_string(),
-            |(f, p)| format!("{f}:{p}"),
+            |at| at.to_string(),
         )
     };
     let header = EventHeader::parse(bytes).map_err(|_| {
@@ -282,34 +270,34 @@ fn accept(server: &str, spool: &mut Spool, cursor: &mut Cursor, bytes: &[u8]) ->
         return Ok(Accepted::Heartbeat);
     }
     if t == EventType::ROTATE && header.flags & FLAG_ARTIFICIAL != 0 {
-        let (name, pos) = rotate_target(bytes, true)
+        let target = rotate_target(bytes, true)
             .ok_or_else(|| protocol("a malformed artificial ROTATE event".into()))?;
-        switch_to(server, spool, cursor, &name, pos)?;
+        switch_to(server, spool, cursor, &target)?;
         return Ok(Accepted::Skipped);
     }
-    let Some((file, len)) = spool.position().map(|(f, l)| (f.to_string(), l)) else {
+    let Some(at) = spool.position() else {
         return Err(protocol("an event before the server named its file".into()));
     };
     if t == EventType::FORMAT_DESCRIPTION {
         let fde = FormatDescription::parse(&bytes[HEADER_LEN..])
-            .map_err(|e| protocol(format!("the format description for {file}: {e}")))?;
-        verify(server, &file, len, bytes, &fde)?;
+            .map_err(|e| protocol(format!("the format description for {}: {e}", at.file)))?;
+        verify(server, &at, bytes, &fde)?;
         cursor.fde = Some(fde);
-        if len != 4 {
+        if at.pos != LogPosition::FIRST_EVENT {
             // The copy sent when a dump starts mid-file.
             return Ok(Accepted::Skipped);
         }
     } else {
-        let fde = cursor.fde.as_ref().ok_or_else(|| {
-            protocol(format!(
-                "an event at {file}:{len} before any format description"
-            ))
-        })?;
-        verify(server, &file, len, bytes, fde)?;
-        let end = len + bytes.len() as u64;
-        if header.log_pos != 0 && header.log_pos != end as u32 {
+        let fde = cursor
+            .fde
+            .as_ref()
+            .ok_or_else(|| protocol(format!("an event at {at} before any format description")))?;
+        verify(server, &at, bytes, fde)?;
+        let end = at.pos.after(bytes.len() as u64);
+        // log_pos is the end as a u32 (it wraps above 4 GiB).
+        if header.log_pos != 0 && header.log_pos != end.get() as u32 {
             return Err(protocol(format!(
-                "the event written at {file}:{len} ends at {end} but the server says {}: \
+                "the event written at {at} ends at {end} but the server says {}: \
                  the stream and the spool disagree",
                 header.log_pos
             )));
@@ -328,20 +316,19 @@ fn accept(server: &str, spool: &mut Spool, cursor: &mut Cursor, bytes: &[u8]) ->
     if t == EventType::ROTATE {
         let fde = cursor.fde.as_ref();
         let crc = fde.is_some_and(|f| f.checksum_len() == 4);
-        let (name, _) = rotate_target(bytes, crc)
-            .ok_or_else(|| protocol(format!("a malformed ROTATE event at {file}:{len}")))?;
-        spool.begin_file(&name).map_err(spool_err)?;
+        let next = rotate_target(bytes, crc)
+            .ok_or_else(|| protocol(format!("a malformed ROTATE event at {at}")))?;
+        spool.begin_file(&next.file).map_err(spool_err)?;
         cursor.fde = None;
     }
     Ok(Accepted::Written {
-        file,
-        pos: len,
+        at,
         timestamp: header.timestamp,
     })
 }
 
 /// Frames the event with the file's format description and checks its CRC32.
-fn verify(server: &str, file: &str, pos: u64, bytes: &[u8], fde: &FormatDescription) -> Result<()> {
+fn verify(server: &str, at: &Coordinates, bytes: &[u8], fde: &FormatDescription) -> Result<()> {
     let mut reader = EventReader::resume(bytes, LogPosition(0), fde);
     let event = match reader.next() {
         Some(Ok(e)) => e,
@@ -349,7 +336,7 @@ fn verify(server: &str, file: &str, pos: u64, bytes: &[u8], fde: &FormatDescript
             return Err(Error::new(
                 server,
                 Step::Dump,
-                ErrorKind::Protocol(format!("the event at {file}:{pos}: {}", e.error)),
+                ErrorKind::Protocol(format!("the event at {at}: {}", e.error)),
             ));
         }
         None => return Ok(()),
@@ -359,7 +346,7 @@ fn verify(server: &str, file: &str, pos: u64, bytes: &[u8], fde: &FormatDescript
             server,
             Step::Dump,
             ErrorKind::Checksum {
-                location: format!("{file}:{pos}"),
+                location: at.to_string(),
                 stored,
                 computed,
             },
@@ -371,7 +358,7 @@ fn verify(server: &str, file: &str, pos: u64, bytes: &[u8], fde: &FormatDescript
 /// The next file and position a ROTATE names. An artificial ROTATE comes before the
 /// server has said whether events carry a CRC32: its last four bytes are taken as one
 /// when they are the CRC32 of the rest.
-fn rotate_target(bytes: &[u8], maybe_crc: bool) -> Option<(String, u64)> {
+fn rotate_target(bytes: &[u8], maybe_crc: bool) -> Option<Coordinates> {
     let mut body = bytes.get(HEADER_LEN..)?;
     if maybe_crc && body.len() >= 12 {
         let (data, tail) = bytes.split_at(bytes.len() - 4);
@@ -384,41 +371,43 @@ fn rotate_target(bytes: &[u8], maybe_crc: bool) -> Option<(String, u64)> {
     if !valid_file_name(name) {
         return None;
     }
-    Some((String::from_utf8_lossy(name).into_owned(), pos))
+    Some(Coordinates {
+        file: String::from_utf8_lossy(name).into_owned(),
+        pos: LogPosition(pos),
+    })
 }
 
-/// The server says the stream continues in `name` at `pos`: the spool must agree.
+/// The server says the stream continues at `target`: the spool must agree.
 fn switch_to(
     server: &str,
     spool: &mut Spool,
     cursor: &mut Cursor,
-    name: &str,
-    pos: u64,
+    target: &Coordinates,
 ) -> Result<()> {
     let spool_err = |e| spool_error(server, e);
+    let first = LogPosition::FIRST_EVENT;
+    let known = spool.files().iter().any(|f| *f == target.file);
     match spool.position() {
-        Some((f, l)) if f == name && l == pos => Ok(()),
-        None | Some(_) if pos == 4 && !spool.files().iter().any(|f| f == name) => {
+        Some(at) if at == *target => Ok(()),
+        None | Some(_) if target.pos == first && !known => {
             cursor.fde = None;
-            spool.begin_file(name).map_err(spool_err)
+            spool.begin_file(&target.file).map_err(spool_err)
         }
-        None if pos > 4 && !spool.files().iter().any(|f| f == name) => {
-            // --from FILE:POS into an empty spool: the copy starts mid-file.
-            Err(Error::new(
-                server,
-                Step::Dump,
-                ErrorKind::Config(format!(
-                    "{name}:{pos}: a spool starts at the beginning of a file (a copy that \
-                     starts mid-file would not be the server's file); use --from {name}"
-                )),
-            ))
-        }
+        None if target.pos > first && !known => Err(Error::new(
+            server,
+            Step::Dump,
+            ErrorKind::Config(format!(
+                "{target}: a spool starts at the beginning of a file (a copy that starts \
+                 mid-file would not be the server's file); use --from {}",
+                target.file
+            )),
+        )),
         other => Err(Error::new(
             server,
             Step::Dump,
             ErrorKind::Protocol(format!(
-                "the server continues at {name}:{pos} but the spool ends at {}",
-                other.map_or_else(|| "nothing".to_string(), |(f, l)| format!("{f}:{l}"))
+                "the server continues at {target} but the spool ends at {}",
+                other.map_or_else(|| "nothing".to_string(), |at| at.to_string())
             )),
         )),
     }

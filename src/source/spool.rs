@@ -10,13 +10,35 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use crate::format::LogPosition;
 use crate::format::fde::FormatDescription;
 use crate::format::header::{EventType, FLAG_IN_USE, HEADER_LEN};
-use crate::format::LogPosition;
 use crate::format::reader::{EventReader, MAGIC};
 
 /// Offset of the FDE's flags byte that holds `LOG_EVENT_BINLOG_IN_USE_F`.
 const IN_USE_OFFSET: u64 = 4 + 17;
+
+/// A place in a server's binlogs: a file and a byte position, shown as `FILE:POS`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coordinates {
+    pub file: String,
+    pub pos: LogPosition,
+}
+
+impl Coordinates {
+    pub fn new(file: &str, pos: LogPosition) -> Coordinates {
+        Coordinates {
+            file: file.to_string(),
+            pos,
+        }
+    }
+}
+
+impl std::fmt::Display for Coordinates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.pos)
+    }
+}
 
 /// A spool failure: the file and the I/O error.
 #[derive(Debug)]
@@ -100,9 +122,11 @@ impl Spool {
         &self.files
     }
 
-    /// The file being written and its length.
-    pub fn position(&self) -> Option<(&str, u64)> {
-        self.current.as_ref().map(|c| (c.name.as_str(), c.len))
+    /// The file being written and its end.
+    pub fn position(&self) -> Option<Coordinates> {
+        self.current
+            .as_ref()
+            .map(|c| Coordinates::new(&c.name, LogPosition(c.len)))
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -116,7 +140,7 @@ impl Spool {
 
     /// Where to resume: the last file and the end of its last whole event. A partly
     /// written event at its end is cut off (the server sends it again).
-    pub fn resume_point(&mut self) -> Result<Option<(String, u64)>> {
+    pub fn resume_point(&mut self) -> Result<Option<Coordinates>> {
         let Some(name) = self.files.last().cloned() else {
             return Ok(None);
         };
@@ -157,7 +181,7 @@ impl Spool {
             file,
             len: end,
         });
-        Ok(Some((name, end)))
+        Ok(Some(Coordinates::new(&name, LogPosition(end))))
     }
 
     /// The format description of the file being written, when it has one.
@@ -304,8 +328,8 @@ mod tests {
         let mut s = Spool::open(dir.path()).unwrap();
         assert_eq!(s.files(), ["b.000001"]);
         assert_eq!(
-            s.resume_point().unwrap(),
-            Some(("b.000001".to_string(), 4 + HEADER_LEN as u64))
+            s.resume_point().unwrap().map(|c| c.to_string()),
+            Some(format!("b.000001:{}", 4 + HEADER_LEN))
         );
         let len = std::fs::metadata(dir.path().join("b.000001"))
             .unwrap()

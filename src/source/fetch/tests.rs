@@ -47,8 +47,8 @@ fn heartbeat_v2() -> Vec<u8> {
 fn feed(spool: &mut Spool, cursor: &mut Cursor, events: &[Vec<u8>]) -> Result<Vec<u64>> {
     let mut written = Vec::new();
     for e in events {
-        if let Accepted::Written { pos, .. } = accept(SERVER, spool, cursor, e)? {
-            written.push(pos);
+        if let Accepted::Written { at, .. } = accept(SERVER, spool, cursor, e)? {
+            written.push(at.pos.get());
         }
     }
     Ok(written)
@@ -103,14 +103,14 @@ fn a_dump_resumed_mid_file_skips_the_format_description_copy() {
     )
     .unwrap();
     assert_eq!(first, [4]);
-    let (_, end) = spool.position().map(|(f, p)| (f.to_string(), p)).unwrap();
+    let end = spool.position().unwrap().pos.get();
 
     // A new connection: the server names the file and position, then sends the FDE again.
     let mut spool = Spool::open(dir.path()).unwrap();
     let mut cursor = Cursor { fde: None, seen: 0 };
     assert_eq!(
         spool.resume_point().unwrap(),
-        Some(("binlog.000001".into(), end))
+        Some(Coordinates::new("binlog.000001", LogPosition(end)))
     );
     let xid = event(16, end as u32 + 31, 0, &7u64.to_le_bytes());
     let written = feed(
