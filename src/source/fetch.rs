@@ -386,7 +386,7 @@ fn switch_to(
 ) -> Result<()> {
     let spool_err = |e| spool_error(server, e);
     let first = LogPosition::FIRST_EVENT;
-    let known = spool.files().iter().any(|f| *f == target.file);
+    let known = spool.files().contains(&target.file);
     match spool.position() {
         Some(at) if at == *target => Ok(()),
         None | Some(_) if target.pos == first && !known => {
