@@ -146,6 +146,23 @@ pub fn fetch(opts: &FetchOptions, on: &mut dyn FnMut(Progress<'_>)) -> Result<Su
     Ok(summary)
 }
 
+/// Places recorded stream events (the bytes of each `DumpPacket::Event`, in order) into
+/// the spool at `dir` as a fetch would: the stream's handling without a server, for the
+/// fuzz target and tests. Stops at the first error, the spool whole up to it.
+pub fn replay(server: &str, dir: &std::path::Path, events: &[&[u8]]) -> Result<Summary> {
+    let mut spool = Spool::open(dir).map_err(|e| spool_error(server, e))?;
+    let mut cursor = Cursor { fde: None, seen: 0 };
+    let mut summary = Summary::default();
+    for bytes in events {
+        if let Accepted::Written { .. } = accept(server, &mut spool, &mut cursor, bytes)? {
+            summary.events += 1;
+            summary.bytes += bytes.len() as u64;
+        }
+    }
+    summary.end = spool.position();
+    Ok(summary)
+}
+
 fn spool_error(server: &str, e: SpoolError) -> Error {
     Error::new(
         server,

@@ -209,3 +209,24 @@ fn gaps_and_hostile_names_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn replay_places_a_recorded_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = fde(0);
+    let end = 4 + own.len() as u32;
+    let xid = event(16, end + 31, 0, &7u64.to_le_bytes());
+    let stream = [
+        artificial_rotate("binlog.000001", 4),
+        own,
+        heartbeat_v2(),
+        xid,
+    ];
+    let refs: Vec<&[u8]> = stream.iter().map(Vec::as_slice).collect();
+    let summary = replay(SERVER, dir.path(), &refs).unwrap();
+    assert_eq!(summary.events, 2);
+    assert_eq!(
+        summary.end.unwrap().to_string(),
+        format!("binlog.000001:{}", end + 31)
+    );
+}
