@@ -517,6 +517,13 @@ impl Conn {
     }
 }
 
+impl Drop for Conn {
+    /// Says goodbye (COM_QUIT), so the server does not count an aborted connection.
+    fn drop(&mut self) {
+        let _ = self.command(Step::Connect, &[0x01]);
+    }
+}
+
 fn bad(what: &str) -> ErrorKind {
     ErrorKind::Protocol(format!("malformed {what}"))
 }

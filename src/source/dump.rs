@@ -60,11 +60,15 @@ pub enum DumpPacket {
 /// Declares the replica's capabilities, registers and sends COM_BINLOG_DUMP.
 pub fn start(conn: &mut Conn, req: &DumpRequest<'_>) -> Result<()> {
     let mariadb = conn.server_version.contains("MariaDB");
-    conn.exec(
+    match conn.exec(
         "declaring checksum support",
         "SET @master_binlog_checksum = @@global.binlog_checksum, \
          @source_binlog_checksum = @@global.binlog_checksum",
-    )?;
+    ) {
+        // ER_UNKNOWN_SYSTEM_VARIABLE: a server older than checksums (MySQL 5.5).
+        Err(e) if matches!(e.kind, ErrorKind::Server { code: 1193, .. }) => {}
+        other => other?,
+    }
     if mariadb {
         conn.exec(
             "declaring replica capabilities",

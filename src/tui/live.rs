@@ -10,7 +10,6 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -81,18 +80,15 @@ impl Connection {
     }
 }
 
-/// The running fetch; dropping it stops the thread.
+/// The running fetch; dropping it asks the thread to stop and does not wait (quitting
+/// stays instant: an event cut short by the exit is fetched again next time).
 struct Fetcher {
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl Drop for Fetcher {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
@@ -136,7 +132,7 @@ fn start_fetch(opts: ConnectOptions, spool: PathBuf, server_id: u32) -> (Connect
         stop: Some(stop.clone()),
     };
     let status = conn.clone();
-    let thread = std::thread::spawn(move || {
+    std::thread::spawn(move || {
         let mut on = |p: Progress<'_>| match p {
             Progress::Connected { .. } | Progress::CaughtUp => status.set(State::Streaming),
             Progress::Event { timestamp, .. } => {
@@ -154,13 +150,7 @@ fn start_fetch(opts: ConnectOptions, spool: PathBuf, server_id: u32) -> (Connect
             status.set(State::Failed(e.to_string()));
         }
     });
-    (
-        conn,
-        Fetcher {
-            stop,
-            thread: Some(thread),
-        },
-    )
+    (conn, Fetcher { stop })
 }
 
 /// Whether the spool has a first file with its format description (the browser can open it).
