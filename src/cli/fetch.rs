@@ -23,8 +23,10 @@ pub struct ConnectionArgs {
     /// Host of the server (or give a mysql://user@host:port URL).
     #[arg(long)]
     pub host: Option<String>,
+    /// TCP port of the server (3306 when neither this nor the URL or defaults file says).
     #[arg(long, short = 'P')]
     pub port: Option<u16>,
+    /// User to connect as (else the URL's, the defaults file's, then $USER).
     #[arg(long, short = 'u')]
     pub user: Option<String>,
     /// Prompt for the password on /dev/tty.
