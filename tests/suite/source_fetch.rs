@@ -76,16 +76,38 @@ fn identical(server: &TestServer, spool: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Waits until the spool is identical to the server's files; returns how long it took.
+/// The polling compares bytes in process, for the server's file list read once (a
+/// rotation during the wait is seen once it ends); the final check is `cmp`.
 fn wait_identical(server: &TestServer, spool: &Path, limit: Duration) -> Duration {
     let start = Instant::now();
+    let names = || {
+        let mut names: Vec<String> = server
+            .binlog_files()
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        names.push("mysql-bin.index".into());
+        names
+    };
+    let same = |name: &String| {
+        std::fs::read(server.datadir().join(name)).ok() == std::fs::read(spool.join(name)).ok()
+    };
+    let mut listed = names();
     loop {
-        match identical(server, spool) {
-            Ok(()) => return start.elapsed(),
-            Err(why) if start.elapsed() > limit => {
-                panic!("spool not identical after {limit:?}: {why}")
+        if listed.iter().all(same) {
+            let took = start.elapsed();
+            if identical(server, spool).is_ok() {
+                return took;
             }
-            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            // The server rotated meanwhile, or the spool has a file too many.
+            listed = names();
         }
+        if start.elapsed() > limit {
+            let why = identical(server, spool).err().unwrap_or_default();
+            panic!("spool not identical after {limit:?}: {why}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
