@@ -44,6 +44,8 @@ pub enum ErrorKind {
     Io(std::io::Error),
     /// The server closed the connection; `mid_packet`: in the middle of a packet.
     Closed { mid_packet: bool },
+    /// A following dump got the end-of-stream packet (a server shutting down sends it).
+    StreamEnded,
     /// The server answered with an ERR packet.
     Server { code: u16, message: String },
     /// The bytes on the wire are not the protocol: garbage, an absurd length, a packet out
@@ -94,7 +96,7 @@ impl Error {
     /// restarting. Refusals (password, privileges, purged files) and bad bytes are final.
     pub fn is_transient(&self) -> bool {
         match &self.kind {
-            ErrorKind::Io(_) | ErrorKind::Closed { .. } => true,
+            ErrorKind::Io(_) | ErrorKind::Closed { .. } | ErrorKind::StreamEnded => true,
             ErrorKind::Server { code, .. } => TRANSIENT_SERVER_ERRORS.contains(code),
             ErrorKind::Protocol(_)
             | ErrorKind::Checksum { .. }
@@ -109,6 +111,9 @@ impl fmt::Display for ErrorKind {
         match self {
             ErrorKind::Closed { mid_packet: false } => {
                 f.write_str("the server closed the connection")
+            }
+            ErrorKind::StreamEnded => {
+                f.write_str("the server ended the binlog stream (shutting down?)")
             }
             ErrorKind::Closed { mid_packet: true } => {
                 f.write_str("the server closed the connection in the middle of a packet")

@@ -230,6 +230,9 @@ fn session(
             return Ok(());
         }
         match dump::next(&mut conn)? {
+            DumpPacket::End if opts.follow => {
+                return Err(Error::new(&server, Step::Dump, ErrorKind::StreamEnded));
+            }
             DumpPacket::End => {
                 on(Progress::CaughtUp);
                 return Ok(());

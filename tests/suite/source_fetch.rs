@@ -259,6 +259,12 @@ fn follow_streams_new_events_and_resumes_after_a_killed_dump_and_a_crash() {
     wait_identical(&server, spool.path(), Duration::from_secs(20));
     assert!(server.binlog_files().len() >= 3);
 
+    // A clean shutdown writes STOP and clears IN_USE in place; so does the copy.
+    server.stop();
+    server.restart();
+    server.sql("INSERT INTO w.t VALUES (15, 'after a clean restart', NULL)");
+    wait_identical(&server, spool.path(), Duration::from_secs(20));
+
     assert!(
         following.0.try_wait().unwrap().is_none(),
         "--follow keeps running"

@@ -133,6 +133,18 @@ impl TestServer {
         assert!(!proc.exists(), "mariadbd {pid} still alive after SIGKILL");
     }
 
+    /// Shuts the server down cleanly (it can be started again with [`TestServer::restart`]).
+    pub fn stop(&self) {
+        let output = Command::new("bash")
+            .arg(repo_root().join("scripts/mariadb-server.sh"))
+            .arg("stop")
+            .arg(self.dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run scripts/mariadb-server.sh");
+        expect_success("scripts/mariadb-server.sh stop", &output);
+    }
+
     /// Starts the server again on its data directory, with the options it was started with.
     pub fn restart(&self) {
         let output = Command::new("bash")
