@@ -1,7 +1,7 @@
 //! Non-interactive subcommands: the same engine as the TUI, for scripts and tests.
 //!
 //! Each subcommand writes to `&mut impl Write` so it can be tested as golden text.
-//! May import `format`, `index`, `filter`, `export` and `source`; never `tui`.
+//! May import `format`, `index`, `schema`, `lang`, `filter`, `export` and `source`; never `tui`.
 
 pub mod dump;
 mod dump_filter;

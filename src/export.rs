@@ -2,8 +2,10 @@
 //!
 //! Owns all shell and SQL quoting ([`quote`]) and SQL literals ([`literal`]); resolves
 //! user locations to transaction boundaries ([`range`]); writes a live server's tables as
-//! a schema script ([`schema_script`]). Imports `format`, `index`, `schema`, `lang` and
-//! `source`'s plain data; the CLI and the TUI call it and print what it returns.
+//! a schema script ([`schema_script`]). Errors carry an [`ErrorKind`].
+//! Imports `format`, `index`, `schema` (column names, keys), `lang` (LOCs, globs, times)
+//! and `source`'s plain data only, never `filter`; the CLI and the TUI call it and print
+//! what it returns.
 
 pub mod gtid;
 pub mod literal;

@@ -5,8 +5,8 @@
 //! and [`Binlogs`] ties them together and decodes single events on demand.
 //!
 //! Ways to open: [`Binlogs::open`] (synchronous, no cache: tests and one-shot tools),
-//! [`Binlogs::open_with`] ([`OpenOptions`]: the cache in `$XDG_CACHE_HOME/binlens`, follow
-//! mode), and [`IndexBuild::start`] (a background thread indexes file by file while
+//! [`Binlogs::open_with`] ([`OpenOptions`]: the cache in `$XDG_CACHE_HOME/binlens`, private
+//! to the user or not used, see [`cache`]; follow mode), and [`IndexBuild::start`] (a background thread indexes file by file while
 //! `IndexBuild::read()` shows what is done and `progress()` says how far it is; cheap to
 //! call every frame; or [`IndexBuild::unstarted`] + `step()` for an owner that drives the
 //! build itself, as the TUI does between key presses). In follow mode [`Binlogs::refresh`] picks up appended events and
@@ -73,7 +73,8 @@ pub enum ProblemKind {
 /// How to open a set.
 #[derive(Debug, Clone, Default)]
 pub struct OpenOptions {
-    /// Directory of the index cache; `None` builds without reading or writing one.
+    /// Directory of the index cache (created 0700 when missing, refused when not
+    /// private); `None` builds without reading or writing one.
     pub cache_dir: Option<PathBuf>,
     /// The last file is being written: an event cut short at its end is pending (it
     /// will be completed), not a problem.
@@ -128,8 +129,22 @@ impl Binlogs {
     }
 
     /// Opens and maps the files without indexing them (see [`Binlogs::index_step`]).
-    pub fn open_unindexed(paths: &[PathBuf], options: OpenOptions) -> Result<Binlogs, OpenError> {
-        let set = BinlogSet::open(paths)?;
+    /// A cache directory that is not private is refused with a [`SetNote::CacheRefused`]
+    /// (said once, here) and the set is indexed without it.
+    pub fn open_unindexed(
+        paths: &[PathBuf],
+        mut options: OpenOptions,
+    ) -> Result<Binlogs, OpenError> {
+        let mut set = BinlogSet::open(paths)?;
+        if let Some(dir) = &options.cache_dir {
+            if let Err(refusal) = cache::prepare_dir(dir) {
+                set.notes.push(SetNote::CacheRefused {
+                    dir: dir.display().to_string(),
+                    refusal,
+                });
+                options.cache_dir = None;
+            }
+        }
         let n = set.files.len();
         Ok(Binlogs {
             set,

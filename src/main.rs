@@ -25,7 +25,7 @@ fn main() -> ExitCode {
         }
         Invocation::Browse(paths) => {
             binlens::tui::install_panic_hook();
-            browsed(binlens::tui::run(paths))
+            browsed(binlens::tui::run(&paths))
         }
         Invocation::Live(Err(e)) => {
             eprintln!("binlens: {e}");

@@ -6,8 +6,10 @@
 //! milliseconds between key presses ([`run`]), and the App browses, filters and decodes
 //! whatever is indexed so far, catching up after each slice ([`growth`]); slow work runs
 //! on the [`worker`] thread. Input and worker results arrive on one channel, drained fully
-//! before each redraw.
-//! [`live`] browses a live server through a spool that [`crate::source`] fills.
+//! before each redraw. The App's state is in parts with their own updates: the filter
+//! session ([`filtering`]), the awaited job ([`work`]), the marks ([`marks`]), the
+//! timeline, the export dialog and the detail pane. [`live`] browses a live server
+//! through a spool that [`crate::source`] fills.
 //! May import `format`, `index`, `schema`, `lang`, `filter`, `export` and `source`; never `cli`. ratatui and crossterm
 //! live only here.
 

@@ -56,9 +56,8 @@ pub fn run(
         clean = false;
     }
     let never = AtomicBool::new(false);
-    let hits = match apply(&b, &filter, &never, &mut |_, _| {}) {
-        Ok(h) => h,
-        Err(_) => return Ok(Status::Error),
+    let Ok(hits) = apply(&b, &filter, &never, &mut |_, _| {}) else {
+        return Ok(Status::Error);
     };
     let mut next = 0;
     for f in 0..b.index.file_count() {

@@ -98,10 +98,10 @@ fn report(b: &Binlogs, top: usize, out: &mut impl Write) -> std::io::Result<()> 
             continue;
         };
         let obj = ObjectId(idx.objects()[i]);
-        let name = names
-            .get(obj)
-            .filter(|_| obj.0 != 0)
-            .map_or_else(|| "(unknown table)".to_string(), |n| n.display());
+        let name = names.get(obj).filter(|_| obj.0 != 0).map_or_else(
+            || "(unknown table)".to_string(),
+            super::super::index::names::ObjectName::display,
+        );
         let slot = match kind.op {
             RowsOp::Insert => 0,
             RowsOp::Update => 1,

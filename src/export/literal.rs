@@ -36,7 +36,7 @@ pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<St
             _ => i.to_string(),
         },
         Value::UInt(u) => u.to_string(),
-        Value::Float(f) => format!("{:e}", *f as f64),
+        Value::Float(f) => format!("{:e}", f64::from(*f)),
         Value::Double(d) => format!("{d:e}"),
         Value::Decimal(s) => s.clone(),
         Value::Year(y) => y.to_string(),
@@ -48,7 +48,7 @@ pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<St
                 "'0000-00-00 00:00:00'".to_string()
             } else {
                 let dt =
-                    chrono::DateTime::from_timestamp(t.seconds as i64, 0).ok_or_else(|| {
+                    chrono::DateTime::from_timestamp(i64::from(t.seconds), 0).ok_or_else(|| {
                         Error::new(
                             ErrorKind::Value,
                             format!("timestamp {} out of range", t.seconds),
@@ -125,6 +125,10 @@ mod tests {
     use crate::format::temporal::{Date, DateTime, Time, Timestamp};
     use std::borrow::Cow;
 
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "a test shorthand: values and types are built inline"
+    )]
     fn lit(v: Value<'_>, def: ColumnDef) -> String {
         literal(&v, &def, &ColumnFacts::default()).unwrap()
     }

@@ -22,7 +22,7 @@ use mysql_common::proto::MySerialize;
 use mysql_common::proto::codec::error::PacketCodecError;
 use mysql_common::proto::sync_framed::MySyncFramed;
 
-use super::endpoint::{ConnectOptions, Endpoint, SslMode};
+use super::endpoint::{ConnectOptions, Endpoint, Secret, SslMode};
 use super::error::{Error, ErrorKind, Result, Step};
 use super::tls::{self, TlsStream};
 
@@ -398,7 +398,7 @@ impl Conn {
             Some(AuthPlugin::CachingSha2Password) => AuthPlugin::CachingSha2Password,
             _ => AuthPlugin::MysqlNativePassword,
         };
-        let password = opts.password.as_ref().map(|s| s.expose());
+        let password = opts.password.as_ref().map(Secret::expose);
         let data = plugin.gen_data(password, &nonce).map(|d| {
             let mut b = Vec::new();
             d.serialize(&mut b);
@@ -540,7 +540,7 @@ pub fn lenenc_int(buf: &mut &[u8]) -> Option<u64> {
     let width = match first {
         0..=0xfa => {
             *buf = rest;
-            return Some(first as u64);
+            return Some(u64::from(first));
         }
         0xfc => 2,
         0xfd => 3,

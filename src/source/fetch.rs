@@ -481,7 +481,7 @@ fn first_event_time(opts: &FetchOptions, file: &str) -> Result<i64> {
                     )
                 })?;
                 if h.type_code == EventType::FORMAT_DESCRIPTION {
-                    return Ok(h.timestamp as i64);
+                    return Ok(i64::from(h.timestamp));
                 }
             }
             DumpPacket::End => return Ok(i64::MAX),

@@ -108,7 +108,7 @@ impl Spool {
             error,
         })?;
         Ok(entries
-            .filter_map(|e| e.ok())
+            .filter_map(std::io::Result::ok)
             .map(|e| e.path())
             .find(|p| p.extension().is_some_and(|x| x == "index") && p.is_file()))
     }

@@ -62,7 +62,7 @@ pub enum Action {
 
 impl PartialEq for Action {
     fn eq(&self, other: &Action) -> bool {
-        use Action::*;
+        use Action::{Down, JobDone, PromptInput, Resize, Up};
         match (self, other) {
             (Down(a), Down(b)) | (Up(a), Up(b)) => a == b,
             (PromptInput(a), PromptInput(b)) => a == b,

@@ -23,7 +23,7 @@ pub type Zone = TimeZoneChoice;
 
 /// `2024-05-01 14:30:00` in `zone`.
 pub fn time_text(zone: Zone, ts: u32) -> String {
-    format_instant(ts as i64, zone)
+    format_instant(i64::from(ts), zone)
 }
 
 pub fn zone_label(zone: Zone) -> &'static str {
@@ -148,7 +148,10 @@ impl App {
             .files
             .iter()
             .find_map(|f| f.fde.as_ref())
-            .map_or(Flavor::MySql, |f| f.flavor());
+            .map_or(
+                Flavor::MySql,
+                super::super::format::fde::FormatDescription::flavor,
+            );
         let mut app = App {
             build,
             indexed: 0,
@@ -271,19 +274,23 @@ impl App {
             Action::Down(n) if self.mode == Mode::Detail => self.scroll_detail(n as i32),
             Action::Up(n) if self.mode == Mode::Detail => self.scroll_detail(-(n as i32)),
             Action::PageDown if self.mode == Mode::Detail => {
-                self.scroll_detail(self.detail_height() as i32)
+                self.scroll_detail(i32::from(self.detail_height()));
             }
             Action::PageUp if self.mode == Mode::Detail => {
-                self.scroll_detail(-(self.detail_height() as i32))
+                self.scroll_detail(-i32::from(self.detail_height()));
             }
-            Action::Down(n) if self.mode == Mode::Export => self.scroll_export(n as i64),
-            Action::Up(n) if self.mode == Mode::Export => self.scroll_export(-(n as i64)),
-            Action::PageDown if self.mode == Mode::Export => self.scroll_export(self.page as i64),
-            Action::PageUp if self.mode == Mode::Export => self.scroll_export(-(self.page as i64)),
-            Action::Down(n) => self.move_rows(n as i64),
-            Action::Up(n) => self.move_rows(-(n as i64)),
-            Action::PageDown => self.move_rows(self.page as i64),
-            Action::PageUp => self.move_rows(-(self.page as i64)),
+            Action::Down(n) if self.mode == Mode::Export => self.scroll_export(i64::from(n)),
+            Action::Up(n) if self.mode == Mode::Export => self.scroll_export(-i64::from(n)),
+            Action::PageDown if self.mode == Mode::Export => {
+                self.scroll_export(i64::from(self.page));
+            }
+            Action::PageUp if self.mode == Mode::Export => {
+                self.scroll_export(-i64::from(self.page));
+            }
+            Action::Down(n) => self.move_rows(i64::from(n)),
+            Action::Up(n) => self.move_rows(-i64::from(n)),
+            Action::PageDown => self.move_rows(i64::from(self.page)),
+            Action::PageUp => self.move_rows(-i64::from(self.page)),
             Action::First => self.move_to_row(0),
             Action::Last => self.move_to_row(self.row_count().saturating_sub(1)),
             Action::NextEvent => self.move_rows(1),
@@ -372,7 +379,7 @@ impl App {
             }
             Action::MarkStop if !self.is_indexed() && self.in_last_txn(self.cursor) => {
                 self.message =
-                    Some("the last transaction may still grow: mark it once indexed".into())
+                    Some("the last transaction may still grow: mark it once indexed".into());
             }
             Action::MarkStop => {
                 let (_, last) = self.txn_bounds(self.cursor);
@@ -383,7 +390,7 @@ impl App {
             Action::ToggleExpand => self.toggle_expand(),
             Action::ToggleTxnView if self.filters.active.is_some() => {
                 self.message =
-                    Some("the transaction view shows the unfiltered set: Esc first".into())
+                    Some("the transaction view shows the unfiltered set: Esc first".into());
             }
             Action::ToggleTxnView => {
                 self.txn_view = !self.txn_view;
@@ -560,5 +567,5 @@ pub fn list_height(h: u16, with_detail: bool) -> u32 {
     } else {
         rows
     };
-    rows as u32
+    u32::from(rows)
 }

@@ -200,7 +200,7 @@ impl App {
         };
         match r {
             JobResult::Progress { done, total, .. } => {
-                self.work.progress = Some(JobProgress { done, total })
+                self.work.progress = Some(JobProgress { done, total });
             }
             JobResult::Filtered {
                 text,
@@ -211,9 +211,9 @@ impl App {
                 self.work.finished();
                 match what {
                     Pending::Apply => self.apply_filter(text, matches, covers),
-                    Pending::Refilter => self.refiltered(text, matches, covers),
+                    Pending::Refilter => self.refiltered(&text, matches, covers),
                     Pending::Preview | Pending::Search | Pending::Export => {
-                        self.filters.draft_counted(text, matches, covers)
+                        self.filters.draft_counted(text, matches, covers);
                     }
                 }
             }
@@ -222,7 +222,7 @@ impl App {
                 match event {
                     Some(e) => self.move_to_event(e),
                     None if !self.is_indexed() => {
-                        self.message = Some("no further match in the part indexed so far".into())
+                        self.message = Some("no further match in the part indexed so far".into());
                     }
                     None => self.message = Some("no further match".into()),
                 }

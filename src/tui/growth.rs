@@ -76,7 +76,7 @@ impl App {
     }
 
     /// The result of a re-run: more matches, same cursor.
-    pub(super) fn refiltered(&mut self, text: String, matches: Vec<EventId>, covers: u32) {
+    pub(super) fn refiltered(&mut self, text: &str, matches: Vec<EventId>, covers: u32) {
         let Some(f) = &mut self.filters.active else {
             return;
         };
@@ -143,7 +143,7 @@ impl App {
             return None;
         }
         let (done, total) = self.build.progress();
-        let mib = |b: u64| b as f64 / (1 << 20) as f64;
+        let mib = |b: u64| b as f64 / f64::from(1 << 20);
         Some(format!(
             "indexing {}% ({:.1} of {:.1} MiB)",
             done * 100 / total.max(1),

@@ -191,7 +191,7 @@ impl Widget for EventList<'_> {
         let color = super::views::colors();
         let rows = app.row_count();
         let cursor_row = app.cursor_row();
-        for y in 0..area.height as u32 {
+        for y in 0..u32::from(area.height) {
             let row = app.top + y;
             if row >= rows {
                 break;

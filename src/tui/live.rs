@@ -57,7 +57,7 @@ impl Connection {
         };
         let lag = s
             .newest
-            .map(|t| format!(", lag {} s", (now_secs - t as i64).max(0)))
+            .map(|t| format!(", lag {} s", (now_secs - i64::from(t)).max(0)))
             .unwrap_or_default();
         let escape = crate::format::display::escape_str;
         match &s.state {
@@ -157,7 +157,7 @@ fn start_fetch(opts: ConnectOptions, spool: PathBuf, server_id: u32) -> (Connect
 fn spool_ready(dir: &std::path::Path) -> bool {
     let Ok(index) = std::fs::read_to_string(dir.join("mysql-bin.index")).or_else(|_| {
         std::fs::read_dir(dir)?
-            .filter_map(|e| e.ok())
+            .filter_map(Result::ok)
             .find(|e| e.path().extension().is_some_and(|x| x == "index"))
             .map(|e| std::fs::read_to_string(e.path()))
             .unwrap_or_else(|| Err(std::io::ErrorKind::NotFound.into()))

@@ -32,7 +32,7 @@ pub enum Msg {
 
 /// Runs the browser until the user quits. `Ok(Some(text))`: the user accepted `text`,
 /// to be printed on stdout once the screen is restored.
-pub fn run(paths: Vec<PathBuf>) -> Result<Option<String>> {
+pub fn run(paths: &[PathBuf]) -> Result<Option<String>> {
     if paths.is_empty() {
         anyhow::bail!(
             "no binlog given: binlens PATH... (binlog files, a directory, or a server's \
@@ -41,7 +41,7 @@ pub fn run(paths: Vec<PathBuf>) -> Result<Option<String>> {
     }
     // Open (map) the files before taking over the terminal, so that a wrong path is a
     // plain message on stderr. Mapping is quick; indexing happens between key presses.
-    let build = IndexBuild::unstarted(&paths, OpenOptions::cached())?;
+    let build = IndexBuild::unstarted(paths, OpenOptions::cached())?;
     run_built(build, None, None)
 }
 

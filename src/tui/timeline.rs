@@ -91,7 +91,7 @@ impl Timeline {
         // Most events share their second with the one before: for those the bucket is
         // known, and the counts of a run in one bucket stay in registers. This loop is
         // the whole cost.
-        let k = buckets as f64 / ((last - first) as f64 + 1.0);
+        let k = buckets as f64 / (f64::from(last - first) + 1.0);
         let (mut run, mut n, mut bytes) = (0usize, 0u64, 0u64);
         let (mut min, mut max, mut prev) = (u32::MAX, 0, 0);
         ix.for_each_time_and_size(|t, size| {
@@ -103,7 +103,7 @@ impl Timeline {
                 min = min.min(t);
                 max = max.max(t);
                 let off = t.clamp(first, last) - first;
-                let b = ((off as f64 * k) as usize).min(buckets - 1);
+                let b = ((f64::from(off) * k) as usize).min(buckets - 1);
                 if b != run {
                     tl.counts[run] += n;
                     tl.bytes[run] += bytes;
@@ -121,8 +121,8 @@ impl Timeline {
 
     /// The column of `ts` among `width` columns.
     pub fn bucket(&self, ts: u32, width: usize) -> usize {
-        let span = (self.last - self.first) as u64 + 1;
-        let off = ts.clamp(self.first, self.last) as u64 - self.first as u64;
+        let span = u64::from(self.last - self.first) + 1;
+        let off = u64::from(ts.clamp(self.first, self.last)) - u64::from(self.first);
         (((off * width as u64) / span) as usize).min(width - 1)
     }
 

@@ -81,7 +81,7 @@ impl Widget for Screen<'_> {
                 if app.under == Mode::Export {
                     ExportView { app }.render(area, buf);
                 }
-                PromptLine { app }.render(footer, buf)
+                PromptLine { app }.render(footer, buf);
             }
             Mode::Export => ExportView { app }.render(area, buf),
             Mode::ConfirmQuit => {
@@ -172,7 +172,7 @@ fn warnings(app: &App) -> Option<String> {
         .notes
         .iter()
         .filter(|n| !matches!(n, crate::index::SetNote::Reordered))
-        .map(|n| n.to_string())
+        .map(std::string::ToString::to_string)
         .chain(
             b.problems
                 .iter()
@@ -263,7 +263,7 @@ impl Widget for StatusBar<'_> {
             parts.push(format!(
                 "{} {}",
                 time_text(app.zone, ts),
-                zone_suffix(ts as i64, app.zone)
+                zone_suffix(i64::from(ts), app.zone)
             ));
         } else {
             parts.push(zone_label(app.zone).to_string());

@@ -198,7 +198,7 @@ fn work(
         };
         // Read access for the job's length: the UI thread steps the build only while no
         // job runs (a header filter takes well under 100 ms; a body search longer).
-        let guard = b.read().unwrap_or_else(|e| e.into_inner());
+        let guard = b.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let result = run_job(&guard, job, &cancel, &mut report);
         drop(guard);
         if let Some(r) = result {

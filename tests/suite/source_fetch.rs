@@ -477,7 +477,8 @@ fn proxy(port: u16, after: usize, how: Sabotage) -> u16 {
                     Sabotage::AbsurdEventSize => {
                         let mut event = vec![0u8; 1 + 19];
                         event[1 + 4] = 2; // QUERY_EVENT
-                        event[1 + 9..1 + 13].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+                        // The size field: after the OK byte, at header offset 9.
+                        event[10..14].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
                         let mut h = (event.len() as u32).to_le_bytes();
                         h[3] = head[3];
                         let _ = c.write_all(&h);

@@ -153,7 +153,12 @@ fn detail_pane_decodes_scrolls_follows_and_closes() {
     assert_eq!(a.mode, Mode::Detail);
     let d = a.detail.as_ref().expect("detail");
     assert_eq!(d.event, e);
-    let text: Vec<String> = d.lines.text.iter().map(|l| l.to_string()).collect();
+    let text: Vec<String> = d
+        .lines
+        .text
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     assert!(
         text.iter()
             .any(|l| l.contains("'gold'") && l.contains("→") && l.contains("'platinum'")),
@@ -376,6 +381,28 @@ fn export_dialog_builds_copies_writes_and_accepts() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{cmd}\n"));
     a.update(Action::ExportAccept);
     assert_eq!(a.outcome, Some(Outcome::Print(cmd)));
+}
+
+/// Redo/undo SQL holds row data: the file `w` writes is created readable by its owner
+/// only.
+#[test]
+fn an_exported_file_is_created_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(mut a) = incident() else { return };
+    press(&mut a, ":51026<Enter>[]");
+    a.update(Action::OpenExport);
+    crate::support::tui::run_jobs(&mut a);
+    a.update(Action::ExportOutput);
+    crate::support::tui::run_jobs(&mut a);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("redo.sql");
+    a.update(Action::ExportWrite);
+    press(&mut a, &format!("{}<Enter>", path.display()));
+    assert_eq!(a.mode, Mode::Export);
+    let sql = std::fs::read_to_string(&path).unwrap();
+    assert!(sql.contains("DELETE FROM `shop`.`orders`"), "{sql}");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
 }
 
 #[test]

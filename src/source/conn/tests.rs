@@ -89,7 +89,7 @@ fn auth_data(response: &[u8]) -> &[u8] {
     assert_eq!(&rest[..user_end], b"repl");
     let rest = &rest[user_end + 1..];
     let len = rest[0] as usize;
-    &rest[1..1 + len]
+    &rest[1..=len]
 }
 
 #[test]

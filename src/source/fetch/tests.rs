@@ -74,7 +74,7 @@ fn a_dump_from_the_start_of_a_file() {
         ],
     );
     // The FDE's log_pos above is wrong on purpose: FDEs are not checked against it.
-    assert_eq!(written.unwrap(), [4, fde_end as u64]);
+    assert_eq!(written.unwrap(), [4, u64::from(fde_end)]);
     let bytes = std::fs::read(dir.path().join("binlog.000007")).unwrap();
     assert_eq!(bytes[..4], crate::format::reader::MAGIC);
     assert_eq!(bytes[4..4 + own.len()][..17], own[..17]);
@@ -157,7 +157,7 @@ fn a_bad_checksum_stops_at_file_and_position() {
     let len = std::fs::metadata(dir.path().join("binlog.000001"))
         .unwrap()
         .len();
-    assert_eq!(len, end as u64, "the bad event is not written");
+    assert_eq!(len, u64::from(end), "the bad event is not written");
 }
 
 #[test]

@@ -67,14 +67,14 @@ impl TestServer {
     /// `["--log-bin=mysql-bin", "--server-id=1", "--binlog-format=ROW"]`, and waits until it
     /// answers. Panics when the server cannot start (the message has its error log's tail).
     pub fn start(options: &[&str]) -> TestServer {
-        Self::launch(options.iter().map(|o| o.to_string()).collect(), None)
+        Self::launch(options.iter().map(ToString::to_string).collect(), None)
     }
 
     /// As [`TestServer::start`], also listening on a free port of 127.0.0.1, with TLS
     /// from `certs` when given.
     pub fn start_tcp(options: &[&str], certs: Option<&TestCerts>) -> TestServer {
         let port = free_port();
-        let mut all: Vec<String> = options.iter().map(|o| o.to_string()).collect();
+        let mut all: Vec<String> = options.iter().map(ToString::to_string).collect();
         all.extend([
             "--skip-networking=0".to_string(),
             "--bind-address=127.0.0.1".to_string(),
