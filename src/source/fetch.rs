@@ -6,6 +6,11 @@
 //! event of the file. Only the file's own events are written; each is framed and its
 //! CRC32 checked first, and its `log_pos` (when set) must be where the spool ends, so a
 //! gap or a duplicate stops the fetch instead of corrupting the copy.
+//!
+//! Servers clear IN_USE in the format description they send; the copy sets it again, as
+//! the server's open file has it, and clears it in place when the file is closed (its
+//! ROTATE or STOP event). A file the server left open in a crash keeps it, as MariaDB's
+//! does.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,7 +20,7 @@ use std::time::{Duration, Instant};
 use crate::format::LogPosition;
 use crate::format::control::parse_rotate;
 use crate::format::fde::FormatDescription;
-use crate::format::header::{EventHeader, EventType, HEADER_LEN};
+use crate::format::header::{EventHeader, EventType, FLAG_ARTIFICIAL, HEADER_LEN};
 use crate::format::reader::EventReader;
 
 use super::conn::Conn;
@@ -23,9 +28,6 @@ use super::dump::{self, DumpPacket, DumpRequest};
 use super::endpoint::ConnectOptions;
 use super::error::{Error, ErrorKind, Result, Step};
 use super::spool::{Coordinates, Spool, SpoolError, valid_file_name};
-
-/// `LOG_EVENT_ARTIFICIAL_F`: made up by the server for the dump, not in any file.
-const FLAG_ARTIFICIAL: u16 = 0x20;
 
 /// Where a fetch into an empty spool starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
