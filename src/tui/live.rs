@@ -20,6 +20,7 @@ use crate::source::conn::Conn;
 use crate::source::fetch::{FetchOptions, Progress, Start, fetch};
 use crate::source::password;
 use crate::source::schema::read_tables;
+use crate::source::spool::Spool;
 use crate::source::{ConnectOptions, ErrorKind};
 
 /// What the fetch thread last said.
@@ -155,19 +156,13 @@ fn start_fetch(opts: ConnectOptions, spool: PathBuf, server_id: u32) -> (Connect
 
 /// Whether the spool has a first file with its format description (the browser can open it).
 fn spool_ready(dir: &std::path::Path) -> bool {
-    let Ok(index) = std::fs::read_to_string(dir.join("mysql-bin.index")).or_else(|_| {
-        std::fs::read_dir(dir)?
-            .filter_map(Result::ok)
-            .find(|e| e.path().extension().is_some_and(|x| x == "index"))
-            .map(|e| std::fs::read_to_string(e.path()))
-            .unwrap_or_else(|| Err(std::io::ErrorKind::NotFound.into()))
-    }) else {
+    let Ok(spool) = Spool::open(dir) else {
         return false;
     };
-    index
-        .lines()
-        .next()
-        .and_then(|l| std::fs::metadata(dir.join(l.trim_start_matches("./"))).ok())
+    spool
+        .files()
+        .first()
+        .and_then(|f| std::fs::metadata(dir.join(f)).ok())
         .is_some_and(|m| m.len() > 4 + 19)
 }
 
