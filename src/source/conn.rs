@@ -165,7 +165,10 @@ impl Conn {
         match self.framed.next_packet(&mut buf) {
             Ok(true) => Ok(buf),
             Ok(false) => Err(self.error(step, ErrorKind::Closed { mid_packet: false })),
-            Err(PacketCodecError::Io(e)) if e.kind() == std::io::ErrorKind::Other => {
+            Err(PacketCodecError::Io(e))
+                if e.kind() == std::io::ErrorKind::Other
+                    && e.to_string() == "bytes remaining on stream" =>
+            {
                 // MySyncFramed's "bytes remaining on stream": the peer closed mid-packet.
                 Err(self.error(step, ErrorKind::Closed { mid_packet: true }))
             }
