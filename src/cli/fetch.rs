@@ -100,12 +100,11 @@ impl ConnectionArgs {
             ssl_mode: self.ssl_mode.unwrap_or_default(),
             ssl_ca: self.ssl_ca.clone(),
         };
+        // As libmysqlclient: the prompt, else the option file, else MYSQL_PWD.
         opts.password = if self.prompt_password {
             Some(password::prompt(&opts.server_name())?)
-        } else if let Some(p) = password::from_env() {
-            Some(p)
         } else {
-            defaults.password
+            defaults.password.or_else(password::from_env)
         };
         Ok(opts)
     }

@@ -370,7 +370,8 @@ fn refusals_name_the_server_and_the_step() {
         "nothing written"
     );
 
-    // The password from a defaults file works, and is not printed.
+    // The password from a defaults file works (before MYSQL_PWD, as libmysqlclient takes
+    // them), and is not printed.
     let cnf_file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(
         cnf_file.path(),
@@ -378,6 +379,7 @@ fn refusals_name_the_server_and_the_step() {
     )
     .unwrap();
     let out = binlens()
+        .env("MYSQL_PWD", "wrong-pw")
         .arg("fetch")
         .arg("--to")
         .arg(spool.path())
