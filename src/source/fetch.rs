@@ -27,7 +27,7 @@ use super::conn::Conn;
 use super::dump::{self, DumpPacket, DumpRequest};
 use super::endpoint::ConnectOptions;
 use super::error::{Error, ErrorKind, Result, Step};
-use super::spool::{Coordinates, Spool, SpoolError, valid_file_name};
+use super::spool::{Coordinates, Spool, SpoolError, SpoolLock, valid_file_name};
 
 /// Where a fetch into an empty spool starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +100,7 @@ struct Cursor {
 pub fn fetch(opts: &FetchOptions, on: &mut dyn FnMut(Progress<'_>)) -> Result<Summary> {
     let server = opts.connect.server_name();
     let spool_err = |e| spool_error(&server, e);
+    let _lock = SpoolLock::acquire(&opts.spool).map_err(spool_err)?;
     let mut spool = Spool::open(&opts.spool).map_err(spool_err)?;
     let mut summary = Summary::default();
     let mut cursor = Cursor { fde: None, seen: 0 };

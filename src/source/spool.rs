@@ -64,6 +64,61 @@ pub struct Spool {
     current: Option<Current>,
 }
 
+/// The lock that keeps a spool to one fetch: `.binlens-fetch.pid` in the spool, holding
+/// the fetching process's id; removed when dropped. A lock whose process is gone is stale
+/// and taken over. (A dot file: nothing that reads the spool as binlogs looks at it.)
+#[derive(Debug)]
+pub struct SpoolLock {
+    path: PathBuf,
+}
+
+pub const LOCK_FILE: &str = ".binlens-fetch.pid";
+
+impl SpoolLock {
+    pub fn acquire(dir: &Path) -> Result<SpoolLock> {
+        std::fs::create_dir_all(dir).map_err(|error| SpoolError {
+            path: dir.to_path_buf(),
+            error,
+        })?;
+        let path = dir.join(LOCK_FILE);
+        for _ in 0..2 {
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut f) => {
+                    let _ = writeln!(f, "{}", std::process::id());
+                    return Ok(SpoolLock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                    let pid = holder.trim();
+                    let alive = !pid.is_empty() && Path::new("/proc").join(pid).exists();
+                    if alive {
+                        return Err(SpoolError {
+                            path: dir.to_path_buf(),
+                            error: std::io::Error::new(
+                                std::io::ErrorKind::WouldBlock,
+                                format!("another binlens (pid {pid}) is fetching into this spool"),
+                            ),
+                        });
+                    }
+                    // Stale: its process is gone.
+                    let _ = std::fs::remove_file(&path);
+                }
+                Err(error) => return Err(SpoolError { path, error }),
+            }
+        }
+        Err(SpoolError {
+            path,
+            error: std::io::Error::other("cannot take the spool's lock"),
+        })
+    }
+}
+
+impl Drop for SpoolLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 /// Whether `name` is a plain file name a server could have written: no directory part,
 /// no control bytes. A name from the wire that is not is refused, never joined to a path.
 pub fn valid_file_name(name: &[u8]) -> bool {
@@ -302,6 +357,25 @@ impl Spool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_fetch_per_spool() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = SpoolLock::acquire(dir.path()).unwrap();
+        let err = SpoolLock::acquire(dir.path()).unwrap_err();
+        assert!(
+            err.error
+                .to_string()
+                .contains(&format!("pid {}", std::process::id())),
+            "{}",
+            err.error
+        );
+        drop(lock);
+        assert!(!dir.path().join(LOCK_FILE).exists());
+        // A lock left by a process that is gone is taken over.
+        std::fs::write(dir.path().join(LOCK_FILE), "999999999\n").unwrap();
+        let _lock = SpoolLock::acquire(dir.path()).unwrap();
+    }
 
     #[test]
     fn file_names_from_the_wire() {

@@ -63,9 +63,11 @@ fn identical(server: &TestServer, spool: &Path) -> Result<(), String> {
             ));
         }
     }
+    // Dot files are binlens's own (the lock of a running fetch).
     let mut in_spool: Vec<String> = std::fs::read_dir(spool)
         .map_err(|e| e.to_string())?
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
         .collect();
     in_spool.sort();
     names.sort();
@@ -140,6 +142,10 @@ fn a_fetch_copies_every_file_byte_for_byte() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("registering as replica server id"));
     assert_identical(&server, spool.path());
+    assert!(
+        !spool.path().join(".binlens-fetch.pid").exists(),
+        "the lock is gone"
+    );
     let summary = text(&out.stdout);
     assert!(summary.starts_with("events="), "{summary}");
     let last = server.binlog_files().pop().unwrap();
@@ -234,6 +240,10 @@ fn follow_streams_new_events_and_resumes_after_a_killed_dump_and_a_crash() {
         .unwrap();
     let mut following = Following(child);
     wait_identical(&server, spool.path(), Duration::from_secs(10));
+
+    // One fetch per spool.
+    let second = fetch_socket(&server, spool.path(), &[]);
+    assert_refused(&second, &["writing the spool", "another binlens (pid "]);
 
     // A new event is in the spool within a second.
     server.sql("INSERT INTO w.t VALUES (10, 'live', NULL)");
