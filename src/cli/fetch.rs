@@ -165,7 +165,8 @@ pub fn run(
             return Ok(Status::Error);
         }
     };
-    let resuming = crate::source::spool::Spool::open(&args.to).is_ok_and(|s| !s.files().is_empty());
+    let resuming = args.to.is_dir()
+        && crate::source::spool::Spool::open(&args.to).is_ok_and(|s| !s.files().is_empty());
     if resuming && (args.from.is_some() || args.since.is_some()) {
         writeln!(
             err,
