@@ -1,11 +1,15 @@
 //! Non-interactive subcommands: the same engine as the TUI, for scripts and tests.
 //!
 //! Each subcommand writes to `&mut impl Write` so it can be tested as golden text.
-//! May import `format`, `index`, `schema`, `lang`, `filter`, `export` and `source`; never `tui`.
+//! May import `format`, `index`, `insight`, `schema`, `lang`, `filter`, `export` and
+//! `source`; never `tui`.
 
+pub mod diff;
 pub mod dump;
 mod dump_filter;
+mod dump_statements;
 pub mod fetch;
+pub mod history;
 pub mod index_cmd;
 mod jsonl;
 pub mod panic;
@@ -13,6 +17,7 @@ pub mod replay_cmd;
 mod server_schema;
 pub mod sql;
 pub mod stats;
+mod stats_report;
 mod text;
 
 use std::io::Write;
@@ -53,7 +58,12 @@ pub enum Command {
     ReplayCmd(replay_cmd::ReplayArgs),
     /// Print redo or undo SQL for the row events of a range.
     Sql(sql::SqlArgs),
-    /// Summarize a set: time span, events by type, row events by table, largest transactions.
+    /// The net effect of a range per table by primary key (inserted, deleted, changed
+    /// rows), or with --conflicts the rows it changed that later transactions change again.
+    Diff(diff::DiffArgs),
+    /// Every change of one row (by primary key) across the set, oldest first.
+    History(history::HistoryArgs),
+    /// Summarize a range: events by type, rows by table, largest transactions, a histogram.
     Stats(stats::StatsArgs),
 }
 
@@ -156,11 +166,10 @@ pub enum Status {
 pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<Status> {
     match cmd {
         Command::Dump(a) => dump::run_status(a, out, err),
+        Command::Diff(a) => diff::run(a, out, err),
         Command::Fetch(a) => fetch::run(a, out, err),
-        Command::Stats(a) => {
-            let clean = stats::run(a, out, err)?;
-            Ok(if clean { Status::Ok } else { Status::Error })
-        }
+        Command::History(a) => history::run(a, out, err),
+        Command::Stats(a) => stats::run(a, out, err),
         Command::Index(a) => {
             let clean = index_cmd::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })

@@ -1,20 +1,30 @@
-//! Recovery exports: replay commands for `mysqlbinlog`/`mariadb-binlog` and redo/undo SQL.
+//! Recovery exports: replay commands for `mysqlbinlog`/`mariadb-binlog` and redo/undo SQL,
+//! and what rows a range touched: one row's [`history`], a range's net effect ([`diff`])
+//! and the later changes an undo would overwrite ([`conflicts`]).
 //!
 //! Owns all shell and SQL quoting ([`quote`]) and SQL literals ([`literal`]); resolves
-//! user locations to transaction boundaries ([`range`]); writes a live server's tables as
-//! a schema script ([`schema_script`]). Errors carry an [`ErrorKind`].
-//! Imports `format`, `index`, `schema` (column names, keys), `lang` (LOCs, globs, times)
-//! and `source`'s plain data only, never `filter`; the CLI and the TUI call it and print
-//! what it returns.
+//! user locations to transaction boundaries ([`range`]); walks the rows events of chosen
+//! tables only ([`rows_walk`]); writes a live server's tables as a schema script
+//! ([`schema_script`]). Errors carry an [`ErrorKind`]. Imports `format`, `index`,
+//! `schema` (column names, keys), `lang` (LOCs, globs, times) and `source`'s plain data
+//! only, never `filter`; the CLI and the TUI call it and print what it returns.
 
+pub mod conflicts;
+pub mod diff;
+pub mod diff_text;
 pub mod gtid;
+pub mod history;
+pub mod keyset;
 pub mod literal;
 pub mod preview;
 pub mod quote;
 pub mod range;
 pub mod replay;
+pub mod row_hash;
+pub mod rows_walk;
 pub mod schema_script;
 pub mod sql;
+pub mod statements;
 pub mod walk;
 
 use std::fmt;

@@ -4,7 +4,8 @@
 //! deciding matches from the index columns where possible ([`match_header`]) and from
 //! decoded bodies where not ([`matches`]), applying a filter to a whole set ([`apply`],
 //! a tight loop over the columns for header-only terms) and search ([`find_next`]). Times,
-//! globs, GTID specs and goto targets are read by [`crate::lang`].
+//! globs, GTID specs and goto targets are read by [`crate::lang`]. `pk:` terms match
+//! primary keys the schema catalog knows.
 //! Imports [`crate::format`], [`crate::index`], [`crate::schema`] and [`crate::lang`] only,
 //! never `export`.
 
@@ -19,6 +20,8 @@ use regex::Regex;
 
 use crate::format::EventType;
 use crate::index::{Binlogs, EventId};
+use crate::schema::Catalog;
+use crate::schema::key::KeyLiteral;
 
 use crate::lang::{Glob, GtidSpec, TableGlob};
 
@@ -57,6 +60,15 @@ enum TermKind {
     Gtid(Vec<GtidSpec>),
     Server(Vec<u32>),
     Text(Regex),
+    /// Rows events with a row whose primary key (before or after) is one of these.
+    Pk(PkTerm),
+}
+
+/// `pk:42`, `pk:(7,'EU')`, `pk:1,2,3`: the keys as written, and parsed.
+#[derive(Debug, Clone)]
+struct PkTerm {
+    text: String,
+    keys: Vec<KeyLiteral>,
 }
 
 /// A set of event type codes.
@@ -93,9 +105,15 @@ impl Filter {
         self.terms.iter().any(|t| {
             matches!(
                 t.kind,
-                TermKind::Table(_) | TermKind::Text(_) | TermKind::Gtid(_)
+                TermKind::Table(_) | TermKind::Text(_) | TermKind::Gtid(_) | TermKind::Pk(_)
             )
         })
+    }
+
+    /// True when there is a `pk:` term (it needs the schema catalog for keys the table
+    /// maps do not carry).
+    pub fn has_pk(&self) -> bool {
+        self.terms.iter().any(|t| matches!(t.kind, TermKind::Pk(_)))
     }
 
     /// True when there is a free-text term (the regex over SQL and row values).
@@ -161,6 +179,7 @@ impl Filter {
                         .join(",")
                 ),
                 TermKind::Text(r) => quote(r.as_str()),
+                TermKind::Pk(k) => format!("pk:{}", quote(&k.text)),
             };
             parts.push(format!("{neg}{body}"));
         }
@@ -197,12 +216,19 @@ fn quote(s: &str) -> String {
 /// Decides event `e` from the index columns alone: `Some(true/false)`, or `None` when
 /// its body must be decoded (see [`matches`]).
 pub fn match_header(b: &Binlogs, f: &Filter, e: EventId) -> Option<bool> {
-    eval::Prepared::direct(b, f).header(b, e.0 as usize)
+    eval::Prepared::direct(b, f, &Catalog::default()).header(b, e.0 as usize)
 }
 
 /// Whether event `e` matches, decoding its body when the columns cannot decide.
 pub fn matches(b: &Binlogs, f: &Filter, e: EventId) -> bool {
-    let p = eval::Prepared::direct(b, f);
+    let built = eval::catalog_for(b, f, None);
+    let empty = Catalog::default();
+    matches_in(b, f, built.as_ref().unwrap_or(&empty), e)
+}
+
+/// [`matches`] with the catalog `pk:` terms take primary keys from.
+pub fn matches_in(b: &Binlogs, f: &Filter, catalog: &Catalog, e: EventId) -> bool {
+    let p = eval::Prepared::direct(b, f, catalog);
     match p.header(b, e.0 as usize) {
         Some(m) => m,
         None => body::matches_body(b, &p, e, &mut body::Walker::default()),
@@ -218,7 +244,19 @@ pub fn apply(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<EventId>, Cancelled> {
-    eval::apply(b, f, cancel, progress)
+    eval::apply(b, f, None, cancel, progress)
+}
+
+/// [`apply`] with the catalog `pk:` terms take primary keys from (without one, a
+/// catalog of the set's own DDL is built when the filter has a `pk:` term).
+pub fn apply_in(
+    b: &Binlogs,
+    f: &Filter,
+    catalog: &Catalog,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<EventId>, Cancelled> {
+    eval::apply(b, f, Some(catalog), cancel, progress)
 }
 
 /// The next matching event after `from` (before it when `forward` is false), without
@@ -230,5 +268,5 @@ pub fn find_next(
     forward: bool,
     cancel: &AtomicBool,
 ) -> Option<EventId> {
-    eval::find_next(b, f, from, forward, cancel)
+    eval::find_next(b, f, None, from, forward, cancel)
 }

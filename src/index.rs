@@ -193,22 +193,35 @@ impl Binlogs {
         &self.set.file(f).name
     }
 
+    /// The bytes of file `f` that are safe to read: all of them, or for a file found
+    /// truncated while mapped, those before its new end (past it a read raises SIGBUS).
+    pub fn readable_bytes(&self, f: FileId) -> &[u8] {
+        let bytes = self.set.file(f).map.bytes();
+        match self.stopped.get(f.0 as usize) {
+            Some(Some(safe)) => &bytes[..(*safe as usize).min(bytes.len())],
+            _ => bytes,
+        }
+    }
+
     /// The raw bytes of event `e`, framed with its file's format description.
     pub fn raw(&self, e: EventId) -> Option<RawEvent<'_>> {
-        let m = self.index.get(e);
-        let file = self.set.files.get(m.file.0 as usize)?;
+        // Only what framing needs: this is called for every rows event by `stats`.
+        let idx = &self.index;
+        let f = idx.file_of(e);
+        let pos = idx.pos(e);
+        let file = self.set.files.get(f.0 as usize)?;
         // A file found truncated: bytes past its new end would raise SIGBUS.
-        if let Some(Some(safe)) = self.stopped.get(m.file.0 as usize) {
-            if m.next_pos.0 > *safe {
+        if let Some(Some(safe)) = self.stopped.get(f.0 as usize) {
+            if idx.next_pos(e).0 > *safe {
                 return None;
             }
         }
         let bytes = file.map.bytes();
         let mut reader = match &file.fde {
-            Some(fde) if m.type_code != EventType::FORMAT_DESCRIPTION => {
-                EventReader::resume(bytes, m.pos, fde)
+            Some(fde) if idx.type_code(e) != EventType::FORMAT_DESCRIPTION => {
+                EventReader::resume(bytes, pos, fde)
             }
-            _ => EventReader::at(bytes, m.pos),
+            _ => EventReader::at(bytes, pos),
         };
         reader.next()?.ok()
     }

@@ -11,6 +11,8 @@
 //!   event, its table's column names, types, unsignedness and primary key as they were
 //!   then), and the one language of user text (LOCs, times in UTC or local, GTID specs,
 //!   table globs, goto targets). Both siblings below them share these.
+//! - [`insight`]: summaries of a range (rows per table, top transactions, a histogram),
+//!   counted by walking row images without building values.
 //! - [`filter`]: the filter/search language and matching against the index.
 //! - [`export`]: replay commands and redo/undo SQL; owns all shell and SQL quoting.
 //! - [`tui`]: the interactive terminal UI.
@@ -26,6 +28,7 @@ pub mod export;
 pub mod filter;
 pub mod format;
 pub mod index;
+pub mod insight;
 pub mod lang;
 pub mod schema;
 pub mod source;

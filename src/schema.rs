@@ -13,6 +13,7 @@
 //! [`crate::index`]; the TUI detail pane, `sql` and the filter share it.
 
 pub mod ddl;
+pub mod key;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -269,5 +270,57 @@ impl Catalog {
             key,
             names,
         }
+    }
+}
+
+/// Remembers [`Catalog::resolve`] answers per table map, for walks over many rows events
+/// of the same tables: a table map decoded once and the DDL unchanged since give the
+/// same schema.
+#[derive(Debug, Default)]
+pub struct SchemaCache {
+    entries: HashMap<u64, CachedSchema>,
+    /// The last answer: runs of one table's events skip the hashing.
+    last: Option<CachedSchema>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedSchema {
+    table_map: Arc<TableMap>,
+    /// DDL events applied before the event it was resolved for.
+    ddl_seen: usize,
+    schema: Arc<TableSchema>,
+}
+
+impl SchemaCache {
+    /// The schema of `tm`'s table at event `e`, resolved again only when the table map or
+    /// the DDL before `e` differs from the last call for its table id.
+    pub fn resolve(&mut self, c: &Catalog, e: EventId, tm: &Arc<TableMap>) -> Arc<TableSchema> {
+        let ddl_seen = if c.ddl_events.last().is_none_or(|&d| d < e) {
+            c.ddl_events.len()
+        } else {
+            c.ddl_events.partition_point(|&d| d < e)
+        };
+        if let Some(x) = &self.last {
+            if Arc::ptr_eq(&x.table_map, tm) && x.ddl_seen == ddl_seen {
+                return x.schema.clone();
+            }
+        }
+        if let Some(x) = self.entries.get(&tm.table_id) {
+            let same_map = Arc::ptr_eq(&x.table_map, tm) || *x.table_map == **tm;
+            if same_map && x.ddl_seen == ddl_seen {
+                let schema = x.schema.clone();
+                self.last = Some(x.clone());
+                return schema;
+            }
+        }
+        let schema = Arc::new(c.resolve(e, tm));
+        let entry = CachedSchema {
+            table_map: tm.clone(),
+            ddl_seen,
+            schema: schema.clone(),
+        };
+        self.last = Some(entry.clone());
+        self.entries.insert(tm.table_id, entry);
+        schema
     }
 }

@@ -10,7 +10,7 @@
 //! session ([`filtering`]), the awaited job ([`work`]), the marks ([`marks`]), the
 //! timeline, the export dialog and the detail pane. [`live`] browses a live server
 //! through a spool that [`crate::source`] fills.
-//! May import `format`, `index`, `schema`, `lang`, `filter`, `export` and `source`; never `cli`. ratatui and crossterm
+//! May import `format`, `index`, `insight`, `schema`, `lang`, `filter`, `export` and `source`; never `cli`. ratatui and crossterm
 //! live only here.
 
 pub mod action;
@@ -24,7 +24,9 @@ pub mod list;
 pub mod live;
 pub mod marks;
 pub mod navigate;
+pub mod row_history;
 pub mod run;
+pub mod stats_view;
 pub mod terminal;
 pub mod timeline;
 pub mod txn_rows;

@@ -147,6 +147,17 @@ fn exercise(raw: &RawEvent<'_>, dec: &mut Decoder, depth: u32) {
             let Ok(tm) = dec.table_for(r) else {
                 return;
             };
+            // The row walk counts what the decoder decodes, on any bytes.
+            let walked = r.count_rows(&binlens::format::RowLayout::new(tm));
+            let decoded = r.rows(tm).take_while(Result::is_ok).count() as u64;
+            let whole = r.rows(tm).all(|x| x.is_ok());
+            if whole {
+                assert_eq!(
+                    walked,
+                    Ok(decoded),
+                    "the row walk disagrees with the decoder"
+                );
+            }
             for row in r.rows(tm) {
                 let Ok(row) = row else {
                     break;
@@ -199,6 +210,74 @@ pub fn filter_text(data: &[u8]) {
     let _ = Filter::parse(text, &ctx);
     let _ = parse_goto(text, &ctx);
     let _ = GtidSpec::parse(text);
+    key_literal(text);
+}
+
+/// A primary-key literal (`pk:`, `history --pk`), typed for keys of every kind of
+/// column it can name, and a key's JSON text read back.
+fn key_literal(text: &str) {
+    use binlens::format::TableMap;
+    use binlens::format::column::{ColumnDef, ColumnType};
+    use binlens::format::table_map::OptionalMetadata;
+    use binlens::schema::key::KeyLiteral;
+    use binlens::schema::{ColumnSchema, NameSource, TableSchema};
+    let _ = KeyLiteral::from_key_text(text);
+    let Ok(lit) = KeyLiteral::parse(text) else {
+        return;
+    };
+    let defs = [
+        ColumnDef::LongLong,
+        ColumnDef::Int24,
+        ColumnDef::VarChar { max_len: 300 },
+        ColumnDef::DateTime2 { fsp: 3 },
+        ColumnDef::Time2 { fsp: 6 },
+        ColumnDef::Timestamp2 { fsp: 2 },
+        ColumnDef::Decimal {
+            precision: 65,
+            scale: 30,
+        },
+        ColumnDef::Enum { pack_len: 1 },
+        ColumnDef::Set { pack_len: 8 },
+        ColumnDef::Blob { len_bytes: 4 },
+        ColumnDef::Double,
+    ];
+    for (k, def) in defs.iter().enumerate() {
+        let n = lit.atoms.len().max(1);
+        let tm = TableMap {
+            table_id: 1,
+            flags: 0,
+            schema: b"db".to_vec(),
+            table: b"t".to_vec(),
+            column_types: vec![ColumnType(0); n],
+            columns: vec![*def; n],
+            nullable: vec![0; n.div_ceil(8)],
+            meta: OptionalMetadata::default(),
+        };
+        let column = ColumnSchema {
+            name: Some(b"c".to_vec()),
+            unsigned: [None, Some(true), Some(false)]
+                .get(k % 3)
+                .copied()
+                .flatten(),
+            enum_names: Some(vec![b"a".to_vec(), b"b".to_vec()]),
+            set_names: Some(vec![b"x".to_vec(), b"y".to_vec()]),
+            ddl: None,
+        };
+        let schema = TableSchema {
+            schema: b"db".to_vec(),
+            table: b"t".to_vec(),
+            columns: vec![column; n],
+            key: (0..n).collect(),
+            names: NameSource::Script,
+        };
+        if let Ok(m) = lit.for_table(&schema, &tm) {
+            assert!(
+                m.text.starts_with('[') && m.text.ends_with(']'),
+                "{}",
+                m.text
+            );
+        }
+    }
 }
 
 /// User text that ends up in exported commands and SQL: LOC parsing, and every quoting

@@ -103,7 +103,10 @@ fn dump_matches(
             buf.clear();
             clean &= match format {
                 DumpFormat::Jsonl => jsonl::event_line(&mut buf, &file.name, &raw, &mut dec),
-                DumpFormat::Text => text::event_block(&mut buf, &file.name, &raw, &mut dec),
+                // `dump` refuses --filter with statements.
+                DumpFormat::Text | DumpFormat::Statements => {
+                    text::event_block(&mut buf, &file.name, &raw, &mut dec)
+                }
             };
             if format == DumpFormat::Jsonl {
                 buf.push('\n');

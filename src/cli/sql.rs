@@ -4,11 +4,14 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::export::ErrorKind;
-use crate::export::range;
+use crate::export::conflicts::conflicts;
+use crate::export::diff::DiffRequest;
+use crate::export::range::{self, Range};
 use crate::export::sql::{self, Direction, SqlRequest};
 use crate::format::display::escape_str;
 use crate::index::Binlogs;
 use crate::lang::ParseContext;
+use crate::schema::Catalog;
 
 use super::{RangeLocs, Status, TzArg};
 
@@ -41,6 +44,10 @@ pub struct SqlArgs {
     pub schema_from_server: Option<Option<String>>,
     #[command(flatten)]
     pub connection: super::fetch::ConnectionArgs,
+    /// With --undo: refuse when a later transaction changes rows the range changed
+    /// (the undo would overwrite that later work).
+    #[arg(long, requires = "undo")]
+    pub strict: bool,
     /// Move a start or stop inside a transaction to the nearest boundary that leaves
     /// the partial transaction out, instead of refusing.
     #[arg(long)]
@@ -104,7 +111,7 @@ pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::i
                     },
                     range: r,
                     tables: args.tables.clone(),
-                    schema_script,
+                    schema_script: schema_script.clone(),
                 },
             )
         });
@@ -123,6 +130,20 @@ pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::i
                     nothing_selected(args, &export.tables_seen)
                 )?;
                 return Ok(Status::NoMatch);
+            }
+            if args.undo {
+                let r = range::resolve(
+                    &b,
+                    start.as_ref(),
+                    stop.as_ref(),
+                    args.snap,
+                    &mut Vec::new(),
+                );
+                if let Ok(r) = r {
+                    if !undo_conflicts(&b, args, r, schema_script.as_deref(), err)? {
+                        return Ok(Status::Error);
+                    }
+                }
             }
             out.write_all(export.text.as_bytes())?;
             Ok(Status::Ok)
@@ -153,4 +174,44 @@ fn nothing_selected(args: &SqlArgs, seen: &[String]) -> String {
         globs.join(", "),
         have.join(", ")
     )
+}
+
+/// How many rows of the undone range later transactions change again (the undo would
+/// overwrite them), with the first ones; false when `--strict` refuses because of them.
+fn undo_conflicts(
+    b: &Binlogs,
+    args: &SqlArgs,
+    range: Range,
+    script: Option<&[u8]>,
+    err: &mut impl Write,
+) -> std::io::Result<bool> {
+    let catalog = Catalog::build(b, script);
+    let req = DiffRequest {
+        range,
+        tables: args.tables.clone(),
+    };
+    let found = match conflicts(b, &catalog, &req) {
+        Ok(c) => c,
+        Err(e) => {
+            writeln!(
+                err,
+                "binlens: warning: conflicts not checked: {}",
+                escape_str(&e.message)
+            )?;
+            return Ok(!args.strict);
+        }
+    };
+    let n: usize = found.iter().map(|t| t.conflicts.len()).sum();
+    if n == 0 {
+        return Ok(true);
+    }
+    let lead = if args.strict { "refusing" } else { "warning" };
+    writeln!(
+        err,
+        "binlens: {lead}: {n} row(s) the undo restores are changed again by later transactions (the undo would overwrite that work; see binlens diff --conflicts):"
+    )?;
+    for l in crate::export::diff_text::conflict_lines(b, &found, 5).lines() {
+        writeln!(err, "binlens:   {l}")?;
+    }
+    Ok(!args.strict)
 }

@@ -12,6 +12,8 @@ use crate::format::rows::RowsEvent;
 use crate::format::table_map::TableMap;
 use crate::format::value::{Cell, Value};
 use crate::index::{Binlogs, EventId, QueryClass};
+use crate::schema::key::{self, KeyLiteral};
+use crate::schema::{Catalog, SchemaCache, TableSchema};
 
 use super::TermKind;
 use super::eval::{F, Prepared, U, class_op, op_bit};
@@ -22,6 +24,8 @@ use super::sql_names::statement_tables;
 #[derive(Default)]
 pub(super) struct Walker {
     dec: Option<Decoder>,
+    /// Resolved table schemas, for `pk:` terms.
+    schemas: SchemaCache,
     file: u16,
     /// The first event whose table map has not been fed.
     next: u32,
@@ -62,14 +66,33 @@ pub(super) fn matches_body(b: &Binlogs, p: &Prepared<'_>, e: EventId, w: &mut Wa
     let Some(raw) = b.raw(e) else {
         return false;
     };
+    let mut schemas = std::mem::take(&mut w.schemas);
     let dec = w.decoder(b, e);
     let ev = dec.decode(&raw);
     let dec = &*dec;
+    let m = all_terms(b, p, e, &ev, dec, &mut schemas);
+    w.schemas = schemas;
+    m
+}
+
+fn all_terms(
+    b: &Binlogs,
+    p: &Prepared<'_>,
+    e: EventId,
+    ev: &crate::format::Result<Event<'_>>,
+    dec: &Decoder,
+    schemas: &mut SchemaCache,
+) -> bool {
     for t in &p.terms {
         let v = match p.tri(b, t, e.0 as usize) {
             U => {
-                let m = match &ev {
-                    Ok(ev) => body_term(b, t.kind, ev, dec, e),
+                let cx = Cx {
+                    b,
+                    catalog: p.catalog,
+                    e,
+                };
+                let m = match ev {
+                    Ok(ev) => body_term(&cx, schemas, t.kind, ev, dec),
                     Err(_) => false,
                 };
                 m != t.negated
@@ -83,7 +106,21 @@ pub(super) fn matches_body(b: &Binlogs, p: &Prepared<'_>, e: EventId, w: &mut Wa
     true
 }
 
-fn body_term(b: &Binlogs, kind: &TermKind, ev: &Event<'_>, dec: &Decoder, e: EventId) -> bool {
+/// What a body term is decided in: the set, the catalog, the event.
+struct Cx<'c> {
+    b: &'c Binlogs,
+    catalog: &'c Catalog,
+    e: EventId,
+}
+
+fn body_term(
+    cx: &Cx<'_>,
+    schemas: &mut SchemaCache,
+    kind: &TermKind,
+    ev: &Event<'_>,
+    dec: &Decoder,
+) -> bool {
+    let (b, e) = (cx.b, cx.e);
     if let Event::TransactionPayload(p) = ev {
         // Compressed transaction: a term matches when it matches an inner event.
         let Ok(bytes) = p.decompress() else {
@@ -92,7 +129,7 @@ fn body_term(b: &Binlogs, kind: &TermKind, ev: &Event<'_>, dec: &Decoder, e: Eve
         let mut inner = dec.clone();
         for raw in EventReader::inner(&bytes).map_while(Result::ok) {
             if let Ok(iev) = inner.decode(&raw) {
-                if body_term(b, kind, &iev, &inner, e) {
+                if body_term(cx, schemas, kind, &iev, &inner) {
                     return true;
                 }
             }
@@ -131,12 +168,47 @@ fn body_term(b: &Binlogs, kind: &TermKind, ev: &Event<'_>, dec: &Decoder, e: Eve
                 .is_some_and(|tm| rows_match(re, r, tm)),
             _ => false,
         },
+        TermKind::Pk(pk) => match ev {
+            Event::Rows(r) => dec.table(r.table_id).is_some_and(|tm| {
+                let s = schemas.resolve(cx.catalog, e, tm);
+                pk.keys.iter().any(|k| rows_have_key(k, r, tm, &s))
+            }),
+            _ => false,
+        },
         TermKind::Gtid(specs) => crate::lang::gtid::gtid_of_txn(b, b.index.txn_of(e))
             .is_some_and(|g| specs.iter().any(|s| s.matches(&g))),
         // Decided from the columns; only reached for inner events of a payload, which
         // share the payload's header.
         TermKind::Type(_) | TermKind::Since(_) | TermKind::Until(_) | TermKind::Server(_) => true,
     }
+}
+
+/// Whether a row of `r` has key `k` in its before or after image.
+fn rows_have_key(k: &KeyLiteral, r: &RowsEvent<'_>, tm: &TableMap, s: &TableSchema) -> bool {
+    let Ok(m) = k.for_table(s, tm) else {
+        return false;
+    };
+    if m.needle
+        .as_ref()
+        .is_some_and(|n| memchr::memmem::find(&r.data, n).is_none())
+    {
+        return false;
+    }
+    let mut text = String::new();
+    r.rows(tm).map_while(Result::ok).any(|row| {
+        let before = row.before.as_deref();
+        let hit = |img: &[Cell<'_>], text: &mut String| {
+            key::key_text(text, img, s, tm) && *text == m.text
+        };
+        before.is_some_and(|i| hit(i, &mut text))
+            || match (before, row.after.as_deref()) {
+                (Some(bi), Some(ai)) => {
+                    key::after_key_text(&mut text, bi, ai, s, tm) && text == m.text
+                }
+                (None, Some(ai)) => hit(ai, &mut text),
+                _ => false,
+            }
+    })
 }
 
 /// Whether `re` matches a value of any row image: the value as shown (`'Ada'`, `12.50`,

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::format::EventType;
 use crate::index::{Binlogs, EventId, QueryClass};
+use crate::schema::Catalog;
 
 use super::body::{self, Walker};
 use super::{Cancelled, Filter, OP_DDL, OP_DELETE, OP_INSERT, OP_UPDATE, TermKind};
@@ -109,11 +110,18 @@ pub(super) struct PTerm<'f> {
 pub(super) struct Prepared<'f> {
     pub terms: Vec<PTerm<'f>>,
     pub tables: Tables,
+    /// Where `pk:` terms find primary keys.
+    pub catalog: &'f Catalog,
+}
+
+/// A catalog of the set's own DDL when the filter needs one and the caller gave none.
+pub(super) fn catalog_for(b: &Binlogs, f: &Filter, given: Option<&Catalog>) -> Option<Catalog> {
+    (given.is_none() && f.has_pk()).then(|| Catalog::build(b, None))
 }
 
 impl<'f> Prepared<'f> {
     /// For deciding single events: nothing precomputed.
-    pub fn direct(_b: &Binlogs, f: &'f Filter) -> Prepared<'f> {
+    pub fn direct(_b: &Binlogs, f: &'f Filter, catalog: &'f Catalog) -> Prepared<'f> {
         let terms = f
             .terms
             .iter()
@@ -126,6 +134,7 @@ impl<'f> Prepared<'f> {
         Prepared {
             terms,
             tables: Tables::new(),
+            catalog,
         }
     }
 
@@ -134,6 +143,7 @@ impl<'f> Prepared<'f> {
     pub fn compiled(
         b: &Binlogs,
         f: &'f Filter,
+        catalog: &'f Catalog,
         resolve_gtids: bool,
         cancel: &AtomicBool,
     ) -> Result<Prepared<'f>, Cancelled> {
@@ -178,6 +188,7 @@ impl<'f> Prepared<'f> {
         Ok(Prepared {
             terms,
             tables: Tables::new(),
+            catalog,
         })
     }
 
@@ -256,6 +267,11 @@ impl<'f> Prepared<'f> {
             },
             TermKind::Text(_) => match cat {
                 CAT_QUERY | CAT_QUERY_Z | CAT_PAYLOAD | CAT_ROWS_QUERY => U,
+                CAT_OBJECT if self.tables.rows_op[k as usize] != 0 => U,
+                _ => F,
+            },
+            TermKind::Pk(_) => match cat {
+                CAT_PAYLOAD => U,
                 CAT_OBJECT if self.tables.rows_op[k as usize] != 0 => U,
                 _ => F,
             },
@@ -355,11 +371,15 @@ impl Prepared<'_> {
 pub(super) fn apply(
     b: &Binlogs,
     f: &Filter,
+    catalog: Option<&Catalog>,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<EventId>, Cancelled> {
     let n = b.index.len();
-    let p = Prepared::compiled(b, f, true, cancel)?;
+    let built = catalog_for(b, f, catalog);
+    let empty = Catalog::default();
+    let catalog = catalog.or(built.as_ref()).unwrap_or(&empty);
+    let p = Prepared::compiled(b, f, catalog, true, cancel)?;
     if p.terms.is_empty() {
         return Ok((0..n as u32).map(EventId).collect());
     }
@@ -418,14 +438,18 @@ pub(super) fn apply(
 pub(super) fn find_next(
     b: &Binlogs,
     f: &Filter,
+    catalog: Option<&Catalog>,
     from: EventId,
     forward: bool,
     cancel: &AtomicBool,
 ) -> Option<EventId> {
     let never = AtomicBool::new(false);
+    let built = catalog_for(b, f, catalog);
+    let empty = Catalog::default();
+    let catalog = catalog.or(built.as_ref()).unwrap_or(&empty);
     // GTIDs are decided per transaction head here: resolving them over the whole set
     // would cost more than a search usually walks.
-    let p = Prepared::compiled(b, f, false, &never).ok()?;
+    let p = Prepared::compiled(b, f, catalog, false, &never).ok()?;
     let n = b.index.len() as u32;
     let mut walker = Walker::default();
     let mut i = from.0;

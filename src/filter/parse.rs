@@ -7,10 +7,11 @@ use regex::{Regex, RegexBuilder};
 use super::{Filter, ParseError, Term, TermKind, TypeSet};
 use crate::format::EventType;
 use crate::lang::{Glob, GtidSpec, ParseContext, TableGlob, parse_instant};
+use crate::schema::key::KeyLiteral;
 
 /// Keys in the order the error message lists them.
 const KEYS: &[&str] = &[
-    "table", "db", "schema", "op", "type", "since", "until", "gtid", "server",
+    "table", "db", "schema", "op", "type", "since", "until", "gtid", "server", "pk",
 ];
 
 fn err(at: usize, message: impl Into<String>) -> ParseError {
@@ -291,6 +292,22 @@ fn keyed(k: &Piece, raw: &RawTerm, ctx: &ParseContext) -> Result<TermKind, Parse
             }
             TermKind::Server(ids)
         }
+        "pk" => {
+            let items = nonempty(key, raw)?;
+            // The lexer splits at commas; a composite key's commas are its own.
+            let text = items
+                .iter()
+                .map(|p| p.text.as_str())
+                .collect::<Vec<_>>()
+                .join(",");
+            let mut keys = Vec::new();
+            for part in split_keys(&text) {
+                keys.push(
+                    KeyLiteral::parse(part).map_err(|m| err(items[0].at, format!("pk: {m}")))?,
+                );
+            }
+            TermKind::Pk(super::PkTerm { text, keys })
+        }
         other => {
             let hint = suggest(other, KEYS.iter().copied())
                 .map(|s| format!("did you mean `{s}:`? "))
@@ -298,12 +315,37 @@ fn keyed(k: &Piece, raw: &RawTerm, ctx: &ParseContext) -> Result<TermKind, Parse
             return Err(err(
                 k.at,
                 format!(
-                    "unknown key `{other}:`; {hint}keys: table, db, op, type, since, until, gtid, server \
+                    "unknown key `{other}:`; {hint}keys: table, db, op, type, since, until, gtid, server, pk \
                      (quote text to search for a colon)"
                 ),
             ));
         }
     })
+}
+
+/// `1,2,(7,'EU')` split at the commas outside parentheses and quotes.
+fn split_keys(text: &str) -> Vec<&str> {
+    let (mut parts, mut depth, mut quote, mut start) = (Vec::new(), 0i32, None, 0);
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (Some(_), '\\') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
 }
 
 fn table_glob(p: &Piece) -> Result<TableGlob, ParseError> {

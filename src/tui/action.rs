@@ -58,6 +58,14 @@ pub enum Action {
     ToggleFollow,
     /// `b`: the timeline counts events or bytes.
     ToggleTimelineBytes,
+    /// `H` in the detail pane: filter the list to the history of the row shown.
+    RowHistory,
+    /// `D`: the export dialog on the marked range's net effect.
+    OpenNetEffect,
+    /// Tab: the stats view of the set or the marked range.
+    OpenStats,
+    /// Enter in the stats view: filter to the table, jump to the transaction or time.
+    StatsAccept,
 }
 
 impl PartialEq for Action {

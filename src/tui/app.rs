@@ -14,6 +14,7 @@ use super::export_dialog::ExportDialog;
 use super::filtering::FilterSession;
 use super::keymap::Mode;
 use super::marks::Marks;
+use super::stats_view::{Msg as StatsMsg, StatsView};
 use super::timeline::TimelineState;
 use super::txn_rows::TxnRow;
 use super::work::{Pending, Work};
@@ -133,6 +134,8 @@ pub struct App {
     pub catalog: Catalog,
     /// A live server's fetch (`binlens mysql://…`): its status shows in the status bar.
     pub connection: Option<super::live::Connection>,
+    /// The stats view (Tab), while it is open.
+    pub stats: Option<StatsView>,
 }
 
 impl App {
@@ -181,6 +184,7 @@ impl App {
             export: None,
             catalog: Catalog::default(),
             connection: None,
+            stats: None,
         };
         app.catch_up();
         app.update(Action::Resize(width, height));
@@ -287,6 +291,14 @@ impl App {
             Action::PageUp if self.mode == Mode::Export => {
                 self.scroll_export(-i64::from(self.page));
             }
+            Action::Down(n) if self.mode == Mode::Stats => self.stats_msg(StatsMsg::Down(n)),
+            Action::Up(n) if self.mode == Mode::Stats => self.stats_msg(StatsMsg::Up(n)),
+            Action::PageDown if self.mode == Mode::Stats => {
+                self.stats_msg(StatsMsg::Down(self.page));
+            }
+            Action::PageUp if self.mode == Mode::Stats => self.stats_msg(StatsMsg::Up(self.page)),
+            Action::OpenStats => self.open_stats(),
+            Action::StatsAccept => self.stats_msg(StatsMsg::Accept),
             Action::Down(n) => self.move_rows(i64::from(n)),
             Action::Up(n) => self.move_rows(-i64::from(n)),
             Action::PageDown => self.move_rows(i64::from(self.page)),
@@ -347,6 +359,7 @@ impl App {
                 }
             }
             Action::OpenExport => self.open_export(),
+            Action::OpenNetEffect => self.open_net_effect(),
             Action::ExportFlavor => self.export_option(|d| {
                 d.flavor = match d.flavor {
                     Flavor::MySql => Flavor::MariaDb,
@@ -360,9 +373,11 @@ impl App {
                 d.output = match d.output {
                     Output::Replay => Output::Redo,
                     Output::Redo => Output::Undo,
-                    Output::Undo => Output::Replay,
+                    Output::Undo => Output::NetEffect,
+                    Output::NetEffect => Output::Replay,
                 }
             }),
+            Action::RowHistory => self.open_row_history(),
             Action::ExportCopy => self.export_copy(),
             Action::ExportWrite => self.open_write_prompt(),
             Action::ExportAccept => self.export_accept(),
@@ -450,6 +465,7 @@ impl App {
                 self.page = list_height(self.height, false).max(1);
                 self.scroll_to_cursor();
             }
+            Mode::Stats => self.close_stats(),
             Mode::List => {}
         }
     }

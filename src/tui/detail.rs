@@ -23,6 +23,8 @@ const BYTES_PER_LINE: usize = 16;
 pub struct DetailLines {
     pub text: Vec<Line<'static>>,
     pub hex: Vec<Line<'static>>,
+    /// Where each row of a rows event starts in `text` (the `row N` line).
+    pub rows: Vec<usize>,
 }
 
 fn bold() -> Style {
@@ -55,21 +57,25 @@ pub fn decode(b: &Binlogs, catalog: &Catalog, e: EventId, zone: Zone) -> DetailL
         Some(raw) => hex_lines(raw.bytes),
         None => vec![Line::raw("the event's bytes could not be framed")],
     };
+    let mut rows = Vec::new();
     let body = b.with_event(e, |_, ev, dec| match ev {
-        Ok(ev) => event_lines(&ev, dec, &|tm| names_of(catalog, e, tm)),
+        Ok(ev) => event_lines(&ev, dec, &|tm| names_of(catalog, e, tm), &mut rows),
         Err(err) => vec![Line::raw(format!(
             "undecodable at byte {}: {}",
             err.at, err.kind
         ))],
     });
+    let head = text.len();
     text.extend(body.unwrap_or_else(|| vec![Line::raw("the event could not be read")]));
-    DetailLines { text, hex }
+    let rows = rows.into_iter().map(|r| r + head).collect();
+    DetailLines { text, hex, rows }
 }
 
 fn event_lines(
     ev: &Event<'_>,
     dec: &Decoder,
     names: &dyn Fn(&TableMap) -> Vec<String>,
+    rows: &mut Vec<usize>,
 ) -> Vec<Line<'static>> {
     let mut out = vec![Line::raw(summarize(ev, dec)), Line::raw("")];
     match ev {
@@ -88,7 +94,7 @@ fn event_lines(
             }
         }
         Event::Rows(r) => match dec.table(r.table_id) {
-            Some(tm) => rows_lines(r, tm, &names(tm), &mut out),
+            Some(tm) => rows_lines(r, tm, &names(tm), &mut out, rows),
             None => out.push(Line::raw(format!(
                 "no table map for table id {} before this event: row images cannot be decoded",
                 r.table_id
@@ -145,7 +151,13 @@ fn value_lines(c: &Cell<'_>) -> Vec<String> {
     vec![cell_text(c)]
 }
 
-fn rows_lines(r: &RowsEvent<'_>, tm: &TableMap, names: &[String], out: &mut Vec<Line<'static>>) {
+fn rows_lines(
+    r: &RowsEvent<'_>,
+    tm: &TableMap,
+    names: &[String],
+    out: &mut Vec<Line<'static>>,
+    starts: &mut Vec<usize>,
+) {
     let n = tm.column_count();
     let types: Vec<String> = (0..n)
         .map(|i| type_label(tm.column_types[i], &tm.columns[i]))
@@ -186,6 +198,7 @@ fn rows_lines(r: &RowsEvent<'_>, tm: &TableMap, names: &[String], out: &mut Vec<
             RowsOp::Update => "before → after",
             RowsOp::Delete => "deleted",
         };
+        starts.push(out.len());
         out.push(Line::styled(format!("row {} ({title})", k + 1), bold()));
         let before: Vec<Vec<String>> = row.before.iter().flatten().map(value_lines).collect();
         let after: Vec<Vec<String>> = row.after.iter().flatten().map(value_lines).collect();

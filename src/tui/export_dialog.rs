@@ -1,5 +1,6 @@
-//! The export dialog (`x`): the replay command for the marked range, or its redo/undo
-//! SQL, built by the `export` layer on the worker; copy it (OSC 52), write it to a file,
+//! The export dialog (`x`): the replay command for the marked range, its redo/undo
+//! SQL (undo says which rows later transactions change again), or its net effect per
+//! table, built by the `export` layer on the worker; copy it (OSC 52), write it to a file,
 //! or accept it with Enter to print it on stdout after the screen is restored.
 
 use std::io::Write;
@@ -11,6 +12,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
+use crate::export::diff::DiffRequest;
 use crate::export::range::{Loc, Range};
 use crate::export::replay::{self, ReplayRequest};
 use crate::export::sql::{Direction, SqlRequest};
@@ -28,6 +30,8 @@ pub enum Output {
     Replay,
     Redo,
     Undo,
+    /// What the range did per table, by primary key (`binlens diff`).
+    NetEffect,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +78,20 @@ impl App {
         self.under = Mode::List;
         self.mode = Mode::Export;
         self.rebuild_export();
+    }
+
+    /// The dialog on the marked range's net effect (`D`).
+    pub(super) fn open_net_effect(&mut self) {
+        if let Some(d) = &mut self.export {
+            d.output = Output::NetEffect;
+        }
+        self.open_export();
+        if let Some(d) = &mut self.export {
+            if d.output != Output::NetEffect {
+                d.output = Output::NetEffect;
+                self.rebuild_export();
+            }
+        }
     }
 
     /// `GTID 0-1-233 at mysql-bin.000004:50876`, or the position alone.
@@ -136,6 +154,16 @@ impl App {
                     request,
                 }
             }
+            Output::NetEffect => Job::Diff {
+                generation: 0,
+                request: DiffRequest {
+                    range: Range {
+                        start: start.unwrap_or(EventId(0)),
+                        end: stop.map_or(EventId(self.event_count()), |e| EventId(e.0 + 1)),
+                    },
+                    tables: Vec::new(),
+                },
+            },
             Output::Redo | Output::Undo => Job::Sql {
                 generation: 0,
                 request: SqlRequest {
@@ -159,6 +187,10 @@ impl App {
                 request,
             },
             Job::Sql { request, .. } => Job::Sql {
+                generation,
+                request,
+            },
+            Job::Diff { request, .. } => Job::Diff {
                 generation,
                 request,
             },
@@ -310,6 +342,7 @@ impl Widget for ExportView<'_> {
                     Output::Replay => "replay command",
                     Output::Redo => "redo SQL",
                     Output::Undo => "undo SQL",
+                    Output::NetEffect => "net effect",
                 },
                 match d.flavor {
                     Flavor::MySql => "mysql",

@@ -193,7 +193,8 @@ impl App {
             JobResult::Progress { generation, .. }
             | JobResult::Filtered { generation, .. }
             | JobResult::Found { generation, .. }
-            | JobResult::Exported { generation, .. } => *generation,
+            | JobResult::Exported { generation, .. }
+            | JobResult::Stats { generation, .. } => *generation,
         };
         let Some(what) = self.work.awaited(generation) else {
             return; // a stale answer to a question no longer asked
@@ -212,7 +213,7 @@ impl App {
                 match what {
                     Pending::Apply => self.apply_filter(text, matches, covers),
                     Pending::Refilter => self.refiltered(&text, matches, covers),
-                    Pending::Preview | Pending::Search | Pending::Export => {
+                    Pending::Preview | Pending::Search | Pending::Export | Pending::Stats => {
                         self.filters.draft_counted(text, matches, covers);
                     }
                 }
@@ -227,6 +228,7 @@ impl App {
                     None => self.message = Some("no further match".into()),
                 }
             }
+            JobResult::Stats { generation, stats } => self.stats_done(generation, stats),
             JobResult::Exported {
                 text,
                 notes,

@@ -15,6 +15,7 @@ use super::export_dialog::ExportView;
 use super::filtering::LiveCount;
 use super::keymap::{self, Mode};
 use super::list::{Columns, EventList};
+use super::stats_view::StatsPane;
 use super::timeline::TimelineView;
 use super::work::JobProgress;
 use crate::lang::zone_suffix;
@@ -73,6 +74,14 @@ impl Widget for Screen<'_> {
             DetailPane { app }.render(detail, buf);
         }
         TimelineView { app }.render(timeline, buf);
+        if app.mode == Mode::Stats || (app.mode == Mode::Help && app.under == Mode::Stats) {
+            let rows = Rect {
+                y: header.y,
+                height: timeline.y + timeline.height - header.y,
+                ..header
+            };
+            StatsPane { app }.render(rows, buf);
+        }
         StatusBar { app }.render(status, buf);
         Footer { app }.render(footer, buf);
         match app.mode {
@@ -91,8 +100,8 @@ impl Widget for Screen<'_> {
                 )
                 .render(footer, buf);
             }
-            // The list and the detail pane are drawn above already.
-            Mode::List | Mode::Detail => {}
+            // The list, the detail pane and the stats view are drawn above already.
+            Mode::List | Mode::Detail | Mode::Stats => {}
         }
     }
 }
@@ -392,6 +401,7 @@ impl Widget for HelpOverlay<'_> {
         let title = match mode {
             Mode::Detail => " keys: detail pane (Esc closes) ",
             Mode::Export => " keys: export (Esc closes) ",
+            Mode::Stats => " keys: stats view (Esc closes) ",
             Mode::List => " keys: event list (Esc closes) ",
             // Help is shown for the mode under it; these have no table of their own.
             Mode::Prompt | Mode::Help | Mode::ConfirmQuit => " keys: event list (Esc closes) ",

@@ -15,6 +15,7 @@ pub enum Pending {
     Refilter,
     Search,
     Export,
+    Stats,
 }
 
 /// The job whose result is awaited.

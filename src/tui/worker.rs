@@ -7,13 +7,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 
+use crate::export::conflicts::conflicts;
+use crate::export::diff::{self, DiffRequest};
+use crate::export::diff_text::{conflict_lines, effect_text};
 use crate::export::preview::Preview;
 use crate::export::replay::{self, ReplayRequest};
-use crate::export::sql::{self, SqlRequest};
+use crate::export::sql::{self, Direction, SqlRequest};
 use crate::filter::{self, Filter};
 use std::sync::RwLock;
 
 use crate::index::{Binlogs, EventId};
+use crate::insight::{self, Scope, Stats};
+use crate::schema::Catalog;
 
 /// Work for the worker. `generation` ties a result to the request that wanted it.
 #[derive(Debug, Clone)]
@@ -39,6 +44,20 @@ pub enum Job {
         generation: u64,
         request: SqlRequest,
     },
+    /// The net effect of a range per table.
+    Diff {
+        generation: u64,
+        request: DiffRequest,
+    },
+    /// The stats view's numbers for the events `[start, end)`.
+    Stats {
+        generation: u64,
+        start: EventId,
+        end: EventId,
+        top: usize,
+    },
+    /// Nothing: submitted to cancel the job running (the stats view closed).
+    Cancel,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +85,10 @@ pub enum JobResult {
         notes: Vec<String>,
         /// The one-line preview the CLI prints: transactions, rows per operation, tables.
         preview: Option<String>,
+    },
+    Stats {
+        generation: u64,
+        stats: Box<Stats>,
     },
 }
 
@@ -129,6 +152,37 @@ pub fn run_job(
                 preview: None,
             },
         }),
+        Job::Stats {
+            generation,
+            start,
+            end,
+            top,
+        } => {
+            let scope = Scope {
+                start,
+                end,
+                tables: None,
+                top,
+            };
+            let mut last = 0;
+            let mut progress = |done: u64, total: u64| {
+                if done > last + total / 100 {
+                    last = done;
+                    report(JobResult::Progress {
+                        generation,
+                        done: done as usize,
+                        total: total as usize,
+                    });
+                }
+                !cancel.load(Ordering::Relaxed)
+            };
+            let stats = insight::compute(b, &scope, &mut progress)?;
+            Some(JobResult::Stats {
+                generation,
+                stats: Box::new(stats),
+            })
+        }
+        Job::Cancel => None,
         Job::Sql {
             generation,
             request,
@@ -136,7 +190,11 @@ pub fn run_job(
             Ok(x) => JobResult::Exported {
                 generation,
                 text: Ok(x.text),
-                notes: x.warnings,
+                notes: x
+                    .warnings
+                    .into_iter()
+                    .chain(undo_conflicts(b, &request))
+                    .collect(),
                 preview: Some(Preview::of(b, &[request.range]).to_string()),
             },
             Err(e) => JobResult::Exported {
@@ -146,7 +204,48 @@ pub fn run_job(
                 preview: None,
             },
         }),
+        Job::Diff {
+            generation,
+            request,
+        } => {
+            let catalog = Catalog::build(b, None);
+            let text = diff::net_effect(b, &catalog, &request).map(|t| {
+                let mut out = Vec::new();
+                let _ = effect_text(&mut out, &t);
+                String::from_utf8_lossy(&out).into_owned()
+            });
+            Some(JobResult::Exported {
+                generation,
+                text,
+                notes: Vec::new(),
+                preview: Some(Preview::of(b, &[request.range]).to_string()),
+            })
+        }
     }
+}
+
+/// For an undo: how many rows later transactions change again, and the first ones.
+fn undo_conflicts(b: &Binlogs, request: &SqlRequest) -> Vec<String> {
+    if request.direction != Direction::Undo {
+        return Vec::new();
+    }
+    let catalog = Catalog::build(b, request.schema_script.as_deref());
+    let req = DiffRequest {
+        range: request.range,
+        tables: request.tables.clone(),
+    };
+    let Ok(found) = conflicts(b, &catalog, &req) else {
+        return Vec::new();
+    };
+    let n: usize = found.iter().map(|t| t.conflicts.len()).sum();
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut notes = vec![format!(
+        "{n} row(s) the undo restores are changed again by later transactions (it would overwrite that work):"
+    )];
+    notes.extend(conflict_lines(b, &found, 3).lines().map(str::to_string));
+    notes
 }
 
 /// The worker thread's handle: submit jobs, the newest wins.

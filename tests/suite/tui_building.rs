@@ -405,3 +405,22 @@ fn a_drafts_live_count_is_counted_again_as_the_index_grows() {
         "{s}"
     );
 }
+
+#[test]
+fn the_stats_view_counts_the_part_indexed_so_far_and_says_so() {
+    let Some((mut a, _)) = building(20_000) else {
+        return;
+    };
+    let n = a.event_count();
+    press(&mut a, "<Tab>");
+    let v = a.stats.as_ref().expect("the stats view");
+    assert!(v.partial);
+    assert_eq!(v.stats.as_ref().unwrap().events, u64::from(n));
+    assert!(screen(&a).contains("stats of the set indexed so far"));
+    press(&mut a, "<Esc>");
+    finish(&mut a);
+    press(&mut a, "<Tab>");
+    let v = a.stats.as_ref().unwrap();
+    assert!(!v.partial);
+    assert_eq!(v.stats.as_ref().unwrap().events, u64::from(a.event_count()));
+}

@@ -369,6 +369,13 @@ fn export_dialog_builds_copies_writes_and_accepts() {
     );
     a.update(Action::ExportOutput);
     crate::support::tui::run_jobs(&mut a);
+    assert!(
+        text(&a).contains("shop.orders (id): 0 inserted, ") && text(&a).contains("  deleted  ["),
+        "net effect: {}",
+        text(&a)
+    );
+    a.update(Action::ExportOutput);
+    crate::support::tui::run_jobs(&mut a);
     assert_eq!(text(&a), cmd);
     a.update(Action::ExportCopy);
     assert_eq!(a.clipboard.as_deref(), Some(cmd.as_str()));
@@ -474,4 +481,59 @@ fn grouped_view_opens_and_closes_transactions() {
     a.update(Action::ToggleTxnView);
     press(&mut a, "fop:delete<Enter>T");
     assert!(!a.txn_view);
+}
+
+#[test]
+fn row_history_from_the_detail_pane_filters_the_list_by_key() {
+    let Some(mut a) = incident() else { return };
+    let e = event_at(&a, 67692);
+    a.update(Action::Down(e.0));
+    a.update(Action::OpenDetail);
+    a.update(Action::RowHistory);
+    crate::support::tui::run_jobs(&mut a);
+    let message = a.message.clone().unwrap_or_default();
+    assert_eq!(a.mode, Mode::List, "{message}");
+    let f = a.filters.active.as_ref().expect("a filter");
+    assert!(f.text.starts_with("table:shop.customers pk:"), "{}", f.text);
+    assert!(f.rows.contains(&e), "the event the row was read from");
+    // Every match is a rows event of the table.
+    for &r in &f.rows {
+        let t = a.binlogs().index.type_code(r);
+        assert!(t.is_rows(), "{t:?}");
+    }
+}
+
+#[test]
+fn net_effect_of_the_marked_range_is_one_key_away() {
+    let Some(mut a) = incident() else { return };
+    press(&mut a, ":51026<Enter>[]D");
+    assert_eq!(a.mode, Mode::Export);
+    crate::support::tui::run_jobs(&mut a);
+    let d = a.export.as_ref().expect("the dialog");
+    let text = d.text.clone().expect("built").expect("ok");
+    assert!(
+        text.starts_with("shop.orders (id): 0 inserted, ") && text.contains("  deleted  ["),
+        "{text}"
+    );
+}
+
+#[test]
+fn undo_in_the_export_dialog_notes_rows_changed_again_later() {
+    let Some(mut a) = incident() else { return };
+    press(&mut a, ":26615<Enter>[:50876<Enter>k]xoo");
+    crate::support::tui::run_jobs(&mut a);
+    let d = a.export.as_ref().expect("the dialog");
+    assert!(
+        d.text
+            .as_ref()
+            .is_some_and(|t| t.as_ref().is_ok_and(|t| t.contains("UPDATE"))),
+        "{:?}",
+        d.text
+    );
+    let notes = d.notes.join("\n");
+    assert!(
+        notes.contains("59 row(s) the undo restores are changed again by later transactions")
+            && notes.contains("[24] at mysql-bin.000004:51026 (GTID 0-1-233)"),
+        "{notes}"
+    );
 }

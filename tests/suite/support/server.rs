@@ -193,6 +193,24 @@ impl TestServer {
         String::from_utf8(output.stdout).expect("mariadb printed UTF-8")
     }
 
+    /// As [`TestServer::sql`], with the client's failure returned (its stderr) instead of
+    /// a panic: for statements that may be refused for a while (PURGE of a file the server
+    /// still needs).
+    pub fn try_sql(&self, sql: &str) -> Result<String, String> {
+        let output = self
+            .client()
+            .arg("-e")
+            .arg(sql)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run mariadb");
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).into_owned())
+        }
+    }
+
     /// Runs the SQL in a file, as `mariadb --binary-mode < file`.
     pub fn sql_file(&self, path: &Path) -> String {
         let input =

@@ -46,6 +46,7 @@ pub fn parse_keys(s: &str) -> Vec<KeyEvent> {
             "Home" => KeyEvent::new(KeyCode::Home, KeyModifiers::NONE),
             "End" => KeyEvent::new(KeyCode::End, KeyModifiers::NONE),
             "Bksp" => KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE),
+            "Tab" => KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE),
             "lt" => KeyEvent::new(KeyCode::Char('<'), KeyModifiers::NONE),
             n if n.starts_with("C-") => KeyEvent::new(
                 KeyCode::Char(n.chars().nth(2).expect("C-x")),
