@@ -199,9 +199,14 @@ pub fn run_live(
     // Before taking the terminal: wait for the first file, or say why there is none.
     let deadline = Instant::now() + Duration::from_secs(30);
     while !spool_ready(&spool) {
-        if let Ok(s) = conn.shared.lock()
-            && let State::Failed(e) = &s.state
-        {
+        let failed = match conn.shared.lock() {
+            Ok(s) => match &s.state {
+                State::Failed(e) => Some(e.clone()),
+                State::Connecting | State::Streaming | State::Reconnecting { .. } => None,
+            },
+            Err(_) => None,
+        };
+        if let Some(e) = failed {
             anyhow::bail!("{e}");
         }
         if Instant::now() > deadline {
