@@ -12,7 +12,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 secs="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(event_decode file_dump index_build json_binary decimal_temporal filter_text export_text)
+[ ${#targets[@]} -eq 0 ] && targets=(event_decode file_dump index_build json_binary decimal_temporal filter_text export_text dump_stream)
 
 cd "$here"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked || exit 2

@@ -13,12 +13,13 @@
 # decimal_temporal  precision, scale, fsp + value bytes, made by hand
 # filter_text    filter, goto and GTID-set strings, made by hand
 # export_text    file names, LOCs and values for the quoting functions, made by hand
+# dump_stream    replication streams (artificial ROTATE, FDE, events), made by hand
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
 corpus="${BINLENS_CORPUS:-$repo/../shared/corpus}"
 out="$here/corpus"
-mkdir -p "$out"/{event_decode,file_dump,index_build,json_binary,decimal_temporal,filter_text,export_text}
+mkdir -p "$out"/{event_decode,file_dump,index_build,json_binary,decimal_temporal,filter_text,export_text,dump_stream}
 
 python3 - "$out" "$corpus" "$repo/tests/fixtures" <<'PY'
 import hashlib, os, struct, sys
@@ -111,6 +112,25 @@ for t in ["mysql-bin.000004:50876", "2034-03-09 14:44:08", "-rf", "bin logs 'x' 
           "a\nb", "it's", "back`tick", "\\'; DROP TABLE t; --", "caf\u00e9"]:
     save("export_text", t.encode())
 save("export_text", bytes([0xff, 0x27, 0x5c, 0x00]))
+# Replication streams: u16-prefixed events as a MySQL 8 / MariaDB dump sends them.
+import zlib
+def ev(t, log_pos, flags, body):
+    size = 19 + len(body) + 4
+    e = struct.pack("<IBIIIH", 1700000000, t, 1, size, log_pos, flags) + body
+    return e + struct.pack("<I", zlib.crc32(e) & 0xffffffff)
+def fde(version):
+    body = struct.pack("<H", 4) + version.ljust(50, b"\0") + struct.pack("<IB", 0, 19)
+    return ev(15, 0, 0, body + bytes(41) + b"\x01")
+def stream(events):
+    return b"".join(struct.pack("<H", len(e)) + e for e in events)
+for version in [b"8.0.36", b"10.11.6-MariaDB-log"]:
+    f = fde(version)
+    rot = ev(4, 0, 0x20, struct.pack("<Q", 4) + b"binlog.000001")
+    xid = ev(16, 4 + len(f) + 31, 0, struct.pack("<Q", 7))
+    real_rot = ev(4, 4 + len(f) + 31 + 19 + 8 + 13 + 4, 0, struct.pack("<Q", 4) + b"binlog.000002")
+    save("dump_stream", stream([rot, f, xid, ev(41, 0, 0, b"\x01\x02hb"), real_rot, f]))
+save("dump_stream", b"mysql://repl@[::1]:3306")
+save("dump_stream", b"[client]\nuser=repl\npassword='x y'\nport=3307\n")
 print(f"seed.sh: {files} binlogs", file=sys.stderr)
 PY
 for t in "$out"/*; do

@@ -3,12 +3,15 @@
 #
 #   scripts/mariadb-server.sh start DIR [extra mariadbd options...]
 #   scripts/mariadb-server.sh stop DIR
+#   scripts/mariadb-server.sh restart DIR [extra mariadbd options...]
 #
 # start creates DIR/data with mariadb-install-db, runs mariadbd as root with networking off
 # and its socket at DIR/sock, and returns once `mariadb -S DIR/sock -uroot` answers (at most
 # 60 s; on failure it prints the error log's tail and exits 1). On success it prints nothing.
 # stop shuts the server down (mariadb-admin, then SIGTERM, then SIGKILL) and waits for it
 # to exit; stopping a directory whose server is not running is not an error.
+# restart starts mariadbd again on an existing DIR/data (after a stop or a kill -9: the
+# server recovers), with the options given (pass the same ones as to start).
 #
 # Each DIR is independent, so several servers can run at once. Files in DIR:
 #   data/  tmp/  install.log  error.log  mariadbd.out  pid  sock
@@ -27,6 +30,7 @@ die() {
 usage() {
   echo "usage: mariadb-server.sh start DIR [mariadbd options...]" >&2
   echo "       mariadb-server.sh stop DIR" >&2
+  echo "       mariadb-server.sh restart DIR [mariadbd options...]" >&2
   exit 2
 }
 
@@ -74,11 +78,25 @@ start() {
     show_tail "$dir/install.log"
     die "mariadb-install-db failed in $dir"
   fi
+  launch "$dir" "$@"
+}
 
+restart() {
+  local dir=$1
+  shift
+  dir=$(cd "$dir" && pwd)
+  [[ -d $dir/data ]] || die "$dir/data does not exist (start the server first)"
+  launch "$dir" "$@"
+}
+
+# Runs mariadbd on DIR/data and waits until it answers.
+launch() {
+  local dir=$1
+  shift
   # stdio goes to a file: a caller that captures our output must not wait on the server.
   mariadbd --no-defaults --user=root --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$dir/sock" \
     --pid-file="$dir/pid" --log-error="$dir/error.log" --skip-networking "$@" \
-    </dev/null >"$dir/mariadbd.out" 2>&1 &
+    </dev/null >>"$dir/mariadbd.out" 2>&1 &
   local pid=$!
 
   local ticks=0
@@ -125,6 +143,7 @@ dir=$2
 shift 2
 case $command in
   start) start "$dir" "$@" ;;
+  restart) restart "$dir" "$@" ;;
   stop)
     (($# == 0)) || usage
     stop "$dir"

@@ -1,18 +1,20 @@
 //! Non-interactive subcommands: the same engine as the TUI, for scripts and tests.
 //!
 //! Each subcommand writes to `&mut impl Write` so it can be tested as golden text.
-//! May import `format`, `index`, `insight`, `schema`, `lang`, `filter` and `export`; never
-//! `tui`.
+//! May import `format`, `index`, `insight`, `schema`, `lang`, `filter`, `export` and
+//! `source`; never `tui`.
 
 pub mod diff;
 pub mod dump;
 mod dump_filter;
 mod dump_statements;
+pub mod fetch;
 pub mod history;
 pub mod index_cmd;
 mod jsonl;
 pub mod panic;
 pub mod replay_cmd;
+mod server_schema;
 pub mod sql;
 pub mod stats;
 mod stats_report;
@@ -34,14 +36,22 @@ use crate::lang::{Loc, ParseContext, TimeZoneChoice};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Binlog files, a directory, or a server's `*.index` file to browse.
+    /// Binlog files, a directory, or a server's `*.index` file to browse; or a live
+    /// server, `mysql://user@host:port`, fetched into a spool and followed.
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub connection: fetch::ConnectionArgs,
+    /// With a live server: column names from its information_schema, as it is now.
+    #[arg(long)]
+    pub schema_from_server: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print every event (jsonl: one JSON object per event; text: for people).
     Dump(dump::DumpArgs),
+    /// Copy a live server's binlogs, byte for byte, into a local spool directory.
+    Fetch(Box<fetch::FetchArgs>),
     /// Build (or refresh) the event index and print a one-line summary.
     Index(index_cmd::IndexArgs),
     /// Print the mysqlbinlog/mariadb-binlog command that replays a range of transactions.
@@ -116,9 +126,19 @@ impl RangeLocs {
     }
 }
 
+/// A live server to browse.
+pub struct LiveRequest {
+    pub server: crate::source::ConnectOptions,
+    /// `--schema-from-server`.
+    pub schema_from_server: bool,
+}
+
 /// What `main` should do.
 pub enum Invocation {
     Browse(Vec<PathBuf>),
+    /// `binlens mysql://…` (or `--socket`/`--host`): browse a live server, or why its
+    /// connection options are wrong.
+    Live(Result<LiveRequest, String>),
     Command(Command),
 }
 
@@ -126,7 +146,26 @@ pub fn parse() -> Invocation {
     let cli = Cli::parse();
     match cli.command {
         Some(c) => Invocation::Command(c),
-        None => Invocation::Browse(cli.paths),
+        None => {
+            let url = match cli.paths.as_slice() {
+                [one] => one.to_str().filter(|s| crate::source::Url::looks_like(s)),
+                _ => None,
+            };
+            let c = &cli.connection;
+            if url.is_some() || c.socket.is_some() || c.host.is_some() {
+                if url.is_none() && !cli.paths.is_empty() {
+                    return Invocation::Live(Err(
+                        "give either binlog paths or a server, not both".into()
+                    ));
+                }
+                Invocation::Live(c.resolve(url).map(|server| LiveRequest {
+                    server,
+                    schema_from_server: cli.schema_from_server,
+                }))
+            } else {
+                Invocation::Browse(cli.paths)
+            }
+        }
     }
 }
 
@@ -142,6 +181,7 @@ pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io
     match cmd {
         Command::Dump(a) => dump::run_status(a, out, err),
         Command::Diff(a) => diff::run(a, out, err),
+        Command::Fetch(a) => fetch::run(a, out, err),
         Command::History(a) => history::run(a, out, err),
         Command::Stats(a) => stats::run(a, out, err),
         Command::Index(a) => {

@@ -4,9 +4,10 @@
 //!
 //! Owns all shell and SQL quoting ([`quote`]) and SQL literals ([`literal`]); resolves
 //! user locations to transaction boundaries ([`range`]); walks the rows events of chosen
-//! tables only ([`rows_walk`]). Errors carry an [`ErrorKind`]. Imports `format`, `index`,
-//! `schema` (column names, keys) and `lang` (LOCs, globs, times) only, never `filter`;
-//! the CLI and the TUI call it and print what it returns.
+//! tables only ([`rows_walk`]); writes a live server's tables as a schema script
+//! ([`schema_script`]). Errors carry an [`ErrorKind`]. Imports `format`, `index`,
+//! `schema` (column names, keys), `lang` (LOCs, globs, times) and `source`'s plain data
+//! only, never `filter`; the CLI and the TUI call it and print what it returns.
 
 pub mod conflicts;
 pub mod diff;
@@ -21,6 +22,7 @@ pub mod range;
 pub mod replay;
 pub mod row_hash;
 pub mod rows_walk;
+pub mod schema_script;
 pub mod sql;
 pub mod statements;
 pub mod walk;

@@ -4,6 +4,8 @@
 //!
 //! - [`format`]: bytes to typed, borrowed events and row values (nom, no I/O).
 //!   Start reading at [`format::EventReader`] and [`format::Event`].
+//! - [`source`]: live servers: a replica connection copies binlogs byte for byte into a
+//!   spool of ordinary files that everything else reads (imports only `format`).
 //! - [`index`]: memory-mapped files, the compact event index, transactions, time lookup.
 //! - [`schema`] and [`lang`], side by side above `index`: the schema catalog (for any rows
 //!   event, its table's column names, types, unsignedness and primary key as they were
@@ -29,4 +31,5 @@ pub mod index;
 pub mod insight;
 pub mod lang;
 pub mod schema;
+pub mod source;
 pub mod tui;

@@ -25,18 +25,37 @@ fn main() -> ExitCode {
         }
         Invocation::Browse(paths) => {
             binlens::tui::install_panic_hook();
-            match binlens::tui::run(&paths) {
-                // The accepted command goes to stdout, after the screen is restored.
-                Ok(Some(text)) => match writeln!(io::stdout(), "{text}") {
-                    Err(e) if e.kind() != io::ErrorKind::BrokenPipe => ExitCode::from(2),
-                    _ => ExitCode::SUCCESS,
-                },
-                Ok(None) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("binlens: {e:#}");
-                    ExitCode::from(2)
-                }
-            }
+            browsed(binlens::tui::run(&paths))
+        }
+        Invocation::Live(Err(e)) => {
+            eprintln!("binlens: {e}");
+            ExitCode::from(2)
+        }
+        Invocation::Live(Ok(live)) => {
+            let id = cli::fetch::random_server_id();
+            eprintln!("binlens: registering as replica server id {id}");
+            binlens::tui::install_panic_hook();
+            browsed(binlens::tui::run_live(
+                live.server,
+                id,
+                live.schema_from_server,
+            ))
+        }
+    }
+}
+
+/// The end of a browsing session: the accepted command goes to stdout, after the screen
+/// is restored.
+fn browsed(result: anyhow::Result<Option<String>>) -> ExitCode {
+    match result {
+        Ok(Some(text)) => match writeln!(io::stdout(), "{text}") {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => ExitCode::from(2),
+            _ => ExitCode::SUCCESS,
+        },
+        Ok(None) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("binlens: {e:#}");
+            ExitCode::from(2)
         }
     }
 }

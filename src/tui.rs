@@ -8,8 +8,9 @@
 //! on the [`worker`] thread. Input and worker results arrive on one channel, drained fully
 //! before each redraw. The App's state is in parts with their own updates: the filter
 //! session ([`filtering`]), the awaited job ([`work`]), the marks ([`marks`]), the
-//! timeline, the export dialog and the detail pane.
-//! May import `format`, `index`, `insight`, `schema`, `lang`, `filter` and `export`; never `cli`. ratatui and crossterm
+//! timeline, the export dialog and the detail pane. [`live`] browses a live server
+//! through a spool that [`crate::source`] fills.
+//! May import `format`, `index`, `insight`, `schema`, `lang`, `filter`, `export` and `source`; never `cli`. ratatui and crossterm
 //! live only here.
 
 pub mod action;
@@ -20,6 +21,7 @@ pub mod filtering;
 pub mod growth;
 pub mod keymap;
 pub mod list;
+pub mod live;
 pub mod marks;
 pub mod navigate;
 pub mod row_history;
@@ -32,5 +34,6 @@ pub mod views;
 pub mod work;
 pub mod worker;
 
+pub use live::run_live;
 pub use run::run;
 pub use terminal::{install_panic_hook, restore as restore_terminal};

@@ -29,6 +29,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("decimal_temporal", decimal_temporal),
     ("filter_text", filter_text),
     ("export_text", export_text),
+    ("dump_stream", dump_stream),
 ];
 
 /// A short run of framed events without the magic (a format description, table maps,
@@ -362,4 +363,52 @@ fn sql_literal_end(lit: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// A replication stream from a server or proxy that may send anything: events (each
+/// `u16` length-prefixed) placed into a spool as `binlens fetch` places them, plus the
+/// connection text a user types (URLs, option files). Whatever is written must frame:
+/// the spool stays whole up to its last whole event.
+pub fn dump_stream(data: &[u8]) {
+    use binlens::source::Url;
+    use binlens::source::fetch::replay;
+    use binlens::source::password::ClientDefaults;
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = Url::parse(text);
+        let _ = ClientDefaults::parse(text);
+    }
+    let mut events = Vec::new();
+    let mut rest = data;
+    while rest.len() >= 2 {
+        let len = u16::from_le_bytes([rest[0], rest[1]]) as usize;
+        let body = &rest[2..];
+        let take = len.min(body.len());
+        events.push(&body[..take]);
+        rest = &body[take..];
+    }
+    let Ok(dir) = tempfile::tempdir() else {
+        return;
+    };
+    let _ = replay("fuzz@stream", dir.path(), &events);
+    for entry in std::fs::read_dir(dir.path())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "index") {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        assert_eq!(bytes.get(..4), Some(&MAGIC[..]), "{}", path.display());
+        for event in EventReader::at(&bytes, binlens::format::LogPosition::FIRST_EVENT) {
+            assert!(
+                event.is_ok(),
+                "{}: a written event does not frame",
+                path.display()
+            );
+        }
+    }
 }

@@ -31,6 +31,12 @@ pub struct SqlArgs {
     /// A file of CREATE TABLE statements (e.g. mysqldump output) for column names.
     #[arg(long)]
     pub schema: Option<PathBuf>,
+    /// Column names from a live server's information_schema, as it is now: the server
+    /// as `=mysql://user@host:port`, or given with --socket/--host.
+    #[arg(long, value_name = "CONNECTION", num_args = 0..=1, require_equals = true, conflicts_with = "schema")]
+    pub schema_from_server: Option<Option<String>>,
+    #[command(flatten)]
+    pub connection: super::fetch::ConnectionArgs,
     /// With --undo: refuse when a later transaction changes rows the range changed
     /// (the undo would overwrite that later work).
     #[arg(long, requires = "undo")]
@@ -60,7 +66,21 @@ pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::i
                 return Ok(Status::Error);
             }
         },
-        None => None,
+        None => match &args.schema_from_server {
+            Some(url) => {
+                match super::server_schema::from_server(url.as_deref(), &args.connection) {
+                    Ok((script, note)) => {
+                        writeln!(err, "binlens: note: {note}")?;
+                        Some(script)
+                    }
+                    Err(e) => {
+                        writeln!(err, "binlens: --schema-from-server: {e}")?;
+                        return Ok(Status::Error);
+                    }
+                }
+            }
+            None => None,
+        },
     };
     let ctx = ParseContext::for_binlogs(&b, args.range.tz.choice());
     let locs = RangeLocs::parse(

@@ -21,6 +21,10 @@ pub const HEADER_LEN: usize = 19;
 /// `LOG_EVENT_BINLOG_IN_USE_F`: the server had the file open (set in the FDE).
 pub const FLAG_IN_USE: u16 = 0x1;
 
+/// `LOG_EVENT_ARTIFICIAL_F`: made up by a server for a binlog dump (the ROTATE that
+/// names where the stream starts), never in a file.
+pub const FLAG_ARTIFICIAL: u16 = 0x20;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventHeader {
     pub timestamp: u32,

@@ -132,6 +132,8 @@ pub struct App {
     pub export: Option<ExportDialog>,
     /// The set's DDL history, for column names the table maps lack.
     pub catalog: Catalog,
+    /// A live server's fetch (`binlens mysql://…`): its status shows in the status bar.
+    pub connection: Option<super::live::Connection>,
     /// The stats view (Tab), while it is open.
     pub stats: Option<StatsView>,
 }
@@ -181,6 +183,7 @@ impl App {
             clipboard: None,
             export: None,
             catalog: Catalog::default(),
+            connection: None,
             stats: None,
         };
         app.catch_up();

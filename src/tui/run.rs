@@ -13,11 +13,13 @@ use ratatui::Terminal;
 use ratatui::backend::{Backend, CrosstermBackend};
 
 use crate::index::{IndexBuild, OpenOptions, Step};
+use crate::schema::Catalog;
 
 use super::action::Action;
 use super::app::{App, Outcome};
 use super::export_dialog::osc52;
 use super::keymap;
+use super::live::Connection;
 use super::terminal;
 use super::views::Screen;
 use super::worker::{JobResult, Worker};
@@ -40,19 +42,42 @@ pub fn run(paths: &[PathBuf]) -> Result<Option<String>> {
     // Open (map) the files before taking over the terminal, so that a wrong path is a
     // plain message on stderr. Mapping is quick; indexing happens between key presses.
     let build = IndexBuild::unstarted(paths, OpenOptions::cached())?;
+    run_built(build, None, None)
+}
+
+/// Takes the terminal and browses `build`; with a live server's `connection`, in follow
+/// mode with the connection's status in the status bar. `schema` is a CREATE TABLE
+/// script for the catalog to fall back on.
+pub(super) fn run_built(
+    build: IndexBuild,
+    connection: Option<Connection>,
+    schema: Option<Vec<u8>>,
+) -> Result<Option<String>> {
     let tty = terminal::enter()?;
-    let result = run_on(tty, build);
+    let result = run_on(tty, build, connection, schema);
     terminal::restore();
     result
 }
 
-fn run_on(tty: std::fs::File, build: IndexBuild) -> Result<Option<String>> {
+fn run_on(
+    tty: std::fs::File,
+    build: IndexBuild,
+    connection: Option<Connection>,
+    schema: Option<Vec<u8>>,
+) -> Result<Option<String>> {
     let mut term =
         Terminal::new(CrosstermBackend::new(tty)).context("cannot set up the terminal")?;
     let (tx, rx) = mpsc::channel();
     spawn_input(tx.clone());
     let size = term.size()?;
     let mut app = App::new(build, size.width, size.height);
+    app.follow.on = connection.is_some();
+    app.connection = connection;
+    if let Some(script) = schema {
+        let mut catalog = Catalog::new(Some(&script));
+        catalog.extend(&app.build.read());
+        app.catalog = catalog;
+    }
     let results = tx.clone();
     let mut worker = Worker::start(app.build.shared(), move |r| {
         results.send(Msg::Job(r)).is_ok()

@@ -264,6 +264,9 @@ impl Widget for StatusBar<'_> {
                 None => "following".into(),
             });
         }
+        if let Some(c) = &app.connection {
+            parts.push(c.text());
+        }
         if app.event_count() > 0 {
             let ts = app.binlogs().index.timestamp(app.cursor);
             parts.push(format!(

@@ -61,6 +61,8 @@ mod row_walk;
 mod dump_statements;
 // `binlens stats` against the oracle's counts.
 mod stats_cli;
+// `binlens fetch` from live servers: byte-identical spools, follow, crashes, refusals, TLS.
+mod source_fetch;
 // The schema catalog: names, unsignedness and keys through ALTERs, a schema script, unknowns.
 mod schema_catalog;
 // One language on every command line: table globs, nothing-selected exits, LOCs in a zone.

@@ -33,6 +33,11 @@ impl Session {
     /// `env` is put before the command (`NAME=value …`); stderr goes to `err.txt` and,
     /// once binlens exits, `stty -a` to `stty.txt`.
     fn start_with(binlog: &Path, env: &str) -> Session {
+        Session::start_args(&binlog.display().to_string(), env)
+    }
+
+    /// `binlens ARGS` (shell words), with `env` as in [`Session::start_with`].
+    fn start_args(args: &str, env: &str) -> Session {
         let dir = tempfile::tempdir().expect("temp dir");
         let socket = dir.path().join("tmux.sock");
         let cmd = format!(
@@ -42,7 +47,7 @@ impl Session {
             err = dir.path().join("err.txt").display(),
             stty = dir.path().join("stty.txt").display(),
             bin = env!("CARGO_BIN_EXE_binlens"),
-            file = binlog.display(),
+            file = args,
             out = dir.path().join("out.txt").display(),
             rc = dir.path().join("rc.txt").display(),
         );
@@ -253,6 +258,108 @@ fn a_panic_gives_the_shell_a_usable_terminal_and_a_short_report() {
         !after.contains("444 events"),
         "the alternate screen is left:\n{after}"
     );
+}
+
+/// The event count in the status bar (`FILE:POS  k/N`).
+fn event_total(screen: &str) -> u32 {
+    let bar = screen
+        .lines()
+        .find(|l| l.contains("following"))
+        .unwrap_or_else(|| panic!("no status bar:\n{screen}"));
+    let count = bar.split_whitespace().nth(1).unwrap_or_default();
+    count
+        .split('/')
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no k/N in {bar:?}"))
+}
+
+#[test]
+fn a_live_server_streams_into_the_browser_and_reconnects() {
+    if !have_tmux() {
+        eprintln!("notice: tmux is missing; skipping");
+        return;
+    }
+    let server = crate::support::server::TestServer::start(&[
+        "--log-bin=mysql-bin",
+        "--server-id=1",
+        "--binlog-format=ROW",
+        "--binlog-row-metadata=NO_LOG",
+    ]);
+    // The DDL goes to a file that is purged: the spool's binlogs name no column.
+    server.sql(
+        "CREATE DATABASE live; CREATE TABLE live.t (id INT PRIMARY KEY, note VARCHAR(20));
+         FLUSH BINARY LOGS",
+    );
+    let start = Instant::now();
+    while server.binlog_files()[0].ends_with("mysql-bin.000001") {
+        assert!(start.elapsed() < Duration::from_secs(10), "cannot purge");
+        // Refused (or only warned about) until the binlog checkpoint has passed the file.
+        let _ = server.try_sql("PURGE BINARY LOGS TO 'mysql-bin.000002'");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.sql("INSERT INTO live.t VALUES (1, 'hello')");
+    let s = Session::start_args(
+        &format!(
+            "--socket {} --user root --schema-from-server",
+            server.socket().display()
+        ),
+        "HOME=/nonexistent",
+    );
+    let screen = s.wait_for("streaming");
+    assert!(
+        screen.contains(&format!(
+            "root@socket {} streaming, lag",
+            server.socket().display()
+        )),
+        "{screen}"
+    );
+    let before = event_total(&screen);
+    // Column names from the server's information_schema in the detail pane.
+    s.keys(&["G", "k", "Enter"]);
+    let detail = s.wait_for("row 1 (inserted)");
+    let second = detail
+        .lines()
+        .find(|l| l.contains("@2"))
+        .unwrap_or_default();
+    assert!(
+        second.contains("note") && second.contains("hello"),
+        "{detail}"
+    );
+    s.keys(&["Escape"]);
+
+    server.sql("INSERT INTO live.t VALUES (2, 'b')");
+    let start = Instant::now();
+    while event_total(&s.screen()) <= before {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no new event:\n{}",
+            s.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // The spool is private and holds the server's file.
+    let spool = std::fs::read_dir(s.dir.path().join("cache/binlens/spool"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&spool).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700, "{}", spool.display());
+    assert!(spool.join("mysql-bin.000002").is_file());
+
+    server.kill9();
+    s.wait_for("reconnecting in");
+    server.restart();
+    server.sql("INSERT INTO live.t VALUES (3, 'c')");
+    s.wait_for("streaming");
+
+    s.keys(&["q"]);
+    let (rc, _) = s.wait_exit();
+    assert_eq!(rc, "0");
 }
 
 #[test]

@@ -10,6 +10,8 @@ pub mod index;
 pub mod synth;
 // A throwaway MariaDB server in a temporary directory (start, SQL, binlog files, stop).
 pub mod server;
+// A TCP proxy that sabotages a server's binlog stream (for `binlens fetch`).
+pub mod proxy;
 // Reading `mariadb-binlog --base64-output=decode-rows -vv` text and comparing it with
 // `binlens dump --format jsonl` lines.
 pub mod vv;

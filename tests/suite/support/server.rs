@@ -3,7 +3,9 @@
 //! [`TestServer::start`] runs `scripts/mariadb-server.sh start` in a fresh temporary
 //! directory with the mariadbd options the test asks for; dropping the server stops it and
 //! removes the directory. The server runs as root on a unix socket with networking off, so
-//! tests can run several at once.
+//! tests can run several at once; [`TestServer::start_tcp`] also listens on a free loopback
+//! port (with TLS from [`TestCerts`] when asked). [`TestServer::kill9`] and
+//! [`TestServer::restart`] crash and recover it.
 
 use std::ffi::OsStr;
 use std::io::Write;
@@ -56,6 +58,8 @@ pub fn expect_success(what: &str, output: &Output) {
 /// A running MariaDB server in its own temporary directory.
 pub struct TestServer {
     dir: tempfile::TempDir,
+    options: Vec<String>,
+    port: Option<u16>,
 }
 
 impl TestServer {
@@ -63,6 +67,30 @@ impl TestServer {
     /// `["--log-bin=mysql-bin", "--server-id=1", "--binlog-format=ROW"]`, and waits until it
     /// answers. Panics when the server cannot start (the message has its error log's tail).
     pub fn start(options: &[&str]) -> TestServer {
+        Self::launch(options.iter().map(ToString::to_string).collect(), None)
+    }
+
+    /// As [`TestServer::start`], also listening on a free port of 127.0.0.1, with TLS
+    /// from `certs` when given.
+    pub fn start_tcp(options: &[&str], certs: Option<&TestCerts>) -> TestServer {
+        let port = free_port();
+        let mut all: Vec<String> = options.iter().map(ToString::to_string).collect();
+        all.extend([
+            "--skip-networking=0".to_string(),
+            "--bind-address=127.0.0.1".to_string(),
+            format!("--port={port}"),
+        ]);
+        if let Some(c) = certs {
+            all.extend([
+                format!("--ssl-ca={}", c.ca().display()),
+                format!("--ssl-cert={}", c.dir.path().join("server.pem").display()),
+                format!("--ssl-key={}", c.dir.path().join("server.key").display()),
+            ]);
+        }
+        Self::launch(all, Some(port))
+    }
+
+    fn launch(options: Vec<String>, port: Option<u16>) -> TestServer {
         for tool in TOOLS {
             mariadb_tool(tool);
         }
@@ -75,12 +103,59 @@ impl TestServer {
             .arg(repo_root().join("scripts/mariadb-server.sh"))
             .arg("start")
             .arg(dir.path())
-            .args(options)
+            .args(&options)
             .stdin(Stdio::null())
             .output()
             .expect("run scripts/mariadb-server.sh");
         expect_success("scripts/mariadb-server.sh start", &output);
-        TestServer { dir }
+        TestServer { dir, options, port }
+    }
+
+    /// The TCP port, for a server started with [`TestServer::start_tcp`].
+    pub fn port(&self) -> u16 {
+        self.port.expect("a server started with start_tcp")
+    }
+
+    /// Kills mariadbd with SIGKILL (a crash) and waits until it is gone.
+    pub fn kill9(&self) {
+        let pid = std::fs::read_to_string(self.dir.path().join("pid")).expect("read the pid file");
+        let pid = pid.trim();
+        let status = Command::new("kill")
+            .args(["-KILL", pid])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -KILL {pid}");
+        let proc = PathBuf::from(format!("/proc/{pid}"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while proc.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(!proc.exists(), "mariadbd {pid} still alive after SIGKILL");
+    }
+
+    /// Shuts the server down cleanly (it can be started again with [`TestServer::restart`]).
+    pub fn stop(&self) {
+        let output = Command::new("bash")
+            .arg(repo_root().join("scripts/mariadb-server.sh"))
+            .arg("stop")
+            .arg(self.dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run scripts/mariadb-server.sh");
+        expect_success("scripts/mariadb-server.sh stop", &output);
+    }
+
+    /// Starts the server again on its data directory, with the options it was started with.
+    pub fn restart(&self) {
+        let output = Command::new("bash")
+            .arg(repo_root().join("scripts/mariadb-server.sh"))
+            .arg("restart")
+            .arg(self.dir.path())
+            .args(&self.options)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run scripts/mariadb-server.sh");
+        expect_success("scripts/mariadb-server.sh restart", &output);
     }
 
     /// The server's unix socket.
@@ -116,6 +191,24 @@ impl TestServer {
             .expect("run mariadb");
         expect_success(&format!("mariadb -e {sql:?}"), &output);
         String::from_utf8(output.stdout).expect("mariadb printed UTF-8")
+    }
+
+    /// As [`TestServer::sql`], with the client's failure returned (its stderr) instead of
+    /// a panic: for statements that may be refused for a while (PURGE of a file the server
+    /// still needs).
+    pub fn try_sql(&self, sql: &str) -> Result<String, String> {
+        let output = self
+            .client()
+            .arg("-e")
+            .arg(sql)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run mariadb");
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).into_owned())
+        }
     }
 
     /// Runs the SQL in a file, as `mariadb --binary-mode < file`.
@@ -201,6 +294,93 @@ impl Drop for TestServer {
             ),
             Err(err) => eprintln!("could not run scripts/mariadb-server.sh stop: {err}"),
         }
+    }
+}
+
+/// A port on 127.0.0.1 that nothing listens on (other agents run servers too).
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    l.local_addr().expect("local address").port()
+}
+
+/// A test CA and a server certificate it signed for 127.0.0.1 and localhost, made with
+/// openssl in a temporary directory.
+pub struct TestCerts {
+    dir: tempfile::TempDir,
+}
+
+impl TestCerts {
+    pub fn make() -> TestCerts {
+        let dir = tempfile::tempdir().expect("temporary directory for certificates");
+        let run = |args: &[&str]| {
+            let output = Command::new("openssl")
+                .args(args)
+                .current_dir(dir.path())
+                .stdin(Stdio::null())
+                .output()
+                .expect("run openssl (scripts/ensure-mariadb.sh installs it)");
+            expect_success(&format!("openssl {}", args.join(" ")), &output);
+        };
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=binlens test CA",
+        ]);
+        run(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ]);
+        std::fs::write(
+            dir.path().join("ext"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
+        )
+        .expect("write the extensions file");
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext",
+        ]);
+        TestCerts { dir }
+    }
+
+    /// The CA certificate (PEM).
+    pub fn ca(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    /// The server's own certificate: not a CA, so verifying against it fails.
+    pub fn server_cert(&self) -> PathBuf {
+        self.dir.path().join("server.pem")
     }
 }
 
