@@ -21,6 +21,7 @@
 use super::column::{ColumnDef, ColumnType, parse_metadata};
 use super::cursor::{Cursor, bit};
 use super::error::Result;
+use super::fde::Flavor;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableMap {
@@ -71,9 +72,15 @@ mod meta_type {
 
 impl TableMap {
     /// Parses a table map body (after the common header, checksum stripped).
-    /// `table_id_len` is 6, or 4 for servers whose post-header says so; `base` is the
-    /// body's offset for error positions.
-    pub fn parse(body: &[u8], table_id_len: usize, base: usize) -> Result<TableMap> {
+    /// `table_id_len` is 6, or 4 for servers whose post-header says so; `flavor` (from
+    /// the FDE) decides which columns the SIGNEDNESS bitmap counts; `base` is the body's
+    /// offset for error positions.
+    pub fn parse(
+        body: &[u8],
+        table_id_len: usize,
+        flavor: Flavor,
+        base: usize,
+    ) -> Result<TableMap> {
         let mut c = Cursor::with_base(body, base);
         let table_id = c.uint_n(table_id_len)?;
         let flags = c.u16()?;
@@ -89,7 +96,7 @@ impl TableMap {
         // Optional metadata is best effort: a damaged or unknown block must not cost the
         // table map itself, so parse errors there leave what was read so far.
         let mut meta = OptionalMetadata::default();
-        let _ = parse_optional(&mut c, &column_types, &columns, &mut meta);
+        let _ = parse_optional(&mut c, &column_types, &columns, flavor, &mut meta);
         Ok(TableMap {
             table_id,
             flags,
@@ -142,6 +149,7 @@ fn parse_optional(
     c: &mut Cursor<'_>,
     types: &[ColumnType],
     defs: &[ColumnDef],
+    flavor: Flavor,
     m: &mut OptionalMetadata,
 ) -> Result<()> {
     let n = defs.len();
@@ -151,11 +159,11 @@ fn parse_optional(
         let mut v = Cursor::new(value);
         match t {
             meta_type::SIGNEDNESS => {
-                // One bit per numeric column, most significant bit first.
+                // One bit per numeric column (by flavour), most significant bit first.
                 m.unsigned = vec![None; n];
                 let mut k = 0;
                 for (i, ty) in types.iter().enumerate() {
-                    if ty.is_numeric() {
+                    if ty.has_sign_bit(flavor) {
                         let byte = value.get(k / 8).copied().unwrap_or(0);
                         m.unsigned[i] = Some(byte & (0x80 >> (k % 8)) != 0);
                         k += 1;
@@ -267,4 +275,50 @@ fn columns_where(defs: &[ColumnDef], f: impl Fn(&ColumnDef) -> bool) -> Vec<usiz
         .filter(|(_, d)| f(d))
         .map(|(i, _)| i)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A table map of `t.y (a YEAR, b TINYINT, c INT, d DOUBLE)` whose optional metadata
+    /// is one SIGNEDNESS TLV with `bits`.
+    fn year_table(bits: u8) -> Vec<u8> {
+        let mut b = vec![1, 0, 0, 0, 0, 0, 0, 0];
+        b.extend([1, b't', 0, 1, b'y', 0]);
+        b.push(4);
+        b.extend([13, 1, 3, 5]);
+        b.extend([1, 8]); // metadata: DOUBLE's pack length
+        b.push(0x0f); // nullable bitmap
+        b.extend([meta_type::SIGNEDNESS, 1, bits]);
+        b
+    }
+
+    fn unsigned(body: &[u8], flavor: Flavor) -> Vec<Option<bool>> {
+        let tm = TableMap::parse(body, 6, flavor, 0).unwrap();
+        (0..4).map(|i| tm.is_unsigned(i)).collect()
+    }
+
+    #[test]
+    fn mariadb_signedness_counts_year() {
+        // MariaDB: YEAR (always unsigned), TINYINT signed, INT UNSIGNED, DOUBLE signed.
+        assert_eq!(
+            unsigned(&year_table(0b1010_0000), Flavor::MariaDb),
+            [Some(true), Some(false), Some(true), Some(false)]
+        );
+    }
+
+    #[test]
+    fn mysql_signedness_skips_year() {
+        // MySQL: no bit for YEAR; TINYINT signed, INT UNSIGNED, DOUBLE signed.
+        assert_eq!(
+            unsigned(&year_table(0b0100_0000), Flavor::MySql),
+            [None, Some(false), Some(true), Some(false)]
+        );
+        // The same bytes read the other way round shift every bit by one.
+        assert_eq!(
+            unsigned(&year_table(0b1010_0000), Flavor::MySql),
+            [None, Some(true), Some(false), Some(true)]
+        );
+    }
 }
