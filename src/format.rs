@@ -8,6 +8,7 @@
 //! [`Decoder::decode`] decodes a body when someone looks, and [`RowsEvent::rows`]
 //! decodes row images against their [`TableMap`].
 
+pub mod charset;
 pub mod column;
 pub mod compress;
 pub mod control;

@@ -33,6 +33,8 @@ pub struct TableMap {
     pub columns: Vec<ColumnDef>,
     pub nullable: Vec<u8>,
     pub meta: OptionalMetadata,
+    /// The server family that wrote it: what its collation ids mean.
+    pub flavor: Flavor,
 }
 
 /// Optional metadata; every field is empty when the server did not log it.
@@ -106,6 +108,7 @@ impl TableMap {
             columns,
             nullable,
             meta,
+            flavor,
         })
     }
 
@@ -119,6 +122,13 @@ impl TableMap {
 
     pub fn is_unsigned(&self, col: usize) -> Option<bool> {
         self.meta.unsigned.get(col).copied().flatten()
+    }
+
+    /// The column's character set from its logged collation (`binary` for BINARY and
+    /// BLOB columns), `None` when not logged or unknown.
+    pub fn charset(&self, col: usize) -> Option<&'static str> {
+        let id = self.meta.collations.get(col).copied().flatten()?;
+        super::charset::collation_charset(id, self.flavor)
     }
 
     pub fn column_name(&self, col: usize) -> Option<&[u8]> {

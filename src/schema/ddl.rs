@@ -4,8 +4,10 @@
 //! (…), other keys and constraints skipped)`, `CREATE TABLE t LIKE u`, `ALTER TABLE t`
 //! with `ADD [COLUMN] def [FIRST|AFTER c]`, `ADD [COLUMN] (def, …)`, `DROP [COLUMN] c`,
 //! `CHANGE [COLUMN] old def`, `MODIFY [COLUMN] def`, `ADD PRIMARY KEY (…)`,
-//! `DROP PRIMARY KEY`, `RENAME [TO] u`; `DROP TABLE` and `RENAME TABLE`. Per column it
-//! keeps the name, UNSIGNED, and ENUM/SET member lists. Other statements are ignored;
+//! `DROP PRIMARY KEY`, `RENAME [TO] u`, `CONVERT TO CHARACTER SET`, `[DEFAULT] CHARSET=`;
+//! `DROP TABLE` and `RENAME TABLE`. Per column it keeps the name, the type's name and
+//! length, UNSIGNED (ZEROFILL implies it), ZEROFILL, the character set (declared, from a
+//! COLLATE, or the table's default) and ENUM/SET member lists. Other statements are ignored;
 //! anything it cannot follow (generated columns, partitions) does not change columns.
 
 mod lex;
@@ -15,17 +17,130 @@ use std::collections::HashMap;
 use lex::{Tok, split_statements, tokens};
 
 /// One column as the DDL declares it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DdlColumn {
     pub name: Vec<u8>,
+    /// UNSIGNED, or ZEROFILL (which implies it).
     pub unsigned: bool,
+    pub zerofill: bool,
     pub members: Option<Vec<Vec<u8>>>,
+    /// The declared type's name in upper case (`INT`, `VARBINARY`, `INET6`, `UUID`).
+    pub ty: String,
+    /// The first number in parentheses after the type (`CHAR(5)`: 5), if any.
+    pub length: Option<u32>,
+    /// The character set of a text column (declared, implied by a COLLATE, or the
+    /// table's default); `binary` for BINARY, VARBINARY and the BLOBs; `None` for other
+    /// types and where nothing says.
+    pub charset: Option<String>,
+    /// The collation declared on the column, if any.
+    pub collation: Option<String>,
+}
+
+impl DdlColumn {
+    /// Bytes of a fixed-length binary value (BINARY(n), INET4, INET6, UUID): what the
+    /// binlog shortens by dropping trailing zero bytes.
+    pub fn fixed_binary_len(&self) -> Option<usize> {
+        match self.ty.as_str() {
+            "INET4" => Some(4),
+            "INET6" | "UUID" => Some(16),
+            "BINARY" => Some(self.length.unwrap_or(1) as usize),
+            "CHAR" if self.charset.as_deref() == Some("binary") => {
+                Some(self.length.unwrap_or(1) as usize)
+            }
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DdlTable {
     pub columns: Vec<DdlColumn>,
     pub primary_key: Vec<Vec<u8>>,
+    /// The table's default character set (`DEFAULT CHARSET=…`), if declared.
+    pub charset: Option<String>,
+}
+
+/// Types whose values are bytes without a character set.
+const BINARY_TYPES: [&str; 6] = [
+    "BINARY",
+    "VARBINARY",
+    "TINYBLOB",
+    "BLOB",
+    "MEDIUMBLOB",
+    "LONGBLOB",
+];
+
+/// Types whose values are text in a character set.
+const TEXT_TYPES: [&str; 13] = [
+    "CHAR",
+    "VARCHAR",
+    "TINYTEXT",
+    "TEXT",
+    "MEDIUMTEXT",
+    "LONGTEXT",
+    "ENUM",
+    "SET",
+    "CHARACTER",
+    "NCHAR",
+    "NVARCHAR",
+    "LONG",
+    "JSON",
+];
+
+/// `utf8` is `utf8mb3` on every server that reads these statements today.
+fn charset_name(w: &[u8]) -> String {
+    let s = String::from_utf8_lossy(w).to_ascii_lowercase();
+    if s == "utf8" { "utf8mb3".into() } else { s }
+}
+
+/// The character set a collation belongs to: its name up to the first `_`.
+fn charset_of_collation(c: &str) -> String {
+    charset_name(c.split('_').next().unwrap_or(c).as_bytes())
+}
+
+/// `CHARACTER SET x`, `CHARSET x`, `COLLATE x` (each with an optional `=`) in `toks`.
+fn charset_clauses(toks: &[Tok]) -> (Option<String>, Option<String>) {
+    let (mut charset, mut collation) = (None, None);
+    let word_after = |mut j: usize| {
+        if toks.get(j) == Some(&Tok::Punct(b'=')) {
+            j += 1;
+        }
+        ident(toks.get(j))
+    };
+    for (i, t) in toks.iter().enumerate() {
+        if is_kw(Some(t), "CHARSET")
+            || (is_kw(Some(t), "CHARACTER") && is_kw(toks.get(i + 1), "SET"))
+        {
+            let at = if is_kw(Some(t), "CHARSET") {
+                i + 1
+            } else {
+                i + 2
+            };
+            if let Some(w) = word_after(at) {
+                charset = Some(charset_name(&w));
+            }
+        } else if is_kw(Some(t), "COLLATE") {
+            if let Some(w) = word_after(i + 1) {
+                collation = Some(String::from_utf8_lossy(&w).to_ascii_lowercase());
+            }
+        }
+    }
+    if charset.is_none() {
+        charset = collation.as_deref().map(charset_of_collation);
+    }
+    (charset, collation)
+}
+
+/// The table options after a CREATE TABLE's column list: its default charset.
+fn table_charset(toks: &[Tok]) -> Option<String> {
+    charset_clauses(toks).0
+}
+
+/// Gives the text columns without a charset of their own the table's default.
+fn inherit_charset(c: &mut DdlColumn, table: Option<&str>) {
+    if c.charset.is_none() && TEXT_TYPES.contains(&c.ty.as_str()) {
+        c.charset = table.map(str::to_string);
+    }
 }
 
 /// A table's name: (schema, table), as the server spells them.
@@ -169,14 +284,50 @@ fn column_def(item: &[Tok]) -> Option<(DdlColumn, bool)> {
         }
         members = Some(list);
     }
-    let unsigned = item.iter().any(|t| is_kw(Some(t), "UNSIGNED"));
+    let zerofill = item.iter().any(|t| is_kw(Some(t), "ZEROFILL"));
+    let unsigned = zerofill || item.iter().any(|t| is_kw(Some(t), "UNSIGNED"));
     let pk = item
         .windows(2)
         .any(|w| is_kw(Some(&w[0]), "PRIMARY") && is_kw(Some(&w[1]), "KEY"));
+    let mut ty = match ty {
+        Some(Tok::Word(w)) => String::from_utf8_lossy(w).to_ascii_uppercase(),
+        _ => String::new(),
+    };
+    let national = ty == "NATIONAL" || ty == "NCHAR" || ty == "NVARCHAR";
+    if ty == "NATIONAL" {
+        ty = match item.get(2) {
+            Some(Tok::Word(w)) => String::from_utf8_lossy(w).to_ascii_uppercase(),
+            _ => String::new(),
+        };
+    }
+    let after_ty = if national && is_kw(item.get(1), "NATIONAL") {
+        3
+    } else {
+        2
+    };
+    let length = match (item.get(after_ty), item.get(after_ty + 1)) {
+        (Some(Tok::Punct(b'(')), Some(Tok::Word(n))) => {
+            std::str::from_utf8(n).ok().and_then(|n| n.parse().ok())
+        }
+        _ => None,
+    };
+    let (mut charset, collation) = charset_clauses(&item[after_ty.min(item.len())..]);
+    if BINARY_TYPES.contains(&ty.as_str()) {
+        charset = Some("binary".into());
+    } else if national && charset.is_none() {
+        charset = Some("utf8mb3".into());
+    } else if ty == "JSON" && charset.is_none() {
+        charset = Some("utf8mb4".into());
+    }
     let col = DdlColumn {
         name,
         unsigned,
+        zerofill,
         members,
+        ty,
+        length,
+        charset,
+        collation,
     };
     Some((col, pk))
 }
@@ -257,6 +408,12 @@ impl Tables {
                 if !p.punct(b',') {
                     break;
                 }
+            }
+            if p.punct(b')') {
+                t.charset = table_charset(&toks[p.i..]);
+            }
+            for c in &mut t.columns {
+                inherit_charset(c, t.charset.as_deref());
             }
             touched.push(name.clone());
             self.tables.insert(name, t);
@@ -371,7 +528,8 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
             };
             loop {
                 let inner = q.item().to_vec();
-                if let Some((c, _)) = column_def(&inner) {
+                if let Some((mut c, _)) = column_def(&inner) {
+                    inherit_charset(&mut c, t.charset.as_deref());
                     if find(&t.columns, &c.name).is_none() {
                         t.columns.push(c);
                     }
@@ -383,7 +541,8 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
             return None;
         }
         let rest = &item[p.i..];
-        if let Some((c, pk)) = column_def(rest) {
+        if let Some((mut c, pk)) = column_def(rest) {
+            inherit_charset(&mut c, t.charset.as_deref());
             if find(&t.columns, &c.name).is_some() {
                 return None;
             }
@@ -416,7 +575,8 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
         }
         let old = if change { p.ident()? } else { ident(p.peek())? };
         let rest = &item[p.i..];
-        let (c, _) = column_def(rest)?;
+        let (mut c, _) = column_def(rest)?;
+        inherit_charset(&mut c, t.charset.as_deref());
         let i = find(&t.columns, &old)?;
         let removed = t.columns.remove(i);
         for k in &mut t.primary_key {
@@ -446,6 +606,18 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
         p.eat("TO");
         p.eat("AS");
         return p.table_name(schema);
+    } else if p.eat("CONVERT") {
+        // CONVERT TO CHARACTER SET x: every text column and the default.
+        let (charset, _) = charset_clauses(item);
+        for c in &mut t.columns {
+            if TEXT_TYPES.contains(&c.ty.as_str()) && charset.is_some() {
+                c.charset = charset.clone();
+            }
+        }
+        t.charset = charset;
+    } else if let (Some(cs), _) = charset_clauses(item) {
+        // [DEFAULT] CHARSET=x: the default of columns added later.
+        t.charset = Some(cs);
     }
     None
 }
@@ -502,5 +674,45 @@ mod tests {
               CREATE TABLE `t` (\n  `a;b` int(11) NOT NULL,\n  `c` varchar(5) DEFAULT 'x;y',\n  PRIMARY KEY (`a;b`)\n) ENGINE=InnoDB;\n",
         );
         assert_eq!(cols(&c, "shop", "t"), ["a;b", "c"]);
+    }
+
+    #[test]
+    fn types_lengths_charsets_and_zerofill() {
+        let mut c = Tables::default();
+        c.apply(
+            b"d",
+            b"CREATE TABLE t (a INT(5) ZEROFILL, b BINARY(4), c CHAR(3) CHARACTER SET ucs2, \
+              d VARCHAR(10), e TEXT COLLATE utf16_bin, f INET6, g UUID, h INET4, i BLOB, \
+              j CHAR(2) CHARSET binary, k NATIONAL CHAR(2), l YEAR) DEFAULT CHARSET=latin1",
+        );
+        let t = &c.tables[&(b"d".to_vec(), b"t".to_vec())];
+        let col = |i: usize| &t.columns[i];
+        assert!(col(0).zerofill && col(0).unsigned);
+        assert_eq!((col(0).ty.as_str(), col(0).length), ("INT", Some(5)));
+        assert_eq!(col(1).fixed_binary_len(), Some(4));
+        assert_eq!(col(1).charset.as_deref(), Some("binary"));
+        assert_eq!(col(2).charset.as_deref(), Some("ucs2"));
+        assert_eq!(col(3).charset.as_deref(), Some("latin1"));
+        assert_eq!(col(4).charset.as_deref(), Some("utf16"));
+        assert_eq!(col(4).collation.as_deref(), Some("utf16_bin"));
+        assert_eq!(col(5).fixed_binary_len(), Some(16));
+        assert_eq!(col(6).ty, "UUID");
+        assert_eq!(col(7).fixed_binary_len(), Some(4));
+        assert_eq!(col(8).charset.as_deref(), Some("binary"));
+        assert_eq!(col(9).fixed_binary_len(), Some(2));
+        assert_eq!(col(10).charset.as_deref(), Some("utf8mb3"));
+        assert_eq!(
+            (col(11).ty.as_str(), col(11).charset.as_deref()),
+            ("YEAR", None)
+        );
+        assert_eq!(t.charset.as_deref(), Some("latin1"));
+        c.apply(
+            b"d",
+            b"ALTER TABLE t ADD m CHAR(1), CONVERT TO CHARACTER SET utf32",
+        );
+        let t = &c.tables[&(b"d".to_vec(), b"t".to_vec())];
+        assert_eq!(t.columns[12].charset.as_deref(), Some("utf32"));
+        assert_eq!(t.columns[3].charset.as_deref(), Some("utf32"));
+        assert_eq!(t.columns[1].charset.as_deref(), Some("binary"));
     }
 }
