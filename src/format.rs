@@ -20,6 +20,7 @@ pub mod event;
 pub mod fde;
 pub mod gtid;
 pub mod header;
+pub mod inet;
 pub mod json;
 pub mod maria;
 pub mod payload;

@@ -35,10 +35,11 @@ pub struct SqlRequest {
     pub schema_script: Option<Vec<u8>>,
 }
 
-/// One transaction's statements, in redo order.
+/// One transaction's statements, in redo order, by rows event.
 struct Txn {
     header: String,
-    stmts: Vec<String>,
+    /// Per rows event: its position, and a statement per row.
+    events: Vec<(String, Vec<String>)>,
 }
 
 /// The SQL, and what it leaves out that the user must know about.
@@ -114,11 +115,13 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
                 t,
                 Txn {
                     header: txn_header(b, t),
-                    stmts: Vec::new(),
+                    events: Vec::new(),
                 },
             ));
         }
-        let stmts = &mut current.as_mut().map(|c| &mut c.1.stmts).expect("just set");
+        let events = &mut current.as_mut().map(|c| &mut c.1.events).expect("just set");
+        events.push((at.clone(), Vec::new()));
+        let stmts = &mut events.last_mut().expect("just pushed").1;
         for row in rows.rows(tm) {
             let row = row.map_err(|err| Error::new(format!("{at}: {}", err.kind)))?;
             let ctx = |m: Error| Error::new(format!("{at} ({full}): {}", m.message));
@@ -170,22 +173,26 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
     for w in &warnings {
         let _ = writeln!(out, "-- warning: {}", sql_comment(w));
     }
-    // As mysqldump does: an explicit 0 in an AUTO_INCREMENT column stays 0, and the
-    // values the server once stored (zero dates among them) are stored again.
     out.push_str("SET NAMES utf8mb4;\nSET time_zone = '+00:00';\n");
-    out.push_str("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO';\n");
+    out.push_str(SQL_MODE);
     if req.direction == Direction::Undo {
         txns.reverse();
     }
     for mut t in txns {
         if req.direction == Direction::Undo {
-            t.stmts.reverse();
+            t.events.reverse();
         }
         out.push_str(&t.header);
         out.push_str("BEGIN;\n");
-        for s in t.stmts {
-            out.push_str(&s);
-            out.push('\n');
+        for (at, mut stmts) in t.events {
+            if req.direction == Direction::Undo {
+                stmts.reverse();
+            }
+            let _ = writeln!(out, "-- rows event at {}", sql_comment(&at));
+            for s in stmts {
+                out.push_str(&s);
+                out.push('\n');
+            }
         }
         out.push_str("COMMIT;\n");
     }
@@ -194,6 +201,14 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
         warnings,
     })
 }
+
+/// Strict, so that a value the server would have to coerce (truncate, clip, NULL)
+/// stops the replay with an error naming the statement instead of a warning; an explicit
+/// 0 in an AUTO_INCREMENT column stays 0 (as mysqldump does); zero dates and the
+/// dates the source may have stored under ALLOW_INVALID_DATES are stored again as they
+/// were.
+const SQL_MODE: &str = "SET SESSION sql_mode = \
+    'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION';\n";
 
 fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
     img.as_deref().unwrap_or(&[])
@@ -236,8 +251,9 @@ impl<'t> Shape<'t> {
             .iter()
             .map(|c| ColumnFacts {
                 unsigned: c.unsigned,
-                enum_names: c.enum_names.clone(),
-                set_names: c.set_names.clone(),
+                charset: c.charset.clone(),
+                fixed_len: c.fixed_len,
+                ty: c.ddl_type().map(str::to_string),
             })
             .collect();
         Ok(Shape {
