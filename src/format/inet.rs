@@ -1,11 +1,12 @@
 //! MariaDB's INET4, INET6 and UUID: fixed-length binary in the row image (the binlog
 //! drops their trailing zero bytes), text only by their declared type.
 //!
-//! UUID (MariaDB 10.7+) is stored in the record with its segments reordered for index
-//! locality when it is a time-ordered RFC 4122 UUID (version 1–5, variant bit set): the
-//! record holds `clock_seq node time_hi time_mid time_low`, i.e. memory bytes 8–9, 10–15,
-//! 6–7, 4–5, 0–3 (plugin/type_uuid `UUID::segment`, `rec_need_swap`); other values are
-//! stored as they read.
+//! UUID (MariaDB 10.7+) keeps time-ordered UUIDs in the record with their segments
+//! reordered for index locality, but `UUID::pack` turns the record back into the
+//! in-memory (text) order before writing the row image, "so that replication between
+//! UUID and BINARY(16) stays simple" (plugin/type_uuid/sql_type_uuid.h): the binlog's 16
+//! bytes read in text order, whatever the version (checked against MariaDB 10.11: a
+//! version-1 UUID arrives unswapped).
 
 /// `bytes` padded with zero bytes to `len` (the value the server holds).
 pub fn padded(bytes: &[u8], len: usize) -> Vec<u8> {
@@ -38,27 +39,10 @@ pub fn inet6_text(b: &[u8]) -> Option<String> {
     Some(a.to_string())
 }
 
-/// The record bytes of a UUID in the order they read (undoing MariaDB's swap).
-pub fn uuid_memory(rec: &[u8]) -> Option<[u8; 16]> {
-    let r: [u8; 16] = rec.try_into().ok()?;
-    // rec_need_swap: the variant byte (record 6) has its high bit set and the version
-    // byte (record 8) is 1..=127 (or -128) as a signed char.
-    let swapped = r[6] & 0x80 != 0 && (-(r[8] as i8 as i32)) & 0x80 != 0;
-    if !swapped {
-        return Some(r);
-    }
-    let mut m = [0u8; 16];
-    // (memory position, record position, length)
-    for (mp, rp, n) in [(0, 12, 4), (4, 10, 2), (6, 8, 2), (8, 6, 2), (10, 0, 6)] {
-        m[mp..mp + n].copy_from_slice(&r[rp..rp + n]);
-    }
-    Some(m)
-}
-
-/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` of a UUID's record bytes; `None` for another
-/// length.
-pub fn uuid_text(rec: &[u8]) -> Option<String> {
-    let m = uuid_memory(rec)?;
+/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` of a UUID's 16 binlog bytes; `None` for
+/// another length.
+pub fn uuid_text(b: &[u8]) -> Option<String> {
+    let m: [u8; 16] = b.try_into().ok()?;
     let hex: String = m.iter().map(|b| format!("{b:02x}")).collect();
     Some(format!(
         "{}-{}-{}-{}-{}",
@@ -107,31 +91,23 @@ mod tests {
     }
 
     #[test]
-    fn uuid_swap() {
-        // 6ccd780c-baba-1026-9564-5b8c656024db (version 1, variant 10): swapped in the record.
-        let mem = [
+    fn uuid_in_text_order() {
+        let b = [
             0x6c, 0xcd, 0x78, 0x0c, 0xba, 0xba, 0x10, 0x26, 0x95, 0x64, 0x5b, 0x8c, 0x65, 0x60,
             0x24, 0xdb,
         ];
-        let mut r = [0u8; 16];
-        for (mp, rp, n) in [(0, 12, 4), (4, 10, 2), (6, 8, 2), (8, 6, 2), (10, 0, 6)] {
-            r[rp..rp + n].copy_from_slice(&mem[mp..mp + n]);
-        }
-        assert_eq!(&r[..2], &[0x95, 0x64]);
         assert_eq!(
-            uuid_text(&r).unwrap(),
+            uuid_text(&b).unwrap(),
             "6ccd780c-baba-1026-9564-5b8c656024db"
         );
-        // The nil UUID and a version-0 one are stored as they read.
         assert_eq!(uuid_text(&[]), None);
         assert_eq!(
             text_form("UUID", &[]).unwrap(),
             "00000000-0000-0000-0000-000000000000"
         );
-        let plain: Vec<u8> = (1..=16).collect();
         assert_eq!(
-            uuid_text(&plain).unwrap(),
-            "01020304-0506-0708-090a-0b0c0d0e0f10"
+            text_form("UUID", &[1, 2]).unwrap(),
+            "01020000-0000-0000-0000-000000000000"
         );
     }
 }
