@@ -14,6 +14,7 @@ use crate::format::charset::{ascii_transparent, is_binary};
 use crate::format::column::ColumnDef;
 use crate::format::inet;
 use crate::format::value::Value;
+use crate::schema::ColumnSchema;
 
 use super::Error;
 use super::quote::{sql_hex, sql_text};
@@ -28,6 +29,17 @@ pub struct ColumnFacts {
     pub fixed_len: Option<usize>,
     /// The declared type (`INET6`, `UUID`, `INET4`), where DDL was seen.
     pub ty: Option<String>,
+}
+
+impl From<&ColumnSchema> for ColumnFacts {
+    fn from(c: &ColumnSchema) -> ColumnFacts {
+        ColumnFacts {
+            unsigned: c.unsigned,
+            charset: c.charset.clone(),
+            fixed_len: c.fixed_len,
+            ty: c.ddl_type().map(str::to_string),
+        }
+    }
 }
 
 pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<String, Error> {
@@ -53,19 +65,19 @@ pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<St
         Value::Time(t) => format!("'{t}'"),
         Value::DateTime(t) => format!("'{t}'"),
         Value::Timestamp(t) => {
-            if t.seconds == 0 && t.micros == 0 {
-                "'0000-00-00 00:00:00'".to_string()
+            let mut s = if t.seconds == 0 && t.micros == 0 {
+                "0000-00-00 00:00:00".to_string()
             } else {
                 let dt = chrono::DateTime::from_timestamp(t.seconds as i64, 0)
                     .ok_or_else(|| Error::new(format!("timestamp {} out of range", t.seconds)))?;
-                let mut s = dt.format("%Y-%m-%d %H:%M:%S").to_string();
-                if t.fsp > 0 {
-                    let digits = format!("{:06}", t.micros);
-                    s.push('.');
-                    s.push_str(&digits[..(t.fsp.min(6) as usize)]);
-                }
-                format!("'{s}'")
+                dt.format("%Y-%m-%d %H:%M:%S").to_string()
+            };
+            if t.fsp > 0 {
+                let digits = format!("{:06}", t.micros);
+                s.push('.');
+                s.push_str(&digits[..(t.fsp.min(6) as usize)]);
             }
+            format!("'{s}'")
         }
         Value::Bit { value, bits } => {
             format!("b'{:0width$b}'", value, width = (*bits).max(1) as usize)

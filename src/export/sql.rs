@@ -246,16 +246,7 @@ impl<'t> Shape<'t> {
                 sql_table(&tm.schema, &tm.table)
             ))
         })?;
-        let facts = schema
-            .columns
-            .iter()
-            .map(|c| ColumnFacts {
-                unsigned: c.unsigned,
-                charset: c.charset.clone(),
-                fixed_len: c.fixed_len,
-                ty: c.ddl_type().map(str::to_string),
-            })
-            .collect();
+        let facts = schema.columns.iter().map(ColumnFacts::from).collect();
         Ok(Shape {
             table: sql_table(&tm.schema, &tm.table),
             names: names.into_iter().map(sql_ident).collect(),

@@ -57,3 +57,5 @@ mod tui_building;
 mod stats_cli;
 // The schema catalog: names, unsignedness and keys through ALTERs, a schema script, unknowns.
 mod schema_catalog;
+// Every value exact on random schemas against a real MariaDB: row images, redo and undo SQL.
+mod values_property;
