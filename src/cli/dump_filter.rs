@@ -9,7 +9,8 @@ use crate::format::EventType;
 use crate::format::display::escape_str;
 use crate::format::event::Decoder;
 use crate::format::reader::EventReader;
-use crate::index::{Binlogs, FileId};
+use crate::index::{Binlogs, EventId, FileId};
+use crate::schema::Catalog;
 
 use super::Status;
 use super::dump::{DumpArgs, DumpFormat, TzArg};
@@ -63,8 +64,17 @@ pub fn run(
         Err(_) => return Ok(Status::Error),
     };
     let mut next = 0;
+    // Text shows INET/UUID columns by the DDL in force at each event.
+    let catalog = match args.format {
+        DumpFormat::Text => Catalog::build(&b, None),
+        DumpFormat::Jsonl => Catalog::default(),
+    };
     for f in 0..b.index.file_count() {
-        clean &= dump_matches(&b, FileId(f as u16), &hits, &mut next, args.format, out)?;
+        let m = Matches {
+            hits: &hits,
+            catalog: &catalog,
+        };
+        clean &= dump_matches(&b, FileId(f as u16), &m, &mut next, args.format, out)?;
     }
     Ok(if !clean {
         Status::Error
@@ -75,16 +85,23 @@ pub fn run(
     })
 }
 
+/// The events to print, and the catalog the text form reads.
+struct Matches<'m> {
+    hits: &'m [EventId],
+    catalog: &'m Catalog,
+}
+
 /// Walks file `f` from its start with a decoder (so rows events find their table maps)
 /// and prints the events listed in `hits[*next..]` that belong to it.
 fn dump_matches(
     b: &Binlogs,
     f: FileId,
-    hits: &[crate::index::EventId],
+    m: &Matches<'_>,
     next: &mut usize,
     format: DumpFormat,
     out: &mut impl Write,
 ) -> std::io::Result<bool> {
+    let hits = m.hits;
     let Some(ext) = b.index.file_extent(f) else {
         return Ok(true);
     };
@@ -106,7 +123,13 @@ fn dump_matches(
             buf.clear();
             clean &= match format {
                 DumpFormat::Jsonl => jsonl::event_line(&mut buf, &file.name, &raw, &mut dec),
-                DumpFormat::Text => text::event_block(&mut buf, &file.name, &raw, &mut dec),
+                DumpFormat::Text => {
+                    let mut at = text::AtEvent {
+                        catalog: m.catalog,
+                        event: EventId(id),
+                    };
+                    text::event_block(&mut buf, &file.name, &raw, &mut dec, &mut at)
+                }
             };
             if format == DumpFormat::Jsonl {
                 buf.push('\n');

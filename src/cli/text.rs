@@ -1,17 +1,69 @@
 //! `dump --format text`: one block per event, for people, in the manner of
-//! `mysqlbinlog -vv`. Everything from the binlog is escaped for the terminal.
+//! `mysqlbinlog -vv`. Everything from the binlog is escaped for the terminal. Columns that
+//! only the DDL types (INET4, INET6, UUID: binary strings in the binlog) also show their
+//! text form, from the DDL seen so far ([`Declared`]).
 
 use std::fmt::Write as _;
 
 use crate::format::display::{column_value_text, escape_bytes, escape_bytes_multiline, hex};
 use crate::format::event::{Decoder, Event};
+use crate::format::inet;
 use crate::format::query::StatusVars;
 use crate::format::reader::RawEvent;
 use crate::format::rows::RowsEvent;
 use crate::format::summary::summarize;
 use crate::format::table_map::TableMap;
-use crate::format::value::{Cell, type_label};
+use crate::format::value::{Cell, Value, type_label};
 use crate::format::{FramingError, RowsOp};
+use crate::index::EventId;
+use crate::schema::{Catalog, Tables};
+
+/// Where the text dump learns the declared types of a table's columns.
+pub trait Declared {
+    /// Takes in a statement the dump passes (a plain dump follows the DDL as it goes).
+    fn statement(&mut self, _schema: &[u8], _sql: &[u8]) {}
+    /// Per column of `tm`, its declared type where the text form depends on it.
+    fn declared(&self, tm: &TableMap) -> Vec<Option<String>>;
+}
+
+/// The DDL seen so far in a dump, in file order.
+impl Declared for Tables {
+    fn statement(&mut self, schema: &[u8], sql: &[u8]) {
+        self.apply(schema, sql);
+    }
+
+    fn declared(&self, tm: &TableMap) -> Vec<Option<String>> {
+        match self.tables.get(&(tm.schema.clone(), tm.table.clone())) {
+            Some(t) if t.columns.len() == tm.column_count() => {
+                t.columns.iter().map(|c| textual(Some(&c.ty))).collect()
+            }
+            _ => vec![None; tm.column_count()],
+        }
+    }
+}
+
+/// The catalog at one event (a filtered dump jumps between events).
+pub struct AtEvent<'c> {
+    pub catalog: &'c Catalog,
+    pub event: EventId,
+}
+
+impl Declared for AtEvent<'_> {
+    fn declared(&self, tm: &TableMap) -> Vec<Option<String>> {
+        self.catalog
+            .resolve(self.event, tm)
+            .columns
+            .iter()
+            .map(|c| textual(c.ddl_type()))
+            .collect()
+    }
+}
+
+/// `ty` if values of it have a text form other than their bytes.
+fn textual(ty: Option<&str>) -> Option<String> {
+    ty.filter(|t| inet::text_form(t, &[]).is_some())
+        .map(str::to_string)
+}
 
 fn utc(ts: u32) -> String {
     chrono::DateTime::from_timestamp(ts as i64, 0)
@@ -20,7 +72,13 @@ fn utc(ts: u32) -> String {
 }
 
 /// Writes one event block into `out`. Returns false when the event had an error.
-pub fn event_block(out: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut Decoder) -> bool {
+pub fn event_block(
+    out: &mut String,
+    file: &str,
+    raw: &RawEvent<'_>,
+    dec: &mut Decoder,
+    ddl: &mut dyn Declared,
+) -> bool {
     let h = &raw.header;
     let _ = writeln!(
         out,
@@ -46,7 +104,10 @@ pub fn event_block(out: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut D
             if !matches!(ev, Event::Query(_) | Event::RowsQuery(_)) {
                 let _ = writeln!(out, "# {}", summarize(&ev, dec));
             }
-            if let Err(e) = body(out, &ev, dec) {
+            if let Event::Query(q) = &ev {
+                ddl.statement(q.schema, &q.query);
+            }
+            if let Err(e) = body(out, &ev, dec, ddl) {
                 let _ = writeln!(out, "# ERROR at {file}:{}: {e}", raw.pos);
                 ok = false;
             }
@@ -65,7 +126,12 @@ pub fn event_block(out: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut D
     ok
 }
 
-fn body(out: &mut String, ev: &Event<'_>, dec: &Decoder) -> Result<(), String> {
+fn body(
+    out: &mut String,
+    ev: &Event<'_>,
+    dec: &Decoder,
+    ddl: &mut dyn Declared,
+) -> Result<(), String> {
     match ev {
         Event::Query(q) => {
             let status = status_text(&q.status());
@@ -82,7 +148,7 @@ fn body(out: &mut String, ev: &Event<'_>, dec: &Decoder) -> Result<(), String> {
                 let _ = writeln!(out, "#Q> {l}");
             }
         }
-        Event::Rows(r) => rows(out, r, dec)?,
+        Event::Rows(r) => rows(out, r, dec, &*ddl)?,
         Event::TableMap(tm) => table_map(out, tm),
         Event::Other(b) => {
             for chunk in b.chunks(32) {
@@ -97,7 +163,7 @@ fn body(out: &mut String, ev: &Event<'_>, dec: &Decoder) -> Result<(), String> {
                     Ok(raw) => {
                         let mut block = String::new();
                         // Inner positions are offsets in the decompressed payload, not in the file.
-                        event_block(&mut block, "(payload)", &raw, &mut inner_dec);
+                        event_block(&mut block, "(payload)", &raw, &mut inner_dec, ddl);
                         for l in block.lines() {
                             let _ = writeln!(out, "#   | {l}");
                         }
@@ -188,7 +254,7 @@ fn table_map(out: &mut String, tm: &TableMap) {
     }
 }
 
-fn column_line(out: &mut String, tm: &TableMap, i: usize, cell: &Cell<'_>) {
+fn column_line(out: &mut String, tm: &TableMap, i: usize, cell: &Cell<'_>, declared: Option<&str>) {
     let name = tm.column_name(i).map(escape_bytes).unwrap_or_default();
     let label = type_label(tm.column_types[i], &tm.columns[i]);
     let sign = match tm.is_unsigned(i) {
@@ -199,20 +265,34 @@ fn column_line(out: &mut String, tm: &TableMap, i: usize, cell: &Cell<'_>) {
         Cell::Absent => {}
         Cell::Present(v) => {
             let sep = if name.is_empty() { "" } else { " " };
+            let mut text = column_value_text(tm, i, v);
+            let mut label = label;
+            if let (Value::Bytes(b), Some(ty)) = (v, declared) {
+                if let Some(t) = inet::text_form(ty, b) {
+                    let _ = write!(text, " ('{t}')");
+                    label = format!("{ty} {label}");
+                }
+            }
             let _ = writeln!(
                 out,
-                "###   @{}={} /* {label}{sign} */{sep}{name}",
+                "###   @{}={text} /* {label}{sign} */{sep}{name}",
                 i + 1,
-                column_value_text(tm, i, v)
             );
         }
     }
 }
 
-fn rows(out: &mut String, r: &RowsEvent<'_>, dec: &Decoder) -> Result<(), String> {
+fn rows(
+    out: &mut String,
+    r: &RowsEvent<'_>,
+    dec: &Decoder,
+    ddl: &dyn Declared,
+) -> Result<(), String> {
     let tm = dec
         .table(r.table_id)
         .ok_or_else(|| format!("no TABLE_MAP_EVENT for table_id {}", r.table_id))?;
+    let declared = ddl.declared(tm);
+    let declared = |i: usize| declared.get(i).and_then(Option::as_deref);
     let table = format!(
         "`{}`.`{}`",
         escape_bytes(&tm.schema).replace('`', "``"),
@@ -228,12 +308,12 @@ fn rows(out: &mut String, r: &RowsEvent<'_>, dec: &Decoder) -> Result<(), String
         let _ = writeln!(out, "### {verb} {table}\n### {first}");
         let img = row.before.as_ref().or(row.after.as_ref());
         for (i, c) in img.into_iter().flatten().enumerate() {
-            column_line(out, tm, i, c);
+            column_line(out, tm, i, c, declared(i));
         }
         if !second.is_empty() {
             let _ = writeln!(out, "### {second}");
             for (i, c) in row.after.iter().flatten().enumerate() {
-                column_line(out, tm, i, c);
+                column_line(out, tm, i, c, declared(i));
             }
         }
     }

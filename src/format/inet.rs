@@ -23,20 +23,50 @@ pub fn inet4_text(b: &[u8]) -> Option<String> {
     Some(std::net::Ipv4Addr::from(b).to_string())
 }
 
-/// RFC 5952 text of 16 bytes (the longest run of zero groups as `::`, an IPv4-mapped
-/// or -compatible tail dotted, as MariaDB prints them); `None` for another length.
+/// The text MariaDB prints for 16 bytes (`Inet6::to_string`): lower-case hex groups
+/// without leading zeros, the first longest run of zero groups (even a single one) as
+/// `::`, and an IPv4-mapped (`::ffff:`) or -compatible (a run of exactly six zero groups
+/// at the start) tail dotted; `None` for another length.
 pub fn inet6_text(b: &[u8]) -> Option<String> {
     let b: [u8; 16] = b.try_into().ok()?;
-    let a = std::net::Ipv6Addr::from(b);
-    let s = a.segments();
-    // Rust prints ::ffff:a.b.c.d itself; MariaDB also dots the deprecated ::a.b.c.d form.
-    if s[..6] == [0; 6] && (s[6] != 0 || s[7] > 1) {
-        return Some(format!(
-            "::{}",
-            std::net::Ipv4Addr::new(b[12], b[13], b[14], b[15])
-        ));
+    let w: Vec<u16> = b
+        .chunks(2)
+        .map(|p| u16::from_be_bytes([p[0], p[1]]))
+        .collect();
+    // (start, length) of the first longest run of zeros.
+    let (mut gap, mut run) = ((0usize, 0usize), (0usize, 0usize));
+    for (i, &x) in w.iter().enumerate() {
+        if x == 0 {
+            if run.1 == 0 {
+                run.0 = i;
+            }
+            run.1 += 1;
+            if run.1 > gap.1 {
+                gap = run;
+            }
+        } else {
+            run.1 = 0;
+        }
     }
-    Some(a.to_string())
+    if gap.0 == 0 && (gap.1 == 6 || (gap.1 == 5 && w[5] == 0xffff)) {
+        let v4 = std::net::Ipv4Addr::new(b[12], b[13], b[14], b[15]);
+        let head = if gap.1 == 5 { "::ffff:" } else { "::" };
+        return Some(format!("{head}{v4}"));
+    }
+    let hexes = |ws: &[u16]| {
+        ws.iter()
+            .map(|x| format!("{x:x}"))
+            .collect::<Vec<_>>()
+            .join(":")
+    };
+    if gap.1 == 0 {
+        return Some(hexes(&w));
+    }
+    Some(format!(
+        "{}::{}",
+        hexes(&w[..gap.0]),
+        hexes(&w[gap.0 + gap.1..])
+    ))
 }
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` of a UUID's 16 binlog bytes; `None` for
@@ -88,6 +118,28 @@ mod tests {
         mapped[10..].copy_from_slice(&[0xff, 0xff, 1, 2, 3, 4]);
         assert_eq!(text_form("INET6", &mapped).unwrap(), "::ffff:1.2.3.4");
         assert_eq!(inet6_text(&[0; 15]), None);
+        // MariaDB shortens a single zero group too, the first of the longest runs.
+        let words = |w: [u16; 8]| -> Vec<u8> { w.iter().flat_map(|x| x.to_be_bytes()).collect() };
+        assert_eq!(
+            inet6_text(&words([
+                0x8041, 0x5c41, 0x5cff, 0, 0x100, 0xff41, 0x20ff, 0
+            ]))
+            .unwrap(),
+            "8041:5c41:5cff::100:ff41:20ff:0"
+        );
+        assert_eq!(
+            inet6_text(&words([1, 0, 0, 2, 0, 0, 3, 4])).unwrap(),
+            "1::2:0:0:3:4"
+        );
+        assert_eq!(
+            inet6_text(&words([0, 0, 0, 0, 0, 0, 0x102, 0x304])).unwrap(),
+            "::1.2.3.4"
+        );
+        assert_eq!(inet6_text(&words([0, 0, 0, 0, 0, 0, 0, 2])).unwrap(), "::2");
+        assert_eq!(
+            inet6_text(&words([1, 2, 3, 4, 5, 6, 7, 8])).unwrap(),
+            "1:2:3:4:5:6:7:8"
+        );
     }
 
     #[test]

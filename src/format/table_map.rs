@@ -144,15 +144,20 @@ impl TableMap {
     }
 }
 
-fn is_character(def: &ColumnDef) -> bool {
-    matches!(
-        def,
+/// Columns that get a collation in DEFAULT_CHARSET / COLUMN_CHARSET. The flavours
+/// differ: MariaDB's GEOMETRY is a `Field_blob` (with the binary charset), so it counts;
+/// MySQL 9 counts VECTOR instead (`is_character_type` in each server's log_event.cc).
+fn is_character(def: &ColumnDef, flavor: Flavor) -> bool {
+    match def {
         ColumnDef::VarChar { .. }
-            | ColumnDef::Char { .. }
-            | ColumnDef::Blob { .. }
-            | ColumnDef::BlobCompressed { .. }
-            | ColumnDef::VarCharCompressed { .. }
-    )
+        | ColumnDef::Char { .. }
+        | ColumnDef::Blob { .. }
+        | ColumnDef::BlobCompressed { .. }
+        | ColumnDef::VarCharCompressed { .. } => true,
+        ColumnDef::Geometry { .. } => flavor == Flavor::MariaDb,
+        ColumnDef::Vector { .. } => flavor == Flavor::MySql,
+        _ => false,
+    }
 }
 
 fn parse_optional(
@@ -184,7 +189,7 @@ fn parse_optional(
                 let enum_set = t == meta_type::ENUM_AND_SET_DEFAULT_CHARSET;
                 let default = v.lenenc_u64()?;
                 m.collations.resize(n, None);
-                let cols = columns_where(defs, |d| pick_charset_column(d, enum_set));
+                let cols = columns_where(defs, |d| pick_charset_column(d, enum_set, flavor));
                 for &i in &cols {
                     m.collations[i] = Some(default);
                 }
@@ -199,7 +204,7 @@ fn parse_optional(
             meta_type::COLUMN_CHARSET | meta_type::ENUM_AND_SET_COLUMN_CHARSET => {
                 let enum_set = t == meta_type::ENUM_AND_SET_COLUMN_CHARSET;
                 m.collations.resize(n, None);
-                for i in columns_where(defs, |d| pick_charset_column(d, enum_set)) {
+                for i in columns_where(defs, |d| pick_charset_column(d, enum_set, flavor)) {
                     if v.is_empty() {
                         break;
                     }
@@ -271,11 +276,11 @@ fn parse_optional(
     Ok(())
 }
 
-fn pick_charset_column(d: &ColumnDef, enum_set: bool) -> bool {
+fn pick_charset_column(d: &ColumnDef, enum_set: bool, flavor: Flavor) -> bool {
     if enum_set {
         matches!(d, ColumnDef::Enum { .. } | ColumnDef::Set { .. })
     } else {
-        is_character(d)
+        is_character(d, flavor)
     }
 }
 
@@ -307,6 +312,29 @@ mod tests {
     fn unsigned(body: &[u8], flavor: Flavor) -> Vec<Option<bool>> {
         let tm = TableMap::parse(body, 6, flavor, 0).unwrap();
         (0..4).map(|i| tm.is_unsigned(i)).collect()
+    }
+
+    /// `(g GEOMETRY, c CHAR(4) ucs2)` with DEFAULT_CHARSET: default 63, column 1 is 35.
+    fn geometry_table() -> Vec<u8> {
+        let mut b = vec![1, 0, 0, 0, 0, 0, 0, 0];
+        b.extend([1, b't', 0, 1, b'g', 0]);
+        b.push(2);
+        b.extend([255, 254]);
+        b.extend([3, 4, 0xfe, 4]); // metadata: GEOMETRY length bytes, CHAR real type, length
+        b.push(0x03);
+        b.extend([meta_type::DEFAULT_CHARSET, 3, 63, 1, 35]);
+        b
+    }
+
+    #[test]
+    fn mariadb_charsets_count_geometry() {
+        let tm = TableMap::parse(&geometry_table(), 6, Flavor::MariaDb, 0).unwrap();
+        assert_eq!(tm.charset(0), Some("binary"));
+        assert_eq!(tm.charset(1), Some("ucs2"));
+        // MySQL gives GEOMETRY no collation: the list starts at the CHAR.
+        let tm = TableMap::parse(&geometry_table(), 6, Flavor::MySql, 0).unwrap();
+        assert_eq!(tm.charset(0), None);
+        assert_eq!(tm.charset(1), Some("binary"));
     }
 
     #[test]

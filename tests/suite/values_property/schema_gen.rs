@@ -736,8 +736,12 @@ pub fn value(r: &mut Rng, c: &Column) -> String {
             let mut q = [0u8; 16];
             q[..b.len()].copy_from_slice(&b);
             if r.chance(15) {
+                // IPv4-mapped, or -compatible.
                 q = [0; 16];
                 q[10..].copy_from_slice(&[0xff, 0xff, 1, 2, 3, 4]);
+                if r.chance(50) {
+                    q[10..12].copy_from_slice(&[0, 0]);
+                }
             }
             format!("'{}'", std::net::Ipv6Addr::from(q))
         }
