@@ -311,6 +311,8 @@ fn column_def(item: &[Tok]) -> Option<(DdlColumn, bool)> {
         }
         _ => None,
     };
+    // SERIAL is BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE.
+    let unsigned = unsigned || ty == "SERIAL";
     let (mut charset, collation) = charset_clauses(&item[after_ty.min(item.len())..]);
     if BINARY_TYPES.contains(&ty.as_str()) {
         charset = Some("binary".into());
@@ -683,7 +685,7 @@ mod tests {
             b"d",
             b"CREATE TABLE t (a INT(5) ZEROFILL, b BINARY(4), c CHAR(3) CHARACTER SET ucs2, \
               d VARCHAR(10), e TEXT COLLATE utf16_bin, f INET6, g UUID, h INET4, i BLOB, \
-              j CHAR(2) CHARSET binary, k NATIONAL CHAR(2), l YEAR) DEFAULT CHARSET=latin1",
+              j CHAR(2) CHARSET binary, k NATIONAL CHAR(2), l YEAR, s SERIAL) DEFAULT CHARSET=latin1",
         );
         let t = &c.tables[&(b"d".to_vec(), b"t".to_vec())];
         let col = |i: usize| &t.columns[i];
@@ -711,7 +713,7 @@ mod tests {
             b"ALTER TABLE t ADD m CHAR(1), CONVERT TO CHARACTER SET utf32",
         );
         let t = &c.tables[&(b"d".to_vec(), b"t".to_vec())];
-        assert_eq!(t.columns[12].charset.as_deref(), Some("utf32"));
+        assert_eq!(t.columns[13].charset.as_deref(), Some("utf32"));
         assert_eq!(t.columns[3].charset.as_deref(), Some("utf32"));
         assert_eq!(t.columns[1].charset.as_deref(), Some("binary"));
     }

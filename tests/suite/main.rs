@@ -59,3 +59,5 @@ mod stats_cli;
 mod schema_catalog;
 // Every value exact on random schemas against a real MariaDB: row images, redo and undo SQL.
 mod values_property;
+// Table-map signedness and charset metadata by flavour agree with the corpus's own DDL.
+mod metadata_flavour;
