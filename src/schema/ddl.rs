@@ -10,10 +10,12 @@
 //! COLLATE, or the table's default) and ENUM/SET member lists. Other statements are ignored;
 //! anything it cannot follow (generated columns, partitions) does not change columns.
 
+mod charset;
 mod lex;
 
 use std::collections::HashMap;
 
+use charset::{BINARY_TYPES, TEXT_TYPES, charset_clauses, inherit_charset, table_charset};
 use lex::{Tok, split_statements, tokens};
 
 /// One column as the DDL declares it.
@@ -58,89 +60,6 @@ pub struct DdlTable {
     pub primary_key: Vec<Vec<u8>>,
     /// The table's default character set (`DEFAULT CHARSET=…`), if declared.
     pub charset: Option<String>,
-}
-
-/// Types whose values are bytes without a character set.
-const BINARY_TYPES: [&str; 6] = [
-    "BINARY",
-    "VARBINARY",
-    "TINYBLOB",
-    "BLOB",
-    "MEDIUMBLOB",
-    "LONGBLOB",
-];
-
-/// Types whose values are text in a character set.
-const TEXT_TYPES: [&str; 13] = [
-    "CHAR",
-    "VARCHAR",
-    "TINYTEXT",
-    "TEXT",
-    "MEDIUMTEXT",
-    "LONGTEXT",
-    "ENUM",
-    "SET",
-    "CHARACTER",
-    "NCHAR",
-    "NVARCHAR",
-    "LONG",
-    "JSON",
-];
-
-/// `utf8` is `utf8mb3` on every server that reads these statements today.
-fn charset_name(w: &[u8]) -> String {
-    let s = String::from_utf8_lossy(w).to_ascii_lowercase();
-    if s == "utf8" { "utf8mb3".into() } else { s }
-}
-
-/// The character set a collation belongs to: its name up to the first `_`.
-fn charset_of_collation(c: &str) -> String {
-    charset_name(c.split('_').next().unwrap_or(c).as_bytes())
-}
-
-/// `CHARACTER SET x`, `CHARSET x`, `COLLATE x` (each with an optional `=`) in `toks`.
-fn charset_clauses(toks: &[Tok]) -> (Option<String>, Option<String>) {
-    let (mut charset, mut collation) = (None, None);
-    let word_after = |mut j: usize| {
-        if toks.get(j) == Some(&Tok::Punct(b'=')) {
-            j += 1;
-        }
-        ident(toks.get(j))
-    };
-    for (i, t) in toks.iter().enumerate() {
-        if is_kw(Some(t), "CHARSET")
-            || (is_kw(Some(t), "CHARACTER") && is_kw(toks.get(i + 1), "SET"))
-        {
-            let at = if is_kw(Some(t), "CHARSET") {
-                i + 1
-            } else {
-                i + 2
-            };
-            if let Some(w) = word_after(at) {
-                charset = Some(charset_name(&w));
-            }
-        } else if is_kw(Some(t), "COLLATE") {
-            if let Some(w) = word_after(i + 1) {
-                collation = Some(String::from_utf8_lossy(&w).to_ascii_lowercase());
-            }
-        }
-    }
-    if charset.is_none() {
-        charset = collation.as_deref().map(charset_of_collation);
-    }
-    (charset, collation)
-}
-
-/// The table options after a CREATE TABLE's column list: its default charset.
-fn table_charset(toks: &[Tok]) -> Option<String> {
-    charset_clauses(toks).0
-}
-
-/// Gives the text columns without a charset of their own the table's default.
-fn inherit_charset(c: &mut DdlColumn, table: Option<&str>) {
-    if c.charset.is_none() && TEXT_TYPES.contains(&c.ty.as_str()) {
-        c.charset = table.map(str::to_string);
-    }
 }
 
 /// A table's name: (schema, table), as the server spells them.
@@ -625,96 +544,4 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cols(c: &Tables, s: &str, t: &str) -> Vec<String> {
-        c.tables[&(s.as_bytes().to_vec(), t.as_bytes().to_vec())]
-            .columns
-            .iter()
-            .map(|c| String::from_utf8_lossy(&c.name).into_owned())
-            .collect()
-    }
-
-    #[test]
-    fn create_and_alter() {
-        let mut c = Tables::default();
-        c.apply(
-            b"shop",
-            b"CREATE TABLE IF NOT EXISTS `or``ders` (\n id INT UNSIGNED NOT NULL AUTO_INCREMENT,\n \
-              size ENUM('s','it''s') DEFAULT 's', -- comment, with comma\n price DECIMAL(10,2),\n \
-              PRIMARY KEY (id), KEY k (price, size(3))) ENGINE=InnoDB",
-        );
-        let t = &c.tables[&(b"shop".to_vec(), b"or`ders".to_vec())];
-        assert_eq!(cols(&c, "shop", "or`ders"), ["id", "size", "price"]);
-        assert!(t.columns[0].unsigned && !t.columns[2].unsigned);
-        assert_eq!(
-            t.columns[1].members,
-            Some(vec![b"s".to_vec(), b"it's".to_vec()])
-        );
-        assert_eq!(t.primary_key, vec![b"id".to_vec()]);
-        c.apply(b"x", b"ALTER TABLE shop.`or``ders` ADD COLUMN note TEXT AFTER id, DROP COLUMN size, CHANGE price cost DECIMAL(12,2) FIRST");
-        assert_eq!(cols(&c, "shop", "or`ders"), ["cost", "id", "note"]);
-        c.apply(
-            b"shop",
-            b"ALTER TABLE `or``ders` MODIFY note INT UNSIGNED, ADD (a INT, b INT), RENAME TO o2",
-        );
-        assert_eq!(cols(&c, "shop", "o2"), ["cost", "id", "note", "a", "b"]);
-        c.apply(b"shop", b"RENAME TABLE o2 TO o3");
-        c.apply(b"shop", b"CREATE TABLE o4 LIKE o3");
-        assert_eq!(cols(&c, "shop", "o4").len(), 5);
-        c.apply(b"shop", b"DROP TABLE IF EXISTS o3, o4");
-        assert!(c.tables.is_empty());
-    }
-
-    #[test]
-    fn dump_scripts_follow_use() {
-        let mut c = Tables::default();
-        c.apply_script(
-            b"",
-            b"/*!40101 SET NAMES utf8mb4 */;\nUSE `shop`;\nDROP TABLE IF EXISTS `t`;\n/*!40101 SET @x=1 */;\n\
-              CREATE TABLE `t` (\n  `a;b` int(11) NOT NULL,\n  `c` varchar(5) DEFAULT 'x;y',\n  PRIMARY KEY (`a;b`)\n) ENGINE=InnoDB;\n",
-        );
-        assert_eq!(cols(&c, "shop", "t"), ["a;b", "c"]);
-    }
-
-    #[test]
-    fn types_lengths_charsets_and_zerofill() {
-        let mut c = Tables::default();
-        c.apply(
-            b"d",
-            b"CREATE TABLE t (a INT(5) ZEROFILL, b BINARY(4), c CHAR(3) CHARACTER SET ucs2, \
-              d VARCHAR(10), e TEXT COLLATE utf16_bin, f INET6, g UUID, h INET4, i BLOB, \
-              j CHAR(2) CHARSET binary, k NATIONAL CHAR(2), l YEAR, s SERIAL) DEFAULT CHARSET=latin1",
-        );
-        let t = &c.tables[&(b"d".to_vec(), b"t".to_vec())];
-        let col = |i: usize| &t.columns[i];
-        assert!(col(0).zerofill && col(0).unsigned);
-        assert_eq!((col(0).ty.as_str(), col(0).length), ("INT", Some(5)));
-        assert_eq!(col(1).fixed_binary_len(), Some(4));
-        assert_eq!(col(1).charset.as_deref(), Some("binary"));
-        assert_eq!(col(2).charset.as_deref(), Some("ucs2"));
-        assert_eq!(col(3).charset.as_deref(), Some("latin1"));
-        assert_eq!(col(4).charset.as_deref(), Some("utf16"));
-        assert_eq!(col(4).collation.as_deref(), Some("utf16_bin"));
-        assert_eq!(col(5).fixed_binary_len(), Some(16));
-        assert_eq!(col(6).ty, "UUID");
-        assert_eq!(col(7).fixed_binary_len(), Some(4));
-        assert_eq!(col(8).charset.as_deref(), Some("binary"));
-        assert_eq!(col(9).fixed_binary_len(), Some(2));
-        assert_eq!(col(10).charset.as_deref(), Some("utf8mb3"));
-        assert_eq!(
-            (col(11).ty.as_str(), col(11).charset.as_deref()),
-            ("YEAR", None)
-        );
-        assert_eq!(t.charset.as_deref(), Some("latin1"));
-        c.apply(
-            b"d",
-            b"ALTER TABLE t ADD m CHAR(1), CONVERT TO CHARACTER SET utf32",
-        );
-        let t = &c.tables[&(b"d".to_vec(), b"t".to_vec())];
-        assert_eq!(t.columns[13].charset.as_deref(), Some("utf32"));
-        assert_eq!(t.columns[3].charset.as_deref(), Some("utf32"));
-        assert_eq!(t.columns[1].charset.as_deref(), Some("binary"));
-    }
-}
+mod tests;

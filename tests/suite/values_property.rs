@@ -13,6 +13,7 @@
 
 mod fold;
 mod schema_gen;
+mod values;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,8 +1,11 @@
 //! The seeded generator: random tables over every MariaDB 10.11 column type and random
 //! workloads over them, as SQL the test runs on the source server.
 //!
-//! Values are written the way a client would (text through `_utf8mb4 X'…'`, numbers as
-//! digits), never with binlens's literals, so the server is the only judge of what they are.
+//! Values ([`value`]) are written the way a client would (text through `_utf8mb4 X'…'`,
+//! numbers as digits), never with binlens's literals, so the server is the only judge of
+//! what they are.
+
+pub use super::values::value;
 
 /// SplitMix64: small, deterministic, good enough to spread seeds.
 pub struct Rng(u64);
@@ -42,6 +45,9 @@ pub enum Cs {
     Ucs2,
     Utf16,
     Utf32,
+    Utf16le,
+    Ascii,
+    Swe7,
     Binary,
     Inherit,
 }
@@ -54,6 +60,9 @@ impl Cs {
             Cs::Ucs2 => "ucs2",
             Cs::Utf16 => "utf16",
             Cs::Utf32 => "utf32",
+            Cs::Utf16le => "utf16le",
+            Cs::Ascii => "ascii",
+            Cs::Swe7 => "swe7",
             Cs::Binary => "binary",
             Cs::Inherit => "",
         }
@@ -67,7 +76,7 @@ impl Cs {
     }
 
     /// Characters the charset can hold (the database default is latin1).
-    fn pool(self) -> &'static [char] {
+    pub fn pool(self) -> &'static [char] {
         const LATIN1: &[char] = &[
             'a', 'b', 'Z', '0', ' ', '\'', '"', '\\', '%', '_', '\n', '\t', 'é', 'ü', 'ß', 'N', '-',
         ];
@@ -77,10 +86,15 @@ impl Cs {
         const ALL: &[char] = &[
             'a', 'Z', '0', ' ', '\'', '\\', '\n', 'é', '中', 'Ω', '😀', 'N', '-', '\u{0}',
         ];
+        // swe7 has letters where ASCII has `[\]`: Ä is 0x5B, Ö 0x5C.
+        const SWE7: &[char] = &['a', 'Z', '0', ' ', 'N', '-', 'Ä', 'Ö', '\''];
+        const ASCII: &[char] = &['a', 'Z', '0', ' ', '\'', '\\', '\n', 'N', '-'];
         match self {
             Cs::Latin1 | Cs::Inherit | Cs::Binary => LATIN1,
             Cs::Ucs2 => BMP,
-            Cs::Utf8mb4 | Cs::Utf16 | Cs::Utf32 => ALL,
+            Cs::Utf8mb4 | Cs::Utf16 | Cs::Utf32 | Cs::Utf16le => ALL,
+            Cs::Ascii => ASCII,
+            Cs::Swe7 => SWE7,
         }
     }
 }
@@ -112,12 +126,15 @@ pub enum Kind {
         n: u32,
         cs: Cs,
     },
+    /// TINYTEXT, TEXT, MEDIUMTEXT, LONGTEXT by `size` 0–3.
     Text {
         cs: Cs,
+        size: u8,
     },
     Binary(u32),
     VarBinary(u32),
-    Blob,
+    /// TINYBLOB … LONGBLOB by size 0–3.
+    Blob(u8),
     Enum {
         cs: Cs,
     },
@@ -131,7 +148,9 @@ pub enum Kind {
     Geometry,
 }
 
-const ENUM_MEMBERS: [&str; 4] = ["a", "b b", "Z", "x'y"];
+const SIZES: [&str; 4] = ["TINY", "", "MEDIUM", "LONG"];
+
+pub const ENUM_MEMBERS: [&str; 4] = ["a", "b b", "Z", "x'y"];
 const SET_MEMBERS: [&str; 4] = ["p", "q", "r", "s"];
 
 impl Kind {
@@ -168,10 +187,10 @@ impl Kind {
             Kind::Timestamp(f) => format!("TIMESTAMP({f})"),
             Kind::Char { n, cs } => format!("CHAR({n}){}", cs.clause()),
             Kind::VarChar { n, cs } => format!("VARCHAR({n}){}", cs.clause()),
-            Kind::Text { cs } => format!("TEXT{}", cs.clause()),
+            Kind::Text { cs, size } => format!("{}TEXT{}", SIZES[*size as usize], cs.clause()),
             Kind::Binary(n) => format!("BINARY({n})"),
             Kind::VarBinary(n) => format!("VARBINARY({n})"),
-            Kind::Blob => "BLOB".into(),
+            Kind::Blob(size) => format!("{}BLOB", SIZES[*size as usize]),
             Kind::Enum { cs } => format!("ENUM({}){}", members(&ENUM_MEMBERS), cs.clause()),
             Kind::Set { cs } => format!("SET({}){}", members(&SET_MEMBERS), cs.clause()),
             Kind::Json => "JSON".into(),
@@ -187,7 +206,7 @@ impl Kind {
         !matches!(
             self,
             Kind::Text { .. }
-                | Kind::Blob
+                | Kind::Blob(_)
                 | Kind::Json
                 | Kind::Geometry
                 | Kind::Float
@@ -204,7 +223,7 @@ fn members(m: &[&str]) -> String {
 }
 
 /// Text as the client sends it: UTF-8 bytes the server converts to the column's charset.
-fn utf8_literal(s: &str) -> String {
+pub fn utf8_literal(s: &str) -> String {
     if s.is_empty() {
         return "''".into();
     }
@@ -264,6 +283,9 @@ fn random_cs(r: &mut Rng) -> Cs {
         Cs::Ucs2,
         Cs::Utf16,
         Cs::Utf32,
+        Cs::Utf16le,
+        Cs::Ascii,
+        Cs::Swe7,
         Cs::Binary,
         Cs::Inherit,
     ])
@@ -302,10 +324,13 @@ fn random_kind(r: &mut Rng) -> Kind {
             n: 1 + r.below(300) as u32,
             cs: random_cs(r),
         },
-        14 => Kind::Text { cs: random_cs(r) },
+        14 => Kind::Text {
+            cs: random_cs(r),
+            size: r.below(4) as u8,
+        },
         15 => Kind::Binary(1 + r.below(20) as u32),
         16 => Kind::VarBinary(1 + r.below(20) as u32),
-        17 => Kind::Blob,
+        17 => Kind::Blob(r.below(4) as u8),
         18 => Kind::Enum { cs: random_cs(r) },
         19 => Kind::Set { cs: random_cs(r) },
         20 => Kind::Json,
@@ -354,9 +379,9 @@ pub fn random_table(r: &mut Rng, name: String) -> Table {
         key.push(0);
     }
     if key_shape == 2 {
-        for i in 1..cols.len() {
-            if cols[i].kind.keyable() && key.len() < 3 && r.chance(50) {
-                cols[i].nullable = false;
+        for (i, c) in cols.iter_mut().enumerate().skip(1) {
+            if c.kind.keyable() && key.len() < 3 && r.chance(50) {
+                c.nullable = false;
                 key.push(i);
             }
         }
@@ -484,7 +509,7 @@ impl Table {
                 value(r, &self.cols[i])
             ));
         }
-        if self.key.is_empty() && r.chance(20) {
+        if r.chance(15) {
             return Some(format!("UPDATE `{}` SET {};", self.name, sets.join(", ")));
         }
         let (pick, n) = self.pick_row(r, false)?;
@@ -506,269 +531,5 @@ impl Table {
     pub fn delete(&mut self, r: &mut Rng) -> Option<String> {
         let (pick, _) = self.pick_row(r, true)?;
         Some(format!("DELETE FROM `{}`{pick};", self.name))
-    }
-}
-
-fn digits(r: &mut Rng, n: u64) -> String {
-    (0..n).map(|_| (b'0' + r.below(10) as u8) as char).collect()
-}
-
-fn fraction(r: &mut Rng, fsp: u8, nines: bool) -> String {
-    if fsp == 0 {
-        return String::new();
-    }
-    let d = if nines {
-        "9".repeat(fsp as usize)
-    } else {
-        digits(r, fsp as u64)
-    };
-    format!(".{d}")
-}
-
-fn text(r: &mut Rng, cs: Cs, max_chars: u32) -> String {
-    let n = match r.below(5) {
-        0 => 0,
-        1 => max_chars,
-        _ => r.below(max_chars as u64 + 1) as u32,
-    };
-    let pool = cs.pool();
-    (0..n).map(|_| *r.pick(pool)).collect()
-}
-
-/// Bytes that often end in zeros (what the binlog drops from fixed-length binaries).
-fn bytes(r: &mut Rng, max: u32) -> Vec<u8> {
-    let n = r.below(max as u64 + 1) as usize;
-    let mut b: Vec<u8> = (0..n)
-        .map(|_| *r.pick(&[0, 0, 1, 0x20, 0x27, 0x5c, 0x80, 0xff, 0x41]))
-        .collect();
-    if r.chance(40) {
-        for x in b.iter_mut().rev().take(3) {
-            *x = 0;
-        }
-    }
-    b
-}
-
-fn string_value(r: &mut Rng, cs: Cs, max_chars: u32) -> String {
-    if cs == Cs::Binary {
-        let b = bytes(r, max_chars);
-        return if b.is_empty() {
-            "''".into()
-        } else {
-            format!("X'{}'", hex(&b))
-        };
-    }
-    utf8_literal(&text(r, cs, max_chars))
-}
-
-fn int_value(r: &mut Rng, bytes: u8, unsigned: bool) -> String {
-    let bits = bytes as u32 * 8;
-    if unsigned {
-        let max = if bits == 64 {
-            u64::MAX
-        } else {
-            (1u64 << bits) - 1
-        };
-        let v = match r.below(4) {
-            0 => 0,
-            1 => max,
-            _ => r.next() & max,
-        };
-        v.to_string()
-    } else {
-        let max = if bits == 64 {
-            i64::MAX
-        } else {
-            (1i64 << (bits - 1)) - 1
-        };
-        let min = -max - 1;
-        let v = match r.below(5) {
-            0 => min,
-            1 => max,
-            2 => -1,
-            _ => (r.next() as i64) >> (64 - bits),
-        };
-        v.to_string()
-    }
-}
-
-/// A random value of the column as SQL (NULL sometimes when the column allows it).
-pub fn value(r: &mut Rng, c: &Column) -> String {
-    if c.nullable && r.chance(15) {
-        return "NULL".into();
-    }
-    match &c.kind {
-        Kind::Int {
-            bytes, unsigned, ..
-        } => int_value(r, *bytes, *unsigned),
-        Kind::Year => r.pick(&["0", "1901", "2155", "2024", "1999"]).to_string(),
-        Kind::Decimal { p, s } => {
-            let int_digits = (*p - *s) as u64;
-            let nines = r.chance(20);
-            let i = if int_digits == 0 {
-                "0".into()
-            } else if nines {
-                "9".repeat(int_digits as usize)
-            } else {
-                let n = 1 + r.below(int_digits);
-                digits(r, n)
-            };
-            let f = if *s == 0 {
-                String::new()
-            } else if nines {
-                format!(".{}", "9".repeat(*s as usize))
-            } else {
-                format!(".{}", digits(r, *s as u64))
-            };
-            let sign = if r.chance(40) { "-" } else { "" };
-            format!("{sign}{i}{f}")
-        }
-        Kind::Float => r
-            .pick(&[
-                "0",
-                "1.5",
-                "-2.25",
-                "3.40282e38",
-                "-1.17549e-38",
-                "0.1",
-                "123456.7",
-                "1e-10",
-            ])
-            .to_string(),
-        Kind::Double => r
-            .pick(&[
-                "0",
-                "0.1e0",
-                "-1e-300",
-                "1.7976931348623157e308",
-                "2.2250738585072014e-308",
-                "0.3333333333333333e0",
-                "-12345.678e0",
-                "5e-324",
-            ])
-            .to_string(),
-        Kind::Bit(n) => {
-            let max = if *n == 64 { u64::MAX } else { (1u64 << n) - 1 };
-            match r.below(3) {
-                0 => "0".into(),
-                1 => max.to_string(),
-                _ => (r.next() & max).to_string(),
-            }
-        }
-        Kind::Date => match r.below(4) {
-            0 => "'0000-00-00'".into(),
-            1 => "'1000-01-01'".into(),
-            2 => "'9999-12-31'".into(),
-            _ => format!(
-                "'{}-{:02}-{:02}'",
-                1000 + r.below(9000),
-                1 + r.below(12),
-                1 + r.below(28)
-            ),
-        },
-        Kind::Time(f) => match r.below(4) {
-            0 => "'-838:59:59'".into(),
-            1 => "'838:59:59'".into(),
-            2 => format!("'-00:00:00{}'", fraction(r, *f, false)),
-            _ => format!(
-                "'{}{}:{:02}:{:02}{}'",
-                if r.chance(50) { "-" } else { "" },
-                r.below(839),
-                r.below(60),
-                r.below(60),
-                fraction(r, *f, false)
-            ),
-        },
-        Kind::DateTime(f) => match r.below(4) {
-            0 => "'0000-00-00 00:00:00'".into(),
-            1 => "'1000-01-01 00:00:00'".into(),
-            2 => format!("'9999-12-31 23:59:59{}'", fraction(r, *f, true)),
-            _ => format!(
-                "'{}-{:02}-{:02} {:02}:{:02}:{:02}{}'",
-                1000 + r.below(9000),
-                1 + r.below(12),
-                1 + r.below(28),
-                r.below(24),
-                r.below(60),
-                r.below(60),
-                fraction(r, *f, false)
-            ),
-        },
-        Kind::Timestamp(f) => match r.below(4) {
-            0 => "'0000-00-00 00:00:00'".into(),
-            1 => "'1970-01-01 00:00:01'".into(),
-            2 => format!("'2038-01-19 03:14:07{}'", fraction(r, *f, true)),
-            _ => format!(
-                "'{}-{:02}-{:02} {:02}:{:02}:{:02}{}'",
-                1971 + r.below(66),
-                1 + r.below(12),
-                1 + r.below(28),
-                r.below(24),
-                r.below(60),
-                r.below(60),
-                fraction(r, *f, false)
-            ),
-        },
-        Kind::Char { n, cs } => string_value(r, *cs, *n),
-        Kind::VarChar { n, cs } => string_value(r, *cs, (*n).min(40)),
-        Kind::Text { cs } => string_value(r, *cs, 30),
-        Kind::Binary(n) | Kind::VarBinary(n) => string_value(r, Cs::Binary, *n),
-        Kind::Blob => string_value(r, Cs::Binary, 40),
-        Kind::Enum { .. } => match r.below(2) {
-            0 => utf8_literal(*r.pick(&ENUM_MEMBERS)),
-            _ => (1 + r.below(ENUM_MEMBERS.len() as u64)).to_string(),
-        },
-        Kind::Set { .. } => r.below(16).to_string(),
-        Kind::Json => utf8_literal(*r.pick(&[
-            "{}",
-            "[1, \"x\\\"y\", null]",
-            "{\"é\": 2.5e10, \"k\": [true]}",
-            "\"中\"",
-        ])),
-        Kind::Inet4 => {
-            let b = bytes(r, 4);
-            let mut q = [0u8; 4];
-            q[..b.len()].copy_from_slice(&b);
-            format!("'{}'", std::net::Ipv4Addr::from(q))
-        }
-        Kind::Inet6 => {
-            let b = bytes(r, 16);
-            let mut q = [0u8; 16];
-            q[..b.len()].copy_from_slice(&b);
-            if r.chance(15) {
-                // IPv4-mapped, or -compatible.
-                q = [0; 16];
-                q[10..].copy_from_slice(&[0xff, 0xff, 1, 2, 3, 4]);
-                if r.chance(50) {
-                    q[10..12].copy_from_slice(&[0, 0]);
-                }
-            }
-            format!("'{}'", std::net::Ipv6Addr::from(q))
-        }
-        Kind::Uuid => {
-            let b = bytes(r, 16);
-            let mut q = [0u8; 16];
-            q[..b.len()].copy_from_slice(&b);
-            // Version 8+ with variant 0 is refused by the server.
-            if q[6] & 0x80 != 0 && ((q[8] as i8) > 0 || q[8] == 0x80) {
-                q[6] &= 0x7f;
-            }
-            let h = hex(&q).to_ascii_lowercase();
-            format!(
-                "'{}-{}-{}-{}-{}'",
-                &h[0..8],
-                &h[8..12],
-                &h[12..16],
-                &h[16..20],
-                &h[20..]
-            )
-        }
-        Kind::Geometry => r
-            .pick(&[
-                "ST_GeomFromText('POINT(1 2)')",
-                "ST_GeomFromText('LINESTRING(0 0, 1.5 -2)')",
-                "ST_GeomFromText('POINT(-0.25 1e10)', 4326)",
-            ])
-            .to_string(),
     }
 }

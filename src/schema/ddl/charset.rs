@@ -1,0 +1,89 @@
+//! Character sets in DDL: which types carry one, `CHARACTER SET` / `CHARSET` / `COLLATE`
+//! clauses on columns and tables, and the table default a column inherits.
+
+use super::DdlColumn;
+use super::lex::Tok;
+use super::{ident, is_kw};
+
+/// Types whose values are bytes without a character set.
+pub const BINARY_TYPES: [&str; 6] = [
+    "BINARY",
+    "VARBINARY",
+    "TINYBLOB",
+    "BLOB",
+    "MEDIUMBLOB",
+    "LONGBLOB",
+];
+
+/// Types whose values are text in a character set.
+pub const TEXT_TYPES: [&str; 13] = [
+    "CHAR",
+    "VARCHAR",
+    "TINYTEXT",
+    "TEXT",
+    "MEDIUMTEXT",
+    "LONGTEXT",
+    "ENUM",
+    "SET",
+    "CHARACTER",
+    "NCHAR",
+    "NVARCHAR",
+    "LONG",
+    "JSON",
+];
+
+/// `utf8` is `utf8mb3` on every server that reads these statements today.
+fn charset_name(w: &[u8]) -> String {
+    let s = String::from_utf8_lossy(w).to_ascii_lowercase();
+    if s == "utf8" { "utf8mb3".into() } else { s }
+}
+
+/// The character set a collation belongs to: its name up to the first `_`.
+fn charset_of_collation(c: &str) -> String {
+    charset_name(c.split('_').next().unwrap_or(c).as_bytes())
+}
+
+/// `CHARACTER SET x`, `CHARSET x`, `COLLATE x` (each with an optional `=`) in `toks`.
+pub fn charset_clauses(toks: &[Tok]) -> (Option<String>, Option<String>) {
+    let (mut charset, mut collation) = (None, None);
+    let word_after = |mut j: usize| {
+        if toks.get(j) == Some(&Tok::Punct(b'=')) {
+            j += 1;
+        }
+        ident(toks.get(j))
+    };
+    for (i, t) in toks.iter().enumerate() {
+        if is_kw(Some(t), "CHARSET")
+            || (is_kw(Some(t), "CHARACTER") && is_kw(toks.get(i + 1), "SET"))
+        {
+            let at = if is_kw(Some(t), "CHARSET") {
+                i + 1
+            } else {
+                i + 2
+            };
+            if let Some(w) = word_after(at) {
+                charset = Some(charset_name(&w));
+            }
+        } else if is_kw(Some(t), "COLLATE") {
+            if let Some(w) = word_after(i + 1) {
+                collation = Some(String::from_utf8_lossy(&w).to_ascii_lowercase());
+            }
+        }
+    }
+    if charset.is_none() {
+        charset = collation.as_deref().map(charset_of_collation);
+    }
+    (charset, collation)
+}
+
+/// The table options after a CREATE TABLE's column list: its default charset.
+pub fn table_charset(toks: &[Tok]) -> Option<String> {
+    charset_clauses(toks).0
+}
+
+/// Gives the text columns without a charset of their own the table's default.
+pub fn inherit_charset(c: &mut DdlColumn, table: Option<&str>) {
+    if c.charset.is_none() && TEXT_TYPES.contains(&c.ty.as_str()) {
+        c.charset = table.map(str::to_string);
+    }
+}
