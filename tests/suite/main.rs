@@ -61,3 +61,5 @@ mod schema_catalog;
 mod values_property;
 // Table-map signedness and charset metadata by flavour agree with the corpus's own DDL.
 mod metadata_flavour;
+// The cases of issue 14 one by one: redo SQL, undo, dump text and the detail pane.
+mod issue_values;
