@@ -19,6 +19,14 @@ fn fraction(r: &mut Rng, fsp: u8, nines: bool) -> String {
     format!(".{d}")
 }
 
+/// A quoted date-time in years `first..first + years`, with `fsp` fraction digits.
+fn datetime(r: &mut Rng, first: u64, years: u64, fsp: u8) -> String {
+    let (y, mo, d) = (first + r.below(years), 1 + r.below(12), 1 + r.below(28));
+    let (h, mi, s) = (r.below(24), r.below(60), r.below(60));
+    let f = fraction(r, fsp, false);
+    format!("'{y}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}{f}'")
+}
+
 fn text(r: &mut Rng, cs: Cs, max_chars: u32) -> String {
     let n = match r.below(5) {
         0 => 0,
@@ -177,31 +185,13 @@ pub fn value(r: &mut Rng, c: &Column) -> String {
             0 => "'0000-00-00 00:00:00'".into(),
             1 => "'1000-01-01 00:00:00'".into(),
             2 => format!("'9999-12-31 23:59:59{}'", fraction(r, *f, true)),
-            _ => format!(
-                "'{}-{:02}-{:02} {:02}:{:02}:{:02}{}'",
-                1000 + r.below(9000),
-                1 + r.below(12),
-                1 + r.below(28),
-                r.below(24),
-                r.below(60),
-                r.below(60),
-                fraction(r, *f, false)
-            ),
+            _ => datetime(r, 1000, 9000, *f),
         },
         Kind::Timestamp(f) => match r.below(4) {
             0 => "'0000-00-00 00:00:00'".into(),
             1 => "'1970-01-01 00:00:01'".into(),
             2 => format!("'2038-01-19 03:14:07{}'", fraction(r, *f, true)),
-            _ => format!(
-                "'{}-{:02}-{:02} {:02}:{:02}:{:02}{}'",
-                1971 + r.below(66),
-                1 + r.below(12),
-                1 + r.below(28),
-                r.below(24),
-                r.below(60),
-                r.below(60),
-                fraction(r, *f, false)
-            ),
+            _ => datetime(r, 1971, 66, *f),
         },
         Kind::Char { n, cs } => string_value(r, *cs, *n),
         Kind::VarChar { n, cs } => string_value(r, *cs, (*n).min(40)),
