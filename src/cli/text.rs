@@ -5,7 +5,9 @@
 
 use std::fmt::Write as _;
 
-use crate::format::display::{column_value_text, escape_bytes, escape_bytes_multiline, hex};
+use crate::format::display::{
+    column_value_text, escape_bytes, escape_bytes_multiline, hex, unsigned_reading,
+};
 use crate::format::event::{Decoder, Event};
 use crate::format::inet;
 use crate::format::query::StatusVars;
@@ -18,12 +20,20 @@ use crate::format::{FramingError, RowsOp};
 use crate::index::EventId;
 use crate::schema::{Catalog, Tables};
 
+/// What the DDL says of a column that the table map may not.
+#[derive(Debug, Clone, Default)]
+pub struct DeclaredColumn {
+    /// The declared type where the text form depends on it (`INET4`, `INET6`, `UUID`).
+    pub ty: Option<String>,
+    pub unsigned: bool,
+}
+
 /// Where the text dump learns the declared types of a table's columns.
 pub trait Declared {
     /// Takes in a statement the dump passes (a plain dump follows the DDL as it goes).
     fn statement(&mut self, _schema: &[u8], _sql: &[u8]) {}
-    /// Per column of `tm`, its declared type where the text form depends on it.
-    fn declared(&self, tm: &TableMap) -> Vec<Option<String>>;
+    /// Per column of `tm`, what its declaration says.
+    fn declared(&self, tm: &TableMap) -> Vec<DeclaredColumn>;
 }
 
 /// The DDL seen so far in a dump, in file order.
@@ -32,12 +42,17 @@ impl Declared for Tables {
         self.apply(schema, sql);
     }
 
-    fn declared(&self, tm: &TableMap) -> Vec<Option<String>> {
+    fn declared(&self, tm: &TableMap) -> Vec<DeclaredColumn> {
         match self.tables.get(&(tm.schema.clone(), tm.table.clone())) {
-            Some(t) if t.columns.len() == tm.column_count() => {
-                t.columns.iter().map(|c| textual(Some(&c.ty))).collect()
-            }
-            _ => vec![None; tm.column_count()],
+            Some(t) if t.columns.len() == tm.column_count() => t
+                .columns
+                .iter()
+                .map(|c| DeclaredColumn {
+                    ty: textual(Some(&c.ty)),
+                    unsigned: c.unsigned,
+                })
+                .collect(),
+            _ => vec![DeclaredColumn::default(); tm.column_count()],
         }
     }
 }
@@ -49,12 +64,15 @@ pub struct AtEvent<'c> {
 }
 
 impl Declared for AtEvent<'_> {
-    fn declared(&self, tm: &TableMap) -> Vec<Option<String>> {
+    fn declared(&self, tm: &TableMap) -> Vec<DeclaredColumn> {
         self.catalog
             .resolve(self.event, tm)
             .columns
             .iter()
-            .map(|c| textual(c.ddl_type()))
+            .map(|c| DeclaredColumn {
+                ty: textual(c.ddl_type()),
+                unsigned: c.ddl.as_ref().is_some_and(|d| d.unsigned),
+            })
             .collect()
     }
 }
@@ -254,18 +272,31 @@ fn table_map(out: &mut String, tm: &TableMap) {
     }
 }
 
-fn column_line(out: &mut String, tm: &TableMap, i: usize, cell: &Cell<'_>, declared: Option<&str>) {
+fn column_line(
+    out: &mut String,
+    tm: &TableMap,
+    i: usize,
+    cell: &Cell<'_>,
+    declared: Option<&DeclaredColumn>,
+) {
     let name = tm.column_name(i).map(escape_bytes).unwrap_or_default();
     let label = type_label(tm.column_types[i], &tm.columns[i]);
+    // The table map's signedness, else the DDL's.
+    let by_ddl = tm.is_unsigned(i).is_none() && declared.is_some_and(|d| d.unsigned);
     let sign = match tm.is_unsigned(i) {
         Some(true) => " UNSIGNED",
+        None if by_ddl && tm.columns[i].int_bits().is_some() => " UNSIGNED",
         _ => "",
     };
+    let declared = declared.and_then(|d| d.ty.as_deref());
     match cell {
         Cell::Absent => {}
         Cell::Present(v) => {
             let sep = if name.is_empty() { "" } else { " " };
-            let mut text = column_value_text(tm, i, v);
+            let mut text = match unsigned_reading(tm, i, v) {
+                Some(u) if by_ddl => u.to_string(),
+                _ => column_value_text(tm, i, v),
+            };
             let mut label = label;
             if let (Value::Bytes(b), Some(ty)) = (v, declared) {
                 if let Some(t) = inet::text_form(ty, b) {
@@ -292,7 +323,7 @@ fn rows(
         .table(r.table_id)
         .ok_or_else(|| format!("no TABLE_MAP_EVENT for table_id {}", r.table_id))?;
     let declared = ddl.declared(tm);
-    let declared = |i: usize| declared.get(i).and_then(Option::as_deref);
+    let declared = |i: usize| declared.get(i);
     let table = format!(
         "`{}`.`{}`",
         escape_bytes(&tm.schema).replace('`', "``"),

@@ -5,7 +5,7 @@
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use crate::format::display::{cell_text, escape_bytes, escape_str};
+use crate::format::display::{cell_text, escape_bytes, escape_str, unsigned_reading};
 use crate::format::event::{Decoder, Event};
 use crate::format::inet;
 use crate::format::summary::summarize;
@@ -36,6 +36,8 @@ struct Columns {
     names: Vec<String>,
     /// The declared type where only the DDL names it (`INET4`, `INET6`, `UUID`).
     declared: Vec<Option<String>>,
+    /// UNSIGNED by the DDL where the table map does not say.
+    unsigned: Vec<bool>,
 }
 
 fn columns_of(catalog: &Catalog, e: EventId, tm: &TableMap) -> Columns {
@@ -53,7 +55,17 @@ fn columns_of(catalog: &Catalog, e: EventId, tm: &TableMap) -> Columns {
                 .map(str::to_string)
         })
         .collect();
-    Columns { names, declared }
+    let unsigned = schema
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| c.unsigned == Some(true) && tm.is_unsigned(i).is_none())
+        .collect();
+    Columns {
+        names,
+        declared,
+        unsigned,
+    }
 }
 
 pub fn decode(b: &Binlogs, catalog: &Catalog, e: EventId, zone: Zone) -> DetailLines {
@@ -199,7 +211,15 @@ fn rows_lines(r: &RowsEvent<'_>, tm: &TableMap, cols: &Columns, out: &mut Vec<Li
             img.iter()
                 .flatten()
                 .enumerate()
-                .map(|(i, c)| value_lines(c, declared(i)))
+                .map(|(i, c)| match c {
+                    Cell::Present(v) if cols.unsigned.get(i) == Some(&true) => {
+                        match unsigned_reading(tm, i, v) {
+                            Some(u) => vec![u.to_string()],
+                            None => value_lines(c, declared(i)),
+                        }
+                    }
+                    _ => value_lines(c, declared(i)),
+                })
                 .collect()
         };
         let before = lines(&row.before);

@@ -70,6 +70,7 @@ fn issue_cases(metadata: &str) {
         "('00000000-0000-0000-0000-000000000000') /* UUID CHAR(16) */",
         "@1=2024 /* YEAR",
         "@2=-1 ",
+        "@3=4294967295 /* INT UNSIGNED */",
     ] {
         assert!(
             text.contains(want),
@@ -83,6 +84,16 @@ fn issue_cases(metadata: &str) {
         .map(EventId)
         .filter(|&e| b.index.type_code(e) == EventType::WRITE_ROWS_V1)
         .collect();
+    let text_of = |e: EventId| -> String {
+        let pane = binlens::tui::detail::decode(&b, &catalog, e, TimeZoneChoice::Utc);
+        let lines: Vec<String> = pane.text.iter().map(|l| l.to_string()).collect();
+        lines.join("\n")
+    };
+    let y = text_of(rows[0]);
+    assert!(
+        y.contains("2024") && y.contains(" -1") && y.contains("4294967295"),
+        "metadata={metadata}: the detail pane of y:\n{y}"
+    );
     let pane = binlens::tui::detail::decode(&b, &catalog, rows[1], TimeZoneChoice::Utc);
     let lines: Vec<String> = pane.text.iter().map(|l| l.to_string()).collect();
     let all = lines.join("\n");
