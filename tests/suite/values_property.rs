@@ -4,7 +4,8 @@
 //! before integers, ZEROFILL, charsets utf8mb4/latin1/ucs2/utf16/utf32/binary, NULLs,
 //! keys none/single/composite) and a random workload (inserts with extremes, updates
 //! with key changes, deletes, in transactions), under one of the nine
-//! `binlog_row_image` × `binlog_row_metadata` combinations. Then:
+//! `binlog_row_image` × `binlog_row_metadata` combinations (every fourth seed with
+//! `log_bin_compress=ON`). Then:
 //! (a) binlens's row images, folded into tables, equal the server's SELECT of each table;
 //! (b) `binlens sql --redo` replayed into an empty copy of the schema gives the server's
 //!     tables; (c) `binlens sql --undo` of the workload replayed on that gives the state
@@ -30,6 +31,8 @@ struct Case {
     db: String,
     image: &'static str,
     metadata: &'static str,
+    /// `log_bin_compress=ON`: rows events compressed (MariaDB's own event types).
+    compress: bool,
     tables: Vec<Table>,
     ddl: String,
     setup: String,
@@ -75,6 +78,7 @@ fn generate(seed: u64) -> Case {
         db,
         image: IMAGES[combo % 3],
         metadata: METADATA[combo / 3],
+        compress: seed % 4 == 3,
         tables,
         ddl,
         setup,
@@ -193,8 +197,8 @@ impl Servers {
 pub fn run_seed(s: &Servers, seed: u64) -> Result<(), String> {
     let c = generate(seed);
     let head = format!(
-        "seed {seed} (binlog_row_image={}, binlog_row_metadata={})",
-        c.image, c.metadata
+        "seed {seed} (binlog_row_image={}, binlog_row_metadata={}, log_bin_compress={})",
+        c.image, c.metadata, c.compress
     );
     let fail = |what: &str, detail: String| {
         Err(format!(
@@ -202,8 +206,12 @@ pub fn run_seed(s: &Servers, seed: u64) -> Result<(), String> {
             c.ddl, c.workload
         ))
     };
-    s.source
-        .sql(&format!("SET GLOBAL binlog_row_metadata = {}", c.metadata));
+    s.source.sql(&format!(
+        "SET GLOBAL binlog_row_metadata = {}; SET GLOBAL log_bin_compress = {}; \
+         SET GLOBAL log_bin_compress_min_len = 10",
+        c.metadata,
+        if c.compress { "ON" } else { "OFF" }
+    ));
     let session = format!(
         "SET SESSION binlog_row_image = {}; SET time_zone = '+00:00';\nUSE `{}`;\n",
         c.image, c.db
@@ -235,6 +243,12 @@ pub fn run_seed(s: &Servers, seed: u64) -> Result<(), String> {
         Ok(f) => f,
         Err(e) => return fail("binlens's row images do not fold", e),
     };
+    if c.compress != (folded.compressed > 0) {
+        return fail(
+            "log_bin_compress did not decide whether rows events are compressed",
+            format!("{} compressed rows events", folded.compressed),
+        );
+    }
     let diff = fold::compare(&c.tables, &folded.tables, &after_rows, &folded.positions);
     if !diff.is_empty() {
         return fail("binlens's row images differ from the server's tables", diff);

@@ -30,6 +30,8 @@ pub struct Folded {
     pub tables: Rows,
     /// Where each row (by [`row_id`]) was last written.
     pub positions: HashMap<(usize, String), String>,
+    /// Rows events of MariaDB's compressed types among them.
+    pub compressed: usize,
 }
 
 /// What identifies a row: its key's cells, or all of them without a key.
@@ -157,6 +159,7 @@ pub fn fold(files: &[PathBuf], db: &str, tables: &[Table]) -> Result<Folded, Str
     let catalog = Catalog::build(&b, None);
     let mut out: Rows = vec![Vec::new(); tables.len()];
     let mut positions = HashMap::new();
+    let mut compressed = 0;
     let range = Range {
         start: EventId(0),
         end: EventId(b.index.len() as u32),
@@ -177,6 +180,7 @@ pub fn fold(files: &[PathBuf], db: &str, tables: &[Table]) -> Result<Folded, Str
             return Ok(());
         };
         let t = &tables[ti];
+        compressed += rows.kind.compressed as usize;
         let schema = catalog.resolve(e, tm);
         let rows_out = &mut out[ti];
         for row in rows.rows(tm) {
@@ -230,6 +234,7 @@ pub fn fold(files: &[PathBuf], db: &str, tables: &[Table]) -> Result<Folded, Str
     Ok(Folded {
         tables: out,
         positions,
+        compressed,
     })
 }
 
