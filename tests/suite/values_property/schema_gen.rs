@@ -441,11 +441,11 @@ impl Table {
             Kind::Char { .. } | Kind::VarChar { .. } => format!("'k{n}'"),
             Kind::Binary(len) => {
                 let mut b = vec![0u8; *len as usize];
-                b[0] = n as u8;
+                b[..2].copy_from_slice(&(n as u16).to_be_bytes());
                 format!("X'{}'", hex(&b))
             }
-            Kind::Uuid => format!("'{:02x}000000-0000-0000-0000-000000000000'", n as u8),
-            Kind::Inet6 => format!("'{:02x}00::'", n as u8),
+            Kind::Uuid => format!("'{:04x}0000-0000-0000-0000-000000000000'", n as u16),
+            Kind::Inet6 => format!("'{:x}::'", n as u16),
             _ => format!(
                 "'{}-{:02}-{:02}'",
                 2000 + n / 336,
@@ -458,7 +458,9 @@ impl Table {
     /// An INSERT of 1–3 rows with every column given.
     pub fn insert(&mut self, r: &mut Rng) -> String {
         let mut rows = Vec::new();
-        for _ in 0..(1 + r.below(3)) {
+        // Sometimes rows enough to fill several rows events.
+        let n = if r.chance(5) { 40 } else { 1 + r.below(3) };
+        for _ in 0..n {
             let mut vals = Vec::new();
             for (i, c) in self.cols.iter().enumerate() {
                 if i == 0 && !self.key.is_empty() {

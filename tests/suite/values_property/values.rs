@@ -195,9 +195,25 @@ pub fn value(r: &mut Rng, c: &Column) -> String {
         },
         Kind::Char { n, cs } => string_value(r, *cs, *n),
         Kind::VarChar { n, cs } => string_value(r, *cs, (*n).min(40)),
-        Kind::Text { cs, .. } => string_value(r, *cs, 30),
+        // Now and then long enough for a rows event of its own (TINYTEXT holds 255 bytes,
+        // 63 four-byte characters).
+        Kind::Text { cs, size } => {
+            let max = match (size, r.chance(5)) {
+                (0, true) => 63,
+                (_, true) => 3000,
+                _ => 30,
+            };
+            string_value(r, *cs, max)
+        }
         Kind::Binary(n) | Kind::VarBinary(n) => string_value(r, Cs::Binary, *n),
-        Kind::Blob(_) => string_value(r, Cs::Binary, 40),
+        Kind::Blob(size) => {
+            let max = match (size, r.chance(5)) {
+                (0, true) => 255,
+                (_, true) => 9000,
+                _ => 40,
+            };
+            string_value(r, Cs::Binary, max)
+        }
         Kind::Enum { .. } => match r.below(2) {
             0 => utf8_literal(r.pick::<&str>(&ENUM_MEMBERS)),
             _ => (1 + r.below(ENUM_MEMBERS.len() as u64)).to_string(),
