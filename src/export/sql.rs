@@ -2,9 +2,12 @@
 //!
 //! Redo prints each row change forwards; undo prints the inverse of each (DELETE for an
 //! insert, INSERT for a delete, UPDATE back for an update) in reverse order. Each
-//! transaction is wrapped in BEGIN/COMMIT under a comment naming its source. Column
-//! names come from the table map (binlog_row_metadata=FULL), else from the DDL seen
-//! earlier in the binlogs, else from a schema script; without them the export refuses.
+//! transaction is wrapped in BEGIN/COMMIT under a comment naming its source, and each
+//! rows event's statements under a comment with its position. Column names come from the
+//! table map (binlog_row_metadata=FULL), else from the DDL seen earlier in the binlogs,
+//! else from a schema script; without them the export refuses. Values are exact
+//! ([`super::literal`]) and the SQL runs under a strict `sql_mode`, so a value the server
+//! would coerce stops the replay with an error instead.
 
 use std::fmt::Write as _;
 
@@ -167,7 +170,8 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
         range::boundary_text(b, req.range.start),
         range::boundary_text(b, req.range.end)
     );
-    // TIMESTAMP literals are UTC; JSON text is UTF-8 (other text is ASCII or X'…').
+    // TIMESTAMP literals are UTC; JSON text is UTF-8; other text is ASCII in an
+    // ASCII-transparent charset, or bytes with their charset (`_ucs2 X'…'`).
     let mut warnings = cut;
     warnings.extend(uncovered(b, req.range));
     for w in &warnings {
