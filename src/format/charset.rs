@@ -220,6 +220,12 @@ pub fn collation_charset(id: u64, flavor: Flavor) -> Option<&'static str> {
     }
 }
 
+/// Whether `name` is a character set of either flavour (not a collation's other prefix,
+/// such as MariaDB's `uca1400`).
+pub fn known_charset(name: &str) -> bool {
+    MARIADB.iter().chain(MYSQL).any(|r| r.2 == name)
+}
+
 /// Character sets in which every ASCII byte is the same character as in utf8mb4, so that
 /// ASCII text sent over a utf8mb4 connection arrives as the same bytes. Others (ucs2,
 /// utf16, utf32, swe7 with its letters in place of `[\]`, sjis with its yen sign) need

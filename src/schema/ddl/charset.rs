@@ -1,6 +1,8 @@
 //! Character sets in DDL: which types carry one, `CHARACTER SET` / `CHARSET` / `COLLATE`
 //! clauses on columns and tables, and the table default a column inherits.
 
+use crate::format::charset::known_charset;
+
 use super::DdlColumn;
 use super::lex::Tok;
 use super::{ident, is_kw};
@@ -38,9 +40,11 @@ fn charset_name(w: &[u8]) -> String {
     if s == "utf8" { "utf8mb3".into() } else { s }
 }
 
-/// The character set a collation belongs to: its name up to the first `_`.
-fn charset_of_collation(c: &str) -> String {
-    charset_name(c.split('_').next().unwrap_or(c).as_bytes())
+/// The character set a collation belongs to: its name up to the first `_`, when that is
+/// a charset (MariaDB's `uca1400_ai_ci` belongs to whichever charset is in force).
+fn charset_of_collation(c: &str) -> Option<String> {
+    let cs = charset_name(c.split('_').next().unwrap_or(c).as_bytes());
+    known_charset(&cs).then_some(cs)
 }
 
 /// `CHARACTER SET x`, `CHARSET x`, `COLLATE x` (each with an optional `=`) in `toks`.
@@ -71,7 +75,7 @@ pub fn charset_clauses(toks: &[Tok]) -> (Option<String>, Option<String>) {
         }
     }
     if charset.is_none() {
-        charset = collation.as_deref().map(charset_of_collation);
+        charset = collation.as_deref().and_then(charset_of_collation);
     }
     (charset, collation)
 }
