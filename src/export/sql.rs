@@ -146,9 +146,10 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
                     shape
                         .undo_check(opt(&row.before), opt(&row.after))
                         .map_err(ctx)?;
-                    shape
-                        .update(opt(&row.after), opt(&row.before))
-                        .map_err(ctx)?
+                    // The row as the update left it: a MINIMAL after image holds only
+                    // the changed columns, the unchanged key columns are in the before.
+                    let now = overlay(opt(&row.after), opt(&row.before));
+                    shape.update(&now, opt(&row.before)).map_err(ctx)?
                 }
             };
             stmts.push(s);
@@ -213,6 +214,16 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
 /// were.
 const SQL_MODE: &str = "SET SESSION sql_mode = \
     'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION';\n";
+
+/// `top`'s columns where present, else `under`'s.
+fn overlay<'a>(top: &[Cell<'a>], under: &[Cell<'a>]) -> Vec<Cell<'a>> {
+    (0..top.len().max(under.len()))
+        .map(|i| match (top.get(i), under.get(i)) {
+            (Some(c @ Cell::Present(_)), _) | (_, Some(c)) => c.clone(),
+            _ => Cell::Absent,
+        })
+        .collect()
+}
 
 fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
     img.as_deref().unwrap_or(&[])
