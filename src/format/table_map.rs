@@ -338,6 +338,24 @@ mod tests {
     }
 
     #[test]
+    fn mysql_charsets_count_vector() {
+        // (v VECTOR, c CHAR(16)): COLUMN_CHARSET lists 63 for v, then 255 for c; MariaDB
+        // would give v none and read 63 as c's.
+        let mut b = vec![1, 0, 0, 0, 0, 0, 0, 0];
+        b.extend([1, b't', 0, 1, b'v', 0]);
+        b.push(2);
+        b.extend([242, 254]);
+        b.extend([3, 4, 0xfe, 16]);
+        b.push(0x03);
+        // 255 is a three-byte lenenc (0xfc, then u16).
+        b.extend([meta_type::COLUMN_CHARSET, 4, 63, 0xfc, 255, 0]);
+        let tm = TableMap::parse(&b, 6, Flavor::MySql, 0).unwrap();
+        assert_eq!(tm.charset(1), Some("utf8mb4"));
+        let tm = TableMap::parse(&b, 6, Flavor::MariaDb, 0).unwrap();
+        assert_eq!(tm.charset(1), Some("binary"));
+    }
+
+    #[test]
     fn mariadb_signedness_counts_year() {
         // MariaDB: YEAR (always unsigned), TINYINT signed, INT UNSIGNED, DOUBLE signed.
         assert_eq!(
