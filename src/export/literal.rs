@@ -3,7 +3,7 @@
 //! Integers as digits (negative values of UNSIGNED columns reinterpreted when the
 //! column is known to be unsigned), FLOAT/DOUBLE as the shortest `…e…` double literal
 //! that round-trips, decimals as written, temporal values quoted with their fractions
-//! (TIMESTAMP in UTC: the SQL sets `time_zone='+00:00'`), BIT as `b'…'`, ENUM/SET by name
+//! (TIMESTAMP in UTC: the SQL sets `time_zone='+00:00'`), BIT as `b'…'`, ENUM/SET
 //! as their index or mask (numbers reach the same member whatever the column's charset),
 //! INET4 / INET6 / UUID (known from the DDL) in their text form, and bytes exactly: ASCII
 //! text as `'…'` only where the column's charset reads ASCII as utf8mb4 does (the SQL

@@ -47,7 +47,8 @@ fn charset_of_collation(c: &str) -> Option<String> {
     known_charset(&cs).then_some(cs)
 }
 
-/// `CHARACTER SET x`, `CHARSET x`, `COLLATE x` (each with an optional `=`) in `toks`.
+/// `CHARACTER SET x`, `CHARSET x`, `COLLATE x` (each with an optional `=`) in `toks`;
+/// a charset name neither flavour knows counts as none.
 pub fn charset_clauses(toks: &[Tok]) -> (Option<String>, Option<String>) {
     let (mut charset, mut collation) = (None, None);
     let word_after = |mut j: usize| {
@@ -65,8 +66,9 @@ pub fn charset_clauses(toks: &[Tok]) -> (Option<String>, Option<String>) {
             } else {
                 i + 2
             };
+            // Only a charset the servers know: the name goes into SQL as `_name X'…'`.
             if let Some(w) = word_after(at) {
-                charset = Some(charset_name(&w));
+                charset = Some(charset_name(&w)).filter(|c| known_charset(c));
             }
         } else if is_kw(Some(t), "COLLATE") {
             if let Some(w) = word_after(i + 1) {
