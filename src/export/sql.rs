@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 
 use crate::format::column::ColumnDef;
-use crate::format::{Cell, Event, RowsOp, TableMap};
+use crate::format::{Cell, Event, RowsOp, TableMap, Value};
 use crate::index::{Binlogs, EventId};
 use crate::schema::{Catalog, TableSchema};
 
@@ -340,9 +340,17 @@ impl<'t> Shape<'t> {
             if key_present && !self.key.contains(&i) {
                 continue;
             }
-            if let Some(l) = self.lit(i, c)? {
-                let op = if key_present { "=" } else { "<=>" };
-                terms.push(format!("{} {op} {l}", self.names[i]));
+            let Some(l) = self.lit(i, c)? else {
+                continue;
+            };
+            if key_present {
+                terms.push(format!("{} = {l}", self.names[i]));
+            } else if self.by_bytes(i, c) {
+                // Text compares by its collation ('a' = 'A' = 'a '): without a key,
+                // another row could match; bytes match only this one.
+                terms.push(format!("{} <=> CAST({l} AS BINARY)", self.names[i]));
+            } else {
+                terms.push(format!("{} <=> {l}", self.names[i]));
             }
         }
         if terms.is_empty() {
@@ -351,6 +359,16 @@ impl<'t> Shape<'t> {
             ));
         }
         Ok(terms.join(" AND "))
+    }
+
+    /// Whether column `i` is a string compared by collation (not INET4/INET6/UUID, whose
+    /// literals are text that the column reads as its own type).
+    fn by_bytes(&self, i: usize, c: &Cell<'_>) -> bool {
+        let textual = self.facts[i]
+            .ty
+            .as_deref()
+            .is_some_and(|t| matches!(t, "INET4" | "INET6" | "UUID"));
+        matches!(c, Cell::Present(Value::Bytes(_))) && !textual
     }
 
     fn delete(&self, img: &[Cell<'_>]) -> Result<String, Error> {

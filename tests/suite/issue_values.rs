@@ -150,3 +150,27 @@ fn undo_of_a_minimal_update_finds_the_row_by_its_whole_key() {
         "{undo}"
     );
 }
+
+/// Without a key the row is found by all its columns, and text columns compare by their
+/// collation: `'a'` would match `'A'` (and `'a '`). The SQL compares their bytes.
+#[test]
+fn rows_without_a_key_are_found_by_their_bytes_not_their_collation() {
+    let server = TestServer::start(&[
+        "--log-bin=mysql-bin",
+        "--server-id=1",
+        "--binlog-format=ROW",
+        "--binlog-row-metadata=FULL",
+    ]);
+    server.sql(
+        "CREATE DATABASE d; CREATE TABLE d.t (c VARCHAR(5), u VARCHAR(5) CHARACTER SET ucs2) \
+         CHARSET latin1; INSERT INTO d.t VALUES ('A', 'B '), ('a', 'b'); FLUSH BINARY LOGS",
+    );
+    server.sql("DELETE FROM d.t WHERE BINARY c = 'a'");
+    let want = server.sql("SELECT HEX(c), HEX(u) FROM d.t");
+    let file = server.binlog_files().pop().expect("a binlog");
+    let redo = binlens(&["sql", "--redo"], &file);
+    // The deleted row back, after the other one: a collation match would find 'A' first.
+    server.sql("INSERT INTO d.t VALUES ('a', 'b')");
+    server.sql_stdin(redo.as_bytes());
+    assert_eq!(server.sql("SELECT HEX(c), HEX(u) FROM d.t"), want, "{redo}");
+}

@@ -201,6 +201,16 @@ impl Kind {
         }
     }
 
+    /// Text compared by a collation (not a binary string).
+    fn collated(&self) -> bool {
+        match self {
+            Kind::Char { cs, .. } | Kind::VarChar { cs, .. } | Kind::Text { cs, .. } => {
+                *cs != Cs::Binary
+            }
+            _ => false,
+        }
+    }
+
     /// Can be part of a primary key without a prefix.
     fn keyable(&self) -> bool {
         !matches!(
@@ -251,6 +261,8 @@ pub struct Table {
     /// Counters of the rows alive (keyed tables), and the next one.
     pub live: Vec<u64>,
     pub next: u64,
+    /// The last row inserted, as SQL: a table without a key gets near copies of it.
+    pub last: Option<Vec<String>>,
 }
 
 /// The types a counter key can take.
@@ -397,6 +409,7 @@ pub fn random_table(r: &mut Rng, name: String) -> Table {
         default_cs,
         live: Vec::new(),
         next: 1,
+        last: None,
     }
 }
 
@@ -469,6 +482,17 @@ impl Table {
                     vals.push(value(r, c));
                 }
             }
+            // Without a key, now and then the last row again but for text that only a
+            // collation would call equal.
+            if let (true, Some(last)) = (self.key.is_empty() && r.chance(30), &self.last) {
+                vals = last.clone();
+                for (v, c) in vals.iter_mut().zip(&self.cols) {
+                    if c.kind.collated() {
+                        *v = utf8_literal(r.pick::<&str>(&["a", "A", "a ", ""]));
+                    }
+                }
+            }
+            self.last = Some(vals.clone());
             if !self.key.is_empty() {
                 self.live.push(self.next);
                 self.next += 1;
