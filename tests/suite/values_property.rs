@@ -1,8 +1,9 @@
 //! Every value exact, proven against a real MariaDB on random schemas (issue 14).
 //!
 //! Per seed: random tables over every MariaDB 10.11 column type (INET4/INET6/UUID, YEAR
-//! before integers, ZEROFILL, charsets utf8mb4/latin1/ucs2/utf16/utf32/binary, NULLs,
-//! keys none/single/composite) and a random workload (inserts with extremes, updates
+//! before integers, ZEROFILL, charsets utf8mb4/latin1/ucs2/utf16/utf16le/utf32/ascii/
+//! swe7/binary and a database default binlens cannot see, NULLs, keys none/single/
+//! composite) and a random workload (inserts with extremes, near-duplicate rows, updates
 //! with key changes, deletes, in transactions), under one of the nine
 //! `binlog_row_image` × `binlog_row_metadata` combinations (every fourth seed with
 //! `log_bin_compress=ON`). Then:
