@@ -201,12 +201,11 @@ impl Kind {
         }
     }
 
-    /// Text compared by a collation (not a binary string).
+    /// Text compared by a collation (not a binary string) with room for two characters.
     fn collated(&self) -> bool {
         match self {
-            Kind::Char { cs, .. } | Kind::VarChar { cs, .. } | Kind::Text { cs, .. } => {
-                *cs != Cs::Binary
-            }
+            Kind::Char { n, cs } | Kind::VarChar { n, cs } => *cs != Cs::Binary && *n >= 2,
+            Kind::Text { cs, .. } => *cs != Cs::Binary,
             _ => false,
         }
     }
