@@ -1,22 +1,28 @@
 //! Non-interactive subcommands: the same engine as the TUI, for scripts and tests.
 //!
 //! Each subcommand writes to `&mut impl Write` so it can be tested as golden text.
-//! May import `format`, `index`, `filter` and `export`; never `tui`.
+//! May import `format`, `index`, `insight`, `schema`, `lang`, `filter` and `export`; never
+//! `tui`.
 
 pub mod dump;
 mod dump_filter;
+mod dump_statements;
 pub mod index_cmd;
 mod jsonl;
 pub mod panic;
 pub mod replay_cmd;
 pub mod sql;
 pub mod stats;
+mod stats_report;
 mod text;
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+
+use crate::format::display::escape_str;
+use crate::lang::{Loc, ParseContext, TimeZoneChoice};
 
 /// binlens: explore MySQL and MariaDB binary logs.
 ///
@@ -40,8 +46,53 @@ pub enum Command {
     ReplayCmd(replay_cmd::ReplayArgs),
     /// Print redo or undo SQL for the row events of a range.
     Sql(sql::SqlArgs),
-    /// Summarize a set: time span, events by type, row events by table, largest transactions.
+    /// Summarize a range: events by type, rows by table, largest transactions, a histogram.
     Stats(stats::StatsArgs),
+}
+
+/// The zone in which times typed on the command line are read (`--tz`); a time with `Z`
+/// or an offset (`+02:00`) is read as written in either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TzArg {
+    Utc,
+    Local,
+}
+
+impl TzArg {
+    pub fn choice(self) -> TimeZoneChoice {
+        match self {
+            TzArg::Utc => TimeZoneChoice::Utc,
+            TzArg::Local => TimeZoneChoice::Local,
+        }
+    }
+}
+
+/// Reads the LOC given to `--flag`, in `ctx`.
+pub fn parse_loc(flag: &str, text: &str, ctx: &ParseContext) -> Result<Loc, String> {
+    Loc::parse(text, ctx).map_err(|e| format!("--{flag} {}: {}", escape_str(text), e.message))
+}
+
+/// The LOCs of `--start`, `--stop` and `--skip`, read in one context.
+#[derive(Debug, Clone, Default)]
+pub struct RangeLocs {
+    pub start: Option<Loc>,
+    pub stop: Option<Loc>,
+    pub skip: Vec<Loc>,
+}
+
+impl RangeLocs {
+    pub fn parse(
+        start: Option<&str>,
+        stop: Option<&str>,
+        skip: &[String],
+        ctx: &ParseContext,
+    ) -> Result<RangeLocs, String> {
+        Ok(RangeLocs {
+            start: start.map(|t| parse_loc("start", t, ctx)).transpose()?,
+            stop: stop.map(|t| parse_loc("stop", t, ctx)).transpose()?,
+            skip: (skip.iter().map(|t| parse_loc("skip", t, ctx))).collect::<Result<_, _>>()?,
+        })
+    }
 }
 
 /// What `main` should do.
@@ -69,21 +120,12 @@ pub enum Status {
 pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<Status> {
     match cmd {
         Command::Dump(a) => dump::run_status(a, out, err),
-        Command::Stats(a) => {
-            let clean = stats::run(a, out, err)?;
-            Ok(if clean { Status::Ok } else { Status::Error })
-        }
+        Command::Stats(a) => stats::run(a, out, err),
         Command::Index(a) => {
             let clean = index_cmd::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })
         }
-        Command::ReplayCmd(a) => {
-            let clean = replay_cmd::run(a, out, err)?;
-            Ok(if clean { Status::Ok } else { Status::Error })
-        }
-        Command::Sql(a) => {
-            let clean = sql::run(a, out, err)?;
-            Ok(if clean { Status::Ok } else { Status::Error })
-        }
+        Command::ReplayCmd(a) => replay_cmd::run(a, out, err),
+        Command::Sql(a) => sql::run(a, out, err),
     }
 }

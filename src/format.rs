@@ -6,7 +6,8 @@
 //!
 //! Two tiers: [`EventReader`] frames events from headers alone (what an index needs);
 //! [`Decoder::decode`] decodes a body when someone looks, and [`RowsEvent::rows`]
-//! decodes row images against their [`TableMap`].
+//! decodes row images against their [`TableMap`];
+//! [`RowsEvent::count_rows`] only walks them ([`row_walk`]).
 
 pub mod charset;
 pub mod column;
@@ -24,9 +25,13 @@ pub mod inet;
 pub mod json;
 pub mod maria;
 pub mod payload;
+pub mod position;
 pub mod query;
+pub mod query_class;
 pub mod reader;
+pub mod row_walk;
 pub mod rows;
+pub mod sql_lex;
 pub mod summary;
 pub mod table_map;
 pub mod temporal;
@@ -36,7 +41,9 @@ pub use error::{Error, ErrorKind, Result};
 pub use event::{Decoder, Event};
 pub use fde::{ChecksumAlg, Flavor, FormatDescription};
 pub use header::{EventHeader, EventType, RowsOp};
+pub use position::LogPosition;
 pub use reader::{EventReader, FramingError, RawEvent};
+pub use row_walk::{RowLayout, RowSpans};
 pub use rows::{Row, RowsEvent};
 pub use table_map::TableMap;
 pub use value::{Cell, Value};

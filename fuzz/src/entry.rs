@@ -37,7 +37,7 @@ pub const TARGETS: &[(&str, Target)] = &[
 /// the same bytes as a file through `dump --format jsonl` and `text`.
 pub fn event_decode(data: &[u8]) {
     let mut dec = Decoder::default();
-    for item in EventReader::at(data, 0) {
+    for item in EventReader::at(data, binlens::format::LogPosition(0)) {
         match item {
             Ok(raw) => exercise(&raw, &mut dec, 0),
             Err(_) => break,
@@ -68,15 +68,20 @@ pub fn index_build(data: &[u8]) {
     let mut state = FileScanState::default();
     begin_file(&mut index);
     if binlens::format::reader::check_magic(data).is_ok() {
-        let out = scan_file(&mut index, data, 4, &mut state);
-        assert!(out.indexed_end <= data.len() as u64);
+        let out = scan_file(
+            &mut index,
+            data,
+            binlens::format::LogPosition::FIRST_EVENT,
+            &mut state,
+        );
+        assert!(out.indexed_end.get() <= data.len() as u64);
     }
     end_file(&mut index, &mut state);
     let mut max_ts = 0;
     for i in 0..index.len() {
         let e = EventId(i as u32);
         let m = index.get(e);
-        assert!(m.pos < m.next_pos && m.next_pos <= data.len() as u64);
+        assert!(m.pos < m.next_pos && m.next_pos.get() <= data.len() as u64);
         let (first, last) = index.txn_span(index.txn_of(e));
         assert!(first <= e && e <= last);
         max_ts = max_ts.max(m.timestamp);
@@ -141,6 +146,17 @@ fn exercise(raw: &RawEvent<'_>, dec: &mut Decoder, depth: u32) {
             let Ok(tm) = dec.table_for(r) else {
                 return;
             };
+            // The row walk counts what the decoder decodes, on any bytes.
+            let walked = r.count_rows(&binlens::format::RowLayout::new(tm));
+            let decoded = r.rows(tm).take_while(Result::is_ok).count() as u64;
+            let whole = r.rows(tm).all(|x| x.is_ok());
+            if whole {
+                assert_eq!(
+                    walked,
+                    Ok(decoded),
+                    "the row walk disagrees with the decoder"
+                );
+            }
             for row in r.rows(tm) {
                 let Ok(row) = row else {
                     break;
@@ -172,9 +188,19 @@ fn exercise(raw: &RawEvent<'_>, dec: &mut Decoder, depth: u32) {
 }
 
 /// User text: the filter language, the goto target and the GTID-set syntax (UTF-8 only,
-/// as the front ends hand them strings).
+/// as the front ends hand them strings); and statement text as binlogs and schema
+/// scripts hold it (any bytes): the SQL lexer, the statement classes, the table names a
+/// statement names and the DDL reader.
 pub fn filter_text(data: &[u8]) {
-    use binlens::filter::{Filter, ParseContext, TimeZoneChoice, gtid::GtidSpec, parse_goto};
+    use binlens::filter::Filter;
+    use binlens::lang::{GtidSpec, ParseContext, TimeZoneChoice, parse_goto};
+    let _ = binlens::format::query_class::QueryClass::of(data);
+    let _ = binlens::filter::sql_names::statement_tables(data, b"db");
+    let mut tables = binlens::schema::Tables::default();
+    tables.apply_script(b"db", data);
+    for stmt in binlens::format::sql_lex::split_statements(data) {
+        let _ = tables.apply(b"db", stmt);
+    }
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -190,7 +216,7 @@ pub fn filter_text(data: &[u8]) {
 /// would: the quoted form must stand for exactly the input and end where it should.
 pub fn export_text(data: &[u8]) {
     use binlens::export::quote::{shell_path, shell_word, sql_ident, sql_string};
-    use binlens::export::range::Loc;
+    use binlens::lang::{Loc, ParseContext, TimeZoneChoice};
     let _ = sql_ident(data);
     let lit = sql_string(data);
     assert_eq!(
@@ -201,7 +227,7 @@ pub fn export_text(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = Loc::parse(text);
+    let _ = Loc::parse(text, &ParseContext::new(TimeZoneChoice::Utc, 0));
     if text.contains('\0') {
         return;
     }

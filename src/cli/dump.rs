@@ -10,12 +10,14 @@ use crate::format::reader::{EventReader, check_magic};
 use crate::index::MappedFile;
 use crate::schema::Tables;
 
-use super::{jsonl, panic, text};
+use super::{TzArg, jsonl, panic, text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DumpFormat {
     Jsonl,
     Text,
+    /// mysqlbinlog-style text with one pseudo statement per row (for pt-query-digest).
+    Statements,
 }
 
 #[derive(Debug, clap::Args)]
@@ -37,12 +39,6 @@ pub struct DumpArgs {
     pub files: Vec<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum TzArg {
-    Utc,
-    Local,
-}
-
 /// Runs `dump`, with or without `--filter`, and says how it went.
 pub fn run_status(
     args: &DumpArgs,
@@ -50,6 +46,13 @@ pub fn run_status(
     err: &mut impl Write,
 ) -> std::io::Result<super::Status> {
     use super::Status;
+    if args.format == DumpFormat::Statements {
+        if args.filter.is_some() {
+            writeln!(err, "binlens: --format statements does not take --filter")?;
+            return Ok(Status::Error);
+        }
+        return super::dump_statements::run(&args.files, out, err);
+    }
     match &args.filter {
         None => Ok(if run(args, out, err)? {
             Status::Ok
@@ -132,10 +135,13 @@ fn dump_events(
         buf.clear();
         match item {
             Ok(raw) => {
-                panic::set_pos(raw.pos);
+                panic::set_pos(raw.pos.get());
                 let ok = match format {
                     DumpFormat::Jsonl => jsonl::event_line(&mut buf, name, &raw, &mut dec),
-                    DumpFormat::Text => text::event_block(&mut buf, &shown, &raw, &mut dec, ddl),
+                    // Statements are written by `dump_statements`, never per event.
+                    DumpFormat::Text | DumpFormat::Statements => {
+                        text::event_block(&mut buf, &shown, &raw, &mut dec, ddl)
+                    }
                 };
                 clean &= ok;
                 if format == DumpFormat::Jsonl {
@@ -158,7 +164,9 @@ fn dump_events(
                         jsonl::framing_error_line(&mut buf, name, &fe);
                         buf.push('\n');
                     }
-                    DumpFormat::Text => text::framing_error_block(&mut buf, &shown, &fe),
+                    DumpFormat::Text | DumpFormat::Statements => {
+                        text::framing_error_block(&mut buf, &shown, &fe);
+                    }
                 }
                 out.write_all(buf.as_bytes())?;
                 writeln!(err, "binlens: {shown}:{}: {}", fe.pos, fe.error.kind)?;

@@ -4,16 +4,18 @@
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
 
-use crate::filter::{Filter, ParseContext, TimeZoneChoice, apply};
+use crate::filter::{Filter, apply};
 use crate::format::EventType;
+use crate::format::LogPosition;
 use crate::format::display::escape_str;
 use crate::format::event::Decoder;
 use crate::format::reader::EventReader;
 use crate::index::{Binlogs, EventId, FileId};
+use crate::lang::ParseContext;
 use crate::schema::Catalog;
 
 use super::Status;
-use super::dump::{DumpArgs, DumpFormat, TzArg};
+use super::dump::{DumpArgs, DumpFormat};
 use super::{jsonl, text};
 
 pub fn run(
@@ -29,11 +31,7 @@ pub fn run(
             return Ok(Status::Error);
         }
     };
-    let tz = match args.tz {
-        TzArg::Utc => TimeZoneChoice::Utc,
-        TzArg::Local => TimeZoneChoice::Local,
-    };
-    let ctx = ParseContext::for_binlogs(&b, tz);
+    let ctx = ParseContext::for_binlogs(&b, args.tz.choice());
     let filter = match Filter::parse(expr, &ctx) {
         Ok(f) => f,
         Err(e) => {
@@ -55,19 +53,18 @@ pub fn run(
         writeln!(err, "binlens: {note}")?;
     }
     for p in &b.problems {
-        writeln!(err, "binlens: {}: {}", b.location_text(p.at), p.message)?;
+        writeln!(err, "binlens: {}: {}", b.named(p.at), p.message)?;
         clean = false;
     }
     let never = AtomicBool::new(false);
-    let hits = match apply(&b, &filter, &never, &mut |_, _| {}) {
-        Ok(h) => h,
-        Err(_) => return Ok(Status::Error),
+    let Ok(hits) = apply(&b, &filter, &never, &mut |_, _| {}) else {
+        return Ok(Status::Error);
     };
     let mut next = 0;
     // Text shows INET/UUID columns by the DDL in force at each event.
     let catalog = match args.format {
-        DumpFormat::Text => Catalog::build(&b, None),
         DumpFormat::Jsonl => Catalog::default(),
+        DumpFormat::Text | DumpFormat::Statements => Catalog::build(&b, None),
     };
     for f in 0..b.index.file_count() {
         let m = Matches {
@@ -112,7 +109,7 @@ fn dump_matches(
     let mut dec = Decoder::default();
     let mut clean = true;
     let mut buf = String::new();
-    let reader = EventReader::at(file.map.bytes(), 4);
+    let reader = EventReader::at(file.map.bytes(), LogPosition::FIRST_EVENT);
     for (k, raw) in reader.map_while(Result::ok).enumerate() {
         let id = ext.first.0 + k as u32;
         if id >= ext.end.0 {
@@ -123,7 +120,8 @@ fn dump_matches(
             buf.clear();
             clean &= match format {
                 DumpFormat::Jsonl => jsonl::event_line(&mut buf, &file.name, &raw, &mut dec),
-                DumpFormat::Text => {
+                // `dump` refuses --filter with statements.
+                DumpFormat::Text | DumpFormat::Statements => {
                     let mut at = text::AtEvent {
                         catalog: m.catalog,
                         event: EventId(id),

@@ -14,13 +14,14 @@ use std::fmt::Write as _;
 use crate::format::column::ColumnDef;
 use crate::format::{Cell, Event, RowsOp, TableMap, Value};
 use crate::index::{Binlogs, EventId};
-use crate::schema::{Catalog, TableSchema};
+use crate::lang::{TableGlob, TimeZoneChoice, format_instant};
+use crate::schema::{Catalog, NameSource, TableSchema};
 
-use super::Error;
-use super::literal::{ColumnFacts, literal};
-use super::quote::{sql_comment, sql_ident, sql_table};
+use super::literal::{ColumnFacts, bytes_literal, json_diff_expr, literal};
+use super::quote::{sql_comment, sql_hex, sql_ident, sql_table};
 use super::range::{self, Range};
 use super::walk::walk;
+use super::{Error, ErrorKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -32,7 +33,7 @@ pub enum Direction {
 pub struct SqlRequest {
     pub direction: Direction,
     pub range: Range,
-    /// `schema.table` globs (`*`, `?`); empty: every table.
+    /// `schema.table` globs ([`crate::lang::TableGlob`]); empty: every table.
     pub tables: Vec<String>,
     /// CREATE TABLE statements to fall back on (a mysqldump script).
     pub schema_script: Option<Vec<u8>>,
@@ -50,6 +51,10 @@ struct Txn {
 pub struct SqlExport {
     pub text: String,
     pub warnings: Vec<String>,
+    /// Transactions with row changes of the selected tables.
+    pub transactions: usize,
+    /// `schema.table` of every table with row events in the range, selected or not.
+    pub tables_seen: Vec<String>,
 }
 
 /// Statements in the range that row SQL does not cover: statement-format DML and DDL.
@@ -65,7 +70,7 @@ fn uncovered(b: &Binlogs, r: Range) -> Vec<String> {
         }
     }
     let mut w = Vec::new();
-    let at = |e: EventId| b.location_text(b.index.get(e).location());
+    let at = |e: EventId| b.named(b.index.get(e).location());
     if let Some(&first) = dml.first() {
         w.push(format!(
             "{} statement-format DML statement(s) in the range are not in this SQL (only row events are), the first at {}",
@@ -90,22 +95,27 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
         ..req.clone()
     };
     let catalog = Catalog::build(b, req.schema_script.as_deref());
+    let globs: Vec<TableGlob> = req.tables.iter().map(|g| TableGlob::new(g)).collect();
+    let mut seen = std::collections::BTreeSet::new();
     let mut txns: Vec<Txn> = Vec::new();
     let mut current: Option<(crate::index::TxnId, Txn)> = None;
     walk(b, req.range, |e, _, ev, dec| {
         let Event::Rows(rows) = ev else {
             return Ok(());
         };
-        let at = b.location_text(b.index.get(e).location());
+        let at = b.named(b.index.get(e).location()).to_string();
         let tm = dec
             .table_for(rows)
-            .map_err(|err| Error::new(format!("{at}: {}", err.kind)))?;
+            .map_err(|err| Error::new(ErrorKind::Damaged, format!("{at}: {}", err.kind)))?;
         let full = format!(
             "{}.{}",
             String::from_utf8_lossy(&tm.schema),
             String::from_utf8_lossy(&tm.table)
         );
-        if !req.tables.is_empty() && !req.tables.iter().any(|g| glob(g, &full)) {
+        if !seen.contains(&full) {
+            seen.insert(full.clone());
+        }
+        if !globs.is_empty() && !globs.iter().any(|g| g.matches(&tm.schema, &tm.table)) {
             return Ok(());
         }
         let shape = Shape::of(tm, &catalog.resolve(e, tm), &at)?;
@@ -126,8 +136,9 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
         events.push((at.clone(), Vec::new()));
         let stmts = &mut events.last_mut().expect("just pushed").1;
         for row in rows.rows(tm) {
-            let row = row.map_err(|err| Error::new(format!("{at}: {}", err.kind)))?;
-            let ctx = |m: Error| Error::new(format!("{at} ({full}): {}", m.message));
+            let row =
+                row.map_err(|err| Error::new(ErrorKind::Damaged, format!("{at}: {}", err.kind)))?;
+            let ctx = |m: Error| Error::new(m.kind, format!("{at} ({full}): {}", m.message));
             let s = match (req.direction, rows.kind.op) {
                 // A MINIMAL insert image holds the columns the statement set: the
                 // rest take their defaults again. Re-inserting a deleted row needs all.
@@ -159,6 +170,7 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
     if let Some((_, done)) = current.take() {
         txns.push(done);
     }
+    let transactions = txns.len();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -204,6 +216,8 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
     Ok(SqlExport {
         text: out,
         warnings,
+        transactions,
+        tables_seen: seen.into_iter().collect(),
     })
 }
 
@@ -225,6 +239,10 @@ fn overlay<'a>(top: &[Cell<'a>], under: &[Cell<'a>]) -> Vec<Cell<'a>> {
         .collect()
 }
 
+fn facts_of(schema: &TableSchema) -> Vec<ColumnFacts> {
+    schema.columns.iter().map(ColumnFacts::from).collect()
+}
+
 fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
     img.as_deref().unwrap_or(&[])
 }
@@ -232,51 +250,92 @@ fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
 fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
     let (first, _) = b.index.txn_span(t);
     let m = b.index.get(first);
-    let when = chrono::DateTime::from_timestamp(m.timestamp as i64, 0)
-        .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_default();
+    let when = format!(
+        "{} UTC",
+        format_instant(i64::from(m.timestamp), TimeZoneChoice::Utc)
+    );
     format!(
         "-- {} at {}, {}\n",
-        sql_comment(&b.location_text(m.location())),
+        sql_comment(&b.named(m.location()).to_string()),
         when,
         sql_comment(&range::txn_label(b, t))
     )
 }
 
 /// What the SQL needs about one table: names, facts per column, key.
-struct Shape<'t> {
+pub(super) struct Shape<'t> {
     table: String,
     names: Vec<String>,
     defs: &'t [ColumnDef],
     facts: Vec<ColumnFacts>,
     key: Vec<usize>,
+    /// For pseudo statements (`dump --format statements`): a value with no SQL literal
+    /// becomes `NULL /* why */` instead of an error, and text with control bytes `X'…'`.
+    pseudo: bool,
 }
 
 impl<'t> Shape<'t> {
+    /// For pseudo statements: the names the catalog knows, `@N` for the others.
+    pub(super) fn pseudo(tm: &'t TableMap, schema: &TableSchema) -> Shape<'t> {
+        let names = (0..tm.column_count())
+            .map(|i| match schema.name(i) {
+                Some(n) if !matches!(schema.names, NameSource::Unknown(_)) => sql_ident(n),
+                _ => format!("@{}", i + 1),
+            })
+            .collect();
+        Shape {
+            table: sql_table(&tm.schema, &tm.table),
+            names,
+            defs: &tm.columns,
+            facts: facts_of(schema),
+            key: schema.key.clone(),
+            pseudo: true,
+        }
+    }
+
     fn of(tm: &'t TableMap, schema: &TableSchema, at: &str) -> Result<Shape<'t>, Error> {
         let names = schema.names().map_err(|why| {
-            Error::new(format!(
+            Error::new(ErrorKind::NoColumnNames, format!(
                 "{at}: no column names for {}: the table map has no names \
                  (binlog_row_metadata=FULL) and {why}; pass --schema FILE with its CREATE TABLE, or leave the table out with --table",
                 sql_table(&tm.schema, &tm.table)
             ))
         })?;
-        let facts = schema.columns.iter().map(ColumnFacts::from).collect();
         Ok(Shape {
             table: sql_table(&tm.schema, &tm.table),
             names: names.into_iter().map(sql_ident).collect(),
             defs: &tm.columns,
-            facts,
+            facts: facts_of(schema),
             key: schema.key.clone(),
+            pseudo: false,
         })
     }
 
     fn lit(&self, i: usize, c: &Cell<'_>) -> Result<Option<String>, Error> {
         match c {
             Cell::Absent => Ok(None),
+            Cell::Present(v) if self.pseudo => {
+                let l = match v {
+                    Value::Bytes(b) if b.iter().any(|&x| x < 0x20 || x == 0x7f) => sql_hex(b),
+                    // For reading: text as text whatever its charset, but INET4/INET6/UUID
+                    // in their text form.
+                    Value::Bytes(b) if !self.textual(i) => bytes_literal(b),
+                    Value::JsonDiff(d) => json_diff_expr(&self.names[i], d)
+                        .unwrap_or_else(|e| format!("NULL /* {} */", sql_comment(&e.message))),
+                    _ => literal(v, &self.defs[i], &self.facts[i])
+                        .unwrap_or_else(|e| format!("NULL /* {} */", sql_comment(&e.message))),
+                };
+                // pt-query-digest folds `x'…'` into `?` only in lower case.
+                Ok(Some(match l.strip_prefix("X'") {
+                    Some(rest) => format!("x'{rest}"),
+                    None => l,
+                }))
+            }
             Cell::Present(v) => literal(v, &self.defs[i], &self.facts[i])
                 .map(Some)
-                .map_err(|e| Error::new(format!("column {}: {}", self.names[i], e.message))),
+                .map_err(|e| {
+                    Error::new(e.kind, format!("column {}: {}", self.names[i], e.message))
+                }),
         }
     }
 
@@ -294,13 +353,16 @@ impl<'t> Shape<'t> {
         if lost.is_empty() {
             return Ok(());
         }
-        Err(Error::new(format!(
-            "the before image lacks the old values of {} (binlog_row_image is not FULL), so the update cannot be undone",
-            lost.join(", ")
-        )))
+        Err(Error::new(
+            ErrorKind::CannotInvert,
+            format!(
+                "the before image lacks the old values of {} (binlog_row_image is not FULL), so the update cannot be undone",
+                lost.join(", ")
+            ),
+        ))
     }
 
-    fn insert(&self, img: &[Cell<'_>], whole: bool) -> Result<String, Error> {
+    pub(super) fn insert(&self, img: &[Cell<'_>], whole: bool) -> Result<String, Error> {
         let mut cols = Vec::new();
         let mut vals = Vec::new();
         for (i, c) in img.iter().enumerate() {
@@ -316,10 +378,13 @@ impl<'t> Shape<'t> {
                 .filter(|(_, c)| matches!(c, Cell::Absent))
                 .map(|(i, _)| self.names[i].as_str())
                 .collect();
-            return Err(Error::new(format!(
-                "the row image lacks {} (binlog_row_image is not FULL), so the row cannot be re-inserted whole",
-                missing.join(", ")
-            )));
+            return Err(Error::new(
+                ErrorKind::CannotInvert,
+                format!(
+                    "the row image lacks {} (binlog_row_image is not FULL), so the row cannot be re-inserted whole",
+                    missing.join(", ")
+                ),
+            ));
         }
         Ok(format!(
             "INSERT INTO {} ({}) VALUES ({});",
@@ -355,6 +420,7 @@ impl<'t> Shape<'t> {
         }
         if terms.is_empty() {
             return Err(Error::new(
+                ErrorKind::NoKey,
                 "the row image has no columns to find the row by".into(),
             ));
         }
@@ -364,14 +430,18 @@ impl<'t> Shape<'t> {
     /// Whether column `i` is a string compared by collation (not INET4/INET6/UUID, whose
     /// literals are text that the column reads as its own type).
     fn by_bytes(&self, i: usize, c: &Cell<'_>) -> bool {
-        let textual = self.facts[i]
-            .ty
-            .as_deref()
-            .is_some_and(|t| matches!(t, "INET4" | "INET6" | "UUID"));
-        matches!(c, Cell::Present(Value::Bytes(_))) && !textual
+        matches!(c, Cell::Present(Value::Bytes(_))) && !self.textual(i)
     }
 
-    fn delete(&self, img: &[Cell<'_>]) -> Result<String, Error> {
+    /// Whether column `i` is INET4, INET6 or UUID.
+    fn textual(&self, i: usize) -> bool {
+        self.facts[i]
+            .ty
+            .as_deref()
+            .is_some_and(|t| matches!(t, "INET4" | "INET6" | "UUID"))
+    }
+
+    pub(super) fn delete(&self, img: &[Cell<'_>]) -> Result<String, Error> {
         Ok(format!(
             "DELETE FROM {} WHERE {} LIMIT 1;",
             self.table,
@@ -380,7 +450,7 @@ impl<'t> Shape<'t> {
     }
 
     /// `UPDATE … SET <to> WHERE <from>`.
-    fn update(&self, from: &[Cell<'_>], to: &[Cell<'_>]) -> Result<String, Error> {
+    pub(super) fn update(&self, from: &[Cell<'_>], to: &[Cell<'_>]) -> Result<String, Error> {
         let mut sets = Vec::new();
         for (i, c) in to.iter().enumerate() {
             if let Some(l) = self.lit(i, c)? {
@@ -389,6 +459,7 @@ impl<'t> Shape<'t> {
         }
         if sets.is_empty() {
             return Err(Error::new(
+                ErrorKind::CannotInvert,
                 "the image to restore has no columns (an undo of an UPDATE needs binlog_row_image=FULL)"
                     .into(),
             ));
@@ -399,45 +470,5 @@ impl<'t> Shape<'t> {
             sets.join(", "),
             self.where_clause(from)?
         ))
-    }
-}
-
-/// `*` and `?` glob over the whole name.
-pub fn glob(pat: &str, name: &str) -> bool {
-    let p: Vec<char> = pat.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ni;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ni = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob;
-
-    #[test]
-    fn globs() {
-        assert!(glob("shop.*", "shop.orders"));
-        assert!(glob("*.ord?rs", "shop.orders"));
-        assert!(!glob("shop.o", "shop.orders"));
-        assert!(glob("*", ""));
     }
 }

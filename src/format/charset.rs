@@ -207,8 +207,8 @@ const MYSQL: &[(u32, u32, &str)] = &[
 ];
 
 fn lookup(table: &[(u32, u32, &'static str)], id: u64) -> Option<&'static str> {
-    let i = table.partition_point(|r| (r.1 as u64) < id);
-    table.get(i).filter(|r| r.0 as u64 <= id).map(|r| r.2)
+    let i = table.partition_point(|r| u64::from(r.1) < id);
+    table.get(i).filter(|r| u64::from(r.0) <= id).map(|r| r.2)
 }
 
 /// The character set of collation `id` as `flavor` numbers it; `None` when unknown.

@@ -11,12 +11,11 @@
 //! anything it cannot follow (generated columns, partitions) does not change columns.
 
 mod charset;
-mod lex;
 
 use std::collections::HashMap;
 
+use crate::format::sql_lex::{Tok, split_statements, tokens};
 use charset::{BINARY_TYPES, TEXT_TYPES, charset_clauses, inherit_charset, table_charset};
-use lex::{Tok, split_statements, tokens};
 
 /// One column as the DDL declares it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -77,7 +76,7 @@ fn is_kw(t: Option<&Tok>, kw: &str) -> bool {
 
 fn ident(t: Option<&Tok>) -> Option<Vec<u8>> {
     match t {
-        Some(Tok::Word(w)) | Some(Tok::Quoted(w)) => Some(w.clone()),
+        Some(Tok::Word(w) | Tok::Quoted(w)) => Some(w.clone()),
         _ => None,
     }
 }
@@ -502,7 +501,7 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
         let removed = t.columns.remove(i);
         for k in &mut t.primary_key {
             if k.eq_ignore_ascii_case(&removed.name) {
-                *k = c.name.clone();
+                k.clone_from(&c.name);
             }
         }
         let at = placement(rest, &t.columns).unwrap_or(i);
@@ -515,7 +514,7 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
             let i = find(&t.columns, &old)?;
             for k in &mut t.primary_key {
                 if k.eq_ignore_ascii_case(&old) {
-                    *k = new.clone();
+                    k.clone_from(&new);
                 }
             }
             t.columns[i].name = new;
@@ -532,7 +531,7 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
         let (charset, _) = charset_clauses(item);
         for c in &mut t.columns {
             if TEXT_TYPES.contains(&c.ty.as_str()) && charset.is_some() {
-                c.charset = charset.clone();
+                c.charset.clone_from(&charset);
             }
         }
         t.charset = charset;

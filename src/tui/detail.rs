@@ -71,7 +71,7 @@ fn columns_of(catalog: &Catalog, e: EventId, tm: &TableMap) -> Columns {
 pub fn decode(b: &Binlogs, catalog: &Catalog, e: EventId, zone: Zone) -> DetailLines {
     let meta = b.index.get(e);
     let mut text = vec![Line::from(vec![
-        Span::styled(escape_str(&b.location_text(meta.location())), bold()),
+        Span::styled(escape_str(&b.named(meta.location()).to_string()), bold()),
         Span::raw(format!(
             "  {}  {}  server {}  next {}",
             super::app::time_text(zone, meta.timestamp),
@@ -135,7 +135,27 @@ fn event_lines(
                 )));
             }
         }
-        _ => {}
+        // The summary line above says all there is to say about these.
+        Event::FormatDescription(_)
+        | Event::Rotate { .. }
+        | Event::Xid(_)
+        | Event::Gtid(_)
+        | Event::AnonymousGtid(_)
+        | Event::PreviousGtids(_)
+        | Event::MariaGtid(_)
+        | Event::MariaGtidList(_)
+        | Event::BinlogCheckpoint(_)
+        | Event::TransactionPayload(_)
+        | Event::IntVar { .. }
+        | Event::Rand { .. }
+        | Event::UserVar(_)
+        | Event::Incident { .. }
+        | Event::Heartbeat(_)
+        | Event::XaPrepare(_)
+        | Event::StartEncryption(_)
+        | Event::LoadBlock { .. }
+        | Event::Stop
+        | Event::Other(_) => {}
     }
     out
 }
@@ -236,7 +256,7 @@ fn rows_lines(r: &RowsEvent<'_>, tm: &TableMap, cols: &Columns, out: &mut Vec<Li
             .max()
             .unwrap_or(0)
             .min(40);
-        for i in 0..left.len().max(right.map_or(0, |r| r.len())) {
+        for i in 0..left.len().max(right.map_or(0, std::vec::Vec::len)) {
             let l = left.get(i).cloned().unwrap_or_default();
             let rv = right.and_then(|r| r.get(i)).cloned().unwrap_or_default();
             let changed = right.is_some() && l != rv;

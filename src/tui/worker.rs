@@ -14,6 +14,7 @@ use crate::filter::{self, Filter};
 use std::sync::RwLock;
 
 use crate::index::{Binlogs, EventId};
+use crate::insight::{self, Scope, Stats};
 
 /// Work for the worker. `generation` ties a result to the request that wanted it.
 #[derive(Debug, Clone)]
@@ -39,6 +40,15 @@ pub enum Job {
         generation: u64,
         request: SqlRequest,
     },
+    /// The stats view's numbers for the events `[start, end)`.
+    Stats {
+        generation: u64,
+        start: EventId,
+        end: EventId,
+        top: usize,
+    },
+    /// Nothing: submitted to cancel the job running (the stats view closed).
+    Cancel,
 }
 
 #[derive(Debug, Clone)]
@@ -62,10 +72,14 @@ pub enum JobResult {
     /// An export's text (a command or SQL) and its notes, or why there is none.
     Exported {
         generation: u64,
-        text: Result<String, String>,
+        text: Result<String, crate::export::Error>,
         notes: Vec<String>,
         /// The one-line preview the CLI prints: transactions, rows per operation, tables.
         preview: Option<String>,
+    },
+    Stats {
+        generation: u64,
+        stats: Box<Stats>,
     },
 }
 
@@ -124,11 +138,42 @@ pub fn run_job(
             },
             Err(e) => JobResult::Exported {
                 generation,
-                text: Err(e.to_string()),
+                text: Err(e),
                 notes: Vec::new(),
                 preview: None,
             },
         }),
+        Job::Stats {
+            generation,
+            start,
+            end,
+            top,
+        } => {
+            let scope = Scope {
+                start,
+                end,
+                tables: None,
+                top,
+            };
+            let mut last = 0;
+            let mut progress = |done: u64, total: u64| {
+                if done > last + total / 100 {
+                    last = done;
+                    report(JobResult::Progress {
+                        generation,
+                        done: done as usize,
+                        total: total as usize,
+                    });
+                }
+                !cancel.load(Ordering::Relaxed)
+            };
+            let stats = insight::compute(b, &scope, &mut progress)?;
+            Some(JobResult::Stats {
+                generation,
+                stats: Box::new(stats),
+            })
+        }
+        Job::Cancel => None,
         Job::Sql {
             generation,
             request,
@@ -141,7 +186,7 @@ pub fn run_job(
             },
             Err(e) => JobResult::Exported {
                 generation,
-                text: Err(e.to_string()),
+                text: Err(e),
                 notes: Vec::new(),
                 preview: None,
             },
@@ -198,7 +243,7 @@ fn work(
         };
         // Read access for the job's length: the UI thread steps the build only while no
         // job runs (a header filter takes well under 100 ms; a body search longer).
-        let guard = b.read().unwrap_or_else(|e| e.into_inner());
+        let guard = b.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let result = run_job(&guard, job, &cancel, &mut report);
         drop(guard);
         if let Some(r) = result {

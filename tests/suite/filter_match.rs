@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use binlens::filter::{self, Filter, ParseContext, TimeZoneChoice};
+use binlens::filter::{self, Filter};
 use binlens::index::{Binlogs, EventId};
+use binlens::lang::{ParseContext, TimeZoneChoice};
 use serde_json::Value;
 
 use crate::support::corpus::{corpus_dir, read_jsonl};
@@ -31,7 +32,7 @@ fn run(b: &Binlogs, text: &str) -> Vec<EventId> {
 
 /// `(pos)` of every event `apply` returned.
 fn positions(b: &Binlogs, ids: &[EventId]) -> Vec<u64> {
-    ids.iter().map(|&e| b.index.pos(e)).collect()
+    ids.iter().map(|&e| b.index.pos(e).get()).collect()
 }
 
 fn oracle_positions(lines: &[Value], pred: impl Fn(&Value) -> bool) -> Vec<u64> {

@@ -5,9 +5,9 @@
 
 use std::process::Command;
 
-use binlens::filter::TimeZoneChoice;
 use binlens::format::EventType;
 use binlens::index::{Binlogs, EventId};
+use binlens::lang::TimeZoneChoice;
 use binlens::schema::Catalog;
 
 use crate::support::server::{TestServer, expect_success};
@@ -86,7 +86,11 @@ fn issue_cases(metadata: &str) {
         .collect();
     let text_of = |e: EventId| -> String {
         let pane = binlens::tui::detail::decode(&b, &catalog, e, TimeZoneChoice::Utc);
-        let lines: Vec<String> = pane.text.iter().map(|l| l.to_string()).collect();
+        let lines: Vec<String> = pane
+            .text
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
         lines.join("\n")
     };
     let y = text_of(rows[0]);
@@ -95,7 +99,11 @@ fn issue_cases(metadata: &str) {
         "metadata={metadata}: the detail pane of y:\n{y}"
     );
     let pane = binlens::tui::detail::decode(&b, &catalog, rows[1], TimeZoneChoice::Utc);
-    let lines: Vec<String> = pane.text.iter().map(|l| l.to_string()).collect();
+    let lines: Vec<String> = pane
+        .text
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     let all = lines.join("\n");
     for want in [
         "INET4",

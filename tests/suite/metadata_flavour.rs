@@ -50,7 +50,7 @@ fn check_file(path: &std::path::Path, mariadb: &mut Checked, mysql: &mut Checked
                     (ColumnDef::Year, got) if !tm.meta.unsigned.is_empty() => {
                         let want = (tm.flavor == Flavor::MariaDb).then_some(true);
                         assert_eq!(got, want, "{at}: YEAR column {col}");
-                        counts.year += got.is_some() as usize;
+                        counts.year += usize::from(got.is_some());
                     }
                     (def, Some(u)) if def.int_bits().is_some() => {
                         assert_eq!(u, d.unsigned, "{at}: column {col} ({})", d.ty);

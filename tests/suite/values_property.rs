@@ -17,6 +17,7 @@ mod fold;
 mod schema_gen;
 mod values;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -44,7 +45,7 @@ fn generate(seed: u64) -> Case {
     let mut r = Rng::new(seed);
     let db = format!("p{seed}");
     let combo = (seed % 9) as usize;
-    let mut tables: Vec<Table> = (0..(1 + r.below(3)))
+    let mut tables: Vec<Table> = (0..=r.below(3))
         .map(|i| random_table(&mut r, format!("t{i}")))
         .collect();
     // The database's default charset is in no table map and no CREATE TABLE: binlens
@@ -55,15 +56,15 @@ fn generate(seed: u64) -> Case {
         ddl.push_str(&t.create());
     }
     let mut setup = String::new();
-    for t in tables.iter_mut() {
+    for t in &mut tables {
         for _ in 0..(2 + r.below(3)) {
-            setup.push_str(&format!("BEGIN;\n{}\nCOMMIT;\n", t.insert(&mut r)));
+            let _ = writeln!(setup, "BEGIN;\n{}\nCOMMIT;", t.insert(&mut r));
         }
     }
     let mut workload = String::new();
     for _ in 0..(4 + r.below(6)) {
         workload.push_str("BEGIN;\n");
-        for _ in 0..(1 + r.below(4)) {
+        for _ in 0..=r.below(4) {
             let n = tables.len() as u64;
             let t = &mut tables[r.below(n) as usize];
             let stmt = match r.below(4) {

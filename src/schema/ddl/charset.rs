@@ -2,9 +2,9 @@
 //! clauses on columns and tables, and the table default a column inherits.
 
 use crate::format::charset::known_charset;
+use crate::format::sql_lex::Tok;
 
 use super::DdlColumn;
-use super::lex::Tok;
 use super::{ident, is_kw};
 
 /// Types whose values are bytes without a character set.

@@ -168,8 +168,8 @@ pub fn fold(files: &[PathBuf], db: &str, tables: &[Table]) -> Result<Folded, Str
         let Event::Rows(rows) = ev else {
             return Ok(());
         };
-        let fail = |m: String| binlens::export::Error::new(m);
-        let at = b.location_text(b.index.get(e).location());
+        let fail = |m: String| binlens::export::Error::new(binlens::export::ErrorKind::Damaged, m);
+        let at = b.named(b.index.get(e).location()).to_string();
         let tm = dec
             .table_for(rows)
             .map_err(|err| fail(format!("{at}: {}", err.kind)))?;
@@ -180,7 +180,7 @@ pub fn fold(files: &[PathBuf], db: &str, tables: &[Table]) -> Result<Folded, Str
             return Ok(());
         };
         let t = &tables[ti];
-        compressed += rows.kind.compressed as usize;
+        compressed += usize::from(rows.kind.compressed);
         let schema = catalog.resolve(e, tm);
         let rows_out = &mut out[ti];
         for row in rows.rows(tm) {
@@ -220,7 +220,7 @@ pub fn fold(files: &[PathBuf], db: &str, tables: &[Table]) -> Result<Folded, Str
                     let i = found()?;
                     for (cell, new) in rows_out[i].iter_mut().zip(&after) {
                         if let Some(v) = new {
-                            *cell = v.clone();
+                            cell.clone_from(v);
                         }
                     }
                     i

@@ -317,7 +317,7 @@ fn random_kind(r: &mut Rng) -> Kind {
             let p = 1 + r.below(65) as u8;
             Kind::Decimal {
                 p,
-                s: r.below(p.min(30) as u64 + 1) as u8,
+                s: r.below(u64::from(p.min(30)) + 1) as u8,
             }
         }
         5 => Kind::Float,
@@ -378,7 +378,7 @@ pub fn random_table(r: &mut Rng, name: String) -> Table {
             nullable: true,
         });
     }
-    for i in 0..(1 + r.below(7)) {
+    for i in 0..=r.below(7) {
         cols.push(Column {
             name: format!("c{i}"),
             kind: random_kind(r),
@@ -484,7 +484,7 @@ impl Table {
             // Without a key, now and then the last row again but for text that only a
             // collation would call equal.
             if let (true, Some(last)) = (self.key.is_empty() && r.chance(30), &self.last) {
-                vals = last.clone();
+                vals.clone_from(last);
                 for (v, c) in vals.iter_mut().zip(&self.cols) {
                     if c.kind.collated() {
                         *v = utf8_literal(r.pick::<&str>(&["a", "A", "a ", ""]));
@@ -526,7 +526,7 @@ impl Table {
             return None;
         }
         let mut sets = Vec::new();
-        for _ in 0..(1 + r.below(3)) {
+        for _ in 0..=r.below(3) {
             let i = first + r.below((self.cols.len() - first) as u64) as usize;
             sets.push(format!(
                 "`{}` = {}",

@@ -14,7 +14,7 @@ fn fraction(r: &mut Rng, fsp: u8, nines: bool) -> String {
     let d = if nines {
         "9".repeat(fsp as usize)
     } else {
-        digits(r, fsp as u64)
+        digits(r, u64::from(fsp))
     };
     format!(".{d}")
 }
@@ -31,7 +31,7 @@ fn text(r: &mut Rng, cs: Cs, max_chars: u32) -> String {
     let n = match r.below(5) {
         0 => 0,
         1 => max_chars,
-        _ => r.below(max_chars as u64 + 1) as u32,
+        _ => r.below(u64::from(max_chars) + 1) as u32,
     };
     let pool = cs.pool();
     (0..n).map(|_| *r.pick(pool)).collect()
@@ -39,7 +39,7 @@ fn text(r: &mut Rng, cs: Cs, max_chars: u32) -> String {
 
 /// Bytes that often end in zeros (what the binlog drops from fixed-length binaries).
 fn bytes(r: &mut Rng, max: u32) -> Vec<u8> {
-    let n = r.below(max as u64 + 1) as usize;
+    let n = r.below(u64::from(max) + 1) as usize;
     let mut b: Vec<u8> = (0..n)
         .map(|_| *r.pick(&[0, 0, 1, 0x20, 0x27, 0x5c, 0x80, 0xff, 0x41]))
         .collect();
@@ -69,7 +69,7 @@ fn string_value(r: &mut Rng, cs: Cs, max_chars: u32) -> String {
 }
 
 fn int_value(r: &mut Rng, bytes: u8, unsigned: bool) -> String {
-    let bits = bytes as u32 * 8;
+    let bits = u32::from(bytes) * 8;
     if unsigned {
         let max = if bits == 64 {
             u64::MAX
@@ -110,7 +110,7 @@ pub fn value(r: &mut Rng, c: &Column) -> String {
         } => int_value(r, *bytes, *unsigned),
         Kind::Year => r.pick(&["0", "1901", "2155", "2024", "1999"]).to_string(),
         Kind::Decimal { p, s } => {
-            let int_digits = (*p - *s) as u64;
+            let int_digits = u64::from(*p - *s);
             let nines = r.chance(20);
             let i = if int_digits == 0 {
                 "0".into()
@@ -125,7 +125,7 @@ pub fn value(r: &mut Rng, c: &Column) -> String {
             } else if nines {
                 format!(".{}", "9".repeat(*s as usize))
             } else {
-                format!(".{}", digits(r, *s as u64))
+                format!(".{}", digits(r, u64::from(*s)))
             };
             let sign = if r.chance(40) { "-" } else { "" };
             format!("{sign}{i}{f}")

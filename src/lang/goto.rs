@@ -3,16 +3,18 @@
 
 use super::ParseError;
 use super::gtid::{GtidSpec, first_gtid_event};
+use super::loc::{Loc, find_file, is_date_prefix, split_file_pos};
 use super::time::{ParseContext, parse_duration, parse_instant};
+use crate::format::LogPosition;
 use crate::index::{Binlogs, EventId, Location};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GotoTarget {
     /// A byte offset in the file of the current event.
-    Position(u64),
+    Position(LogPosition),
     FilePos {
         file: String,
-        pos: u64,
+        pos: LogPosition,
     },
     /// Unix seconds.
     Time(i64),
@@ -26,16 +28,6 @@ fn err(at: usize, message: impl Into<String>) -> ParseError {
         at,
         message: message.into(),
     }
-}
-
-fn is_date_prefix(t: &str) -> bool {
-    let b = t.as_bytes();
-    b.len() >= 10
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[5..7].iter().all(u8::is_ascii_digit)
-        && b[7] == b'-'
-        && b[8..10].iter().all(u8::is_ascii_digit)
 }
 
 /// Parses a goto target: `1337`, `mysql-bin.000042:1337`, `2024-05-01 14:00`, `14:35`,
@@ -53,7 +45,7 @@ pub fn parse_goto(text: &str, ctx: &ParseContext) -> Result<GotoTarget, ParseErr
     if t.bytes().all(|b| b.is_ascii_digit()) {
         return t
             .parse()
-            .map(GotoTarget::Position)
+            .map(|p| GotoTarget::Position(LogPosition(p)))
             .map_err(|_| err(lead, "position too large"));
     }
     if t.starts_with(['-', '+']) {
@@ -64,23 +56,15 @@ pub fn parse_goto(text: &str, ctx: &ParseContext) -> Result<GotoTarget, ParseErr
     if !is_date_prefix(t) && GtidSpec::parse(t).is_ok() {
         return Ok(GotoTarget::Gtid(t.to_string()));
     }
-    if let Some((file, pos)) = t.rsplit_once(':') {
-        // Hours have at most two digits: anything longer before the `:` is a file.
-        let file_like = file.chars().count() > 2
-            || file
-                .chars()
-                .any(|c| c.is_ascii_alphabetic() || c == '.' || c == '_' || c == '/');
-        if file_like && !is_date_prefix(t) {
-            let pos_at = lead + file.chars().count() + 1;
-            let pos = pos
-                .trim()
-                .parse()
-                .map_err(|_| err(pos_at, "expected a byte position after `FILE:`"))?;
-            return Ok(GotoTarget::FilePos {
-                file: file.trim().to_string(),
+    if split_file_pos(t).is_some() {
+        return match Loc::parse(text, ctx)? {
+            Loc::At {
+                file: Some(file),
                 pos,
-            });
-        }
+            } => Ok(GotoTarget::FilePos { file, pos }),
+            Loc::At { file: None, pos } => Ok(GotoTarget::Position(pos)),
+            Loc::Time(ts) => Ok(GotoTarget::Time(ts)),
+        };
     }
     parse_instant(text, ctx).map(GotoTarget::Time)
 }
@@ -109,7 +93,7 @@ pub fn resolve_goto(b: &Binlogs, t: &GotoTarget, from: EventId) -> Result<EventI
             )
         }
         GotoTarget::Time(ts) => at_time(b, *ts),
-        GotoTarget::Relative(d) => at_time(b, ix.timestamp(from) as i64 + d),
+        GotoTarget::Relative(d) => at_time(b, i64::from(ix.timestamp(from)) + d),
         GotoTarget::Gtid(text) => {
             let spec = GtidSpec::parse(text)?;
             first_gtid_event(b, &spec).ok_or_else(|| format!("GTID {spec} is not in these binlogs"))
@@ -119,16 +103,19 @@ pub fn resolve_goto(b: &Binlogs, t: &GotoTarget, from: EventId) -> Result<EventI
 
 fn at_position(b: &Binlogs, loc: Location) -> Result<EventId, String> {
     b.index.event_containing(loc).ok_or_else(|| {
-        let end = b.index.file_extent(loc.file).map_or(0, |x| x.indexed_end);
+        let end = b
+            .index
+            .file_extent(loc.file)
+            .map_or(LogPosition(0), |x| x.indexed_end);
         format!(
             "no event at {} (the file's events end at {end})",
-            b.location_text(loc)
+            b.named(loc)
         )
     })
 }
 
 fn at_time(b: &Binlogs, ts: i64) -> Result<EventId, String> {
-    let clamped = ts.clamp(0, u32::MAX as i64) as u32;
+    let clamped = ts.clamp(0, i64::from(u32::MAX)) as u32;
     b.index.first_at_or_after(clamped).ok_or_else(|| {
         format!(
             "no event at or after {} UTC",
@@ -137,47 +124,22 @@ fn at_time(b: &Binlogs, ts: i64) -> Result<EventId, String> {
     })
 }
 
-/// A file of the set by its name, or by a suffix of it that only one file has
-/// (`000042` for `mysql-bin.000042`).
-fn find_file(b: &Binlogs, name: &str) -> Result<crate::index::FileId, String> {
-    if let Some(id) = b.set.file_by_name(name) {
-        return Ok(id);
-    }
-    let hits: Vec<_> = b
-        .set
-        .files
-        .iter()
-        .filter(|f| f.name.ends_with(name))
-        .collect();
-    match hits[..] {
-        [f] => Ok(f.id),
-        _ => {
-            let names: Vec<&str> = b.set.files.iter().map(|f| f.name.as_str()).collect();
-            Err(format!(
-                "no file {} in the set ({})",
-                crate::format::display::escape_str(name),
-                names.join(", ")
-            ))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    use super::super::time::tests::ctx;
+    use crate::lang::time::tests::ctx;
 
     #[test]
     fn targets() {
         let c = ctx();
         let g = |t: &str| parse_goto(t, &c).unwrap_or_else(|e| panic!("{t}: {e:?}"));
-        assert_eq!(g("1337"), GotoTarget::Position(1337));
+        assert_eq!(g("1337"), GotoTarget::Position(LogPosition(1337)));
         assert_eq!(
             g("mysql-bin.000042:1337"),
             GotoTarget::FilePos {
                 file: "mysql-bin.000042".into(),
-                pos: 1337
+                pos: LogPosition(1337)
             }
         );
         assert_eq!(g("14:35"), GotoTarget::Time(1_714_574_100));

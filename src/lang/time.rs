@@ -46,7 +46,7 @@ impl ParseContext {
     /// of `b` (or today when `b` is empty).
     pub fn for_binlogs(b: &crate::index::Binlogs, tz: TimeZoneChoice) -> ParseContext {
         let now = Utc::now().timestamp();
-        let base_date = b.index.timestamps().first().map(|&t| t as i64);
+        let base_date = b.index.timestamps().first().map(|&t| i64::from(t));
         ParseContext { tz, now, base_date }
     }
 }
@@ -208,6 +208,14 @@ pub fn format_instant(ts: i64, tz: TimeZoneChoice) -> String {
             Some(d) => d.format(F).to_string(),
             None => format!("@{ts}"),
         },
+    }
+}
+
+/// `2024-05-01T14:00:05Z`: an instant for machines (RFC 3339, UTC).
+pub fn format_rfc3339(ts: i64) -> String {
+    match DateTime::from_timestamp(ts, 0) {
+        Some(d) => d.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => format!("@{ts}"),
     }
 }
 
