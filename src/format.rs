@@ -9,6 +9,7 @@
 //! decodes row images against their [`TableMap`];
 //! [`RowsEvent::count_rows`] only walks them ([`row_walk`]).
 
+pub mod charset;
 pub mod column;
 pub mod compress;
 pub mod control;
@@ -20,6 +21,7 @@ pub mod event;
 pub mod fde;
 pub mod gtid;
 pub mod header;
+pub mod inet;
 pub mod json;
 pub mod maria;
 pub mod payload;

@@ -71,6 +71,19 @@ pub struct ColumnSchema {
     pub set_names: Option<Vec<Vec<u8>>>,
     /// The column's declaration, where DDL for the table was seen.
     pub ddl: Option<DdlColumn>,
+    /// The character set of a text or binary column (`binary` for BINARY and BLOBs):
+    /// the table map's collation, else the DDL's; `None` where neither says.
+    pub charset: Option<String>,
+    /// The full length of a fixed-length binary value (BINARY(n), INET4, INET6, UUID),
+    /// whose trailing zero bytes the binlog drops.
+    pub fixed_len: Option<usize>,
+}
+
+impl ColumnSchema {
+    /// The declared type's name (`INET6`, `UUID`, `BINARY`), where DDL was seen.
+    pub fn ddl_type(&self) -> Option<&str> {
+        self.ddl.as_ref().map(|d| d.ty.as_str())
+    }
 }
 
 /// A table's columns, as the catalog knows them at one event.
@@ -226,6 +239,17 @@ impl Catalog {
         let columns = (0..n)
             .map(|i| {
                 let d = ddl.map(|t| &t.columns[i]);
+                let charset = tm
+                    .charset(i)
+                    .map(str::to_string)
+                    .or_else(|| d.and_then(|d| d.charset.clone()));
+                // Without DDL, a CHAR of charset binary is a BINARY(n) of n bytes.
+                let fixed_len = d.and_then(DdlColumn::fixed_binary_len).or(
+                    match (tm.columns[i], charset.as_deref()) {
+                        (ColumnDef::Char { max_len }, Some("binary")) => Some(max_len as usize),
+                        _ => None,
+                    },
+                );
                 let from_meta = |v: &Vec<Option<Vec<Vec<u8>>>>| v.get(i).cloned().flatten();
                 let members = |v| from_meta(v).or_else(|| d.and_then(|d| d.members.clone()));
                 ColumnSchema {
@@ -242,6 +266,8 @@ impl Catalog {
                         .then(|| members(&meta.set_values))
                         .flatten(),
                     ddl: d.cloned(),
+                    charset,
+                    fixed_len,
                 }
             })
             .collect();

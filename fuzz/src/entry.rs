@@ -252,6 +252,7 @@ fn key_literal(text: &str) {
             columns: vec![*def; n],
             nullable: vec![0; n.div_ceil(8)],
             meta: OptionalMetadata::default(),
+            flavor: binlens::format::Flavor::MariaDb,
         };
         let column = ColumnSchema {
             name: Some(b"c".to_vec()),
@@ -262,6 +263,8 @@ fn key_literal(text: &str) {
             enum_names: Some(vec![b"a".to_vec(), b"b".to_vec()]),
             set_names: Some(vec![b"x".to_vec(), b"y".to_vec()]),
             ddl: None,
+            charset: None,
+            fixed_len: None,
         };
         let schema = TableSchema {
             schema: b"db".to_vec(),

@@ -8,6 +8,7 @@ use crate::format::display::escape_str;
 use crate::format::event::Decoder;
 use crate::format::reader::{EventReader, check_magic};
 use crate::index::MappedFile;
+use crate::schema::Tables;
 
 use super::{TzArg, jsonl, panic, text};
 
@@ -65,6 +66,8 @@ pub fn run_status(
 /// Dumps every file; returns whether everything decoded cleanly.
 pub fn run(args: &DumpArgs, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<bool> {
     let mut clean = true;
+    // The DDL of every file so far: the text form of INET/UUID columns.
+    let mut ddl = Tables::default();
     for path in &args.files {
         let mf = match MappedFile::open(path) {
             Ok(m) => m,
@@ -75,7 +78,7 @@ pub fn run(args: &DumpArgs, out: &mut impl Write, err: &mut impl Write) -> std::
                 continue;
             }
         };
-        clean &= dump_bytes(&mf.name(), mf.bytes(), args.format, out, err)?;
+        clean &= dump_file(&mf.name(), mf.bytes(), args.format, &mut ddl, out, err)?;
     }
     Ok(clean)
 }
@@ -89,12 +92,24 @@ pub fn dump_bytes(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<bool> {
+    dump_file(name, bytes, format, &mut Tables::default(), out, err)
+}
+
+/// [`dump_bytes`], with the DDL of the files dumped before.
+fn dump_file(
+    name: &str,
+    bytes: &[u8],
+    format: DumpFormat,
+    ddl: &mut Tables,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<bool> {
     if let Err(e) = check_magic(bytes) {
         writeln!(err, "binlens: {}: {}", escape_str(name), e.kind)?;
         return Ok(false);
     }
     panic::set_file(name);
-    let r = dump_events(name, bytes, format, out, err);
+    let r = dump_events(name, bytes, format, ddl, out, err);
     panic::clear();
     r
 }
@@ -103,6 +118,7 @@ fn dump_events(
     name: &str,
     bytes: &[u8],
     format: DumpFormat,
+    ddl: &mut Tables,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<bool> {
@@ -124,7 +140,7 @@ fn dump_events(
                     DumpFormat::Jsonl => jsonl::event_line(&mut buf, name, &raw, &mut dec),
                     // Statements are written by `dump_statements`, never per event.
                     DumpFormat::Text | DumpFormat::Statements => {
-                        text::event_block(&mut buf, &shown, &raw, &mut dec)
+                        text::event_block(&mut buf, &shown, &raw, &mut dec, ddl)
                     }
                 };
                 clean &= ok;

@@ -10,8 +10,9 @@ use crate::format::LogPosition;
 use crate::format::display::escape_str;
 use crate::format::event::Decoder;
 use crate::format::reader::EventReader;
-use crate::index::{Binlogs, FileId};
+use crate::index::{Binlogs, EventId, FileId};
 use crate::lang::ParseContext;
+use crate::schema::Catalog;
 
 use super::Status;
 use super::dump::{DumpArgs, DumpFormat};
@@ -60,8 +61,17 @@ pub fn run(
         return Ok(Status::Error);
     };
     let mut next = 0;
+    // Text shows INET/UUID columns by the DDL in force at each event.
+    let catalog = match args.format {
+        DumpFormat::Jsonl => Catalog::default(),
+        DumpFormat::Text | DumpFormat::Statements => Catalog::build(&b, None),
+    };
     for f in 0..b.index.file_count() {
-        clean &= dump_matches(&b, FileId(f as u16), &hits, &mut next, args.format, out)?;
+        let m = Matches {
+            hits: &hits,
+            catalog: &catalog,
+        };
+        clean &= dump_matches(&b, FileId(f as u16), &m, &mut next, args.format, out)?;
     }
     Ok(if !clean {
         Status::Error
@@ -72,16 +82,23 @@ pub fn run(
     })
 }
 
+/// The events to print, and the catalog the text form reads.
+struct Matches<'m> {
+    hits: &'m [EventId],
+    catalog: &'m Catalog,
+}
+
 /// Walks file `f` from its start with a decoder (so rows events find their table maps)
 /// and prints the events listed in `hits[*next..]` that belong to it.
 fn dump_matches(
     b: &Binlogs,
     f: FileId,
-    hits: &[crate::index::EventId],
+    m: &Matches<'_>,
     next: &mut usize,
     format: DumpFormat,
     out: &mut impl Write,
 ) -> std::io::Result<bool> {
+    let hits = m.hits;
     let Some(ext) = b.index.file_extent(f) else {
         return Ok(true);
     };
@@ -105,7 +122,11 @@ fn dump_matches(
                 DumpFormat::Jsonl => jsonl::event_line(&mut buf, &file.name, &raw, &mut dec),
                 // `dump` refuses --filter with statements.
                 DumpFormat::Text | DumpFormat::Statements => {
-                    text::event_block(&mut buf, &file.name, &raw, &mut dec)
+                    let mut at = text::AtEvent {
+                        catalog: m.catalog,
+                        event: EventId(id),
+                    };
+                    text::event_block(&mut buf, &file.name, &raw, &mut dec, &mut at)
                 }
             };
             if format == DumpFormat::Jsonl {

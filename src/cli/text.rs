@@ -1,24 +1,100 @@
 //! `dump --format text`: one block per event, for people, in the manner of
-//! `mysqlbinlog -vv`. Everything from the binlog is escaped for the terminal.
+//! `mysqlbinlog -vv`. Everything from the binlog is escaped for the terminal. Columns that
+//! only the DDL types (INET4, INET6, UUID: binary strings in the binlog) also show their
+//! text form, from the DDL seen so far ([`Declared`]).
 
 use std::fmt::Write as _;
 
-use crate::format::display::{column_value_text, escape_bytes, escape_bytes_multiline, hex};
+use crate::format::display::{
+    column_value_text, escape_bytes, escape_bytes_multiline, hex, unsigned_reading,
+};
 use crate::format::event::{Decoder, Event};
+use crate::format::inet;
 use crate::format::query::StatusVars;
 use crate::format::reader::RawEvent;
 use crate::format::rows::RowsEvent;
 use crate::format::summary::summarize;
 use crate::format::table_map::TableMap;
-use crate::format::value::{Cell, type_label};
+use crate::format::value::{Cell, Value, type_label};
 use crate::format::{FramingError, RowsOp};
+use crate::index::EventId;
+use crate::schema::{Catalog, Tables};
+
+/// What the DDL says of a column that the table map may not.
+#[derive(Debug, Clone, Default)]
+pub struct DeclaredColumn {
+    /// The declared type where the text form depends on it (`INET4`, `INET6`, `UUID`).
+    pub ty: Option<String>,
+    pub unsigned: bool,
+}
+
+/// Where the text dump learns the declared types of a table's columns.
+pub trait Declared {
+    /// Takes in a statement the dump passes (a plain dump follows the DDL as it goes).
+    fn statement(&mut self, _schema: &[u8], _sql: &[u8]) {}
+    /// Per column of `tm`, what its declaration says.
+    fn declared(&self, tm: &TableMap) -> Vec<DeclaredColumn>;
+}
+
+/// The DDL seen so far in a dump, in file order.
+impl Declared for Tables {
+    fn statement(&mut self, schema: &[u8], sql: &[u8]) {
+        self.apply(schema, sql);
+    }
+
+    fn declared(&self, tm: &TableMap) -> Vec<DeclaredColumn> {
+        match self.tables.get(&(tm.schema.clone(), tm.table.clone())) {
+            Some(t) if t.columns.len() == tm.column_count() => t
+                .columns
+                .iter()
+                .map(|c| DeclaredColumn {
+                    ty: textual(Some(&c.ty)),
+                    unsigned: c.unsigned,
+                })
+                .collect(),
+            _ => vec![DeclaredColumn::default(); tm.column_count()],
+        }
+    }
+}
+
+/// The catalog at one event (a filtered dump jumps between events).
+pub struct AtEvent<'c> {
+    pub catalog: &'c Catalog,
+    pub event: EventId,
+}
+
+impl Declared for AtEvent<'_> {
+    fn declared(&self, tm: &TableMap) -> Vec<DeclaredColumn> {
+        self.catalog
+            .resolve(self.event, tm)
+            .columns
+            .iter()
+            .map(|c| DeclaredColumn {
+                ty: textual(c.ddl_type()),
+                unsigned: c.ddl.as_ref().is_some_and(|d| d.unsigned),
+            })
+            .collect()
+    }
+}
+
+/// `ty` if values of it have a text form other than their bytes.
+fn textual(ty: Option<&str>) -> Option<String> {
+    ty.filter(|t| inet::text_form(t, &[]).is_some())
+        .map(str::to_string)
+}
 
 fn utc(ts: u32) -> String {
     crate::lang::format_instant(i64::from(ts), crate::lang::TimeZoneChoice::Utc)
 }
 
 /// Writes one event block into `out`. Returns false when the event had an error.
-pub fn event_block(out: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut Decoder) -> bool {
+pub fn event_block(
+    out: &mut String,
+    file: &str,
+    raw: &RawEvent<'_>,
+    dec: &mut Decoder,
+    ddl: &mut dyn Declared,
+) -> bool {
     let h = &raw.header;
     let _ = writeln!(
         out,
@@ -44,7 +120,10 @@ pub fn event_block(out: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut D
             if !matches!(ev, Event::Query(_) | Event::RowsQuery(_)) {
                 let _ = writeln!(out, "# {}", summarize(&ev, dec));
             }
-            if let Err(e) = body(out, &ev, dec) {
+            if let Event::Query(q) = &ev {
+                ddl.statement(q.schema, &q.query);
+            }
+            if let Err(e) = body(out, &ev, dec, ddl) {
                 let _ = writeln!(out, "# ERROR at {file}:{}: {e}", raw.pos);
                 ok = false;
             }
@@ -63,7 +142,12 @@ pub fn event_block(out: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut D
     ok
 }
 
-fn body(out: &mut String, ev: &Event<'_>, dec: &Decoder) -> Result<(), String> {
+fn body(
+    out: &mut String,
+    ev: &Event<'_>,
+    dec: &Decoder,
+    ddl: &mut dyn Declared,
+) -> Result<(), String> {
     match ev {
         Event::Query(q) => {
             let status = status_text(&q.status());
@@ -80,7 +164,7 @@ fn body(out: &mut String, ev: &Event<'_>, dec: &Decoder) -> Result<(), String> {
                 let _ = writeln!(out, "#Q> {l}");
             }
         }
-        Event::Rows(r) => rows(out, r, dec)?,
+        Event::Rows(r) => rows(out, r, dec, &*ddl)?,
         Event::TableMap(tm) => table_map(out, tm),
         Event::Other(b) => {
             for chunk in b.chunks(32) {
@@ -95,7 +179,7 @@ fn body(out: &mut String, ev: &Event<'_>, dec: &Decoder) -> Result<(), String> {
                     Ok(raw) => {
                         let mut block = String::new();
                         // Inner positions are offsets in the decompressed payload, not in the file.
-                        event_block(&mut block, "(payload)", &raw, &mut inner_dec);
+                        event_block(&mut block, "(payload)", &raw, &mut inner_dec, ddl);
                         for l in block.lines() {
                             let _ = writeln!(out, "#   | {l}");
                         }
@@ -204,31 +288,58 @@ fn table_map(out: &mut String, tm: &TableMap) {
     }
 }
 
-fn column_line(out: &mut String, tm: &TableMap, i: usize, cell: &Cell<'_>) {
+fn column_line(
+    out: &mut String,
+    tm: &TableMap,
+    i: usize,
+    cell: &Cell<'_>,
+    declared: Option<&DeclaredColumn>,
+) {
     let name = tm.column_name(i).map(escape_bytes).unwrap_or_default();
     let label = type_label(tm.column_types[i], &tm.columns[i]);
+    // The table map's signedness, else the DDL's.
+    let by_ddl = tm.is_unsigned(i).is_none() && declared.is_some_and(|d| d.unsigned);
     let sign = match tm.is_unsigned(i) {
         Some(true) => " UNSIGNED",
+        None if by_ddl && tm.columns[i].int_bits().is_some() => " UNSIGNED",
         _ => "",
     };
+    let declared = declared.and_then(|d| d.ty.as_deref());
     match cell {
         Cell::Absent => {}
         Cell::Present(v) => {
             let sep = if name.is_empty() { "" } else { " " };
+            let mut text = match unsigned_reading(tm, i, v) {
+                Some(u) if by_ddl => u.to_string(),
+                _ => column_value_text(tm, i, v),
+            };
+            let mut label = label;
+            if let (Value::Bytes(b), Some(ty)) = (v, declared) {
+                if let Some(t) = inet::text_form(ty, b) {
+                    let _ = write!(text, " ('{t}')");
+                    label = format!("{ty} {label}");
+                }
+            }
             let _ = writeln!(
                 out,
-                "###   @{}={} /* {label}{sign} */{sep}{name}",
+                "###   @{}={text} /* {label}{sign} */{sep}{name}",
                 i + 1,
-                column_value_text(tm, i, v)
             );
         }
     }
 }
 
-fn rows(out: &mut String, r: &RowsEvent<'_>, dec: &Decoder) -> Result<(), String> {
+fn rows(
+    out: &mut String,
+    r: &RowsEvent<'_>,
+    dec: &Decoder,
+    ddl: &dyn Declared,
+) -> Result<(), String> {
     let tm = dec
         .table(r.table_id)
         .ok_or_else(|| format!("no TABLE_MAP_EVENT for table_id {}", r.table_id))?;
+    let declared = ddl.declared(tm);
+    let declared = |i: usize| declared.get(i);
     let table = format!(
         "`{}`.`{}`",
         escape_bytes(&tm.schema).replace('`', "``"),
@@ -244,12 +355,12 @@ fn rows(out: &mut String, r: &RowsEvent<'_>, dec: &Decoder) -> Result<(), String
         let _ = writeln!(out, "### {verb} {table}\n### {first}");
         let img = row.before.as_ref().or(row.after.as_ref());
         for (i, c) in img.into_iter().flatten().enumerate() {
-            column_line(out, tm, i, c);
+            column_line(out, tm, i, c, declared(i));
         }
         if !second.is_empty() {
             let _ = writeln!(out, "### {second}");
             for (i, c) in row.after.iter().flatten().enumerate() {
-                column_line(out, tm, i, c);
+                column_line(out, tm, i, c, declared(i));
             }
         }
     }

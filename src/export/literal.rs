@@ -3,13 +3,19 @@
 //! Integers as digits (negative values of UNSIGNED columns reinterpreted when the
 //! column is known to be unsigned), FLOAT/DOUBLE as the shortest `…e…` double literal
 //! that round-trips, decimals as written, temporal values quoted with their fractions
-//! (TIMESTAMP in UTC: the SQL sets `time_zone='+00:00'`), BIT as `b'…'`, ENUM/SET by name
-//! when the names are known (else by index or mask), ASCII text as `'…'`, everything
-//! else as `X'…'` so no byte passes through a character-set conversion.
+//! (TIMESTAMP in UTC: the SQL sets `time_zone='+00:00'`), BIT as `b'…'`, ENUM/SET
+//! as their index or mask (numbers reach the same member whatever the column's charset),
+//! INET4 / INET6 / UUID (known from the DDL) in their text form, and bytes exactly: ASCII
+//! text as `'…'` only where the column's charset reads ASCII as utf8mb4 does (the SQL
+//! sets `NAMES utf8mb4`), else `_charset X'…'` (`X'…'` for binary, or where the charset
+//! is unknown), BINARY(n) padded back to n bytes with the zeros the binlog dropped.
 
+use crate::format::charset::{ascii_transparent, is_binary};
 use crate::format::column::ColumnDef;
+use crate::format::inet;
 use crate::format::json::json_to_text;
 use crate::format::value::{JsonDiff, JsonDiffOp, Value};
+use crate::schema::ColumnSchema;
 
 use super::quote::{sql_hex, sql_text};
 use super::{Error, ErrorKind};
@@ -18,8 +24,23 @@ use super::{Error, ErrorKind};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ColumnFacts {
     pub unsigned: Option<bool>,
-    pub enum_names: Option<Vec<Vec<u8>>>,
-    pub set_names: Option<Vec<Vec<u8>>>,
+    /// The column's character set (`binary` for binary strings), where known.
+    pub charset: Option<String>,
+    /// The full length of a fixed-length binary value.
+    pub fixed_len: Option<usize>,
+    /// The declared type (`INET6`, `UUID`, `INET4`), where DDL was seen.
+    pub ty: Option<String>,
+}
+
+impl From<&ColumnSchema> for ColumnFacts {
+    fn from(c: &ColumnSchema) -> ColumnFacts {
+        ColumnFacts {
+            unsigned: c.unsigned,
+            charset: c.charset.clone(),
+            fixed_len: c.fixed_len,
+            ty: c.ddl_type().map(str::to_string),
+        }
+    }
 }
 
 pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<String, Error> {
@@ -45,8 +66,8 @@ pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<St
         Value::Time(t) => format!("'{t}'"),
         Value::DateTime(t) => format!("'{t}'"),
         Value::Timestamp(t) => {
-            if t.seconds == 0 && t.micros == 0 {
-                "'0000-00-00 00:00:00'".to_string()
+            let mut s = if t.seconds == 0 && t.micros == 0 {
+                "0000-00-00 00:00:00".to_string()
             } else {
                 let dt =
                     chrono::DateTime::from_timestamp(i64::from(t.seconds), 0).ok_or_else(|| {
@@ -55,35 +76,21 @@ pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<St
                             format!("timestamp {} out of range", t.seconds),
                         )
                     })?;
-                let mut s = dt.format("%Y-%m-%d %H:%M:%S").to_string();
-                if t.fsp > 0 {
-                    let digits = format!("{:06}", t.micros);
-                    s.push('.');
-                    s.push_str(&digits[..(t.fsp.min(6) as usize)]);
-                }
-                format!("'{s}'")
+                dt.format("%Y-%m-%d %H:%M:%S").to_string()
+            };
+            if t.fsp > 0 {
+                let digits = format!("{:06}", t.micros);
+                s.push('.');
+                s.push_str(&digits[..(t.fsp.min(6) as usize)]);
             }
+            format!("'{s}'")
         }
         Value::Bit { value, bits } => {
             format!("b'{:0width$b}'", value, width = (*bits).max(1) as usize)
         }
-        Value::Enum(i) => match &facts.enum_names {
-            Some(names) if *i >= 1 && (*i as usize) <= names.len() => {
-                bytes_literal(&names[*i as usize - 1])
-            }
-            _ => i.to_string(),
-        },
-        Value::Set(mask) => match &facts.set_names {
-            Some(names) if names.len() >= 64 - mask.leading_zeros() as usize => {
-                let members: Vec<&[u8]> = (0..names.len())
-                    .filter(|b| mask & (1u64 << b) != 0)
-                    .map(|b| names[b].as_slice())
-                    .collect();
-                bytes_literal(&members.join(&b","[..]))
-            }
-            _ => mask.to_string(),
-        },
-        Value::Bytes(b) => bytes_literal(b),
+        Value::Enum(i) => i.to_string(),
+        Value::Set(mask) => mask.to_string(),
+        Value::Bytes(b) => bytes_value(b, facts),
         Value::Json(_) => match v.json_text() {
             Some(Ok(t)) => format!("CAST({} AS JSON)", sql_text(&t)),
             _ => {
@@ -108,6 +115,27 @@ pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<St
             ));
         }
     })
+}
+
+/// A string column's value, exact for its type and charset.
+fn bytes_value(b: &[u8], facts: &ColumnFacts) -> String {
+    let full = match facts.fixed_len {
+        Some(n) => inet::padded(b, n),
+        None => b.to_vec(),
+    };
+    if let Some(text) = facts.ty.as_deref().and_then(|t| inet::text_form(t, &full)) {
+        return sql_text(&text);
+    }
+    match facts.charset.as_deref() {
+        Some(cs) if is_binary(cs) => bytes_literal(&full),
+        Some(cs) if ascii_transparent(cs) && plain_ascii(&full) => bytes_literal(&full),
+        Some(cs) => format!("_{cs} {}", sql_hex(&full)),
+        None => sql_hex(&full),
+    }
+}
+
+fn plain_ascii(b: &[u8]) -> bool {
+    b.iter().all(|&c| c.is_ascii() && c != 0)
 }
 
 /// The new value of a JSON column that a partial update (PARTIAL_UPDATE_ROWS) changed by
@@ -138,9 +166,10 @@ pub fn json_diff_expr(column: &str, diffs: &[JsonDiff<'_>]) -> Result<String, Er
     Ok(expr)
 }
 
-/// `'…'` for ASCII text without NUL, else `X'…'` (exact whatever the column charset).
+/// `'…'` for ASCII text without NUL, else `X'…'`: exact for a binary string, or for a
+/// column whose charset reads ASCII as utf8mb4 does.
 pub fn bytes_literal(b: &[u8]) -> String {
-    if b.iter().all(|&c| c.is_ascii() && c != 0) {
+    if plain_ascii(b) {
         // ASCII is valid UTF-8.
         sql_text(std::str::from_utf8(b).unwrap_or_default())
     } else {
@@ -266,34 +295,72 @@ mod tests {
     fn bytes_are_text_only_when_plain_ascii() {
         let b = |s: &'static [u8]| Value::Bytes(Cow::Borrowed(s));
         let def = ColumnDef::Blob { len_bytes: 2 };
-        assert_eq!(lit(b(b"it's \\ ok\n"), def), r"'it\'s \\ ok\n'");
-        assert_eq!(lit(b(b"a\0b"), def), "X'610062'");
+        let utf8 = with(Some("utf8mb4"), None, None);
+        let l = |v| literal(&v, &def, &utf8).unwrap();
+        assert_eq!(l(b(b"it's \\ ok\n")), r"'it\'s \\ ok\n'");
+        assert_eq!(l(b(b"a\0b")), "_utf8mb4 X'610062'");
+        assert_eq!(l(b("é".as_bytes())), "_utf8mb4 X'C3A9'");
         assert_eq!(lit(b("é".as_bytes()), def), "X'C3A9'");
     }
 
     #[test]
-    fn enum_and_set_by_name_or_number() {
-        let facts = ColumnFacts {
-            enum_names: Some(vec![b"small".to_vec(), b"it's".to_vec()]),
-            set_names: Some(vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]),
-            ..Default::default()
-        };
-        assert_eq!(
-            literal(&Value::Enum(2), &ColumnDef::Enum { pack_len: 1 }, &facts).unwrap(),
-            r"'it\'s'"
-        );
-        assert_eq!(
-            literal(&Value::Set(0b101), &ColumnDef::Set { pack_len: 1 }, &facts).unwrap(),
-            "'a,c'"
-        );
-        assert_eq!(
-            literal(&Value::Set(0), &ColumnDef::Set { pack_len: 1 }, &facts).unwrap(),
-            "''"
-        );
+    fn enum_and_set_by_number() {
         assert_eq!(lit(Value::Enum(2), ColumnDef::Enum { pack_len: 1 }), "2");
+        assert_eq!(lit(Value::Set(0b101), ColumnDef::Set { pack_len: 1 }), "5");
+        assert_eq!(lit(Value::Set(0), ColumnDef::Set { pack_len: 1 }), "0");
         assert_eq!(
             lit(Value::Bit { value: 5, bits: 4 }, ColumnDef::Bit { bits: 4 }),
             "b'0101'"
+        );
+    }
+
+    fn with(charset: Option<&str>, fixed_len: Option<usize>, ty: Option<&str>) -> ColumnFacts {
+        ColumnFacts {
+            charset: charset.map(str::to_string),
+            fixed_len,
+            ty: ty.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn bytes_by_charset_length_and_type() {
+        let b = |s: &'static [u8]| Value::Bytes(Cow::Borrowed(s));
+        let def = ColumnDef::Char { max_len: 16 };
+        let l = |v, f: &ColumnFacts| literal(&v, &def, f).unwrap();
+        // ucs2 '中' is the ASCII bytes "N-": never text.
+        assert_eq!(
+            l(b(b"\x4e\x2d"), &with(Some("ucs2"), None, None)),
+            "_ucs2 X'4E2D'"
+        );
+        assert_eq!(l(b(b"N-"), &with(Some("latin1"), None, None)), "'N-'");
+        assert_eq!(
+            l(b(b"\xe9"), &with(Some("latin1"), None, None)),
+            "_latin1 X'E9'"
+        );
+        assert_eq!(l(b(b"N-"), &with(None, None, None)), "X'4E2D'");
+        assert_eq!(
+            l(b(b"ab"), &with(Some("binary"), Some(4), None)),
+            "X'61620000'"
+        );
+        assert_eq!(l(b(b"ab"), &with(Some("binary"), None, None)), "'ab'");
+        assert_eq!(
+            l(
+                b(b"\x13%^\x18"),
+                &with(Some("binary"), Some(4), Some("INET4"))
+            ),
+            "'19.37.94.24'"
+        );
+        assert_eq!(
+            l(
+                b(b"\x20\x01\x0d\xb8"),
+                &with(Some("binary"), Some(16), Some("INET6"))
+            ),
+            "'2001:db8::'"
+        );
+        assert_eq!(
+            l(b(b""), &with(None, Some(16), Some("UUID"))),
+            "'00000000-0000-0000-0000-000000000000'"
         );
     }
 }

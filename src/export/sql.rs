@@ -2,9 +2,12 @@
 //!
 //! Redo prints each row change forwards; undo prints the inverse of each (DELETE for an
 //! insert, INSERT for a delete, UPDATE back for an update) in reverse order. Each
-//! transaction is wrapped in BEGIN/COMMIT under a comment naming its source. Column
-//! names come from the table map (binlog_row_metadata=FULL), else from the DDL seen
-//! earlier in the binlogs, else from a schema script; without them the export refuses.
+//! transaction is wrapped in BEGIN/COMMIT under a comment naming its source, and each
+//! rows event's statements under a comment with its position. Column names come from the
+//! table map (binlog_row_metadata=FULL), else from the DDL seen earlier in the binlogs,
+//! else from a schema script; without them the export refuses. Values are exact
+//! ([`super::literal`]) and the SQL runs under a strict `sql_mode`, so a value the server
+//! would coerce stops the replay with an error instead.
 
 use std::fmt::Write as _;
 
@@ -14,7 +17,7 @@ use crate::index::{Binlogs, EventId};
 use crate::lang::{TableGlob, TimeZoneChoice, format_instant};
 use crate::schema::{Catalog, NameSource, TableSchema};
 
-use super::literal::{ColumnFacts, json_diff_expr, literal};
+use super::literal::{ColumnFacts, bytes_literal, json_diff_expr, literal};
 use super::quote::{sql_comment, sql_hex, sql_ident, sql_table};
 use super::range::{self, Range};
 use super::walk::walk;
@@ -36,10 +39,11 @@ pub struct SqlRequest {
     pub schema_script: Option<Vec<u8>>,
 }
 
-/// One transaction's statements, in redo order.
+/// One transaction's statements, in redo order, by rows event.
 struct Txn {
     header: String,
-    stmts: Vec<String>,
+    /// Per rows event: its position, and a statement per row.
+    events: Vec<(String, Vec<String>)>,
 }
 
 /// The SQL, and what it leaves out that the user must know about.
@@ -124,11 +128,13 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
                 t,
                 Txn {
                     header: txn_header(b, t),
-                    stmts: Vec::new(),
+                    events: Vec::new(),
                 },
             ));
         }
-        let stmts = &mut current.as_mut().map(|c| &mut c.1.stmts).expect("just set");
+        let events = &mut current.as_mut().map(|c| &mut c.1.events).expect("just set");
+        events.push((at.clone(), Vec::new()));
+        let stmts = &mut events.last_mut().expect("just pushed").1;
         for row in rows.rows(tm) {
             let row =
                 row.map_err(|err| Error::new(ErrorKind::Damaged, format!("{at}: {}", err.kind)))?;
@@ -151,9 +157,10 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
                     shape
                         .undo_check(opt(&row.before), opt(&row.after))
                         .map_err(ctx)?;
-                    shape
-                        .update(opt(&row.after), opt(&row.before))
-                        .map_err(ctx)?
+                    // The row as the update left it: a MINIMAL after image holds only
+                    // the changed columns, the unchanged key columns are in the before.
+                    let now = overlay(opt(&row.after), opt(&row.before));
+                    shape.update(&now, opt(&row.before)).map_err(ctx)?
                 }
             };
             stmts.push(s);
@@ -176,28 +183,33 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
         range::boundary_text(b, req.range.start),
         range::boundary_text(b, req.range.end)
     );
-    // TIMESTAMP literals are UTC; JSON text is UTF-8 (other text is ASCII or X'…').
+    // TIMESTAMP literals are UTC; JSON text is UTF-8; other text is ASCII in an
+    // ASCII-transparent charset, or bytes with their charset (`_ucs2 X'…'`).
     let mut warnings = cut;
     warnings.extend(uncovered(b, req.range));
     for w in &warnings {
         let _ = writeln!(out, "-- warning: {}", sql_comment(w));
     }
-    // As mysqldump does: an explicit 0 in an AUTO_INCREMENT column stays 0, and the
-    // values the server once stored (zero dates among them) are stored again.
     out.push_str("SET NAMES utf8mb4;\nSET time_zone = '+00:00';\n");
-    out.push_str("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO';\n");
+    out.push_str(SQL_MODE);
     if req.direction == Direction::Undo {
         txns.reverse();
     }
     for mut t in txns {
         if req.direction == Direction::Undo {
-            t.stmts.reverse();
+            t.events.reverse();
         }
         out.push_str(&t.header);
         out.push_str("BEGIN;\n");
-        for s in t.stmts {
-            out.push_str(&s);
-            out.push('\n');
+        for (at, mut stmts) in t.events {
+            if req.direction == Direction::Undo {
+                stmts.reverse();
+            }
+            let _ = writeln!(out, "-- rows event at {}", sql_comment(&at));
+            for s in stmts {
+                out.push_str(&s);
+                out.push('\n');
+            }
         }
         out.push_str("COMMIT;\n");
     }
@@ -209,16 +221,26 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
     })
 }
 
-fn facts_of(schema: &TableSchema) -> Vec<ColumnFacts> {
-    schema
-        .columns
-        .iter()
-        .map(|c| ColumnFacts {
-            unsigned: c.unsigned,
-            enum_names: c.enum_names.clone(),
-            set_names: c.set_names.clone(),
+/// Strict, so that a value the server would have to coerce (truncate, clip, NULL)
+/// stops the replay with an error naming the statement instead of a warning; an explicit
+/// 0 in an AUTO_INCREMENT column stays 0 (as mysqldump does); zero dates and the
+/// dates the source may have stored under ALLOW_INVALID_DATES are stored again as they
+/// were.
+const SQL_MODE: &str = "SET SESSION sql_mode = \
+    'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION';\n";
+
+/// `top`'s columns where present, else `under`'s.
+fn overlay<'a>(top: &[Cell<'a>], under: &[Cell<'a>]) -> Vec<Cell<'a>> {
+    (0..top.len().max(under.len()))
+        .map(|i| match (top.get(i), under.get(i)) {
+            (Some(c @ Cell::Present(_)), _) | (_, Some(c)) => c.clone(),
+            _ => Cell::Absent,
         })
         .collect()
+}
+
+fn facts_of(schema: &TableSchema) -> Vec<ColumnFacts> {
+    schema.columns.iter().map(ColumnFacts::from).collect()
 }
 
 fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
@@ -295,6 +317,9 @@ impl<'t> Shape<'t> {
             Cell::Present(v) if self.pseudo => {
                 let l = match v {
                     Value::Bytes(b) if b.iter().any(|&x| x < 0x20 || x == 0x7f) => sql_hex(b),
+                    // For reading: text as text whatever its charset, but INET4/INET6/UUID
+                    // in their text form.
+                    Value::Bytes(b) if !self.textual(i) => bytes_literal(b),
                     Value::JsonDiff(d) => json_diff_expr(&self.names[i], d)
                         .unwrap_or_else(|e| format!("NULL /* {} */", sql_comment(&e.message))),
                     _ => literal(v, &self.defs[i], &self.facts[i])
@@ -380,9 +405,17 @@ impl<'t> Shape<'t> {
             if key_present && !self.key.contains(&i) {
                 continue;
             }
-            if let Some(l) = self.lit(i, c)? {
-                let op = if key_present { "=" } else { "<=>" };
-                terms.push(format!("{} {op} {l}", self.names[i]));
+            let Some(l) = self.lit(i, c)? else {
+                continue;
+            };
+            if key_present {
+                terms.push(format!("{} = {l}", self.names[i]));
+            } else if self.by_bytes(i, c) {
+                // Text compares by its collation ('a' = 'A' = 'a '): without a key,
+                // another row could match; bytes match only this one.
+                terms.push(format!("{} <=> CAST({l} AS BINARY)", self.names[i]));
+            } else {
+                terms.push(format!("{} <=> {l}", self.names[i]));
             }
         }
         if terms.is_empty() {
@@ -392,6 +425,20 @@ impl<'t> Shape<'t> {
             ));
         }
         Ok(terms.join(" AND "))
+    }
+
+    /// Whether column `i` is a string compared by collation (not INET4/INET6/UUID, whose
+    /// literals are text that the column reads as its own type).
+    fn by_bytes(&self, i: usize, c: &Cell<'_>) -> bool {
+        matches!(c, Cell::Present(Value::Bytes(_))) && !self.textual(i)
+    }
+
+    /// Whether column `i` is INET4, INET6 or UUID.
+    fn textual(&self, i: usize) -> bool {
+        self.facts[i]
+            .ty
+            .as_deref()
+            .is_some_and(|t| matches!(t, "INET4" | "INET6" | "UUID"))
     }
 
     pub(super) fn delete(&self, img: &[Cell<'_>]) -> Result<String, Error> {

@@ -15,6 +15,7 @@
 
 use super::cursor::Cursor;
 use super::error::{Error, ErrorKind, Result};
+use super::fde::Flavor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ColumnType(pub u8);
@@ -139,8 +140,12 @@ impl ColumnType {
         })
     }
 
-    /// Numeric columns get a bit in the SIGNEDNESS optional metadata.
-    pub fn is_numeric(self) -> bool {
+    /// Whether the column gets a bit in the SIGNEDNESS optional metadata. The flavours
+    /// differ on YEAR: MySQL's `is_numeric_type` lists TINY, SHORT, INT24, LONG,
+    /// LONGLONG, NEWDECIMAL, FLOAT and DOUBLE; MariaDB writes a bit for every field whose
+    /// `binlog_type_info` has a signedness, which is every `Field_num` — and its
+    /// `Field_year` derives from `Field_tiny` (always UNSIGNED ZEROFILL), so YEAR counts.
+    pub fn has_sign_bit(self, flavor: Flavor) -> bool {
         matches!(
             self,
             ColumnType::TINY
@@ -151,7 +156,7 @@ impl ColumnType {
                 | ColumnType::FLOAT
                 | ColumnType::DOUBLE
                 | ColumnType::NEWDECIMAL
-        )
+        ) || (flavor == Flavor::MariaDb && self == ColumnType::YEAR)
     }
 }
 

@@ -124,7 +124,12 @@ impl Decoder {
             }
             EventType::XID => Event::Xid(control::parse_xid(body, base)?),
             EventType::TABLE_MAP => {
-                let tm = Arc::new(TableMap::parse(body, fde.table_id_len(t), base)?);
+                let tm = Arc::new(TableMap::parse(
+                    body,
+                    fde.table_id_len(t),
+                    fde.flavor(),
+                    base,
+                )?);
                 self.tables.insert(tm.table_id, tm.clone());
                 Event::TableMap(tm)
             }

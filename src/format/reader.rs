@@ -55,7 +55,17 @@ impl<'a> RawEvent<'a> {
         }
         let (data, tail) = self.bytes.split_at(self.bytes.len() - 4);
         let stored = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]);
-        let computed = crc32fast::hash(data);
+        // The server sets LOG_EVENT_BINLOG_IN_USE_F (flags bit 0, byte 17) in the FDE of
+        // the binlog it is writing after computing the checksum without it.
+        let computed = if data[4] == EventType::FORMAT_DESCRIPTION.0 && data[17] & 1 != 0 {
+            let mut h = crc32fast::Hasher::new();
+            h.update(&data[..17]);
+            h.update(&[data[17] & !1]);
+            h.update(&data[18..]);
+            h.finalize()
+        } else {
+            crc32fast::hash(data)
+        };
         Some(if stored == computed {
             Ok(())
         } else {

@@ -297,6 +297,7 @@ mod tests {
             nullable: vec![0xff; columns.len().div_ceil(8)],
             columns,
             meta: OptionalMetadata::default(),
+            flavor: crate::format::Flavor::MySql,
         }
     }
 

@@ -21,6 +21,7 @@
 use super::column::{ColumnDef, ColumnType, parse_metadata};
 use super::cursor::{Cursor, bit};
 use super::error::Result;
+use super::fde::Flavor;
 
 /// What the index reads of a table map: the id and the names, borrowed, without the
 /// column part.
@@ -55,6 +56,8 @@ pub struct TableMap {
     pub columns: Vec<ColumnDef>,
     pub nullable: Vec<u8>,
     pub meta: OptionalMetadata,
+    /// The server family that wrote it: what its collation ids mean.
+    pub flavor: Flavor,
 }
 
 /// Optional metadata; every field is empty when the server did not log it.
@@ -94,9 +97,15 @@ mod meta_type {
 
 impl TableMap {
     /// Parses a table map body (after the common header, checksum stripped).
-    /// `table_id_len` is 6, or 4 for servers whose post-header says so; `base` is the
-    /// body's offset for error positions.
-    pub fn parse(body: &[u8], table_id_len: usize, base: usize) -> Result<TableMap> {
+    /// `table_id_len` is 6, or 4 for servers whose post-header says so; `flavor` (from
+    /// the FDE) decides which columns the SIGNEDNESS bitmap counts; `base` is the body's
+    /// offset for error positions.
+    pub fn parse(
+        body: &[u8],
+        table_id_len: usize,
+        flavor: Flavor,
+        base: usize,
+    ) -> Result<TableMap> {
         let mut c = Cursor::with_base(body, base);
         let table_id = c.uint_n(table_id_len)?;
         let flags = c.u16()?;
@@ -112,7 +121,7 @@ impl TableMap {
         // Optional metadata is best effort: a damaged or unknown block must not cost the
         // table map itself, so parse errors there leave what was read so far.
         let mut meta = OptionalMetadata::default();
-        let _ = parse_optional(&mut c, &column_types, &columns, &mut meta);
+        let _ = parse_optional(&mut c, &column_types, &columns, flavor, &mut meta);
         Ok(TableMap {
             table_id,
             flags,
@@ -122,6 +131,7 @@ impl TableMap {
             columns,
             nullable,
             meta,
+            flavor,
         })
     }
 
@@ -137,6 +147,13 @@ impl TableMap {
         self.meta.unsigned.get(col).copied().flatten()
     }
 
+    /// The column's character set from its logged collation (`binary` for BINARY and
+    /// BLOB columns), `None` when not logged or unknown.
+    pub fn charset(&self, col: usize) -> Option<&'static str> {
+        let id = self.meta.collations.get(col).copied().flatten()?;
+        super::charset::collation_charset(id, self.flavor)
+    }
+
     pub fn column_name(&self, col: usize) -> Option<&[u8]> {
         self.meta.column_names.get(col).map(Vec::as_slice)
     }
@@ -150,21 +167,27 @@ impl TableMap {
     }
 }
 
-fn is_character(def: &ColumnDef) -> bool {
-    matches!(
-        def,
+/// Columns that get a collation in DEFAULT_CHARSET / COLUMN_CHARSET. The flavours
+/// differ: MariaDB's GEOMETRY is a `Field_blob` (with the binary charset), so it counts;
+/// MySQL 9 counts VECTOR instead (`is_character_type` in each server's log_event.cc).
+fn is_character(def: &ColumnDef, flavor: Flavor) -> bool {
+    match def {
         ColumnDef::VarChar { .. }
-            | ColumnDef::Char { .. }
-            | ColumnDef::Blob { .. }
-            | ColumnDef::BlobCompressed { .. }
-            | ColumnDef::VarCharCompressed { .. }
-    )
+        | ColumnDef::Char { .. }
+        | ColumnDef::Blob { .. }
+        | ColumnDef::BlobCompressed { .. }
+        | ColumnDef::VarCharCompressed { .. } => true,
+        ColumnDef::Geometry { .. } => flavor == Flavor::MariaDb,
+        ColumnDef::Vector { .. } => flavor == Flavor::MySql,
+        _ => false,
+    }
 }
 
 fn parse_optional(
     c: &mut Cursor<'_>,
     types: &[ColumnType],
     defs: &[ColumnDef],
+    flavor: Flavor,
     m: &mut OptionalMetadata,
 ) -> Result<()> {
     let n = defs.len();
@@ -174,11 +197,11 @@ fn parse_optional(
         let mut v = Cursor::new(value);
         match t {
             meta_type::SIGNEDNESS => {
-                // One bit per numeric column, most significant bit first.
+                // One bit per numeric column (by flavour), most significant bit first.
                 m.unsigned = vec![None; n];
                 let mut k = 0;
                 for (i, ty) in types.iter().enumerate() {
-                    if ty.is_numeric() {
+                    if ty.has_sign_bit(flavor) {
                         let byte = value.get(k / 8).copied().unwrap_or(0);
                         m.unsigned[i] = Some(byte & (0x80 >> (k % 8)) != 0);
                         k += 1;
@@ -189,7 +212,7 @@ fn parse_optional(
                 let enum_set = t == meta_type::ENUM_AND_SET_DEFAULT_CHARSET;
                 let default = v.lenenc_u64()?;
                 m.collations.resize(n, None);
-                let cols = columns_where(defs, |d| pick_charset_column(d, enum_set));
+                let cols = columns_where(defs, |d| pick_charset_column(d, enum_set, flavor));
                 for &i in &cols {
                     m.collations[i] = Some(default);
                 }
@@ -204,7 +227,7 @@ fn parse_optional(
             meta_type::COLUMN_CHARSET | meta_type::ENUM_AND_SET_COLUMN_CHARSET => {
                 let enum_set = t == meta_type::ENUM_AND_SET_COLUMN_CHARSET;
                 m.collations.resize(n, None);
-                for i in columns_where(defs, |d| pick_charset_column(d, enum_set)) {
+                for i in columns_where(defs, |d| pick_charset_column(d, enum_set, flavor)) {
                     if v.is_empty() {
                         break;
                     }
@@ -276,11 +299,11 @@ fn parse_optional(
     Ok(())
 }
 
-fn pick_charset_column(d: &ColumnDef, enum_set: bool) -> bool {
+fn pick_charset_column(d: &ColumnDef, enum_set: bool, flavor: Flavor) -> bool {
     if enum_set {
         matches!(d, ColumnDef::Enum { .. } | ColumnDef::Set { .. })
     } else {
-        is_character(d)
+        is_character(d, flavor)
     }
 }
 
@@ -290,4 +313,91 @@ fn columns_where(defs: &[ColumnDef], f: impl Fn(&ColumnDef) -> bool) -> Vec<usiz
         .filter(|(_, d)| f(d))
         .map(|(i, _)| i)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A table map of `t.y (a YEAR, b TINYINT, c INT, d DOUBLE)` whose optional metadata
+    /// is one SIGNEDNESS TLV with `bits`.
+    fn year_table(bits: u8) -> Vec<u8> {
+        let mut b = vec![1, 0, 0, 0, 0, 0, 0, 0];
+        b.extend([1, b't', 0, 1, b'y', 0]);
+        b.push(4);
+        b.extend([13, 1, 3, 5]);
+        b.extend([1, 8]); // metadata: DOUBLE's pack length
+        b.push(0x0f); // nullable bitmap
+        b.extend([meta_type::SIGNEDNESS, 1, bits]);
+        b
+    }
+
+    fn unsigned(body: &[u8], flavor: Flavor) -> Vec<Option<bool>> {
+        let tm = TableMap::parse(body, 6, flavor, 0).unwrap();
+        (0..4).map(|i| tm.is_unsigned(i)).collect()
+    }
+
+    /// `(g GEOMETRY, c CHAR(4) ucs2)` with DEFAULT_CHARSET: default 63, column 1 is 35.
+    fn geometry_table() -> Vec<u8> {
+        let mut b = vec![1, 0, 0, 0, 0, 0, 0, 0];
+        b.extend([1, b't', 0, 1, b'g', 0]);
+        b.push(2);
+        b.extend([255, 254]);
+        b.extend([3, 4, 0xfe, 4]); // metadata: GEOMETRY length bytes, CHAR real type, length
+        b.push(0x03);
+        b.extend([meta_type::DEFAULT_CHARSET, 3, 63, 1, 35]);
+        b
+    }
+
+    #[test]
+    fn mariadb_charsets_count_geometry() {
+        let tm = TableMap::parse(&geometry_table(), 6, Flavor::MariaDb, 0).unwrap();
+        assert_eq!(tm.charset(0), Some("binary"));
+        assert_eq!(tm.charset(1), Some("ucs2"));
+        // MySQL gives GEOMETRY no collation: the list starts at the CHAR.
+        let tm = TableMap::parse(&geometry_table(), 6, Flavor::MySql, 0).unwrap();
+        assert_eq!(tm.charset(0), None);
+        assert_eq!(tm.charset(1), Some("binary"));
+    }
+
+    #[test]
+    fn mysql_charsets_count_vector() {
+        // (v VECTOR, c CHAR(16)): COLUMN_CHARSET lists 63 for v, then 255 for c; MariaDB
+        // would give v none and read 63 as c's.
+        let mut b = vec![1, 0, 0, 0, 0, 0, 0, 0];
+        b.extend([1, b't', 0, 1, b'v', 0]);
+        b.push(2);
+        b.extend([242, 254]);
+        b.extend([3, 4, 0xfe, 16]);
+        b.push(0x03);
+        // 255 is a three-byte lenenc (0xfc, then u16).
+        b.extend([meta_type::COLUMN_CHARSET, 4, 63, 0xfc, 255, 0]);
+        let tm = TableMap::parse(&b, 6, Flavor::MySql, 0).unwrap();
+        assert_eq!(tm.charset(1), Some("utf8mb4"));
+        let tm = TableMap::parse(&b, 6, Flavor::MariaDb, 0).unwrap();
+        assert_eq!(tm.charset(1), Some("binary"));
+    }
+
+    #[test]
+    fn mariadb_signedness_counts_year() {
+        // MariaDB: YEAR (always unsigned), TINYINT signed, INT UNSIGNED, DOUBLE signed.
+        assert_eq!(
+            unsigned(&year_table(0b1010_0000), Flavor::MariaDb),
+            [Some(true), Some(false), Some(true), Some(false)]
+        );
+    }
+
+    #[test]
+    fn mysql_signedness_skips_year() {
+        // MySQL: no bit for YEAR; TINYINT signed, INT UNSIGNED, DOUBLE signed.
+        assert_eq!(
+            unsigned(&year_table(0b0100_0000), Flavor::MySql),
+            [None, Some(false), Some(true), Some(false)]
+        );
+        // The same bytes read the other way round shift every bit by one.
+        assert_eq!(
+            unsigned(&year_table(0b1010_0000), Flavor::MySql),
+            [None, Some(true), Some(false), Some(true)]
+        );
+    }
 }

@@ -179,7 +179,7 @@ impl<'p> RowCounter<'p> {
         let id_len = fde.table_id_len(EventType::TABLE_MAP);
         let Ok(tm) = (match self.maps.get(&table_id(body, id_len)) {
             Some(m) if m.body == body => return,
-            _ => TableMap::parse(body, id_len, raw.header_len),
+            _ => TableMap::parse(body, id_len, fde.flavor(), raw.header_len),
         }) else {
             return;
         };

@@ -4,26 +4,61 @@
 //! (…), other keys and constraints skipped)`, `CREATE TABLE t LIKE u`, `ALTER TABLE t`
 //! with `ADD [COLUMN] def [FIRST|AFTER c]`, `ADD [COLUMN] (def, …)`, `DROP [COLUMN] c`,
 //! `CHANGE [COLUMN] old def`, `MODIFY [COLUMN] def`, `ADD PRIMARY KEY (…)`,
-//! `DROP PRIMARY KEY`, `RENAME [TO] u`; `DROP TABLE` and `RENAME TABLE`. Per column it
-//! keeps the name, UNSIGNED, and ENUM/SET member lists. Other statements are ignored;
+//! `DROP PRIMARY KEY`, `RENAME [TO] u`, `CONVERT TO CHARACTER SET`, `[DEFAULT] CHARSET=`;
+//! `DROP TABLE` and `RENAME TABLE`. Per column it keeps the name, the type's name and
+//! length, UNSIGNED (ZEROFILL implies it), ZEROFILL, the character set (declared, from a
+//! COLLATE, or the table's default) and ENUM/SET member lists. Other statements are ignored;
 //! anything it cannot follow (generated columns, partitions) does not change columns.
+
+mod charset;
 
 use std::collections::HashMap;
 
 use crate::format::sql_lex::{Tok, split_statements, tokens};
+use charset::{BINARY_TYPES, TEXT_TYPES, charset_clauses, inherit_charset, table_charset};
 
 /// One column as the DDL declares it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DdlColumn {
     pub name: Vec<u8>,
+    /// UNSIGNED, or ZEROFILL (which implies it).
     pub unsigned: bool,
+    pub zerofill: bool,
     pub members: Option<Vec<Vec<u8>>>,
+    /// The declared type's name in upper case (`INT`, `VARBINARY`, `INET6`, `UUID`).
+    pub ty: String,
+    /// The first number in parentheses after the type (`CHAR(5)`: 5), if any.
+    pub length: Option<u32>,
+    /// The character set of a text column (declared, implied by a COLLATE, or the
+    /// table's default); `binary` for BINARY, VARBINARY and the BLOBs; `None` for other
+    /// types and where nothing says.
+    pub charset: Option<String>,
+    /// The collation declared on the column, if any.
+    pub collation: Option<String>,
+}
+
+impl DdlColumn {
+    /// Bytes of a fixed-length binary value (BINARY(n), INET4, INET6, UUID): what the
+    /// binlog shortens by dropping trailing zero bytes.
+    pub fn fixed_binary_len(&self) -> Option<usize> {
+        match self.ty.as_str() {
+            "INET4" => Some(4),
+            "INET6" | "UUID" => Some(16),
+            "BINARY" => Some(self.length.unwrap_or(1) as usize),
+            "CHAR" if self.charset.as_deref() == Some("binary") => {
+                Some(self.length.unwrap_or(1) as usize)
+            }
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DdlTable {
     pub columns: Vec<DdlColumn>,
     pub primary_key: Vec<Vec<u8>>,
+    /// The table's default character set (`DEFAULT CHARSET=…`), if declared.
+    pub charset: Option<String>,
 }
 
 /// A table's name: (schema, table), as the server spells them.
@@ -167,14 +202,52 @@ fn column_def(item: &[Tok]) -> Option<(DdlColumn, bool)> {
         }
         members = Some(list);
     }
-    let unsigned = item.iter().any(|t| is_kw(Some(t), "UNSIGNED"));
+    let zerofill = item.iter().any(|t| is_kw(Some(t), "ZEROFILL"));
+    let unsigned = zerofill || item.iter().any(|t| is_kw(Some(t), "UNSIGNED"));
     let pk = item
         .windows(2)
         .any(|w| is_kw(Some(&w[0]), "PRIMARY") && is_kw(Some(&w[1]), "KEY"));
+    let mut ty = match ty {
+        Some(Tok::Word(w)) => String::from_utf8_lossy(w).to_ascii_uppercase(),
+        _ => String::new(),
+    };
+    let national = ty == "NATIONAL" || ty == "NCHAR" || ty == "NVARCHAR";
+    if ty == "NATIONAL" {
+        ty = match item.get(2) {
+            Some(Tok::Word(w)) => String::from_utf8_lossy(w).to_ascii_uppercase(),
+            _ => String::new(),
+        };
+    }
+    let after_ty = if national && is_kw(item.get(1), "NATIONAL") {
+        3
+    } else {
+        2
+    };
+    let length = match (item.get(after_ty), item.get(after_ty + 1)) {
+        (Some(Tok::Punct(b'(')), Some(Tok::Word(n))) => {
+            std::str::from_utf8(n).ok().and_then(|n| n.parse().ok())
+        }
+        _ => None,
+    };
+    // SERIAL is BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE.
+    let unsigned = unsigned || ty == "SERIAL";
+    let (mut charset, collation) = charset_clauses(&item[after_ty.min(item.len())..]);
+    if BINARY_TYPES.contains(&ty.as_str()) {
+        charset = Some("binary".into());
+    } else if national && charset.is_none() {
+        charset = Some("utf8mb3".into());
+    } else if ty == "JSON" && charset.is_none() {
+        charset = Some("utf8mb4".into());
+    }
     let col = DdlColumn {
         name,
         unsigned,
+        zerofill,
         members,
+        ty,
+        length,
+        charset,
+        collation,
     };
     Some((col, pk))
 }
@@ -255,6 +328,12 @@ impl Tables {
                 if !p.punct(b',') {
                     break;
                 }
+            }
+            if p.punct(b')') {
+                t.charset = table_charset(&toks[p.i..]);
+            }
+            for c in &mut t.columns {
+                inherit_charset(c, t.charset.as_deref());
             }
             touched.push(name.clone());
             self.tables.insert(name, t);
@@ -369,7 +448,8 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
             };
             loop {
                 let inner = q.item().to_vec();
-                if let Some((c, _)) = column_def(&inner) {
+                if let Some((mut c, _)) = column_def(&inner) {
+                    inherit_charset(&mut c, t.charset.as_deref());
                     if find(&t.columns, &c.name).is_none() {
                         t.columns.push(c);
                     }
@@ -381,7 +461,8 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
             return None;
         }
         let rest = &item[p.i..];
-        if let Some((c, pk)) = column_def(rest) {
+        if let Some((mut c, pk)) = column_def(rest) {
+            inherit_charset(&mut c, t.charset.as_deref());
             if find(&t.columns, &c.name).is_some() {
                 return None;
             }
@@ -414,7 +495,8 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
         }
         let old = if change { p.ident()? } else { ident(p.peek())? };
         let rest = &item[p.i..];
-        let (c, _) = column_def(rest)?;
+        let (mut c, _) = column_def(rest)?;
+        inherit_charset(&mut c, t.charset.as_deref());
         let i = find(&t.columns, &old)?;
         let removed = t.columns.remove(i);
         for k in &mut t.primary_key {
@@ -444,61 +526,21 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
         p.eat("TO");
         p.eat("AS");
         return p.table_name(schema);
+    } else if p.eat("CONVERT") {
+        // CONVERT TO CHARACTER SET x: every text column and the default.
+        let (charset, _) = charset_clauses(item);
+        for c in &mut t.columns {
+            if TEXT_TYPES.contains(&c.ty.as_str()) && charset.is_some() {
+                c.charset.clone_from(&charset);
+            }
+        }
+        t.charset = charset;
+    } else if let (Some(cs), _) = charset_clauses(item) {
+        // [DEFAULT] CHARSET=x: the default of columns added later.
+        t.charset = Some(cs);
     }
     None
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cols(c: &Tables, s: &str, t: &str) -> Vec<String> {
-        c.tables[&(s.as_bytes().to_vec(), t.as_bytes().to_vec())]
-            .columns
-            .iter()
-            .map(|c| String::from_utf8_lossy(&c.name).into_owned())
-            .collect()
-    }
-
-    #[test]
-    fn create_and_alter() {
-        let mut c = Tables::default();
-        c.apply(
-            b"shop",
-            b"CREATE TABLE IF NOT EXISTS `or``ders` (\n id INT UNSIGNED NOT NULL AUTO_INCREMENT,\n \
-              size ENUM('s','it''s') DEFAULT 's', -- comment, with comma\n price DECIMAL(10,2),\n \
-              PRIMARY KEY (id), KEY k (price, size(3))) ENGINE=InnoDB",
-        );
-        let t = &c.tables[&(b"shop".to_vec(), b"or`ders".to_vec())];
-        assert_eq!(cols(&c, "shop", "or`ders"), ["id", "size", "price"]);
-        assert!(t.columns[0].unsigned && !t.columns[2].unsigned);
-        assert_eq!(
-            t.columns[1].members,
-            Some(vec![b"s".to_vec(), b"it's".to_vec()])
-        );
-        assert_eq!(t.primary_key, vec![b"id".to_vec()]);
-        c.apply(b"x", b"ALTER TABLE shop.`or``ders` ADD COLUMN note TEXT AFTER id, DROP COLUMN size, CHANGE price cost DECIMAL(12,2) FIRST");
-        assert_eq!(cols(&c, "shop", "or`ders"), ["cost", "id", "note"]);
-        c.apply(
-            b"shop",
-            b"ALTER TABLE `or``ders` MODIFY note INT UNSIGNED, ADD (a INT, b INT), RENAME TO o2",
-        );
-        assert_eq!(cols(&c, "shop", "o2"), ["cost", "id", "note", "a", "b"]);
-        c.apply(b"shop", b"RENAME TABLE o2 TO o3");
-        c.apply(b"shop", b"CREATE TABLE o4 LIKE o3");
-        assert_eq!(cols(&c, "shop", "o4").len(), 5);
-        c.apply(b"shop", b"DROP TABLE IF EXISTS o3, o4");
-        assert!(c.tables.is_empty());
-    }
-
-    #[test]
-    fn dump_scripts_follow_use() {
-        let mut c = Tables::default();
-        c.apply_script(
-            b"",
-            b"/*!40101 SET NAMES utf8mb4 */;\nUSE `shop`;\nDROP TABLE IF EXISTS `t`;\n/*!40101 SET @x=1 */;\n\
-              CREATE TABLE `t` (\n  `a;b` int(11) NOT NULL,\n  `c` varchar(5) DEFAULT 'x;y',\n  PRIMARY KEY (`a;b`)\n) ENGINE=InnoDB;\n",
-        );
-        assert_eq!(cols(&c, "shop", "t"), ["a;b", "c"]);
-    }
-}
+mod tests;

@@ -5,8 +5,9 @@
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use crate::format::display::{cell_text, escape_bytes, escape_str};
+use crate::format::display::{cell_text, escape_bytes, escape_str, unsigned_reading};
 use crate::format::event::{Decoder, Event};
+use crate::format::inet;
 use crate::format::summary::summarize;
 use crate::format::value::type_label;
 use crate::format::{Cell, RowsEvent, RowsOp, TableMap, Value};
@@ -31,13 +32,41 @@ fn bold() -> Style {
     Style::default().add_modifier(Modifier::BOLD)
 }
 
-/// The column names the catalog knows for `tm` at `e` (the table map's, else the DDL's),
-/// blanks where it knows none.
-fn names_of(catalog: &Catalog, e: EventId, tm: &TableMap) -> Vec<String> {
+/// What the catalog knows of `tm`'s columns at an event beyond the table map.
+struct Columns {
+    /// The names (the table map's, else the DDL's), blanks where it knows none.
+    names: Vec<String>,
+    /// The declared type where only the DDL names it (`INET4`, `INET6`, `UUID`).
+    declared: Vec<Option<String>>,
+    /// UNSIGNED by the DDL where the table map does not say.
+    unsigned: Vec<bool>,
+}
+
+fn columns_of(catalog: &Catalog, e: EventId, tm: &TableMap) -> Columns {
     let schema = catalog.resolve(e, tm);
-    match schema.names() {
+    let names = match schema.names() {
         Ok(names) => names.into_iter().map(escape_bytes).collect(),
         Err(_) => vec![String::new(); tm.column_count()],
+    };
+    let declared = schema
+        .columns
+        .iter()
+        .map(|c| {
+            c.ddl_type()
+                .filter(|t| inet::text_form(t, &[]).is_some())
+                .map(str::to_string)
+        })
+        .collect();
+    let unsigned = schema
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| c.unsigned == Some(true) && tm.is_unsigned(i).is_none())
+        .collect();
+    Columns {
+        names,
+        declared,
+        unsigned,
     }
 }
 
@@ -59,7 +88,7 @@ pub fn decode(b: &Binlogs, catalog: &Catalog, e: EventId, zone: Zone) -> DetailL
     };
     let mut rows = Vec::new();
     let body = b.with_event(e, |_, ev, dec| match ev {
-        Ok(ev) => event_lines(&ev, dec, &|tm| names_of(catalog, e, tm), &mut rows),
+        Ok(ev) => event_lines(&ev, dec, &|tm| columns_of(catalog, e, tm), &mut rows),
         Err(err) => vec![Line::raw(format!(
             "undecodable at byte {}: {}",
             err.at, err.kind
@@ -74,7 +103,7 @@ pub fn decode(b: &Binlogs, catalog: &Catalog, e: EventId, zone: Zone) -> DetailL
 fn event_lines(
     ev: &Event<'_>,
     dec: &Decoder,
-    names: &dyn Fn(&TableMap) -> Vec<String>,
+    columns: &dyn Fn(&TableMap) -> Columns,
     rows: &mut Vec<usize>,
 ) -> Vec<Line<'static>> {
     let mut out = vec![Line::raw(summarize(ev, dec)), Line::raw("")];
@@ -94,14 +123,14 @@ fn event_lines(
             }
         }
         Event::Rows(r) => match dec.table(r.table_id) {
-            Some(tm) => rows_lines(r, tm, &names(tm), &mut out, rows),
+            Some(tm) => rows_lines(r, tm, &columns(tm), &mut out, rows),
             None => out.push(Line::raw(format!(
                 "no table map for table id {} before this event: row images cannot be decoded",
                 r.table_id
             ))),
         },
         Event::TableMap(tm) => {
-            let names = names(tm);
+            let names = columns(tm).names;
             for i in 0..tm.column_count() {
                 out.push(Line::raw(format!(
                     "@{:<3} {:<20} {}{}",
@@ -137,8 +166,14 @@ fn event_lines(
     out
 }
 
-/// A value's text; JSON pretty-printed over several lines.
-fn value_lines(c: &Cell<'_>) -> Vec<String> {
+/// A value's text; JSON pretty-printed over several lines; INET4, INET6 and UUID (when
+/// the DDL declares them) in their text form.
+fn value_lines(c: &Cell<'_>, declared: Option<&str>) -> Vec<String> {
+    if let (Cell::Present(Value::Bytes(b)), Some(ty)) = (c, declared) {
+        if let Some(t) = inet::text_form(ty, b) {
+            return vec![t];
+        }
+    }
     if let Cell::Present(v @ Value::Json(_)) = c {
         if let Some(Ok(t)) = v.json_text() {
             if let Ok(j) = serde_json::from_str::<serde_json::Value>(&t) {
@@ -154,13 +189,18 @@ fn value_lines(c: &Cell<'_>) -> Vec<String> {
 fn rows_lines(
     r: &RowsEvent<'_>,
     tm: &TableMap,
-    names: &[String],
+    cols: &Columns,
     out: &mut Vec<Line<'static>>,
     starts: &mut Vec<usize>,
 ) {
     let n = tm.column_count();
+    let names = &cols.names;
+    let declared = |i: usize| cols.declared.get(i).and_then(Option::as_deref);
     let types: Vec<String> = (0..n)
-        .map(|i| type_label(tm.column_types[i], &tm.columns[i]))
+        .map(|i| match declared(i) {
+            Some(ty) => ty.to_string(),
+            None => type_label(tm.column_types[i], &tm.columns[i]),
+        })
         .collect();
     let name_w = names
         .iter()
@@ -200,8 +240,23 @@ fn rows_lines(
         };
         starts.push(out.len());
         out.push(Line::styled(format!("row {} ({title})", k + 1), bold()));
-        let before: Vec<Vec<String>> = row.before.iter().flatten().map(value_lines).collect();
-        let after: Vec<Vec<String>> = row.after.iter().flatten().map(value_lines).collect();
+        let lines = |img: &Option<Vec<Cell<'_>>>| -> Vec<Vec<String>> {
+            img.iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, c)| match c {
+                    Cell::Present(v) if cols.unsigned.get(i) == Some(&true) => {
+                        match unsigned_reading(tm, i, v) {
+                            Some(u) => vec![u.to_string()],
+                            None => value_lines(c, declared(i)),
+                        }
+                    }
+                    _ => value_lines(c, declared(i)),
+                })
+                .collect()
+        };
+        let before = lines(&row.before);
+        let after = lines(&row.after);
         let (left, right) = match (before.is_empty(), after.is_empty()) {
             (false, false) => (&before, Some(&after)),
             (true, _) => (&after, None),

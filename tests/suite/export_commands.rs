@@ -219,7 +219,10 @@ fn sql_reads_compressed_transaction_payloads() {
     expect_success("binlens sql --schema", &out);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("BEGIN;\nDELETE FROM `test`.`tb1` WHERE `c1` <=> 1 LIMIT 1;\nCOMMIT;\n"),
+        text.contains(
+            "BEGIN;\n-- rows event at transaction_compression.000001:274\n\
+             DELETE FROM `test`.`tb1` WHERE `c1` <=> 1 LIMIT 1;\nCOMMIT;\n"
+        ),
         "{text}"
     );
     let (_, err, _) = replay(&dir, &["transaction_compression.000001"]);

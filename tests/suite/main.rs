@@ -69,3 +69,9 @@ mod schema_catalog;
 mod lang_cli;
 // Row history, a range's net effect and undo conflicts against a real server's tables.
 mod row_insight;
+// Every value exact on random schemas against a real MariaDB: row images, redo and undo SQL.
+mod values_property;
+// Table-map signedness and charset metadata by flavour agree with the corpus's own DDL.
+mod metadata_flavour;
+// The cases of issue 14 one by one: redo SQL, undo, dump text and the detail pane.
+mod issue_values;

@@ -18,6 +18,7 @@ fn table(
         columns: defs,
         nullable: vec![0; n.div_ceil(8)],
         meta: OptionalMetadata::default(),
+        flavor: crate::format::Flavor::MariaDb,
     };
     let columns = (0..n)
         .map(|i| ColumnSchema {
@@ -26,6 +27,8 @@ fn table(
             enum_names: None,
             set_names: None,
             ddl: None,
+            charset: None,
+            fixed_len: None,
         })
         .collect();
     let s = TableSchema {
