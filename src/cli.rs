@@ -1,10 +1,12 @@
 //! Non-interactive subcommands: the same engine as the TUI, for scripts and tests.
 //!
 //! Each subcommand writes to `&mut impl Write` so it can be tested as golden text.
-//! May import `format`, `index`, `filter` and `export`; never `tui`.
+//! May import `format`, `index`, `filter`, `export` and `archive`; never `tui`.
 
 pub mod dump;
 mod dump_filter;
+#[cfg(feature = "parquet")]
+pub mod export_cmd;
 pub mod index_cmd;
 mod jsonl;
 pub mod panic;
@@ -42,6 +44,9 @@ pub enum Command {
     Sql(sql::SqlArgs),
     /// Summarize a set: time span, events by type, row events by table, largest transactions.
     Stats(stats::StatsArgs),
+    /// Write a range as a Parquet archive (events and row changes) for analytical engines.
+    #[cfg(feature = "parquet")]
+    Export(export_cmd::ExportArgs),
 }
 
 /// What `main` should do.
@@ -85,5 +90,7 @@ pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io
             let clean = sql::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })
         }
+        #[cfg(feature = "parquet")]
+        Command::Export(a) => export_cmd::run(a, out, err),
     }
 }

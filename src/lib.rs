@@ -7,11 +7,14 @@
 //! - [`index`]: memory-mapped files, the compact event index, transactions, time lookup.
 //! - [`filter`]: the filter/search language and matching against the index.
 //! - [`export`]: replay commands and redo/undo SQL; owns all shell and SQL quoting.
+//! - `archive` (cargo feature `parquet`, on by default): the Parquet export, beside `export`.
 //! - [`tui`]: the interactive terminal UI.
 //! - [`cli`]: the non-interactive subcommands (`dump`, `index`, `replay-cmd`, `sql`, …).
 //!
 //! `main.rs` only parses arguments and maps errors to exit codes.
 
+#[cfg(feature = "parquet")]
+pub mod archive;
 pub mod cli;
 pub mod export;
 pub mod filter;

@@ -36,7 +36,7 @@ pub struct SqlArgs {
     pub paths: Vec<PathBuf>,
 }
 
-fn parse_loc(s: &str) -> Result<Loc, String> {
+pub(super) fn parse_loc(s: &str) -> Result<Loc, String> {
     Loc::parse(s).map_err(|e| e.to_string())
 }
 

@@ -1,0 +1,223 @@
+//! `events.parquet`: one row per event.
+//!
+//! | column | type |
+//! |---|---|
+//! | file, type | Utf8 (`type` as `dump --format jsonl` names it) |
+//! | pos, next_pos | UInt64 (for an event inside a compressed transaction payload: the payload's) |
+//! | inner_pos | UInt64: the offset inside the payload; NULL for other events |
+//! | timestamp | Timestamp(µs, UTC) |
+//! | server_id | UInt32 |
+//! | db, table | Utf8, where the event names them (table maps, rows events, queries' default db) |
+//! | op | Utf8: insert, update, delete for rows events |
+//! | gtid | Utf8: the GTID of the event's transaction |
+//! | txn | UInt32: the transaction's number in the set (0 for the first) |
+//! | rows | UInt32: the row changes of a rows event |
+//! | bytes | UInt64: the event's size |
+//!
+//! More than [`PART_EVENTS`] events go to `events-<n>.parquet` parts instead.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    StringBuilder, TimestampMicrosecondBuilder, UInt32Builder, UInt64Builder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use parquet::arrow::ArrowWriter;
+
+use super::{Error, files};
+
+/// Events per file before the next part starts.
+pub const PART_EVENTS: u64 = 1 << 24;
+const BATCH_ROWS: usize = 8192;
+
+/// One event's row.
+pub struct EventRow<'a> {
+    pub file: &'a str,
+    pub pos: u64,
+    pub next_pos: u64,
+    pub inner_pos: Option<u64>,
+    pub type_name: &'a str,
+    pub timestamp: u32,
+    pub server_id: u32,
+    pub db: Option<&'a str>,
+    pub table: Option<&'a str>,
+    pub op: Option<&'a str>,
+    pub gtid: Option<&'a str>,
+    pub txn: u32,
+    pub rows: Option<u32>,
+    pub bytes: u64,
+}
+
+pub struct EventFiles {
+    dir: PathBuf,
+    schema: Arc<Schema>,
+    writer: Option<(ArrowWriter<File>, PathBuf)>,
+    parts: Vec<PathBuf>,
+    in_part: u64,
+    pub events: u64,
+    b: Builders,
+}
+
+#[derive(Default)]
+struct Builders {
+    file: StringBuilder,
+    pos: UInt64Builder,
+    next_pos: UInt64Builder,
+    inner_pos: UInt64Builder,
+    type_name: StringBuilder,
+    timestamp: TimestampMicrosecondBuilder,
+    server_id: UInt32Builder,
+    db: StringBuilder,
+    table: StringBuilder,
+    op: StringBuilder,
+    gtid: StringBuilder,
+    txn: UInt32Builder,
+    rows: UInt32Builder,
+    bytes: UInt64Builder,
+    len: usize,
+}
+
+fn schema() -> Arc<Schema> {
+    let utc = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+    Arc::new(Schema::new(vec![
+        Field::new("file", DataType::Utf8, false),
+        Field::new("pos", DataType::UInt64, false),
+        Field::new("next_pos", DataType::UInt64, false),
+        Field::new("inner_pos", DataType::UInt64, true),
+        Field::new("type", DataType::Utf8, false),
+        Field::new("timestamp", utc, false),
+        Field::new("server_id", DataType::UInt32, false),
+        Field::new("db", DataType::Utf8, true),
+        Field::new("table", DataType::Utf8, true),
+        Field::new("op", DataType::Utf8, true),
+        Field::new("gtid", DataType::Utf8, true),
+        Field::new("txn", DataType::UInt32, false),
+        Field::new("rows", DataType::UInt32, true),
+        Field::new("bytes", DataType::UInt64, false),
+    ]))
+}
+
+impl EventFiles {
+    pub fn new(dir: &Path) -> EventFiles {
+        EventFiles {
+            dir: dir.to_path_buf(),
+            schema: schema(),
+            writer: None,
+            parts: Vec::new(),
+            in_part: 0,
+            events: 0,
+            b: Builders {
+                timestamp: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+                ..Builders::default()
+            },
+        }
+    }
+
+    pub fn push(&mut self, e: &EventRow<'_>) -> Result<(), Error> {
+        let b = &mut self.b;
+        b.file.append_value(e.file);
+        b.pos.append_value(e.pos);
+        b.next_pos.append_value(e.next_pos);
+        b.inner_pos.append_option(e.inner_pos);
+        b.type_name.append_value(e.type_name);
+        b.timestamp.append_value(e.timestamp as i64 * 1_000_000);
+        b.server_id.append_value(e.server_id);
+        b.db.append_option(e.db);
+        b.table.append_option(e.table);
+        b.op.append_option(e.op);
+        b.gtid.append_option(e.gtid);
+        b.txn.append_value(e.txn);
+        b.rows.append_option(e.rows);
+        b.bytes.append_value(e.bytes);
+        b.len += 1;
+        self.events += 1;
+        if b.len >= BATCH_ROWS {
+            self.write_batch()?;
+        }
+        Ok(())
+    }
+
+    fn write_batch(&mut self) -> Result<(), Error> {
+        let n = self.b.len as u64;
+        if n == 0 {
+            return Ok(());
+        }
+        if self.in_part >= PART_EVENTS {
+            self.close_part()?;
+        }
+        if self.writer.is_none() {
+            let path = self
+                .dir
+                .join(format!("events-{:05}.parquet", self.parts.len()));
+            let w = files::writer(&path, self.schema.clone())?;
+            self.parts.push(path.clone());
+            self.writer = Some((w, path));
+            self.in_part = 0;
+        }
+        let b = &mut self.b;
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(b.file.finish()),
+            Arc::new(b.pos.finish()),
+            Arc::new(b.next_pos.finish()),
+            Arc::new(b.inner_pos.finish()),
+            Arc::new(b.type_name.finish()),
+            Arc::new(b.timestamp.finish()),
+            Arc::new(b.server_id.finish()),
+            Arc::new(b.db.finish()),
+            Arc::new(b.table.finish()),
+            Arc::new(b.op.finish()),
+            Arc::new(b.gtid.finish()),
+            Arc::new(b.txn.finish()),
+            Arc::new(b.rows.finish()),
+            Arc::new(b.bytes.finish()),
+        ];
+        b.len = 0;
+        self.in_part += n;
+        let Some((w, path)) = &mut self.writer else {
+            return Ok(());
+        };
+        let fail =
+            |e: &dyn std::fmt::Display| Error::new(format!("cannot write {}: {e}", path.display()));
+        let batch = RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| fail(&e))?;
+        w.write(&batch).map_err(|e| fail(&e))
+    }
+
+    fn close_part(&mut self) -> Result<(), Error> {
+        if let Some((w, path)) = self.writer.take() {
+            w.close()
+                .map_err(|e| Error::new(format!("cannot write {}: {e}", path.display())))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the rest, closes the last part and names a lone part `events.parquet`.
+    /// Returns the files written.
+    pub fn finish(mut self) -> Result<Vec<PathBuf>, Error> {
+        if self.parts.is_empty() || self.b.len > 0 {
+            // An export with no events still gets an (empty) events.parquet.
+            if self.parts.is_empty() && self.b.len == 0 {
+                let path = self.dir.join("events-00000.parquet");
+                let w = files::writer(&path, self.schema.clone())?;
+                self.parts.push(path.clone());
+                self.writer = Some((w, path));
+            }
+            self.write_batch()?;
+        }
+        self.close_part()?;
+        if let [only] = self.parts.as_slice() {
+            let to = self.dir.join("events.parquet");
+            std::fs::rename(only, &to).map_err(|e| {
+                Error::new(format!(
+                    "cannot rename {} to {}: {e}",
+                    only.display(),
+                    to.display()
+                ))
+            })?;
+            return Ok(vec![to]);
+        }
+        Ok(self.parts)
+    }
+}
