@@ -55,3 +55,7 @@ mod tui_tmux;
 mod tui_building;
 // `binlens stats` against the oracle's counts.
 mod stats_cli;
+// `binlens export --format parquet` read back by DuckDB: counts against the corpus
+// oracles, every value of the every-type fixtures against the jsonl dump, hive queries.
+#[cfg(feature = "parquet")]
+mod export_parquet;
