@@ -446,3 +446,173 @@ fn every_type_fixture_value_equals_the_jsonl_dump() {
             .join("\n")
     );
 }
+
+#[test]
+fn one_hive_partitioned_query_reads_the_exports_of_several_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let names = ["mysql-bin.000001", "mysql-bin.000002", "mysql-bin.000005"];
+    let mut events = 0;
+    let mut want: BTreeMap<(String, String, String, i64), u64> = BTreeMap::new();
+    for name in names {
+        let f = fixture(name);
+        let (code, stdout, stderr) = export(&tmp.path().join(name), &[&f], &[]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        let (lines, _, _) = dump_jsonl(&[&f]);
+        assert!(
+            stdout.starts_with(&format!("{} events, ", lines.len())),
+            "{stdout}"
+        );
+        events += lines.len();
+        for l in &lines {
+            if let (Some(rows), Some(db), Some(t), Some(op)) = (
+                l["rows"].as_array(),
+                l["db"].as_str(),
+                l["table"].as_str(),
+                l["op"].as_str(),
+            ) {
+                let hour = l["timestamp"].as_i64().unwrap() / 3600 * 3600;
+                let k = (db.to_string(), t.to_string(), op.to_string(), hour);
+                *want.entry(k).or_insert(0) += rows.len() as u64;
+            }
+        }
+    }
+    let rows = format!(
+        "read_parquet({}, hive_partitioning = true, union_by_name = true)",
+        lit(&tmp.path().join("*/rows/*/*/*.parquet"))
+    );
+    let answers = duckdb::query(&[
+        format!(
+            "SELECT db, \"table\", op, epoch(date_trunc('hour', timestamp))::BIGINT AS hour, count(*) \
+             FROM {rows} GROUP BY ALL ORDER BY ALL"
+        ),
+        format!(
+            "SELECT count(*) FROM {}",
+            lit(&tmp.path().join("*/events*.parquet"))
+        ),
+        // Events and their row changes join on file and position.
+        format!(
+            "SELECT count(*) FROM {} e JOIN (SELECT file, pos, count(*) AS n FROM {rows} GROUP BY ALL) r \
+             USING (file, pos) WHERE e.rows = r.n AND e.inner_pos IS NULL",
+            lit(&tmp.path().join("*/events*.parquet"))
+        ),
+        format!(
+            "SELECT count(*) FROM {} WHERE rows > 0",
+            lit(&tmp.path().join("*/events*.parquet"))
+        ),
+    ]);
+    let got: BTreeMap<(String, String, String, i64), u64> = answers[0]
+        .rows
+        .iter()
+        .map(|r| {
+            let s = |i: usize| r[i].as_str().unwrap().to_string();
+            (
+                (s(0), s(1), s(2), r[3].as_i64().unwrap()),
+                r[4].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(answers[1].rows[0][0].as_u64(), Some(events as u64));
+    assert_eq!(answers[2].rows[0][0], answers[3].rows[0][0]);
+    assert!(answers[2].rows[0][0].as_u64().unwrap() > 50);
+}
+
+#[test]
+fn a_schema_change_starts_a_new_part_with_its_own_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = export(tmp.path(), &[&fixture("mysql-bin.000002")], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let t = tmp.path().join("rows/db=shop/table=customers");
+    let answers = duckdb::query(&[
+        format!(
+            "SELECT * FROM {} LIMIT 0",
+            lit(&t.join("part-00000.parquet"))
+        ),
+        format!(
+            "SELECT * FROM {} LIMIT 0",
+            lit(&t.join("part-00001.parquet"))
+        ),
+    ]);
+    let after = |a: &Answer| a.columns.iter().filter(|c| c.starts_with("after_")).count();
+    // ALTER TABLE customers ADD COLUMN phone.
+    assert_eq!(after(&answers[1]), after(&answers[0]) + 1);
+    assert!(!t.join("part-00002.parquet").exists());
+}
+
+#[test]
+fn a_damaged_file_exports_what_precedes_the_damage_and_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(fixture("mysql-bin.000001")).unwrap();
+    let cut = tmp.path().join("mysql-bin.000001");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let dir = tmp.path().join("out");
+    let (code, _, stderr) = export(&dir, &[&cut], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("mysql-bin.000001:"), "{stderr}");
+    let (lines, dump_code, _) = dump_jsonl(&[&cut]);
+    assert_eq!(dump_code, 2);
+    let (want, bad) = jsonl_counts(&lines);
+    assert!(!want.is_empty());
+    let answers = duckdb::query(&[
+        count_query(&dir),
+        format!("SELECT count(*) FROM {}", lit(&dir.join("events.parquet"))),
+    ]);
+    assert_eq!(export_counts(&answers[0], &bad), want);
+    let good = lines.iter().filter(|l| l.get("error").is_none()).count();
+    assert_eq!(answers[1].rows[0][0].as_u64(), Some(good as u64));
+}
+
+#[test]
+fn a_non_empty_directory_is_refused_without_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("keep.txt"), "mine").unwrap();
+    let f = fixture("mysql-bin.000005");
+    let (code, stdout, stderr) = export(tmp.path(), &[&f], &[]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("is not empty; pass --force"), "{stderr}");
+    assert!(!tmp.path().join("events.parquet").exists());
+    let (code, _, stderr) = export(tmp.path(), &[&f], &["--force"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(tmp.path().join("events.parquet").exists());
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("keep.txt")).unwrap(),
+        "mine"
+    );
+}
+
+#[test]
+fn table_globs_and_time_bounds_select_what_is_exported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = fixture("mysql-bin.000001");
+    let (lines, _, _) = dump_jsonl(&[&f]);
+    // Row events only: the format description carries the server's start time.
+    let times: Vec<i64> = lines
+        .iter()
+        .filter(|l| l.get("rows").is_some())
+        .map(|l| l["timestamp"].as_i64().unwrap())
+        .collect();
+    let (lo, hi) = (times.iter().min().unwrap(), times.iter().max().unwrap());
+    let mid = lo + (hi - lo) / 2;
+    let dir = tmp.path().join("orders");
+    let since = format!("@{mid}");
+    let (code, _, stderr) = export(&dir, &[&f], &["--table", "shop.order*", "--since", &since]);
+    assert_eq!(code, 0, "{stderr}");
+    let mut want: BTreeMap<Key, u64> = BTreeMap::new();
+    for l in &lines {
+        let (Some(rows), Some(t)) = (l["rows"].as_array(), l["table"].as_str()) else {
+            continue;
+        };
+        if l["db"] == "shop" && t.starts_with("order") && l["timestamp"].as_i64().unwrap() >= mid {
+            let k = (
+                "shop".into(),
+                t.to_string(),
+                l["op"].as_str().unwrap().to_string(),
+            );
+            *want.entry(k).or_insert(0) += rows.len() as u64;
+        }
+    }
+    assert!(!want.is_empty());
+    let answers = duckdb::query(&[count_query(&dir)]);
+    assert_eq!(export_counts(&answers[0], &BTreeSet::new()), want);
+}
