@@ -7,7 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use binlens::cli::dump::{self, DumpArgs, DumpFormat, TzArg};
+use binlens::cli::TzArg;
+use binlens::cli::dump::{self, DumpArgs, DumpFormat};
 use binlens::format::event::{Decoder, Event};
 use binlens::format::reader::EventReader;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

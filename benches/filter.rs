@@ -8,8 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use binlens::filter::{self, Filter, ParseContext, TimeZoneChoice};
+use binlens::filter::{self, Filter};
 use binlens::index::Binlogs;
+use binlens::lang::{ParseContext, TimeZoneChoice};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 

@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use binlens::filter::{self, Filter, ParseContext, TimeZoneChoice};
+use binlens::filter::{self, Filter};
 use binlens::index::{Binlogs, IndexBuild, OpenOptions, Step};
+use binlens::lang::{ParseContext, TimeZoneChoice};
 use binlens::tui::action::Action;
 use binlens::tui::app::App;
 use binlens::tui::run::{INDEX_SLICE, STEP_BYTES};

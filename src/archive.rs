@@ -6,7 +6,9 @@
 //! column types from the table maps ([`columns`]). Writers stream: batches go to the
 //! Parquet writers as they fill, and row groups being built are flushed when together
 //! they pass a budget. A damaged event is reported and skipped; everything else is kept.
-//! Imports `format` and `index` only; the CLI resolves locations and globs for it.
+//! Column names, unsignedness and ENUM/SET members come from the schema catalog
+//! ([`crate::schema::Catalog`]). Imports `format`, `index`, `schema` and `lang`; the CLI
+//! resolves the range for it.
 
 mod columns;
 mod events;
@@ -20,6 +22,8 @@ use std::sync::Arc;
 
 use crate::format::{Decoder, Event, EventReader, RawEvent, TableMap};
 use crate::index::{Binlogs, EventId, FileId, TxnId};
+use crate::lang::TableGlob;
+use crate::schema::Catalog;
 
 use events::{EventFiles, EventRow};
 use rows::{RowContext, RowFiles};
@@ -55,9 +59,11 @@ pub struct Request<'a> {
     /// Only events whose time is at or after `since` and before `until` (Unix seconds).
     pub since: Option<i64>,
     pub until: Option<i64>,
-    /// Whether the table `db`.`table` is exported; events of other tables are left out
-    /// (events that name no table are kept).
-    pub tables: &'a dyn Fn(&[u8], &[u8]) -> bool,
+    /// Only tables matching one of these (all when empty); events of other tables are
+    /// left out (events that name no table are kept).
+    pub tables: &'a [TableGlob],
+    /// CREATE TABLE statements for the catalog to fall back on.
+    pub schema_script: Option<&'a [u8]>,
 }
 
 /// What was written, and what could not be read.
@@ -73,15 +79,20 @@ pub struct Summary {
 /// Writes the archive of `req`'s range of `b`.
 pub fn export(b: &Binlogs, req: &Request<'_>) -> Result<Summary, Error> {
     files::prepare_dir(req.dir, req.force)?;
+    let catalog = Catalog::build(b, req.schema_script);
     let mut w = Walk {
         req,
+        catalog: &catalog,
+        event: req.start,
+        ddl_before: 0,
         events: EventFiles::new(req.dir),
         rows: RowFiles::new(req.dir),
         problems: Vec::new(),
         gtid: None,
     };
     let mut current: Option<(FileId, Decoder)> = None;
-    let mut txn = None;
+    // The transaction walked and its last event (found by search only when left).
+    let mut txn: Option<(TxnId, EventId)> = None;
     for i in req.start.0..req.end.0 {
         let e = EventId(i);
         let file = b.index.file_of(e);
@@ -92,11 +103,20 @@ pub fn export(b: &Binlogs, req: &Request<'_>) -> Result<Summary, Error> {
         let Some((_, dec)) = current.as_mut() else {
             continue;
         };
-        let t = b.index.txn_of(e);
-        if txn != Some(t) {
-            txn = Some(t);
-            w.gtid = None;
+        let t = match txn {
+            Some((t, last)) if e <= last => t,
+            _ => {
+                let t = b.index.txn_of(e);
+                txn = Some((t, b.index.txn_span(t).1));
+                w.gtid = None;
+                t
+            }
+        };
+        let ddl = catalog.ddl_events();
+        while ddl.get(w.ddl_before).is_some_and(|&d| d < e) {
+            w.ddl_before += 1;
         }
+        w.event = e;
         let name = b.file_name(file);
         let Some(raw) = b.raw(e) else {
             let at = b.location_text(b.index.get(e).location());
@@ -126,6 +146,10 @@ pub fn export(b: &Binlogs, req: &Request<'_>) -> Result<Summary, Error> {
 /// The state of one pass over the range.
 struct Walk<'r> {
     req: &'r Request<'r>,
+    catalog: &'r Catalog,
+    /// The event walked, and how many of the catalog's DDL events come before it.
+    event: EventId,
+    ddl_before: usize,
     events: EventFiles,
     rows: RowFiles,
     problems: Vec<String>,
@@ -172,9 +196,10 @@ impl Walk<'_> {
             Event::Rows(r) => dec.table(r.table_id).cloned(),
             _ => None,
         };
-        let wanted = table
-            .as_ref()
-            .is_none_or(|tm| (self.req.tables)(&tm.schema, &tm.table));
+        let globs = self.req.tables;
+        let wanted = table.as_ref().is_none_or(|tm| {
+            globs.is_empty() || globs.iter().any(|g| g.matches(&tm.schema, &tm.table))
+        });
         if !in_time || !wanted {
             return Ok(());
         }
@@ -189,8 +214,10 @@ impl Walk<'_> {
                         pos,
                         timestamp: raw.header.timestamp,
                         gtid: self.gtid.as_deref(),
+                        event: self.event,
+                        ddl_before: self.ddl_before,
                     };
-                    let (n, problem) = self.rows.write(&ctx, r, tm)?;
+                    let (n, problem) = self.rows.write(&ctx, r, tm, self.catalog)?;
                     row_count = Some(n);
                     if let Some(p) = problem {
                         self.problems.push(at(&p));

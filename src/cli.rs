@@ -20,6 +20,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::format::display::escape_str;
+use crate::lang::{Loc, ParseContext, TimeZoneChoice};
+
 /// binlens: explore MySQL and MariaDB binary logs.
 ///
 /// With no subcommand, opens the interactive browser over the given binlogs.
@@ -47,6 +50,51 @@ pub enum Command {
     /// Write a range as a Parquet archive (events and row changes) for analytical engines.
     #[cfg(feature = "parquet")]
     Export(export_cmd::ExportArgs),
+}
+
+/// The zone in which times typed on the command line are read (`--tz`); a time with `Z`
+/// or an offset (`+02:00`) is read as written in either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TzArg {
+    Utc,
+    Local,
+}
+
+impl TzArg {
+    pub fn choice(self) -> TimeZoneChoice {
+        match self {
+            TzArg::Utc => TimeZoneChoice::Utc,
+            TzArg::Local => TimeZoneChoice::Local,
+        }
+    }
+}
+
+/// Reads the LOC given to `--flag`, in `ctx`.
+pub fn parse_loc(flag: &str, text: &str, ctx: &ParseContext) -> Result<Loc, String> {
+    Loc::parse(text, ctx).map_err(|e| format!("--{flag} {}: {}", escape_str(text), e.message))
+}
+
+/// The LOCs of `--start`, `--stop` and `--skip`, read in one context.
+#[derive(Debug, Clone, Default)]
+pub struct RangeLocs {
+    pub start: Option<Loc>,
+    pub stop: Option<Loc>,
+    pub skip: Vec<Loc>,
+}
+
+impl RangeLocs {
+    pub fn parse(
+        start: Option<&str>,
+        stop: Option<&str>,
+        skip: &[String],
+        ctx: &ParseContext,
+    ) -> Result<RangeLocs, String> {
+        Ok(RangeLocs {
+            start: start.map(|t| parse_loc("start", t, ctx)).transpose()?,
+            stop: stop.map(|t| parse_loc("stop", t, ctx)).transpose()?,
+            skip: (skip.iter().map(|t| parse_loc("skip", t, ctx))).collect::<Result<_, _>>()?,
+        })
+    }
 }
 
 /// What `main` should do.
@@ -82,14 +130,8 @@ pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io
             let clean = index_cmd::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })
         }
-        Command::ReplayCmd(a) => {
-            let clean = replay_cmd::run(a, out, err)?;
-            Ok(if clean { Status::Ok } else { Status::Error })
-        }
-        Command::Sql(a) => {
-            let clean = sql::run(a, out, err)?;
-            Ok(if clean { Status::Ok } else { Status::Error })
-        }
+        Command::ReplayCmd(a) => replay_cmd::run(a, out, err),
+        Command::Sql(a) => sql::run(a, out, err),
         #[cfg(feature = "parquet")]
         Command::Export(a) => export_cmd::run(a, out, err),
     }

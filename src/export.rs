@@ -4,7 +4,6 @@
 //! user locations to transaction boundaries ([`range`]). Imports `format` and `index`
 //! only; the CLI and the TUI call it and print what it returns.
 
-pub mod ddl;
 pub mod gtid;
 pub mod literal;
 pub mod preview;
@@ -16,15 +15,44 @@ pub mod walk;
 
 use std::fmt;
 
-/// An export that cannot be made, with the reason (and where, when it is a place).
+/// An export that cannot be made: what kind of obstacle, and the reason (with where, when
+/// it is a place).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
+    pub kind: ErrorKind,
     pub message: String,
 }
 
+/// What stopped an export, for callers and tests to match on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A LOC names no file or event of the set.
+    Location,
+    /// A start or stop inside a transaction (refused without `--snap`).
+    NotABoundary,
+    /// The bounds contradict each other (a stop before the start, a skip outside).
+    BadRange,
+    /// The range selects nothing: no events, no transactions, no matching table.
+    NothingSelected,
+    /// An event in the range cannot be read.
+    Damaged,
+    /// A GTID form of the range cannot be built.
+    Gtid,
+    /// A table's column names are known to nobody (table map, DDL, `--schema`).
+    NoColumnNames,
+    /// A row image lacks what the statement needs (not `binlog_row_image=FULL`).
+    CannotInvert,
+    /// A row image has no column to find the row by.
+    NoKey,
+    /// A value cannot be written as an SQL literal.
+    Value,
+    /// A file name cannot be put in a command.
+    FileName,
+}
+
 impl Error {
-    pub fn new(message: String) -> Error {
-        Error { message }
+    pub fn new(kind: ErrorKind, message: String) -> Error {
+        Error { kind, message }
     }
 }
 

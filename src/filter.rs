@@ -9,14 +9,9 @@
 
 mod body;
 mod eval;
-pub mod glob;
-pub mod goto;
-pub mod gtid;
 mod parse;
 pub mod sql_names;
-pub mod time;
 
-use std::fmt;
 use std::sync::atomic::AtomicBool;
 
 use regex::Regex;
@@ -24,32 +19,15 @@ use regex::Regex;
 use crate::format::EventType;
 use crate::index::{Binlogs, EventId};
 
-use glob::{Glob, TableGlob};
-use gtid::GtidSpec;
+use crate::lang::{Glob, GtidSpec, TableGlob};
 
-pub use goto::{GotoTarget, parse_goto, resolve_goto};
-pub use time::{ParseContext, TimeZoneChoice, format_instant, parse_instant, zone_suffix};
+use crate::lang::{ParseContext, ParseError, TimeZoneChoice};
 
 /// A parsed filter: terms that must all match. The empty filter matches everything.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     terms: Vec<Term>,
 }
-
-/// Why a filter text was rejected, and where (a char offset into the text).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    pub at: usize,
-    pub message: String,
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at {}: {}", self.at, self.message)
-    }
-}
-
-impl std::error::Error for ParseError {}
 
 /// [`apply`] or [`find_next`] stopped because its cancel flag was set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,7 +169,7 @@ impl Filter {
 
 /// `2034-03-09T14:44:08Z`: an instant that reads back the same in any zone.
 fn utc_text(ts: i64) -> String {
-    let t = format_instant(ts, TimeZoneChoice::Utc);
+    let t = crate::lang::format_instant(ts, TimeZoneChoice::Utc);
     if t.starts_with('@') {
         t
     } else {

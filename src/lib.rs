@@ -7,7 +7,8 @@
 //! - [`index`]: memory-mapped files, the compact event index, transactions, time lookup.
 //! - [`filter`]: the filter/search language and matching against the index.
 //! - [`export`]: replay commands and redo/undo SQL; owns all shell and SQL quoting.
-//! - `archive` (cargo feature `parquet`, on by default): the Parquet export, beside `export`.
+//! - `archive` (cargo feature `parquet`, on by default): the Parquet export, beside `export`
+//!   (imports `format`, `index`, `schema`, `lang`).
 //! - [`tui`]: the interactive terminal UI.
 //! - [`cli`]: the non-interactive subcommands (`dump`, `index`, `replay-cmd`, `sql`, …).
 //!
@@ -20,4 +21,6 @@ pub mod export;
 pub mod filter;
 pub mod format;
 pub mod index;
+pub mod lang;
+pub mod schema;
 pub mod tui;

@@ -174,7 +174,8 @@ fn exercise(raw: &RawEvent<'_>, dec: &mut Decoder, depth: u32) {
 /// User text: the filter language, the goto target and the GTID-set syntax (UTF-8 only,
 /// as the front ends hand them strings).
 pub fn filter_text(data: &[u8]) {
-    use binlens::filter::{Filter, ParseContext, TimeZoneChoice, gtid::GtidSpec, parse_goto};
+    use binlens::filter::Filter;
+    use binlens::lang::{GtidSpec, ParseContext, TimeZoneChoice, parse_goto};
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -190,7 +191,7 @@ pub fn filter_text(data: &[u8]) {
 /// would: the quoted form must stand for exactly the input and end where it should.
 pub fn export_text(data: &[u8]) {
     use binlens::export::quote::{shell_path, shell_word, sql_ident, sql_string};
-    use binlens::export::range::Loc;
+    use binlens::lang::{Loc, ParseContext, TimeZoneChoice};
     let _ = sql_ident(data);
     let lit = sql_string(data);
     assert_eq!(
@@ -201,7 +202,7 @@ pub fn export_text(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = Loc::parse(text);
+    let _ = Loc::parse(text, &ParseContext::new(TimeZoneChoice::Utc, 0));
     if text.contains('\0') {
         return;
     }

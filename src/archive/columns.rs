@@ -2,7 +2,7 @@
 //!
 //! | column type | Arrow / Parquet |
 //! |---|---|
-//! | TINYINT … BIGINT | Int8 … Int64, UInt8 … UInt64 when the metadata says unsigned (INT32/INT64 with the INT logical type) |
+//! | TINYINT … BIGINT | Int8 … Int64, UInt8 … UInt64 when the catalog says unsigned (INT32/INT64 with the INT logical type) |
 //! | YEAR | UInt16 |
 //! | FLOAT, DOUBLE | Float32, Float64 |
 //! | DECIMAL(p,s) | Decimal128(p,s) up to 38 digits, else Decimal256(p,s) (exact) |
@@ -13,7 +13,7 @@
 //! | CHAR, VARCHAR, TEXT with a known character set | Utf8 |
 //! | BINARY, VARBINARY, BLOB, and text whose character set was not logged | Binary |
 //! | JSON | Utf8 with the JSON logical type |
-//! | ENUM, SET | Utf8 member names where logged, else UInt16 index / UInt64 bit mask |
+//! | ENUM, SET | Utf8 member names where known, else UInt16 index / UInt64 bit mask |
 //! | BIT, GEOMETRY, VECTOR | Binary (BIT as big-endian bytes) |
 //!
 //! A value with no form in its column's type (a zero date, text that is not UTF-8 in a
@@ -36,6 +36,7 @@ use crate::format::TableMap;
 use crate::format::column::ColumnDef;
 use crate::format::temporal::{Date, DateTime, Time};
 use crate::format::value::Value;
+use crate::schema::TableSchema;
 
 /// The collation id MySQL and MariaDB give binary strings.
 const BINARY_COLLATION: u64 = 63;
@@ -49,11 +50,16 @@ pub enum Kind {
     I64,
     U8,
     U16,
+    /// MEDIUMINT UNSIGNED.
+    U24,
     U32,
     U64,
     F32,
     F64,
-    Decimal { precision: u8, scale: u8 },
+    Decimal {
+        precision: u8,
+        scale: u8,
+    },
     Date,
     DateTime,
     Timestamp,
@@ -75,33 +81,31 @@ pub struct Column {
     pub kind: Kind,
 }
 
-/// The columns of a table, in table-map order, with the names `c1, c2…` where the
-/// binlog does not give them.
-pub fn table_columns(tm: &TableMap) -> Vec<Column> {
+/// The columns of a table, in table-map order, as the catalog resolved them (`ts`), with
+/// the names `c1, c2…` where nobody knows them.
+pub fn table_columns(tm: &TableMap, ts: &TableSchema) -> Vec<Column> {
     (0..tm.column_count())
         .map(|i| Column {
-            name: column_name(tm, i),
-            kind: kind_of(tm, i),
+            name: match ts.name(i) {
+                Some(n) if !n.is_empty() => String::from_utf8_lossy(n).into_owned(),
+                _ => format!("c{}", i + 1),
+            },
+            kind: kind_of(tm, ts, i),
         })
         .collect()
 }
 
-/// The one place column names are looked up.
-fn column_name(tm: &TableMap, i: usize) -> String {
-    match tm.column_name(i) {
-        Some(n) if !n.is_empty() => String::from_utf8_lossy(n).into_owned(),
-        _ => format!("c{}", i + 1),
-    }
-}
-
-fn kind_of(tm: &TableMap, i: usize) -> Kind {
-    let unsigned = tm.is_unsigned(i) == Some(true);
+fn kind_of(tm: &TableMap, ts: &TableSchema, i: usize) -> Kind {
+    let col = ts.columns.get(i);
+    let unsigned = col.and_then(|c| c.unsigned) == Some(true);
     let pick = |s: Kind, u: Kind| if unsigned { u } else { s };
-    let names = |v: &Vec<Option<Vec<Vec<u8>>>>| v.get(i).cloned().flatten();
+    let enum_names = col.and_then(|c| c.enum_names.clone());
+    let set_names = col.and_then(|c| c.set_names.clone());
     match tm.columns[i] {
         ColumnDef::Tiny => pick(Kind::I8, Kind::U8),
         ColumnDef::Short => pick(Kind::I16, Kind::U16),
-        ColumnDef::Int24 | ColumnDef::Long => pick(Kind::I32, Kind::U32),
+        ColumnDef::Int24 => pick(Kind::I32, Kind::U24),
+        ColumnDef::Long => pick(Kind::I32, Kind::U32),
         ColumnDef::LongLong => pick(Kind::I64, Kind::U64),
         ColumnDef::Year => Kind::U16,
         ColumnDef::Float => Kind::F32,
@@ -126,10 +130,8 @@ fn kind_of(tm: &TableMap, i: usize) -> Kind {
             }
         }
         ColumnDef::Json { .. } => Kind::Json,
-        ColumnDef::Enum { .. } => {
-            names(&tm.meta.enum_values).map_or(Kind::EnumIndex, Kind::EnumNames)
-        }
-        ColumnDef::Set { .. } => names(&tm.meta.set_values).map_or(Kind::SetMask, Kind::SetNames),
+        ColumnDef::Enum { .. } => enum_names.map_or(Kind::EnumIndex, Kind::EnumNames),
+        ColumnDef::Set { .. } => set_names.map_or(Kind::SetMask, Kind::SetNames),
         ColumnDef::Bit { .. } => Kind::Bit,
         ColumnDef::Geometry { .. }
         | ColumnDef::Vector { .. }
@@ -139,6 +141,18 @@ fn kind_of(tm: &TableMap, i: usize) -> Kind {
 }
 
 impl Kind {
+    /// The width of an unsigned integer column.
+    fn unsigned_bits(&self) -> Option<u32> {
+        match self {
+            Kind::U8 => Some(8),
+            Kind::U16 => Some(16),
+            Kind::U24 => Some(24),
+            Kind::U32 => Some(32),
+            Kind::U64 => Some(64),
+            _ => None,
+        }
+    }
+
     pub fn data_type(&self) -> DataType {
         match self {
             Kind::I8 => DataType::Int8,
@@ -147,7 +161,7 @@ impl Kind {
             Kind::I64 | Kind::Time => DataType::Int64,
             Kind::U8 => DataType::UInt8,
             Kind::U16 | Kind::EnumIndex => DataType::UInt16,
-            Kind::U32 => DataType::UInt32,
+            Kind::U24 | Kind::U32 => DataType::UInt32,
             Kind::U64 | Kind::SetMask => DataType::UInt64,
             Kind::F32 => DataType::Float32,
             Kind::F64 => DataType::Float64,
@@ -206,7 +220,7 @@ impl ColumnBuilder {
             Kind::I64 | Kind::Time => ColumnBuilder::I64(Int64Builder::new()),
             Kind::U8 => ColumnBuilder::U8(UInt8Builder::new()),
             Kind::U16 | Kind::EnumIndex => ColumnBuilder::U16(UInt16Builder::new()),
-            Kind::U32 => ColumnBuilder::U32(UInt32Builder::new()),
+            Kind::U24 | Kind::U32 => ColumnBuilder::U32(UInt32Builder::new()),
             Kind::U64 | Kind::SetMask => ColumnBuilder::U64(UInt64Builder::new()),
             Kind::F32 => ColumnBuilder::F32(Float32Builder::new()),
             Kind::F64 => ColumnBuilder::F64(Float64Builder::new()),
@@ -267,6 +281,12 @@ impl ColumnBuilder {
         if let Value::Null = v {
             self.append_null();
             return Ok(1);
+        }
+        // Unsigned by the DDL while the table map did not say: the decoder read the
+        // column's bits as signed.
+        if let (Value::Int(i), Some(bits)) = (v, kind.unsigned_bits()) {
+            let u = (*i as u64) & (u64::MAX >> (64 - bits));
+            return self.try_append(kind, &Value::UInt(u));
         }
         match (self, v) {
             (ColumnBuilder::I8(b), Value::Int(i)) => b.append_value(narrow(*i)?),

@@ -33,6 +33,17 @@ use super::{Error, files};
 pub const PART_EVENTS: u64 = 1 << 24;
 const BATCH_ROWS: usize = 8192;
 
+/// Columns that skip the dictionary.
+const UNIQUE: &[&str] = &[
+    "pos",
+    "next_pos",
+    "inner_pos",
+    "timestamp",
+    "gtid",
+    "txn",
+    "bytes",
+];
+
 /// One event's row.
 pub struct EventRow<'a> {
     pub file: &'a str,
@@ -152,7 +163,7 @@ impl EventFiles {
             let path = self
                 .dir
                 .join(format!("events-{:05}.parquet", self.parts.len()));
-            let w = files::writer(&path, self.schema.clone())?;
+            let w = files::writer(&path, self.schema.clone(), UNIQUE)?;
             self.parts.push(path.clone());
             self.writer = Some((w, path));
             self.in_part = 0;
@@ -200,7 +211,7 @@ impl EventFiles {
             // An export with no events still gets an (empty) events.parquet.
             if self.parts.is_empty() && self.b.len == 0 {
                 let path = self.dir.join("events-00000.parquet");
-                let w = files::writer(&path, self.schema.clone())?;
+                let w = files::writer(&path, self.schema.clone(), UNIQUE)?;
                 self.parts.push(path.clone());
                 self.writer = Some((w, path));
             }

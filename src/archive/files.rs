@@ -9,6 +9,7 @@ use arrow_schema::Schema;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 use super::Error;
 
@@ -67,18 +68,27 @@ pub fn partition_value(name: &[u8]) -> String {
 }
 
 /// Creates `path` (and its directory) and a zstd Parquet writer for `schema` on it.
-pub fn writer(path: &Path, schema: Arc<Schema>) -> Result<ArrowWriter<File>, Error> {
+/// `unique` names columns whose values rarely repeat (positions, times, GTIDs): they
+/// skip the dictionary, which would only be built to be thrown away.
+pub fn writer(
+    path: &Path,
+    schema: Arc<Schema>,
+    unique: &[&str],
+) -> Result<ArrowWriter<File>, Error> {
     let shown = path.display();
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| Error::new(format!("cannot create {}: {e}", parent.display())))?;
     }
     let file = File::create(path).map_err(|e| Error::new(format!("cannot create {shown}: {e}")))?;
-    let props = WriterProperties::builder()
+    let mut props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
-        .build();
+        .set_max_row_group_bytes(Some(ROW_GROUP_BYTES));
+    for c in unique {
+        props = props.set_column_dictionary_enabled(ColumnPath::from(*c), false);
+    }
+    let props = props.build();
     ArrowWriter::try_new(file, schema, Some(props))
         .map_err(|e| Error::new(format!("cannot write {shown}: {e}")))
 }

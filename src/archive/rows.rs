@@ -30,6 +30,8 @@ use parquet::arrow::ArrowWriter;
 use crate::format::TableMap;
 use crate::format::rows::RowsEvent;
 use crate::format::value::Cell;
+use crate::index::EventId;
+use crate::schema::Catalog;
 
 use super::columns::{Column, ColumnBuilder, table_columns};
 use super::{Error, files};
@@ -47,6 +49,9 @@ pub struct RowContext<'a> {
     pub pos: u64,
     pub timestamp: u32,
     pub gtid: Option<&'a str>,
+    /// The rows event, and how many DDL events of the catalog come before it.
+    pub event: EventId,
+    pub ddl_before: usize,
 }
 
 /// The open parts of every table seen so far.
@@ -82,8 +87,9 @@ impl RowFiles {
         at: &RowContext<'_>,
         ev: &RowsEvent<'_>,
         tm: &Arc<TableMap>,
+        catalog: &Catalog,
     ) -> Result<(u32, Option<String>), Error> {
-        let t = self.table_for(tm)?;
+        let t = self.table_for(at, tm, catalog)?;
         let mut n = 0u32;
         let mut problem = None;
         for row in ev.rows(tm) {
@@ -111,10 +117,16 @@ impl RowFiles {
         Ok((n, problem))
     }
 
-    /// The open part of `tm`'s table, a new part when its columns changed.
-    fn table_for(&mut self, tm: &Arc<TableMap>) -> Result<usize, Error> {
+    /// The open part of `tm`'s table, a new part when its columns changed. The catalog
+    /// is asked again only when the table map or the DDL before the event changed.
+    fn table_for(
+        &mut self,
+        at: &RowContext<'_>,
+        tm: &Arc<TableMap>,
+        catalog: &Catalog,
+    ) -> Result<usize, Error> {
         if let Some((last, t)) = &self.last {
-            if Arc::ptr_eq(last, tm) {
+            if Arc::ptr_eq(last, tm) && self.tables[*t].ddl_before == at.ddl_before {
                 return Ok(*t);
             }
         }
@@ -125,21 +137,26 @@ impl RowFiles {
         let t = match self.by_name.get(self.key.as_slice()) {
             Some(&t) => {
                 let part = &mut self.tables[t];
-                let same = part.tm.columns == tm.columns && part.tm.meta == tm.meta;
+                let same = part.ddl_before == at.ddl_before
+                    && part.tm.columns == tm.columns
+                    && part.tm.meta == tm.meta;
                 if !same {
-                    let columns = table_columns(tm);
+                    let columns = table_columns(tm, &catalog.resolve(at.event, tm));
                     if columns != part.columns {
                         part.close(&self.dir, &mut self.parts)?;
                         part.reopen(columns);
                     }
                 }
                 part.tm = tm.clone();
+                part.ddl_before = at.ddl_before;
                 t
             }
             None => {
                 let t = self.tables.len();
-                self.tables
-                    .push(TablePart::new(tm.clone(), table_columns(tm)));
+                let columns = table_columns(tm, &catalog.resolve(at.event, tm));
+                let mut part = TablePart::new(tm.clone(), columns);
+                part.ddl_before = at.ddl_before;
+                self.tables.push(part);
                 self.by_name.insert(self.key.clone(), t);
                 t
             }
@@ -175,6 +192,8 @@ impl RowFiles {
 /// One table's open part.
 struct TablePart {
     tm: Arc<TableMap>,
+    /// The catalog's DDL events before the event `columns` were resolved at.
+    ddl_before: usize,
     columns: Vec<Column>,
     part: u32,
     schema: Arc<Schema>,
@@ -280,6 +299,7 @@ impl TablePart {
     fn new(tm: Arc<TableMap>, columns: Vec<Column>) -> TablePart {
         TablePart {
             tm,
+            ddl_before: 0,
             schema: schema_of(&columns),
             builders: Builders::new(&columns),
             columns,
@@ -354,7 +374,7 @@ impl TablePart {
         }
         if self.writer.is_none() {
             let path = files::rows_part(dir, &self.tm.schema, &self.tm.table, self.part);
-            let w = files::writer(&path, self.schema.clone())?;
+            let w = files::writer(&path, self.schema.clone(), &["pos", "timestamp", "gtid"])?;
             parts.push(path.clone());
             self.writer = Some((w, path));
             self.created = true;

@@ -9,7 +9,7 @@ use crate::format::event::Decoder;
 use crate::format::reader::{EventReader, check_magic};
 use crate::index::MappedFile;
 
-use super::{jsonl, panic, text};
+use super::{TzArg, jsonl, panic, text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DumpFormat {
@@ -34,12 +34,6 @@ pub struct DumpArgs {
     /// Binlog files, dumped in the order given.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum TzArg {
-    Utc,
-    Local,
 }
 
 /// Runs `dump`, with or without `--filter`, and says how it went.

@@ -4,15 +4,16 @@
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
 
-use crate::filter::{Filter, ParseContext, TimeZoneChoice, apply};
+use crate::filter::{Filter, apply};
 use crate::format::EventType;
 use crate::format::display::escape_str;
 use crate::format::event::Decoder;
 use crate::format::reader::EventReader;
 use crate::index::{Binlogs, FileId};
+use crate::lang::ParseContext;
 
 use super::Status;
-use super::dump::{DumpArgs, DumpFormat, TzArg};
+use super::dump::{DumpArgs, DumpFormat};
 use super::{jsonl, text};
 
 pub fn run(
@@ -28,11 +29,7 @@ pub fn run(
             return Ok(Status::Error);
         }
     };
-    let tz = match args.tz {
-        TzArg::Utc => TimeZoneChoice::Utc,
-        TzArg::Local => TimeZoneChoice::Local,
-    };
-    let ctx = ParseContext::for_binlogs(&b, tz);
+    let ctx = ParseContext::for_binlogs(&b, args.tz.choice());
     let filter = match Filter::parse(expr, &ctx) {
         Ok(f) => f,
         Err(e) => {

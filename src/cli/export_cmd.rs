@@ -1,21 +1,19 @@
 //! `binlens export --format parquet`: a range of binlogs as a Parquet archive.
 //!
-//! Locations are resolved with the same rules as `sql` and `replay-cmd`
-//! ([`crate::export::range`]), `--table` globs match as in `sql`, and `--since`/`--until`
-//! are read as in the filter language; the archive layer gets the resolved range.
+//! Locations, times and `--table` globs are read in the one command-line language
+//! ([`crate::lang`], as for `sql` and `replay-cmd`) and the range is resolved to
+//! transaction boundaries by [`crate::export::range`]; the archive layer gets the result.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use crate::archive::{self, Request};
-use crate::export::range::{self, Loc};
-use crate::export::sql::glob;
-use crate::filter::{ParseContext, TimeZoneChoice, parse_instant};
+use crate::export::range;
+use crate::format::display::escape_str;
 use crate::index::Binlogs;
+use crate::lang::{ParseContext, TableGlob, parse_instant};
 
-use super::Status;
-use super::dump::TzArg;
-use super::sql::parse_loc;
+use super::{RangeLocs, Status, TzArg};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
@@ -34,12 +32,13 @@ pub struct ExportArgs {
     /// Write into a directory that is not empty (files of the same names are replaced).
     #[arg(long)]
     pub force: bool,
-    /// First event: FILE:POS, POS (single file) or a UTC date-time; a transaction boundary.
-    #[arg(long, value_parser = parse_loc)]
-    pub start: Option<Loc>,
+    /// First event: FILE:POS, POS (single file) or a date-time (see --tz); a transaction
+    /// boundary.
+    #[arg(long, value_name = "LOC")]
+    pub start: Option<String>,
     /// Exclusive stop, a transaction boundary.
-    #[arg(long, value_parser = parse_loc)]
-    pub stop: Option<Loc>,
+    #[arg(long, value_name = "LOC")]
+    pub stop: Option<String>,
     /// Move a start or stop inside a transaction to the nearest boundary that leaves
     /// the partial transaction out, instead of refusing.
     #[arg(long)]
@@ -50,12 +49,15 @@ pub struct ExportArgs {
     /// Only events before this time.
     #[arg(long, value_name = "T")]
     pub until: Option<String>,
-    /// The zone in which --since and --until are read.
+    /// The zone in which --start, --stop, --since and --until are read.
     #[arg(long, value_enum, default_value_t = TzArg::Utc)]
     pub tz: TzArg,
     /// Only tables matching this `schema.table` glob (repeatable).
     #[arg(long = "table", value_name = "GLOB")]
     pub tables: Vec<String>,
+    /// A file of CREATE TABLE statements (e.g. mysqldump output) for column names.
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
     /// Binlog files, a directory, or a `*.index` file.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -76,16 +78,22 @@ pub fn run(
             return Ok(Status::Error);
         }
     };
-    let tz = match args.tz {
-        TzArg::Utc => TimeZoneChoice::Utc,
-        TzArg::Local => TimeZoneChoice::Local,
+    let schema_script = match &args.schema {
+        Some(p) => match std::fs::read(p) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                writeln!(err, "binlens: {}: {e}", p.display())?;
+                return Ok(Status::Error);
+            }
+        },
+        None => None,
     };
-    let ctx = ParseContext::for_binlogs(&b, tz);
+    let ctx = ParseContext::for_binlogs(&b, args.tz.choice());
     let instant = |flag: &str, t: &Option<String>| match t {
         None => Ok(None),
         Some(t) => parse_instant(t, &ctx)
             .map(Some)
-            .map_err(|e| format!("--{flag} {t:?}: {}", e.message)),
+            .map_err(|e| format!("--{flag} {}: {}", escape_str(t), e.message)),
     };
     let (since, until) = match (instant("since", &args.since), instant("until", &args.until)) {
         (Ok(s), Ok(u)) => (s, u),
@@ -94,14 +102,16 @@ pub fn run(
             return Ok(Status::Error);
         }
     };
+    let locs = RangeLocs::parse(args.start.as_deref(), args.stop.as_deref(), &[], &ctx);
+    let RangeLocs { start, stop, .. } = match locs {
+        Ok(l) => l,
+        Err(e) => {
+            writeln!(err, "binlens: {e}")?;
+            return Ok(Status::Error);
+        }
+    };
     let mut notes = Vec::new();
-    let r = range::resolve(
-        &b,
-        args.start.as_ref(),
-        args.stop.as_ref(),
-        args.snap,
-        &mut notes,
-    );
+    let r = range::resolve(&b, start.as_ref(), stop.as_ref(), args.snap, &mut notes);
     for n in &notes {
         writeln!(err, "binlens: {n}")?;
     }
@@ -112,17 +122,7 @@ pub fn run(
             return Ok(Status::Error);
         }
     };
-    let tables = |db: &[u8], table: &[u8]| {
-        if args.tables.is_empty() {
-            return true;
-        }
-        let full = format!(
-            "{}.{}",
-            String::from_utf8_lossy(db),
-            String::from_utf8_lossy(table)
-        );
-        args.tables.iter().any(|g| glob(g, &full))
-    };
+    let tables: Vec<TableGlob> = args.tables.iter().map(|g| TableGlob::new(g)).collect();
     let req = Request {
         dir: &args.to,
         force: args.force,
@@ -131,6 +131,7 @@ pub fn run(
         since,
         until,
         tables: &tables,
+        schema_script: schema_script.as_deref(),
     };
     let summary = match archive::export(&b, &req) {
         Ok(s) => s,
@@ -140,7 +141,7 @@ pub fn run(
         }
     };
     for p in &summary.problems {
-        writeln!(err, "binlens: {}", crate::format::display::escape_str(p))?;
+        writeln!(err, "binlens: {}", escape_str(p))?;
     }
     writeln!(
         out,

@@ -3,10 +3,13 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::export::range::Loc;
+use crate::export::ErrorKind;
 use crate::export::replay::{self, ReplayRequest};
 use crate::format::Flavor;
 use crate::index::Binlogs;
+use crate::lang::ParseContext;
+
+use super::{RangeLocs, Status, TzArg};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum FlavorArg {
@@ -16,12 +19,15 @@ pub enum FlavorArg {
 
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
-    /// First event replayed: FILE:POS, POS (single file) or a UTC date-time.
-    #[arg(long, value_parser = parse_loc)]
-    pub start: Option<Loc>,
+    /// First event replayed: FILE:POS, POS (single file) or a date-time (see --tz).
+    #[arg(long, value_name = "LOC")]
+    pub start: Option<String>,
     /// Exclusive stop: no event starting at or after it is replayed.
-    #[arg(long, value_parser = parse_loc)]
-    pub stop: Option<Loc>,
+    #[arg(long, value_name = "LOC")]
+    pub stop: Option<String>,
+    /// The zone in which date-times are read.
+    #[arg(long, value_enum, default_value_t = TzArg::Utc)]
+    pub tz: TzArg,
     /// Which tools to print (default: from the binlog's server version).
     #[arg(long, value_enum)]
     pub flavor: Option<FlavorArg>,
@@ -29,8 +35,8 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub gtid: bool,
     /// Leave out the whole transaction that contains this LOC (repeatable).
-    #[arg(long, value_parser = parse_loc)]
-    pub skip: Vec<Loc>,
+    #[arg(long, value_name = "LOC")]
+    pub skip: Vec<String>,
     /// Only events of this default database (`--database` of the binlog tool).
     #[arg(long)]
     pub database: Option<String>,
@@ -49,27 +55,41 @@ pub struct ReplayArgs {
     pub client_args: Vec<String>,
 }
 
-fn parse_loc(s: &str) -> Result<Loc, String> {
-    Loc::parse(s).map_err(|e| e.to_string())
-}
-
-pub fn run(args: &ReplayArgs, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<bool> {
+pub fn run(
+    args: &ReplayArgs,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<Status> {
     let b = match Binlogs::open(&args.paths) {
         Ok(b) => b,
         Err(e) => {
             writeln!(err, "binlens: {e}")?;
-            return Ok(false);
+            return Ok(Status::Error);
+        }
+    };
+    let ctx = ParseContext::for_binlogs(&b, args.tz.choice());
+    let locs = RangeLocs::parse(
+        args.start.as_deref(),
+        args.stop.as_deref(),
+        &args.skip,
+        &ctx,
+    );
+    let RangeLocs { start, stop, skip } = match locs {
+        Ok(l) => l,
+        Err(e) => {
+            writeln!(err, "binlens: {e}")?;
+            return Ok(Status::Error);
         }
     };
     let req = ReplayRequest {
-        start: args.start.clone(),
-        stop: args.stop.clone(),
+        start,
+        stop,
         flavor: args.flavor.map(|f| match f {
             FlavorArg::Mysql => Flavor::MySql,
             FlavorArg::Mariadb => Flavor::MariaDb,
         }),
         gtid: args.gtid,
-        skip: args.skip.clone(),
+        skip,
         database: args.database.clone(),
         disable_log_bin: args.disable_log_bin,
         client_args: args.client_args.clone(),
@@ -80,13 +100,23 @@ pub fn run(args: &ReplayArgs, out: &mut impl Write, err: &mut impl Write) -> std
             for n in &plan.notes {
                 writeln!(err, "binlens: {n}")?;
             }
+            if plan.preview.transactions == 0 {
+                writeln!(
+                    err,
+                    "binlens: the range holds no transactions: nothing to replay"
+                )?;
+                return Ok(Status::NoMatch);
+            }
             writeln!(err, "binlens: replays {}", plan.preview)?;
             writeln!(out, "{}", plan.command)?;
-            Ok(true)
+            Ok(Status::Ok)
         }
         Err(e) => {
             writeln!(err, "binlens: {e}")?;
-            Ok(false)
+            Ok(match e.kind {
+                ErrorKind::NothingSelected => Status::NoMatch,
+                _ => Status::Error,
+            })
         }
     }
 }

@@ -3,9 +3,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::export::range::{self, Loc};
+use crate::export::ErrorKind;
+use crate::export::range;
 use crate::export::sql::{self, Direction, SqlRequest};
+use crate::format::display::escape_str;
 use crate::index::Binlogs;
+use crate::lang::ParseContext;
+
+use super::{RangeLocs, Status, TzArg};
 
 #[derive(Debug, clap::Args)]
 pub struct SqlArgs {
@@ -15,12 +20,15 @@ pub struct SqlArgs {
     /// Print the inverse changes, newest first.
     #[arg(long)]
     pub undo: bool,
-    /// First event: FILE:POS, POS (single file) or a UTC date-time.
-    #[arg(long, value_parser = parse_loc)]
-    pub start: Option<Loc>,
+    /// First event: FILE:POS, POS (single file) or a date-time (see --tz).
+    #[arg(long, value_name = "LOC")]
+    pub start: Option<String>,
     /// Exclusive stop.
-    #[arg(long, value_parser = parse_loc)]
-    pub stop: Option<Loc>,
+    #[arg(long, value_name = "LOC")]
+    pub stop: Option<String>,
+    /// The zone in which date-times are read.
+    #[arg(long, value_enum, default_value_t = TzArg::Utc)]
+    pub tz: TzArg,
     /// Only tables matching this `schema.table` glob (repeatable).
     #[arg(long = "table")]
     pub tables: Vec<String>,
@@ -36,16 +44,12 @@ pub struct SqlArgs {
     pub paths: Vec<PathBuf>,
 }
 
-pub(super) fn parse_loc(s: &str) -> Result<Loc, String> {
-    Loc::parse(s).map_err(|e| e.to_string())
-}
-
-pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<bool> {
+pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<Status> {
     let b = match Binlogs::open(&args.paths) {
         Ok(b) => b,
         Err(e) => {
             writeln!(err, "binlens: {e}")?;
-            return Ok(false);
+            return Ok(Status::Error);
         }
     };
     let schema_script = match &args.schema {
@@ -53,34 +57,37 @@ pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::i
             Ok(s) => Some(s),
             Err(e) => {
                 writeln!(err, "binlens: {}: {e}", p.display())?;
-                return Ok(false);
+                return Ok(Status::Error);
             }
         },
         None => None,
     };
+    let ctx = ParseContext::for_binlogs(&b, args.tz.choice());
+    let locs = RangeLocs::parse(args.start.as_deref(), args.stop.as_deref(), &[], &ctx);
+    let RangeLocs { start, stop, .. } = match locs {
+        Ok(l) => l,
+        Err(e) => {
+            writeln!(err, "binlens: {e}")?;
+            return Ok(Status::Error);
+        }
+    };
     let mut notes = Vec::new();
-    let result = range::resolve(
-        &b,
-        args.start.as_ref(),
-        args.stop.as_ref(),
-        args.snap,
-        &mut notes,
-    )
-    .and_then(|r| {
-        sql::export(
-            &b,
-            &SqlRequest {
-                direction: if args.undo {
-                    Direction::Undo
-                } else {
-                    Direction::Redo
+    let result =
+        range::resolve(&b, start.as_ref(), stop.as_ref(), args.snap, &mut notes).and_then(|r| {
+            sql::export(
+                &b,
+                &SqlRequest {
+                    direction: if args.undo {
+                        Direction::Undo
+                    } else {
+                        Direction::Redo
+                    },
+                    range: r,
+                    tables: args.tables.clone(),
+                    schema_script,
                 },
-                range: r,
-                tables: args.tables.clone(),
-                schema_script,
-            },
-        )
-    });
+            )
+        });
     for n in &notes {
         writeln!(err, "binlens: {n}")?;
     }
@@ -89,12 +96,41 @@ pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::i
             for w in &export.warnings {
                 writeln!(err, "binlens: warning: {w}")?;
             }
+            if export.transactions == 0 {
+                writeln!(
+                    err,
+                    "binlens: {}",
+                    nothing_selected(args, &export.tables_seen)
+                )?;
+                return Ok(Status::NoMatch);
+            }
             out.write_all(export.text.as_bytes())?;
-            Ok(true)
+            Ok(Status::Ok)
         }
         Err(e) => {
             writeln!(err, "binlens: {e}")?;
-            Ok(false)
+            Ok(match e.kind {
+                ErrorKind::NothingSelected => Status::NoMatch,
+                _ => Status::Error,
+            })
         }
     }
+}
+
+/// What selected no row changes: the `--table` globs (with the tables that the range does
+/// have rows of), or the range itself.
+fn nothing_selected(args: &SqlArgs, seen: &[String]) -> String {
+    if args.tables.is_empty() || seen.is_empty() {
+        return "no row events in the range: nothing to write".into();
+    }
+    let globs: Vec<String> = args.tables.iter().map(|g| escape_str(g)).collect();
+    let mut have: Vec<String> = seen.iter().take(10).map(|t| escape_str(t)).collect();
+    if seen.len() > have.len() {
+        have.push(format!("and {} more", seen.len() - have.len()));
+    }
+    format!(
+        "--table {} matched no table with row events in the range (tables there: {}; a pattern with an upper-case letter matches case exactly)",
+        globs.join(", "),
+        have.join(", ")
+    )
 }

@@ -10,8 +10,8 @@
 use crate::format::column::ColumnDef;
 use crate::format::value::Value;
 
-use super::Error;
 use super::quote::{sql_hex, sql_text};
+use super::{Error, ErrorKind};
 
 /// What a literal needs to know about its column beyond the table map's type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -47,8 +47,13 @@ pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<St
             if t.seconds == 0 && t.micros == 0 {
                 "'0000-00-00 00:00:00'".to_string()
             } else {
-                let dt = chrono::DateTime::from_timestamp(t.seconds as i64, 0)
-                    .ok_or_else(|| Error::new(format!("timestamp {} out of range", t.seconds)))?;
+                let dt =
+                    chrono::DateTime::from_timestamp(t.seconds as i64, 0).ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::Value,
+                            format!("timestamp {} out of range", t.seconds),
+                        )
+                    })?;
                 let mut s = dt.format("%Y-%m-%d %H:%M:%S").to_string();
                 if t.fsp > 0 {
                     let digits = format!("{:06}", t.micros);
@@ -80,16 +85,27 @@ pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<St
         Value::Bytes(b) => bytes_literal(b),
         Value::Json(_) => match v.json_text() {
             Some(Ok(t)) => format!("CAST({} AS JSON)", sql_text(&t)),
-            _ => return Err(Error::new("undecodable binary JSON value".into())),
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::Value,
+                    "undecodable binary JSON value".into(),
+                ));
+            }
         },
         Value::JsonDiff(_) => {
             return Err(Error::new(
+                ErrorKind::Value,
                 "partial JSON updates (binlog_row_value_options=PARTIAL_JSON) cannot be turned into SQL"
                     .into(),
             ));
         }
         Value::Geometry(b) | Value::Vector(b) => sql_hex(b),
-        Value::Raw(_) => return Err(Error::new("a column of a type binlens cannot read".into())),
+        Value::Raw(_) => {
+            return Err(Error::new(
+                ErrorKind::Value,
+                "a column of a type binlens cannot read".into(),
+            ));
+        }
     })
 }
 

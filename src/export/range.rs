@@ -1,67 +1,18 @@
 //! Where a replay or an SQL export starts and stops: LOC parsing and snapping to
 //! transaction boundaries.
 //!
-//! A LOC is `FILE:POS`, a bare `POS` (only in a single-file set), or a UTC date-time
-//! (`2034-03-09 14:44:08`, `2034-03-09T14:44:08Z`). A start must be the first event of a
+//! A LOC ([`crate::lang::Loc`]) is `FILE:POS`, a bare `POS` (only in a single-file set),
+//! or an instant (`2034-03-09 14:44:08` in the chosen zone, `…Z`, `@unix`). A start must be the first event of a
 //! transaction; a stop (exclusive, as in `mysqlbinlog`) must be where a transaction
 //! starts or where the last event ends. Anything else is refused with the transaction it
 //! falls in, or moved with `snap` so the partial transaction is left out.
 
 use crate::format::EventType;
-use crate::index::{Binlogs, EventId, FileId, Location, TxnId};
+use crate::index::{Binlogs, EventId, Location, TxnId};
 
-use super::Error;
+use super::{Error, ErrorKind};
 
-/// A place in the binlogs as the user wrote it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Loc {
-    At {
-        file: Option<String>,
-        pos: u64,
-    },
-    /// Seconds since the epoch (UTC).
-    Time(u32),
-}
-
-impl Loc {
-    pub fn parse(text: &str) -> Result<Loc, Error> {
-        let t = text.trim();
-        if let Ok(pos) = t.parse::<u64>() {
-            return Ok(Loc::At { file: None, pos });
-        }
-        if let Some(ts) = parse_utc(t) {
-            return Ok(Loc::Time(ts));
-        }
-        if let Some((file, pos)) = t.rsplit_once(':') {
-            if let Ok(pos) = pos.parse::<u64>() {
-                return Ok(Loc::At {
-                    file: Some(file.to_string()),
-                    pos,
-                });
-            }
-        }
-        Err(Error::new(format!(
-            "cannot read location {t:?}: expected FILE:POS, POS or a date-time like 2034-03-09 14:44:08"
-        )))
-    }
-}
-
-fn parse_utc(t: &str) -> Option<u32> {
-    let t = t.trim_end_matches('Z').replace('T', " ");
-    let fmts = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"];
-    for f in fmts {
-        if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(&t, f) {
-            return u32::try_from(dt.and_utc().timestamp()).ok();
-        }
-        if f == "%Y-%m-%d" {
-            if let Ok(d) = chrono::NaiveDate::parse_from_str(&t, f) {
-                let dt = d.and_hms_opt(0, 0, 0)?;
-                return u32::try_from(dt.and_utc().timestamp()).ok();
-            }
-        }
-    }
-    None
-}
+pub use crate::lang::Loc;
 
 /// A boundary between transactions: the id of the event that starts the next one, or
 /// `index.len()` for the end of the set.
@@ -93,11 +44,14 @@ pub fn resolve(
         Some(l) => boundary(b, l, Side::Stop, snap, notes)?,
     };
     if e.0 < s.0 {
-        return Err(Error::new(format!(
-            "the stop ({}) is before the start ({})",
-            boundary_text(b, e),
-            boundary_text(b, s)
-        )));
+        return Err(Error::new(
+            ErrorKind::BadRange,
+            format!(
+                "the stop ({}) is before the start ({})",
+                boundary_text(b, e),
+                boundary_text(b, s)
+            ),
+        ));
     }
     Ok(Range { start: s, end: e })
 }
@@ -120,43 +74,9 @@ pub fn boundary_text(b: &Binlogs, e: Boundary) -> String {
     }
 }
 
-fn find_file(b: &Binlogs, name: &str) -> Result<FileId, Error> {
-    let base = name.rsplit('/').next().unwrap_or(name);
-    b.set
-        .files
-        .iter()
-        .find(|f| f.name == base)
-        .map(|f| f.id)
-        .ok_or_else(|| {
-            let names: Vec<&str> = b.set.files.iter().map(|f| f.name.as_str()).collect();
-            Error::new(format!(
-                "no file {name:?} in the set (files: {})",
-                names.join(", ")
-            ))
-        })
-}
-
 /// The file and position a `FILE:POS` or `POS` LOC names (a date-time has none).
 pub fn locate(b: &Binlogs, loc: &Loc) -> Result<Location, Error> {
-    match loc {
-        Loc::Time(_) => Err(Error::new("a date-time is not a position".into())),
-        Loc::At { file: Some(f), pos } => Ok(Location {
-            file: find_file(b, f)?,
-            pos: *pos,
-        }),
-        Loc::At { file: None, pos } => {
-            if b.set.files.len() != 1 {
-                return Err(Error::new(format!(
-                    "position {pos} without a file name is ambiguous in a set of {} files: write FILE:{pos}",
-                    b.set.files.len()
-                )));
-            }
-            Ok(Location {
-                file: FileId(0),
-                pos: *pos,
-            })
-        }
-    }
+    crate::lang::loc::locate(b, loc, None).map_err(|m| Error::new(ErrorKind::Location, m))
 }
 
 fn boundary(
@@ -168,24 +88,35 @@ fn boundary(
 ) -> Result<Boundary, Error> {
     let idx = &b.index;
     if let Loc::Time(ts) = loc {
-        return Ok(time_boundary(b, *ts, side, notes));
+        return Ok(time_boundary(
+            b,
+            ts.clamp(&0, &(u32::MAX as i64)).to_owned() as u32,
+            side,
+            notes,
+        ));
     }
     let at = locate(b, loc)?;
     let (file, pos) = (at.file, at.pos);
-    let ext = idx
-        .file_extent(file)
-        .ok_or_else(|| Error::new(format!("{} has no events", b.file_name(file))))?;
+    let ext = idx.file_extent(file).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Location,
+            format!("{} has no events", b.file_name(file)),
+        )
+    })?;
     // The end of a file's last event is a boundary: the start of the next file.
     if pos == ext.indexed_end {
         return Ok(ext.end);
     }
     let Some(e) = idx.event_containing(at) else {
-        return Err(Error::new(format!(
-            "{} is outside the events of {} (they span 4 to {})",
-            b.location_text(at),
-            b.file_name(file),
-            ext.indexed_end
-        )));
+        return Err(Error::new(
+            ErrorKind::Location,
+            format!(
+                "{} is outside the events of {} (they span 4 to {})",
+                b.location_text(at),
+                b.file_name(file),
+                ext.indexed_end
+            ),
+        ));
     };
     let t = idx.txn_of(e);
     let (first, last) = idx.txn_span(t);
@@ -210,9 +141,12 @@ fn boundary(
         boundary_text(b, after)
     );
     if !snap {
-        return Err(Error::new(format!(
-            "{explain}; give one of those, or pass --snap to leave the partial transaction out"
-        )));
+        return Err(Error::new(
+            ErrorKind::NotABoundary,
+            format!(
+                "{explain}; give one of those, or pass --snap to leave the partial transaction out"
+            ),
+        ));
     }
     // Snap so that the partial transaction is left out: a start moves forward to the
     // next transaction, a stop moves back to this one's start.
@@ -266,45 +200,5 @@ pub fn txn_label(b: &Binlogs, t: TxnId) -> String {
             "first event {}",
             b.location_text(b.index.get(first).location())
         ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locations_parse() {
-        assert_eq!(
-            Loc::parse("mysql-bin.000004:50876").unwrap(),
-            Loc::At {
-                file: Some("mysql-bin.000004".into()),
-                pos: 50876
-            }
-        );
-        assert_eq!(
-            Loc::parse("dir:with:colons/f.1:4").unwrap(),
-            Loc::At {
-                file: Some("dir:with:colons/f.1".into()),
-                pos: 4
-            }
-        );
-        assert_eq!(
-            Loc::parse("120").unwrap(),
-            Loc::At {
-                file: None,
-                pos: 120
-            }
-        );
-        assert_eq!(
-            Loc::parse("2034-03-09 14:44:08").unwrap(),
-            Loc::Time(2025528248)
-        );
-        assert_eq!(
-            Loc::parse("2034-03-09T14:44:08Z").unwrap(),
-            Loc::Time(2025528248)
-        );
-        assert!(Loc::parse("file:").is_err());
-        assert!(Loc::parse("yesterday").is_err());
     }
 }

@@ -14,11 +14,11 @@ use std::collections::BTreeMap;
 use crate::format::{EventType, Flavor};
 use crate::index::{Binlogs, EventId, FileId, TxnId};
 
-use super::Error;
 use super::gtid::{self, Gtid};
 use super::preview::Preview;
 use super::quote::{shell_option, shell_path, shell_word};
 use super::range::{self, Loc, Range};
+use super::{Error, ErrorKind};
 
 /// What the user asked for.
 #[derive(Debug, Clone, Default)]
@@ -56,11 +56,14 @@ pub fn plan(b: &Binlogs, req: &ReplayRequest) -> Result<ReplayPlan, Error> {
         &mut notes,
     )?;
     if whole.start == whole.end {
-        return Err(Error::new(format!(
-            "the range from {} to {} holds no events",
-            range::boundary_text(b, whole.start),
-            range::boundary_text(b, whole.end)
-        )));
+        return Err(Error::new(
+            ErrorKind::NothingSelected,
+            format!(
+                "the range from {} to {} holds no events",
+                range::boundary_text(b, whole.start),
+                range::boundary_text(b, whole.end)
+            ),
+        ));
     }
     let whole = trim_damaged(b, whole, &mut notes);
     let mut skipped: Vec<TxnId> = Vec::new();
@@ -68,12 +71,15 @@ pub fn plan(b: &Binlogs, req: &ReplayRequest) -> Result<ReplayPlan, Error> {
         let t = skip_txn(b, loc)?;
         let (first, last) = b.index.txn_span(t);
         if first.0 < whole.start.0 || last.0 >= whole.end.0 {
-            return Err(Error::new(format!(
-                "--skip {}: transaction {} ({}) is not inside the range",
-                loc_text(loc),
-                t.0,
-                range::txn_label(b, t)
-            )));
+            return Err(Error::new(
+                ErrorKind::BadRange,
+                format!(
+                    "--skip {}: transaction {} ({}) is not inside the range",
+                    loc_text(loc),
+                    t.0,
+                    range::txn_label(b, t)
+                ),
+            ));
         }
         if !skipped.contains(&t) {
             skipped.push(t);
@@ -129,7 +135,10 @@ pub fn plan(b: &Binlogs, req: &ReplayRequest) -> Result<ReplayPlan, Error> {
         (Flavor::MySql, true) => {
             let txns: Vec<TxnId> = pieces.iter().flat_map(|p| txns_in(b, *p)).collect();
             let set = mysql_gtids(b, &txns).ok_or_else(|| {
-                Error::new("--gtid: the range has transactions without a MySQL GTID".into())
+                Error::new(
+                    ErrorKind::Gtid,
+                    "--gtid: the range has transactions without a MySQL GTID".into(),
+                )
             })?;
             let mut opts = tool_opts.clone();
             opts.push(shell_option("--include-gtids", &set));
@@ -180,15 +189,18 @@ fn skip_txn(b: &Binlogs, loc: &Loc) -> Result<TxnId, Error> {
         Loc::At { .. } => {
             let r = range::locate(b, loc)?;
             b.index.event_containing(r).ok_or_else(|| {
-                Error::new(format!("--skip {}: no event there", b.location_text(r)))
+                Error::new(
+                    ErrorKind::Location,
+                    format!("--skip {}: no event there", b.location_text(r)),
+                )
             })?
         }
     };
     if e.0 as usize >= b.index.len() {
-        return Err(Error::new(format!(
-            "--skip {}: past the last transaction",
-            loc_text(loc)
-        )));
+        return Err(Error::new(
+            ErrorKind::Location,
+            format!("--skip {}: past the last transaction", loc_text(loc)),
+        ));
     }
     Ok(b.index.txn_of(e))
 }
@@ -242,10 +254,13 @@ fn files_of(b: &Binlogs, r: Range) -> Result<Vec<String>, Error> {
             let f = b.set.file(FileId(i));
             let p = f.map.path();
             p.to_str().map(shell_path).ok_or_else(|| {
-                Error::new(format!(
-                    "file name {} is not UTF-8; rename it to build a command",
-                    p.display()
-                ))
+                Error::new(
+                    ErrorKind::FileName,
+                    format!(
+                        "file name {} is not UTF-8; rename it to build a command",
+                        p.display()
+                    ),
+                )
             })
         })
         .collect()
@@ -333,12 +348,15 @@ fn check_damage(b: &Binlogs, r: Range, notes: &mut Vec<String>) -> Result<(), Er
         let Some(pos) = damage_in(b, f) else { continue };
         let end = b.index.file_extent(f).map_or(4, |x| x.indexed_end);
         if f != last {
-            return Err(Error::new(format!(
-                "{} is damaged at {pos} but the range reads past it into the next file; \
+            return Err(Error::new(
+                ErrorKind::Damaged,
+                format!(
+                    "{} is damaged at {pos} but the range reads past it into the next file; \
                  the binlog tool would stop there: end the range at {}:{end} or earlier",
-                b.file_name(f),
-                b.file_name(f)
-            )));
+                    b.file_name(f),
+                    b.file_name(f)
+                ),
+            ));
         }
         if stop_pos(b, r).is_some_and(|s| s >= end) {
             notes.push(format!(
@@ -408,26 +426,33 @@ fn maria_by_gtid(b: &Binlogs, r: Range, opts: &[String]) -> Result<String, Error
             Some(Gtid::Maria(g)) => {
                 let prev = in_range.get(&g.domain).or(state.get(&g.domain));
                 if let Some(p) = prev.filter(|p| p.seq >= g.seq) {
-                    return Err(Error::new(format!(
-                        "--gtid: GTID {g} comes after {p} in the binlogs, so a GTID window \
+                    return Err(Error::new(
+                        ErrorKind::Gtid,
+                        format!(
+                            "--gtid: GTID {g} comes after {p} in the binlogs, so a GTID window \
                          cannot select this range; use positions"
-                    )));
+                        ),
+                    ));
                 }
                 in_range.insert(g.domain, g);
             }
             _ if !holds_data(b, t) => {}
             _ => {
-                return Err(Error::new(format!(
-                    "--gtid: transaction {} ({}) has no MariaDB GTID; use positions",
-                    t.0,
-                    range::txn_label(b, t)
-                )));
+                return Err(Error::new(
+                    ErrorKind::Gtid,
+                    format!(
+                        "--gtid: transaction {} ({}) has no MariaDB GTID; use positions",
+                        t.0,
+                        range::txn_label(b, t)
+                    ),
+                ));
             }
         }
     }
     let to_end = r.end.0 as usize >= b.index.len();
     if in_range.is_empty() && !to_end {
         return Err(Error::new(
+            ErrorKind::Gtid,
             "--gtid: the range holds no transaction with a GTID".to_string(),
         ));
     }

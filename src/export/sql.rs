@@ -11,13 +11,14 @@ use std::fmt::Write as _;
 use crate::format::column::ColumnDef;
 use crate::format::{Cell, Event, RowsOp, TableMap};
 use crate::index::{Binlogs, EventId};
+use crate::lang::TableGlob;
+use crate::schema::{Catalog, TableSchema};
 
-use super::Error;
-use super::ddl::{Catalog, DdlTable};
 use super::literal::{ColumnFacts, literal};
 use super::quote::{sql_comment, sql_ident, sql_table};
 use super::range::{self, Range};
 use super::walk::walk;
+use super::{Error, ErrorKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -29,7 +30,7 @@ pub enum Direction {
 pub struct SqlRequest {
     pub direction: Direction,
     pub range: Range,
-    /// `schema.table` globs (`*`, `?`); empty: every table.
+    /// `schema.table` globs ([`crate::lang::TableGlob`]); empty: every table.
     pub tables: Vec<String>,
     /// CREATE TABLE statements to fall back on (a mysqldump script).
     pub schema_script: Option<Vec<u8>>,
@@ -46,6 +47,10 @@ struct Txn {
 pub struct SqlExport {
     pub text: String,
     pub warnings: Vec<String>,
+    /// Transactions with row changes of the selected tables.
+    pub transactions: usize,
+    /// `schema.table` of every table with row events in the range, selected or not.
+    pub tables_seen: Vec<String>,
 }
 
 /// Statements in the range that row SQL does not cover: statement-format DML and DDL.
@@ -85,35 +90,31 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
         range: super::replay::trim_damaged(b, req.range, &mut cut),
         ..req.clone()
     };
-    // DDL seen before and inside the range, applied as the walk reaches it.
-    let mut catalog = Catalog::default();
-    let mut fallback = Catalog::default();
-    if let Some(s) = &req.schema_script {
-        fallback.apply_script(b"", s);
-    }
-    for i in 0..req.range.start.0 {
-        apply_ddl(b, EventId(i), &mut catalog);
-    }
+    let catalog = Catalog::build(b, req.schema_script.as_deref());
+    let globs: Vec<TableGlob> = req.tables.iter().map(|g| TableGlob::new(g)).collect();
+    let mut seen = std::collections::BTreeSet::new();
     let mut txns: Vec<Txn> = Vec::new();
     let mut current: Option<(crate::index::TxnId, Txn)> = None;
     walk(b, req.range, |e, _, ev, dec| {
-        apply_ddl(b, e, &mut catalog);
         let Event::Rows(rows) = ev else {
             return Ok(());
         };
         let at = b.location_text(b.index.get(e).location());
         let tm = dec
             .table_for(rows)
-            .map_err(|err| Error::new(format!("{at}: {}", err.kind)))?;
+            .map_err(|err| Error::new(ErrorKind::Damaged, format!("{at}: {}", err.kind)))?;
         let full = format!(
             "{}.{}",
             String::from_utf8_lossy(&tm.schema),
             String::from_utf8_lossy(&tm.table)
         );
-        if !req.tables.is_empty() && !req.tables.iter().any(|g| glob(g, &full)) {
+        if !seen.contains(&full) {
+            seen.insert(full.clone());
+        }
+        if !globs.is_empty() && !globs.iter().any(|g| g.matches(&tm.schema, &tm.table)) {
             return Ok(());
         }
-        let shape = Shape::of(tm, &catalog, &fallback, &at)?;
+        let shape = Shape::of(tm, &catalog.resolve(e, tm), &at)?;
         let t = b.index.txn_of(e);
         if current.as_ref().map(|c| c.0) != Some(t) {
             if let Some((_, done)) = current.take() {
@@ -129,8 +130,9 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
         }
         let stmts = &mut current.as_mut().map(|c| &mut c.1.stmts).expect("just set");
         for row in rows.rows(tm) {
-            let row = row.map_err(|err| Error::new(format!("{at}: {}", err.kind)))?;
-            let ctx = |m: Error| Error::new(format!("{at} ({full}): {}", m.message));
+            let row =
+                row.map_err(|err| Error::new(ErrorKind::Damaged, format!("{at}: {}", err.kind)))?;
+            let ctx = |m: Error| Error::new(m.kind, format!("{at} ({full}): {}", m.message));
             let s = match (req.direction, rows.kind.op) {
                 // A MINIMAL insert image holds the columns the statement set: the
                 // rest take their defaults again. Re-inserting a deleted row needs all.
@@ -161,6 +163,7 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
     if let Some((_, done)) = current.take() {
         txns.push(done);
     }
+    let transactions = txns.len();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -201,6 +204,8 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
     Ok(SqlExport {
         text: out,
         warnings,
+        transactions,
+        tables_seen: seen.into_iter().collect(),
     })
 }
 
@@ -222,19 +227,6 @@ fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
     )
 }
 
-fn apply_ddl(b: &Binlogs, e: EventId, catalog: &mut Catalog) {
-    // The index does not classify compressed statements: read those too.
-    let compressed = b.index.type_code(e) == crate::format::EventType::MARIA_QUERY_COMPRESSED;
-    if !b.index.class(e).is_ddl() && !compressed {
-        return;
-    }
-    b.with_event(e, |_, ev, _| {
-        if let Ok(Event::Query(q)) = ev {
-            catalog.apply(q.schema, &q.query);
-        }
-    });
-}
-
 /// What the SQL needs about one table: names, facts per column, key.
 struct Shape<'t> {
     table: String,
@@ -245,91 +237,29 @@ struct Shape<'t> {
 }
 
 impl<'t> Shape<'t> {
-    fn of(
-        tm: &'t TableMap,
-        catalog: &Catalog,
-        fallback: &Catalog,
-        at: &str,
-    ) -> Result<Shape<'t>, Error> {
-        let n = tm.column_count();
-        let key_name = (tm.schema.clone(), tm.table.clone());
-        let ddl: Option<&DdlTable> = catalog
-            .tables
-            .get(&key_name)
-            .filter(|t| t.columns.len() == n)
-            .or_else(|| {
-                fallback
-                    .tables
-                    .get(&key_name)
-                    .filter(|t| t.columns.len() == n)
-            });
-        let meta = &tm.meta;
-        let names: Vec<String> = if meta.column_names.len() == n {
-            meta.column_names.iter().map(|c| sql_ident(c)).collect()
-        } else if let Some(d) = ddl {
-            d.columns.iter().map(|c| sql_ident(&c.name)).collect()
-        } else {
-            let seen = catalog
-                .tables
-                .get(&key_name)
-                .or_else(|| fallback.tables.get(&key_name));
-            let why = match seen {
-                Some(t) => format!(
-                    "the DDL seen declares {} columns but the table map has {n}",
-                    t.columns.len()
-                ),
-                None => "no CREATE TABLE for it in the binlogs or the --schema file".to_string(),
-            };
-            return Err(Error::new(format!(
+    fn of(tm: &'t TableMap, schema: &TableSchema, at: &str) -> Result<Shape<'t>, Error> {
+        let names = schema.names().map_err(|why| {
+            Error::new(ErrorKind::NoColumnNames, format!(
                 "{at}: no column names for {}: the table map has no names \
                  (binlog_row_metadata=FULL) and {why}; pass --schema FILE with its CREATE TABLE, or leave the table out with --table",
                 sql_table(&tm.schema, &tm.table)
-            )));
-        };
-        let mut facts = Vec::with_capacity(n);
-        for i in 0..n {
-            let d = ddl.map(|d| &d.columns[i]);
-            let is_enum = matches!(tm.columns[i], ColumnDef::Enum { .. });
-            let is_set = matches!(tm.columns[i], ColumnDef::Set { .. });
-            let from_meta = |v: &Vec<Option<Vec<Vec<u8>>>>| v.get(i).cloned().flatten();
-            facts.push(ColumnFacts {
-                unsigned: tm.is_unsigned(i).or(d.map(|d| d.unsigned)),
-                enum_names: if is_enum {
-                    from_meta(&meta.enum_values).or_else(|| d.and_then(|d| d.members.clone()))
-                } else {
-                    None
-                },
-                set_names: if is_set {
-                    from_meta(&meta.set_values).or_else(|| d.and_then(|d| d.members.clone()))
-                } else {
-                    None
-                },
-            });
-        }
-        let key: Vec<usize> = if !meta.primary_key.is_empty() {
-            meta.primary_key
-                .iter()
-                .map(|(c, _)| *c)
-                .filter(|&c| c < n)
-                .collect()
-        } else if let Some(d) = ddl {
-            d.primary_key
-                .iter()
-                .filter_map(|k| {
-                    d.columns
-                        .iter()
-                        .position(|c| c.name.eq_ignore_ascii_case(k))
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+            ))
+        })?;
+        let facts = schema
+            .columns
+            .iter()
+            .map(|c| ColumnFacts {
+                unsigned: c.unsigned,
+                enum_names: c.enum_names.clone(),
+                set_names: c.set_names.clone(),
+            })
+            .collect();
         Ok(Shape {
             table: sql_table(&tm.schema, &tm.table),
-            names,
+            names: names.into_iter().map(sql_ident).collect(),
             defs: &tm.columns,
             facts,
-            key,
+            key: schema.key.clone(),
         })
     }
 
@@ -338,7 +268,9 @@ impl<'t> Shape<'t> {
             Cell::Absent => Ok(None),
             Cell::Present(v) => literal(v, &self.defs[i], &self.facts[i])
                 .map(Some)
-                .map_err(|e| Error::new(format!("column {}: {}", self.names[i], e.message))),
+                .map_err(|e| {
+                    Error::new(e.kind, format!("column {}: {}", self.names[i], e.message))
+                }),
         }
     }
 
@@ -356,10 +288,13 @@ impl<'t> Shape<'t> {
         if lost.is_empty() {
             return Ok(());
         }
-        Err(Error::new(format!(
-            "the before image lacks the old values of {} (binlog_row_image is not FULL), so the update cannot be undone",
-            lost.join(", ")
-        )))
+        Err(Error::new(
+            ErrorKind::CannotInvert,
+            format!(
+                "the before image lacks the old values of {} (binlog_row_image is not FULL), so the update cannot be undone",
+                lost.join(", ")
+            ),
+        ))
     }
 
     fn insert(&self, img: &[Cell<'_>], whole: bool) -> Result<String, Error> {
@@ -378,10 +313,13 @@ impl<'t> Shape<'t> {
                 .filter(|(_, c)| matches!(c, Cell::Absent))
                 .map(|(i, _)| self.names[i].as_str())
                 .collect();
-            return Err(Error::new(format!(
-                "the row image lacks {} (binlog_row_image is not FULL), so the row cannot be re-inserted whole",
-                missing.join(", ")
-            )));
+            return Err(Error::new(
+                ErrorKind::CannotInvert,
+                format!(
+                    "the row image lacks {} (binlog_row_image is not FULL), so the row cannot be re-inserted whole",
+                    missing.join(", ")
+                ),
+            ));
         }
         Ok(format!(
             "INSERT INTO {} ({}) VALUES ({});",
@@ -409,6 +347,7 @@ impl<'t> Shape<'t> {
         }
         if terms.is_empty() {
             return Err(Error::new(
+                ErrorKind::NoKey,
                 "the row image has no columns to find the row by".into(),
             ));
         }
@@ -433,6 +372,7 @@ impl<'t> Shape<'t> {
         }
         if sets.is_empty() {
             return Err(Error::new(
+                ErrorKind::CannotInvert,
                 "the image to restore has no columns (an undo of an UPDATE needs binlog_row_image=FULL)"
                     .into(),
             ));
@@ -443,45 +383,5 @@ impl<'t> Shape<'t> {
             sets.join(", "),
             self.where_clause(from)?
         ))
-    }
-}
-
-/// `*` and `?` glob over the whole name.
-pub fn glob(pat: &str, name: &str) -> bool {
-    let p: Vec<char> = pat.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ni;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ni = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob;
-
-    #[test]
-    fn globs() {
-        assert!(glob("shop.*", "shop.orders"));
-        assert!(glob("*.ord?rs", "shop.orders"));
-        assert!(!glob("shop.o", "shop.orders"));
-        assert!(glob("*", ""));
     }
 }

@@ -5,8 +5,8 @@
 use crate::format::{Decoder, Event, EventReader, RawEvent};
 use crate::index::{Binlogs, EventId};
 
-use super::Error;
 use super::range::Range;
+use super::{Error, ErrorKind};
 
 /// Calls `f` with every event of `r`, decoded. A decoding error stops the walk with the
 /// event's location.
@@ -26,17 +26,23 @@ pub fn walk(
             current_file = Some(file);
         }
         let Some(raw) = b.raw(e) else {
-            return Err(Error::new(format!(
-                "{}: cannot read the event",
-                b.location_text(b.index.get(e).location())
-            )));
+            return Err(Error::new(
+                ErrorKind::Damaged,
+                format!(
+                    "{}: cannot read the event",
+                    b.location_text(b.index.get(e).location())
+                ),
+            ));
         };
         let ev = dec.decode(&raw).map_err(|err| {
-            Error::new(format!(
-                "{}: {}",
-                b.location_text(b.index.get(e).location()),
-                err.kind
-            ))
+            Error::new(
+                ErrorKind::Damaged,
+                format!(
+                    "{}: {}",
+                    b.location_text(b.index.get(e).location()),
+                    err.kind
+                ),
+            )
         })?;
         if let Event::TransactionPayload(p) = &ev {
             // A compressed transaction: its events, with the outer file's format and
@@ -44,20 +50,21 @@ pub fn walk(
             let at = || b.location_text(b.index.get(e).location());
             let inner = p
                 .decompress()
-                .map_err(|err| Error::new(format!("{}: {}", at(), err.kind)))?;
+                .map_err(|err| Error::new(ErrorKind::Damaged, format!("{}: {}", at(), err.kind)))?;
             let mut inner_dec = dec.clone();
             for item in EventReader::inner(&inner) {
                 let raw = item.map_err(|fe| {
-                    Error::new(format!(
-                        "{}: inner event at {}: {}",
-                        at(),
-                        fe.pos,
-                        fe.error.kind
-                    ))
+                    Error::new(
+                        ErrorKind::Damaged,
+                        format!("{}: inner event at {}: {}", at(), fe.pos, fe.error.kind),
+                    )
                 })?;
-                let iev = inner_dec
-                    .decode(&raw)
-                    .map_err(|err| Error::new(format!("{}: inner event: {}", at(), err.kind)))?;
+                let iev = inner_dec.decode(&raw).map_err(|err| {
+                    Error::new(
+                        ErrorKind::Damaged,
+                        format!("{}: inner event: {}", at(), err.kind),
+                    )
+                })?;
                 f(e, &raw, &iev, &inner_dec)?;
             }
             continue;

@@ -131,7 +131,7 @@ fn body_term(b: &Binlogs, kind: &TermKind, ev: &Event<'_>, dec: &Decoder, e: Eve
                 .is_some_and(|tm| rows_match(re, r, tm)),
             _ => false,
         },
-        TermKind::Gtid(specs) => super::gtid::gtid_of_txn(b, b.index.txn_of(e))
+        TermKind::Gtid(specs) => crate::lang::gtid::gtid_of_txn(b, b.index.txn_of(e))
             .is_some_and(|g| specs.iter().any(|s| s.matches(&g))),
         // Decided from the columns; only reached for inner events of a payload, which
         // share the payload's header.

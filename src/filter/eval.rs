@@ -8,8 +8,8 @@ use crate::format::EventType;
 use crate::index::{Binlogs, EventId, QueryClass};
 
 use super::body::{self, Walker};
-use super::glob::ObjectSet;
 use super::{Cancelled, Filter, OP_DDL, OP_DELETE, OP_INSERT, OP_UPDATE, TermKind};
+use crate::lang::glob::ObjectSet;
 
 /// A term's verdict from the columns: false, true (1) or undecided.
 pub(super) const F: u8 = 0;
@@ -156,7 +156,8 @@ impl<'f> Prepared<'f> {
                     Pre::Servers(set)
                 }
                 TermKind::Gtid(specs) if resolve_gtids => {
-                    let found = super::gtid::find_gtid_events(b, specs, cancel).ok_or(Cancelled)?;
+                    let found =
+                        crate::lang::gtid::find_gtid_events(b, specs, cancel).ok_or(Cancelled)?;
                     let mut bits = vec![0u64; b.index.len().div_ceil(64)];
                     for e in found {
                         let (first, last) = b.index.txn_span(b.index.txn_of(e));

@@ -4,11 +4,9 @@
 
 use regex::{Regex, RegexBuilder};
 
-use super::glob::{Glob, TableGlob};
-use super::gtid::GtidSpec;
-use super::time::{ParseContext, parse_instant};
 use super::{Filter, ParseError, Term, TermKind, TypeSet};
 use crate::format::EventType;
+use crate::lang::{Glob, GtidSpec, ParseContext, TableGlob, parse_instant};
 
 /// Keys in the order the error message lists them.
 const KEYS: &[&str] = &[
@@ -371,10 +369,10 @@ fn type_names(text: &str, set: &mut TypeSet) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::gtid::GtidSpec;
     use super::*;
+    use crate::lang::GtidSpec;
 
-    use super::super::time::tests::ctx;
+    use crate::lang::time::tests::ctx;
 
     fn p(t: &str) -> Filter {
         parse(t, &ctx()).unwrap_or_else(|e| panic!("{t}: {e:?}"))
@@ -482,7 +480,7 @@ mod tests {
                     if let Err(e) = parse(&t, &c) {
                         assert!(e.at <= len, "{t:?}: {e:?}");
                     }
-                    if let Err(e) = super::super::goto::parse_goto(&t, &c) {
+                    if let Err(e) = crate::lang::parse_goto(&t, &c) {
                         assert!(e.at <= len, "goto {t:?}: {e:?}");
                     }
                 }

@@ -3,9 +3,11 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::RwLockReadGuard;
 
-use crate::filter::{Filter, TimeZoneChoice, format_instant};
+use crate::filter::Filter;
 use crate::format::Flavor;
 use crate::index::{Binlogs, EventId, IndexBuild, Location, TxnId};
+use crate::lang::{TimeZoneChoice, format_instant};
+use crate::schema::Catalog;
 
 use super::action::Action;
 use super::detail::{self, DetailLines};
@@ -141,8 +143,8 @@ pub struct App {
     /// Text to put on the clipboard, taken by the event loop (OSC 52).
     pub clipboard: Option<String>,
     pub export: Option<ExportDialog>,
-    /// The set's CREATE/ALTER/DROP statements, for column names the table maps lack.
-    pub ddl: Vec<EventId>,
+    /// The set's DDL history, for column names the table maps lack.
+    pub catalog: Catalog,
 }
 
 impl App {
@@ -195,7 +197,7 @@ impl App {
             jobs: Vec::new(),
             clipboard: None,
             export: None,
-            ddl: Vec::new(),
+            catalog: Catalog::default(),
         };
         app.catch_up();
         app.update(Action::Resize(width, height));
@@ -561,7 +563,7 @@ impl App {
             (Some(d), true) => d.scroll,
             _ => 0,
         };
-        let lines = detail::decode(&self.build.read(), &self.ddl, self.cursor, self.zone);
+        let lines = detail::decode(&self.build.read(), &self.catalog, self.cursor, self.zone);
         self.detail = Some(Detail {
             event: self.cursor,
             lines,

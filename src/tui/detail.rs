@@ -5,13 +5,13 @@
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use crate::export::ddl::Catalog;
 use crate::format::display::{cell_text, escape_bytes, escape_str};
 use crate::format::event::{Decoder, Event};
 use crate::format::summary::summarize;
 use crate::format::value::type_label;
 use crate::format::{Cell, RowsEvent, RowsOp, TableMap, Value};
 use crate::index::{Binlogs, EventId};
+use crate::schema::Catalog;
 
 use super::app::Zone;
 
@@ -29,40 +29,17 @@ fn bold() -> Style {
     Style::default().add_modifier(Modifier::BOLD)
 }
 
-/// Column names for a table map that lacks them: from the CREATE/ALTER TABLE statements
-/// among `ddl` (the set's DDL events, ascending) before `e`.
-fn ddl_names(b: &Binlogs, ddl: &[EventId], e: EventId, tm: &TableMap) -> Vec<String> {
-    let mut catalog = Catalog::default();
-    for &d in &ddl[..ddl.partition_point(|&d| d < e)] {
-        b.with_event(d, |_, ev, _| {
-            if let Ok(Event::Query(q)) = ev {
-                catalog.apply(q.schema, &q.query);
-            }
-        });
-    }
-    let key = (tm.schema.clone(), tm.table.clone());
-    match catalog.tables.get(&key) {
-        Some(t) if t.columns.len() == tm.column_count() => {
-            t.columns.iter().map(|c| escape_bytes(&c.name)).collect()
-        }
-        _ => Vec::new(),
+/// The column names the catalog knows for `tm` at `e` (the table map's, else the DDL's),
+/// blanks where it knows none.
+fn names_of(catalog: &Catalog, e: EventId, tm: &TableMap) -> Vec<String> {
+    let schema = catalog.resolve(e, tm);
+    match schema.names() {
+        Ok(names) => names.into_iter().map(escape_bytes).collect(),
+        Err(_) => vec![String::new(); tm.column_count()],
     }
 }
 
-/// The table map's column names, else the DDL's, else blanks.
-fn names_of(b: &Binlogs, ddl: &[EventId], e: EventId, tm: &TableMap) -> Vec<String> {
-    if tm.column_name(0).is_some() {
-        return (0..tm.column_count()).map(|i| column_name(tm, i)).collect();
-    }
-    let names = ddl_names(b, ddl, e, tm);
-    if names.is_empty() {
-        vec![String::new(); tm.column_count()]
-    } else {
-        names
-    }
-}
-
-pub fn decode(b: &Binlogs, ddl: &[EventId], e: EventId, zone: Zone) -> DetailLines {
+pub fn decode(b: &Binlogs, catalog: &Catalog, e: EventId, zone: Zone) -> DetailLines {
     let meta = b.index.get(e);
     let mut text = vec![Line::from(vec![
         Span::styled(escape_str(&b.location_text(meta.location())), bold()),
@@ -79,7 +56,7 @@ pub fn decode(b: &Binlogs, ddl: &[EventId], e: EventId, zone: Zone) -> DetailLin
         None => vec![Line::raw("the event's bytes could not be framed")],
     };
     let body = b.with_event(e, |_, ev, dec| match ev {
-        Ok(ev) => event_lines(&ev, dec, &|tm| names_of(b, ddl, e, tm)),
+        Ok(ev) => event_lines(&ev, dec, &|tm| names_of(catalog, e, tm)),
         Err(err) => vec![Line::raw(format!(
             "undecodable at byte {}: {}",
             err.at, err.kind
@@ -132,10 +109,6 @@ fn event_lines(
         _ => {}
     }
     out
-}
-
-fn column_name(tm: &TableMap, i: usize) -> String {
-    tm.column_name(i).map(escape_bytes).unwrap_or_default()
 }
 
 /// A value's text; JSON pretty-printed over several lines.

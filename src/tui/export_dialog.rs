@@ -93,7 +93,7 @@ impl App {
             "{} ({} {})",
             self.loc_text(e),
             super::app::time_text(self.zone, ts),
-            crate::filter::zone_suffix(ts as i64, self.zone)
+            crate::lang::zone_suffix(ts as i64, self.zone)
         )
     }
 

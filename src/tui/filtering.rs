@@ -1,8 +1,9 @@
 //! The App's filter, search and goto: prompts parse with the `filter` layer, the work
 //! goes to the worker as jobs, and results come back through `App::update`.
 
-use crate::filter::{self, Filter, ParseContext};
+use crate::filter::Filter;
 use crate::index::EventId;
+use crate::lang::{self, ParseContext};
 
 use super::app::{ActiveFilter, App, Pending, PromptKind};
 use super::worker::{Job, JobResult};
@@ -49,9 +50,9 @@ impl App {
     pub(super) fn accept_query(&mut self, kind: PromptKind, text: &str) -> Result<(), String> {
         match kind {
             PromptKind::Goto => {
-                let target = filter::parse_goto(text, &self.parse_context())
+                let target = lang::parse_goto(text, &self.parse_context())
                     .map_err(|e| format!("at {}: {}", e.at + 1, e.message))?;
-                let e = filter::resolve_goto(&self.build.read(), &target, self.cursor)?;
+                let e = lang::resolve_goto(&self.build.read(), &target, self.cursor)?;
                 self.move_to_event(e);
                 Ok(())
             }

@@ -1,12 +1,12 @@
 //! The index growing under the App: while the build runs (or a followed file grows) the
-//! App catches up after each step — DDL list, timeline, the summaries on screen — and a
+//! App catches up after each step — the schema catalog, timeline, the summaries on screen — and a
 //! filter in force is run again over the larger index, the cursor staying on its event.
 //! Nothing here is O(events) per step: the timeline is recounted only when the index has
 //! grown by a quarter (and once at the end), the filter (and a draft's live count) when
 //! it has grown by half.
 
 use crate::filter::Filter;
-use crate::index::{EventId, QueryClass};
+use crate::index::EventId;
 
 use super::app::{App, Pending, PromptKind};
 use super::timeline::Timeline;
@@ -20,11 +20,7 @@ impl App {
         let n = b.index.len() as u32;
         let was = self.indexed;
         if n > was {
-            let classes = &b.index.classes()[was as usize..n as usize];
-            let new_ddl = (classes.iter().enumerate())
-                .filter(|&(_, &c)| QueryClass::from_u8(c).is_ddl())
-                .map(|(i, _)| EventId(was + i as u32));
-            self.ddl.extend(new_ddl);
+            self.catalog.extend(&b);
         }
         let counted = self.timeline.events;
         let stale = n as usize != counted

@@ -15,7 +15,7 @@ use super::export_dialog::ExportView;
 use super::keymap::{self, Mode};
 use super::list::{Columns, EventList};
 use super::timeline::TimelineView;
-use crate::filter::zone_suffix;
+use crate::lang::zone_suffix;
 
 /// False when `NO_COLOR` is set (to anything non-empty): then only bold, reverse and
 /// underline mark things.

@@ -366,18 +366,36 @@ fn every_type_fixture_value_equals_the_jsonl_dump() {
     let tmp = tempfile::tempdir().unwrap();
     let mut diffs = Vec::new();
     let mut compared = 0;
-    for name in [
-        "mysql-bin.000003",
-        "mysql-bin.000004",
-        "mysql-bin.000005",
-        "mysql-bin.000006",
+    // (file, the file whose jsonl holds its values, that file's db for this file's):
+    // mysql-bin.000003 logs the workload of .000004 without metadata, so its jsonl reads
+    // unsigned columns as signed where the archive knows better from the DDL; .000004's
+    // jsonl (FULL metadata) has the same rows with the right values.
+    for (name, reference, rename) in [
+        (
+            "mysql-bin.000003",
+            "mysql-bin.000004",
+            Some(("types_full", "types")),
+        ),
+        ("mysql-bin.000004", "mysql-bin.000004", None),
+        ("mysql-bin.000005", "mysql-bin.000005", None),
+        ("mysql-bin.000006", "mysql-bin.000006", None),
     ] {
         let f = fixture(name);
         let dir = tmp.path().join(name);
         let (code, _, stderr) = export(&dir, &[&f], &[]);
         assert_eq!(code, 0, "{name}: {stderr}");
-        let members = member_names(&f);
-        let (lines, code, _) = dump_jsonl(&[&f]);
+        let db_of = |db: &str| match rename {
+            Some((from, to)) if db == from => to.to_string(),
+            _ => db.to_string(),
+        };
+        let members: HashMap<String, (bool, Vec<String>)> = member_names(&fixture(reference))
+            .into_iter()
+            .map(|(k, v)| {
+                let (db, rest) = k.split_once('.').unwrap();
+                (format!("{}.{rest}", db_of(db)), v)
+            })
+            .collect();
+        let (lines, code, _) = dump_jsonl(&[&fixture(reference)]);
         assert_eq!(code, 0);
         // The jsonl rows of each table, in order.
         let mut want: BTreeMap<(String, String), Vec<(u64, Value)>> = BTreeMap::new();
@@ -385,7 +403,7 @@ fn every_type_fixture_value_equals_the_jsonl_dump() {
             if let (Some(rows), Some(db), Some(t)) =
                 (l["rows"].as_array(), l["db"].as_str(), l["table"].as_str())
             {
-                let e = want.entry((db.into(), t.into())).or_default();
+                let e = want.entry((db_of(db), t.into())).or_default();
                 e.extend(rows.iter().map(|r| (l["pos"].as_u64().unwrap(), r.clone())));
             }
         }
@@ -425,7 +443,7 @@ fn every_type_fixture_value_equals_the_jsonl_dump() {
             for ((a, row), (pos, w)) in ours.iter().zip(rows) {
                 let at = format!("{name}:{pos} {table}");
                 let p = row[a.columns.iter().position(|c| c == "pos").unwrap()].as_u64();
-                if p != Some(*pos) {
+                if p != Some(*pos) && reference == name {
                     diffs.push(format!("{at}: exported at {p:?}"));
                 }
                 compare_row(&at, a, row, w, &members, &table, &mut diffs);

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use binlens::filter::{GotoTarget, ParseContext, TimeZoneChoice, parse_goto, resolve_goto};
 use binlens::index::{Binlogs, EventId};
+use binlens::lang::{GotoTarget, ParseContext, TimeZoneChoice, parse_goto, resolve_goto};
 use serde_json::Value;
 
 use crate::support::corpus::{corpus_dir, read_jsonl};

@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use binlens::filter::{self, Filter, ParseContext, TimeZoneChoice};
+use binlens::filter::{self, Filter};
 use binlens::index::{Binlogs, EventId};
+use binlens::lang::{ParseContext, TimeZoneChoice};
 use serde_json::Value;
 
 use crate::support::corpus::{corpus_dir, read_jsonl};

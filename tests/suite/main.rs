@@ -55,6 +55,10 @@ mod tui_tmux;
 mod tui_building;
 // `binlens stats` against the oracle's counts.
 mod stats_cli;
+// The schema catalog: names, unsignedness and keys through ALTERs, a schema script, unknowns.
+mod schema_catalog;
+// One language on every command line: table globs, nothing-selected exits, LOCs in a zone.
+mod lang_cli;
 // `binlens export --format parquet` read back by DuckDB: counts against the corpus
 // oracles, every value of the every-type fixtures against the jsonl dump, hive queries.
 #[cfg(feature = "parquet")]

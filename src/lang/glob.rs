@@ -2,19 +2,30 @@
 
 use crate::index::names::{Names, ObjectName};
 
-/// A case-insensitive glob with `*` (any run) and `?` (one character).
+/// A glob with `*` (any run) and `?` (one character), in smart case: a pattern written
+/// all in lower case matches names in any case (`shop.orders` finds `Shop.Orders`); one
+/// with an upper-case letter matches exactly that case (`Shop.*` does not find
+/// `shop.orders`), as table names are case-sensitive on most servers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Glob {
     pattern: Vec<char>,
     text: String,
+    /// Whether names are folded to lower case before matching.
+    fold: bool,
 }
 
 impl Glob {
-    /// `text` must not be empty; any character other than `*` and `?` is literal.
+    /// Any character other than `*` and `?` is literal.
     pub fn new(text: &str) -> Glob {
+        Glob::with_case(text, !text.chars().any(char::is_uppercase))
+    }
+
+    /// A glob that folds case or not, as a larger pattern it is part of decided.
+    fn with_case(text: &str, fold: bool) -> Glob {
         Glob {
-            pattern: text.chars().flat_map(char::to_lowercase).collect(),
+            pattern: text.chars().collect(),
             text: text.to_string(),
+            fold,
         }
     }
 
@@ -24,7 +35,11 @@ impl Glob {
     }
 
     pub fn is_match(&self, name: &str) -> bool {
-        let name: Vec<char> = name.chars().flat_map(char::to_lowercase).collect();
+        let name: Vec<char> = if self.fold {
+            name.chars().flat_map(char::to_lowercase).collect()
+        } else {
+            name.chars().collect()
+        };
         glob_match(&self.pattern, &name)
     }
 
@@ -63,16 +78,18 @@ pub struct TableGlob {
 }
 
 impl TableGlob {
-    /// Splits at the first `.`; `orders` means `*.orders`.
+    /// Splits at the first `.`; `orders` means `*.orders`. Smart case over the whole
+    /// text: `Shop.orders` matches both parts exactly.
     pub fn new(text: &str) -> TableGlob {
+        let fold = !text.chars().any(char::is_uppercase);
         match text.split_once('.') {
             Some((s, t)) => TableGlob {
-                schema: Some(Glob::new(s)),
-                table: Glob::new(t),
+                schema: Some(Glob::with_case(s, fold)),
+                table: Glob::with_case(t, fold),
             },
             None => TableGlob {
                 schema: None,
-                table: Glob::new(text),
+                table: Glob::with_case(text, fold),
             },
         }
     }
@@ -132,6 +149,8 @@ mod tests {
     fn globs() {
         let g = Glob::new("ord?rs");
         assert!(g.is_match("orders") && g.is_match("ORDERS"));
+        let exact = Glob::new("Ord?rs");
+        assert!(exact.is_match("Orders") && !exact.is_match("orders"));
         assert!(!g.is_match("order"));
         assert!(Glob::new("*").is_match(""));
         assert!(Glob::new("a*b*c").is_match("axxbyyc"));
@@ -148,6 +167,10 @@ mod tests {
         assert!(TableGlob::new("orders").matches(b"anything", b"orders"));
         assert!(!TableGlob::new("orders").matches(b"orders", b"customers"));
         assert!(TableGlob::new("shop.ord*").matches(b"SHOP", b"Orders"));
+        // One upper-case letter anywhere makes the whole pattern exact.
+        assert!(!TableGlob::new("SHOP.orders").matches(b"shop", b"orders"));
+        assert!(!TableGlob::new("SHOP.orders").matches(b"SHOP", b"Orders"));
+        assert!(TableGlob::new("SHOP.orders").matches(b"SHOP", b"orders"));
     }
 
     #[test]

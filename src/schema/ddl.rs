@@ -28,10 +28,13 @@ pub struct DdlTable {
     pub primary_key: Vec<Vec<u8>>,
 }
 
-/// Tables by (schema, table), as the statements seen so far leave them.
+/// A table's name: (schema, table), as the server spells them.
+pub type TableName = (Vec<u8>, Vec<u8>);
+
+/// Tables by name, as the statements applied so far leave them.
 #[derive(Debug, Clone, Default)]
-pub struct Catalog {
-    pub tables: HashMap<(Vec<u8>, Vec<u8>), DdlTable>,
+pub struct Tables {
+    pub tables: HashMap<TableName, DdlTable>,
 }
 
 fn is_kw(t: Option<&Tok>, kw: &str) -> bool {
@@ -198,9 +201,16 @@ fn find(cols: &[DdlColumn], name: &[u8]) -> Option<usize> {
     cols.iter().position(|c| c.name.eq_ignore_ascii_case(name))
 }
 
-impl Catalog {
-    /// Applies one statement run with default schema `schema`.
-    pub fn apply(&mut self, schema: &[u8], sql: &[u8]) {
+impl Tables {
+    /// Applies one statement run with default schema `schema`; returns the names of the
+    /// tables it created, changed, renamed (both names) or dropped.
+    pub fn apply(&mut self, schema: &[u8], sql: &[u8]) -> Vec<TableName> {
+        let mut touched = Vec::new();
+        self.apply_to(schema, sql, &mut touched);
+        touched
+    }
+
+    fn apply_to(&mut self, schema: &[u8], sql: &[u8], touched: &mut Vec<TableName>) {
         let toks = tokens(sql);
         let mut p = P { t: &toks, i: 0 };
         if p.eat("CREATE") {
@@ -220,6 +230,7 @@ impl Catalog {
             if p.eat("LIKE") || (p.punct(b'(') && p.eat("LIKE")) {
                 if let Some(src) = p.table_name(schema) {
                     if let Some(t) = self.tables.get(&src).cloned() {
+                        touched.push(name.clone());
                         self.tables.insert(name, t);
                     }
                 }
@@ -247,6 +258,7 @@ impl Catalog {
                     break;
                 }
             }
+            touched.push(name.clone());
             self.tables.insert(name, t);
         } else if p.eat("ALTER") {
             p.eat("ONLINE");
@@ -263,11 +275,13 @@ impl Catalog {
             loop {
                 let item = p.item().to_vec();
                 if let Some(t) = self.tables.get_mut(&name) {
+                    touched.push(name.clone());
                     if let Some(new) = alter(t, &item, schema) {
                         if let Some(t) = self.tables.remove(&name) {
                             self.tables.insert(new.clone(), t);
                         }
                         name = new;
+                        touched.push(name.clone());
                     }
                 }
                 if !p.punct(b',') {
@@ -284,7 +298,9 @@ impl Catalog {
             }
             loop {
                 if let Some(n) = p.table_name(schema) {
-                    self.tables.remove(&n);
+                    if self.tables.remove(&n).is_some() {
+                        touched.push(n);
+                    }
                 }
                 if !p.punct(b',') {
                     break;
@@ -305,6 +321,8 @@ impl Catalog {
                     return;
                 };
                 if let Some(t) = self.tables.remove(&from) {
+                    touched.push(from);
+                    touched.push(to.clone());
                     self.tables.insert(to, t);
                 }
                 if !p.punct(b',') {
@@ -414,6 +432,11 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
             p.eat("TO");
             let new = p.ident()?;
             let i = find(&t.columns, &old)?;
+            for k in &mut t.primary_key {
+                if k.eq_ignore_ascii_case(&old) {
+                    *k = new.clone();
+                }
+            }
             t.columns[i].name = new;
             return None;
         }
@@ -431,7 +454,7 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
 mod tests {
     use super::*;
 
-    fn cols(c: &Catalog, s: &str, t: &str) -> Vec<String> {
+    fn cols(c: &Tables, s: &str, t: &str) -> Vec<String> {
         c.tables[&(s.as_bytes().to_vec(), t.as_bytes().to_vec())]
             .columns
             .iter()
@@ -441,7 +464,7 @@ mod tests {
 
     #[test]
     fn create_and_alter() {
-        let mut c = Catalog::default();
+        let mut c = Tables::default();
         c.apply(
             b"shop",
             b"CREATE TABLE IF NOT EXISTS `or``ders` (\n id INT UNSIGNED NOT NULL AUTO_INCREMENT,\n \
@@ -472,7 +495,7 @@ mod tests {
 
     #[test]
     fn dump_scripts_follow_use() {
-        let mut c = Catalog::default();
+        let mut c = Tables::default();
         c.apply_script(
             b"",
             b"/*!40101 SET NAMES utf8mb4 */;\nUSE `shop`;\nDROP TABLE IF EXISTS `t`;\n/*!40101 SET @x=1 */;\n\

@@ -3,6 +3,7 @@
 
 use super::ParseError;
 use super::gtid::{GtidSpec, first_gtid_event};
+use super::loc::{Loc, find_file, is_date_prefix, split_file_pos};
 use super::time::{ParseContext, parse_duration, parse_instant};
 use crate::index::{Binlogs, EventId, Location};
 
@@ -26,16 +27,6 @@ fn err(at: usize, message: impl Into<String>) -> ParseError {
         at,
         message: message.into(),
     }
-}
-
-fn is_date_prefix(t: &str) -> bool {
-    let b = t.as_bytes();
-    b.len() >= 10
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[5..7].iter().all(u8::is_ascii_digit)
-        && b[7] == b'-'
-        && b[8..10].iter().all(u8::is_ascii_digit)
 }
 
 /// Parses a goto target: `1337`, `mysql-bin.000042:1337`, `2024-05-01 14:00`, `14:35`,
@@ -64,23 +55,15 @@ pub fn parse_goto(text: &str, ctx: &ParseContext) -> Result<GotoTarget, ParseErr
     if !is_date_prefix(t) && GtidSpec::parse(t).is_ok() {
         return Ok(GotoTarget::Gtid(t.to_string()));
     }
-    if let Some((file, pos)) = t.rsplit_once(':') {
-        // Hours have at most two digits: anything longer before the `:` is a file.
-        let file_like = file.chars().count() > 2
-            || file
-                .chars()
-                .any(|c| c.is_ascii_alphabetic() || c == '.' || c == '_' || c == '/');
-        if file_like && !is_date_prefix(t) {
-            let pos_at = lead + file.chars().count() + 1;
-            let pos = pos
-                .trim()
-                .parse()
-                .map_err(|_| err(pos_at, "expected a byte position after `FILE:`"))?;
-            return Ok(GotoTarget::FilePos {
-                file: file.trim().to_string(),
+    if split_file_pos(t).is_some() {
+        return match Loc::parse(text, ctx)? {
+            Loc::At {
+                file: Some(file),
                 pos,
-            });
-        }
+            } => Ok(GotoTarget::FilePos { file, pos }),
+            Loc::At { file: None, pos } => Ok(GotoTarget::Position(pos)),
+            Loc::Time(ts) => Ok(GotoTarget::Time(ts)),
+        };
     }
     parse_instant(text, ctx).map(GotoTarget::Time)
 }
@@ -137,36 +120,11 @@ fn at_time(b: &Binlogs, ts: i64) -> Result<EventId, String> {
     })
 }
 
-/// A file of the set by its name, or by a suffix of it that only one file has
-/// (`000042` for `mysql-bin.000042`).
-fn find_file(b: &Binlogs, name: &str) -> Result<crate::index::FileId, String> {
-    if let Some(id) = b.set.file_by_name(name) {
-        return Ok(id);
-    }
-    let hits: Vec<_> = b
-        .set
-        .files
-        .iter()
-        .filter(|f| f.name.ends_with(name))
-        .collect();
-    match hits[..] {
-        [f] => Ok(f.id),
-        _ => {
-            let names: Vec<&str> = b.set.files.iter().map(|f| f.name.as_str()).collect();
-            Err(format!(
-                "no file {} in the set ({})",
-                crate::format::display::escape_str(name),
-                names.join(", ")
-            ))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    use super::super::time::tests::ctx;
+    use crate::lang::time::tests::ctx;
 
     #[test]
     fn targets() {
