@@ -64,76 +64,19 @@ pub struct ExportArgs {
 }
 
 /// Runs the export; prints a summary line on `out` and problems on `err`. Exits 1 when
-/// the selection holds no events, 2 when a file is damaged (what precedes the damage is
+/// the selection holds no events (or `--table` no row changes), 2 when a file is damaged (what precedes the damage is
 /// written) or the export cannot be made.
 pub fn run(
     args: &ExportArgs,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Status> {
-    let b = match Binlogs::open(&args.paths) {
-        Ok(b) => b,
-        Err(e) => {
-            writeln!(err, "binlens: {e}")?;
-            return Ok(Status::Error);
-        }
-    };
-    let schema_script = match &args.schema {
-        Some(p) => match std::fs::read(p) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                writeln!(err, "binlens: {}: {e}", p.display())?;
-                return Ok(Status::Error);
-            }
-        },
-        None => None,
-    };
-    let ctx = ParseContext::for_binlogs(&b, args.tz.choice());
-    let instant = |flag: &str, t: &Option<String>| match t {
-        None => Ok(None),
-        Some(t) => parse_instant(t, &ctx)
-            .map(Some)
-            .map_err(|e| format!("--{flag} {}: {}", escape_str(t), e.message)),
-    };
-    let (since, until) = match (instant("since", &args.since), instant("until", &args.until)) {
-        (Ok(s), Ok(u)) => (s, u),
-        (Err(e), _) | (_, Err(e)) => {
-            writeln!(err, "binlens: {e}")?;
-            return Ok(Status::Error);
-        }
-    };
-    let locs = RangeLocs::parse(args.start.as_deref(), args.stop.as_deref(), &[], &ctx);
-    let RangeLocs { start, stop, .. } = match locs {
-        Ok(l) => l,
-        Err(e) => {
-            writeln!(err, "binlens: {e}")?;
-            return Ok(Status::Error);
-        }
-    };
     let mut notes = Vec::new();
-    let r = range::resolve(&b, start.as_ref(), stop.as_ref(), args.snap, &mut notes);
+    let result = export(args, &mut notes);
     for n in &notes {
         writeln!(err, "binlens: {n}")?;
     }
-    let r = match r {
-        Ok(r) => r,
-        Err(e) => {
-            writeln!(err, "binlens: {e}")?;
-            return Ok(Status::Error);
-        }
-    };
-    let tables: Vec<TableGlob> = args.tables.iter().map(|g| TableGlob::new(g)).collect();
-    let req = Request {
-        dir: &args.to,
-        force: args.force,
-        start: r.start,
-        end: r.end,
-        since,
-        until,
-        tables: &tables,
-        schema_script: schema_script.as_deref(),
-    };
-    let summary = match archive::export(&b, &req) {
+    let summary = match result {
         Ok(s) => s,
         Err(e) => {
             writeln!(err, "binlens: {e}")?;
@@ -149,13 +92,62 @@ pub fn run(
         summary.events,
         summary.rows,
         summary.files.len(),
-        args.to.display()
+        escape_str(&args.to.display().to_string())
     )?;
-    Ok(if !summary.problems.is_empty() {
-        Status::Error
-    } else if summary.events == 0 {
-        Status::NoMatch
-    } else {
-        Status::Ok
-    })
+    if !summary.problems.is_empty() {
+        return Ok(Status::Error);
+    }
+    if summary.events == 0 {
+        writeln!(err, "binlens: no events in the range: nothing exported")?;
+        return Ok(Status::NoMatch);
+    }
+    if !args.tables.is_empty() && summary.rows == 0 {
+        let globs: Vec<String> = args.tables.iter().map(|g| escape_str(g)).collect();
+        writeln!(
+            err,
+            "binlens: --table {} matched no row changes in the range",
+            globs.join(", ")
+        )?;
+        return Ok(Status::NoMatch);
+    }
+    Ok(Status::Ok)
+}
+
+/// Opens the set, reads the arguments in its context and writes the archive.
+fn export(args: &ExportArgs, notes: &mut Vec<String>) -> Result<archive::Summary, String> {
+    let b = Binlogs::open(&args.paths).map_err(|e| e.to_string())?;
+    let schema_script = match &args.schema {
+        Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
+        None => None,
+    };
+    let ctx = ParseContext::for_binlogs(&b, args.tz.choice());
+    let instant = |flag: &str, t: &Option<String>| match t {
+        None => Ok(None),
+        Some(t) => parse_instant(t, &ctx)
+            .map(Some)
+            .map_err(|e| format!("--{flag} {}: {}", escape_str(t), e.message)),
+    };
+    let since = instant("since", &args.since)?;
+    let until = instant("until", &args.until)?;
+    let locs = RangeLocs::parse(args.start.as_deref(), args.stop.as_deref(), &[], &ctx)?;
+    let r = range::resolve(
+        &b,
+        locs.start.as_ref(),
+        locs.stop.as_ref(),
+        args.snap,
+        notes,
+    )
+    .map_err(|e| e.to_string())?;
+    let tables: Vec<TableGlob> = args.tables.iter().map(|g| TableGlob::new(g)).collect();
+    let req = Request {
+        dir: &args.to,
+        force: args.force,
+        start: r.start,
+        end: r.end,
+        since,
+        until,
+        tables: &tables,
+        schema_script: schema_script.as_deref(),
+    };
+    archive::export(&b, &req).map_err(|e| e.to_string())
 }

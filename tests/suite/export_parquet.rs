@@ -634,3 +634,16 @@ fn table_globs_and_time_bounds_select_what_is_exported() {
     let answers = duckdb::query(&[count_query(&dir)]);
     assert_eq!(export_counts(&answers[0], &BTreeSet::new()), want);
 }
+
+#[test]
+fn a_table_glob_that_matches_nothing_exits_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = fixture("mysql-bin.000005");
+    let (code, stdout, stderr) = export(tmp.path(), &[&f], &["--table", "nosuch.*"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("--table nosuch.* matched no row changes"),
+        "{stderr}"
+    );
+    assert!(!has_rows(tmp.path()));
+}
