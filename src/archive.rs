@@ -176,6 +176,14 @@ impl Walk<'_> {
             Some(i) => format!("{file}:{pos}: inner event at {i}: {what}"),
             None => format!("{file}:{pos}: {what}"),
         };
+        // A damaged event is left out whole: its values cannot be trusted.
+        if let Some(Err((stored, computed))) = raw.verify_checksum() {
+            let what = format!(
+                "checksum mismatch (stored {stored:08x}, computed {computed:08x}); event left out"
+            );
+            self.problems.push(at(&what));
+            return Ok(());
+        }
         let ev = match dec.decode(raw) {
             Ok(ev) => ev,
             Err(e) => {
@@ -252,7 +260,7 @@ impl Walk<'_> {
             gtid: self.gtid.as_deref(),
             txn: txn.0,
             rows: row_count,
-            bytes: raw.next_pos() - raw.pos,
+            bytes: raw.next_pos().saturating_sub(raw.pos),
         })?;
         if let Event::TransactionPayload(p) = &ev {
             let inner = match p.decompress() {

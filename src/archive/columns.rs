@@ -84,13 +84,23 @@ pub struct Column {
 /// The columns of a table, in table-map order, as the catalog resolved them (`ts`), with
 /// the names `c1, c2…` where nobody knows them.
 pub fn table_columns(tm: &TableMap, ts: &TableSchema) -> Vec<Column> {
+    let mut seen = std::collections::HashSet::new();
     (0..tm.column_count())
-        .map(|i| Column {
-            name: match ts.name(i) {
+        .map(|i| {
+            let mut name = match ts.name(i) {
                 Some(n) if !n.is_empty() => String::from_utf8_lossy(n).into_owned(),
                 _ => format!("c{}", i + 1),
-            },
-            kind: kind_of(tm, ts, i),
+            };
+            // Names a server would not give twice (or `c3` beside a column named so)
+            // get the column's number, so that every field name is unique.
+            if !seen.insert(name.to_lowercase()) {
+                name = format!("{name}_{}", i + 1);
+                seen.insert(name.to_lowercase());
+            }
+            Column {
+                name,
+                kind: kind_of(tm, ts, i),
+            }
         })
         .collect()
 }
@@ -400,7 +410,8 @@ fn append_text(b: &mut StringBuilder, kind: &Kind, v: &Value<'_>) -> Result<usiz
                 return Err(Invalid);
             }
             let mut s = String::new();
-            for (i, n) in names.iter().enumerate() {
+            // A SET has at most 64 members; more names than that are not the server's.
+            for (i, n) in names.iter().enumerate().take(64) {
                 if mask >> i & 1 == 1 {
                     if !s.is_empty() {
                         s.push(',');
