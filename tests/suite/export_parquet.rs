@@ -48,6 +48,9 @@ fn rows_source(dir: &Path) -> String {
 
 type Key = (String, String, String);
 
+/// A row DuckDB read, with the answer that says its columns and types.
+type ExportedRow<'a> = (&'a Answer, &'a Vec<Value>);
+
 /// Row images per (db, table, op) in jsonl lines, inner events counted at their outer
 /// position; positions whose line (or an inner line) has an error are left out and
 /// returned.
@@ -423,7 +426,7 @@ fn every_type_fixture_value_equals_the_jsonl_dump() {
             .map(|(_, p)| format!("SELECT * FROM {}", lit(p)))
             .collect();
         let answers = duckdb::query(&queries);
-        let mut got: BTreeMap<(String, String), Vec<(&Answer, &Vec<Value>)>> = BTreeMap::new();
+        let mut got: BTreeMap<(String, String), Vec<ExportedRow>> = BTreeMap::new();
         for ((k, _), a) in parts.iter().zip(&answers) {
             got.entry(k.clone())
                 .or_default()
