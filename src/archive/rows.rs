@@ -40,7 +40,8 @@ use super::{Error, files};
 const BATCH_ROWS: usize = 8192;
 /// … or fewer when they hold this many bytes (large BLOBs).
 const BATCH_BYTES: usize = 16 << 20;
-/// What the row groups being built by all open parts may hold together.
+/// What the rows gathered and the row groups being built by all open parts may hold
+/// together.
 const BUDGET_BYTES: usize = 160 << 20;
 
 /// Where a row change comes from.
@@ -65,6 +66,10 @@ pub struct RowFiles {
     /// Parts written so far.
     pub parts: Vec<PathBuf>,
     pub rows: u64,
+    /// Bytes in the builders of all tables, and held by their row groups being built
+    /// (as of the last batch written).
+    gathered: usize,
+    encoding: usize,
 }
 
 impl RowFiles {
@@ -77,6 +82,8 @@ impl RowFiles {
             key: Vec::new(),
             parts: Vec::new(),
             rows: 0,
+            gathered: 0,
+            encoding: 0,
         }
     }
 
@@ -101,15 +108,21 @@ impl RowFiles {
                 }
             };
             let part = &mut self.tables[t];
+            let before = part.builders.bytes;
             part.push(
                 at,
                 ev.kind.op.as_str(),
                 row.before.as_deref(),
                 row.after.as_deref(),
             );
+            self.gathered += part.builders.bytes - before;
             n += 1;
             if part.batch_full() {
+                self.gathered -= part.builders.bytes;
                 part.write_batch(&self.dir, &mut self.parts)?;
+                self.encoding = self.tables.iter().map(TablePart::encoding).sum();
+            }
+            if self.gathered + self.encoding > BUDGET_BYTES {
                 self.keep_to_budget()?;
             }
         }
@@ -143,6 +156,7 @@ impl RowFiles {
                 if !same {
                     let columns = table_columns(tm, &catalog.resolve(at.event, tm));
                     if columns != part.columns {
+                        self.gathered -= part.builders.bytes;
                         part.close(&self.dir, &mut self.parts)?;
                         part.reopen(columns);
                     }
@@ -165,18 +179,26 @@ impl RowFiles {
         Ok(t)
     }
 
-    /// Flushes the largest row group being built while all of them pass the budget.
+    /// Writes out the table holding the most (its gathered rows and the row group being
+    /// built) until all of them together are within the budget.
     fn keep_to_budget(&mut self) -> Result<(), Error> {
-        loop {
-            let sizes = self.tables.iter().map(TablePart::in_progress);
-            if sizes.sum::<usize>() <= BUDGET_BYTES {
-                return Ok(());
-            }
-            let Some(big) = self.tables.iter_mut().max_by_key(|p| p.in_progress()) else {
+        while self.gathered + self.encoding > BUDGET_BYTES {
+            let Some(big) = self
+                .tables
+                .iter_mut()
+                .max_by_key(|p| p.builders.bytes + p.encoding())
+            else {
                 return Ok(());
             };
+            if big.builders.bytes + big.encoding() == 0 {
+                return Ok(());
+            }
+            self.gathered -= big.builders.bytes;
+            big.write_batch(&self.dir, &mut self.parts)?;
             big.flush_row_group()?;
+            self.encoding = self.tables.iter().map(TablePart::encoding).sum();
         }
+        Ok(())
     }
 
     /// Writes what is gathered and closes every part.
@@ -335,7 +357,8 @@ impl TablePart {
         b.gtid.append_option(at.gtid);
         b.op.append_value(op);
         let (absent, invalid) = (b.absent.values(), b.invalid.values());
-        let mut bytes = 48;
+        // Offsets, validity and fixed-width values, then what the values add.
+        let mut bytes = 48 + 16 * self.columns.len();
         bytes += image(
             &mut b.before,
             &self.columns,
@@ -362,10 +385,9 @@ impl TablePart {
         self.builders.rows >= BATCH_ROWS || self.builders.bytes >= BATCH_BYTES
     }
 
-    fn in_progress(&self) -> usize {
-        self.writer
-            .as_ref()
-            .map_or(0, |(w, _)| w.in_progress_size())
+    /// Memory held by the row group being built.
+    fn encoding(&self) -> usize {
+        self.writer.as_ref().map_or(0, |(w, _)| w.memory_size())
     }
 
     fn write_batch(&mut self, dir: &Path, parts: &mut Vec<PathBuf>) -> Result<(), Error> {
