@@ -158,8 +158,8 @@ struct Walk<'r> {
 }
 
 impl Walk<'_> {
-    /// Exports one event (`inner`: its offset inside the compressed transaction payload
-    /// at `raw`'s outer position).
+    /// Exports one event. `outer` is the position and end of the compressed transaction
+    /// payload that holds it, for an inner event (whose `raw.pos` is its offset inside).
     fn event(
         &mut self,
         file: &str,

@@ -60,6 +60,9 @@ mod schema_catalog;
 // One language on every command line: table globs, nothing-selected exits, LOCs in a zone.
 mod lang_cli;
 // `binlens export --format parquet` read back by DuckDB: counts against the corpus
-// oracles, every value of the every-type fixtures against the jsonl dump, hive queries.
+// oracles, hive queries over several exports, damaged input, refusals.
 #[cfg(feature = "parquet")]
 mod export_parquet;
+// Every value of the every-type fixtures in the Parquet export equals the jsonl dump.
+#[cfg(feature = "parquet")]
+mod export_parquet_values;
