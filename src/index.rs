@@ -17,7 +17,6 @@
 mod background;
 pub mod build;
 pub mod cache;
-pub mod classify;
 mod column;
 pub mod event_index;
 mod live;
@@ -32,10 +31,12 @@ use crate::format::event::{Decoder, Event};
 use crate::format::reader::{EventReader, RawEvent};
 use crate::format::{EventType, Result as FormatResult};
 
+pub use crate::format::query_class::QueryClass;
 pub use background::{IndexBuild, Progress, Step};
 pub use build::FileScanState;
-pub use classify::QueryClass;
-pub use event_index::{EventId, EventIndex, EventMeta, FileExtent, FileId, Location, TxnId};
+pub use event_index::{
+    EventId, EventIndex, EventMeta, FileExtent, FileId, Location, NamedLocation, TxnId,
+};
 pub use live::{IndexSource, Refresh};
 pub use mapped::{FileChange, MappedFile};
 pub use names::{ObjectId, ObjectName};
@@ -47,7 +48,26 @@ pub use txn::{Transaction, TxnEnd};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub at: Location,
+    pub kind: ProblemKind,
+    /// What to tell the user (without the place).
     pub message: String,
+}
+
+/// What kind of problem, for callers and tests to match on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// Not a binlog binlens can read (magic, version, encryption).
+    NotReadable(crate::format::error::ErrorKind),
+    /// A broken event frame ended the file early.
+    Framing(crate::format::error::ErrorKind),
+    /// The file shrank while mapped (now `len` bytes); it is no longer read.
+    Truncated { len: u64 },
+    /// The file was replaced by another while mapped; it is no longer read.
+    Replaced,
+    /// The file could not be checked or mapped again; it is no longer read.
+    Io,
+    /// The file a ROTATE names could not be opened.
+    NextFile,
 }
 
 /// How to open a set.
@@ -141,21 +161,17 @@ impl Binlogs {
         let full: u64 = (0..done)
             .map(|i| self.set.files[i].map.bytes().len() as u64)
             .sum();
-        full + files.last().map_or(0, |f| f.indexed_end)
+        full + files.last().map_or(0, |f| f.indexed_end.0)
     }
 
     /// Whether every file has been indexed to its (mapped) end.
     pub fn is_indexed(&self) -> bool {
         self.sources.len() == self.set.files.len()
     }
-    /// `mysql-bin.000042:1337`
-    pub fn location_text(&self, loc: Location) -> String {
-        let name = self
-            .set
-            .files
-            .get(loc.file.0 as usize)
-            .map_or("?", |f| f.name.as_str());
-        format!("{name}:{}", loc.pos)
+    /// `loc` with its file's name, to display as `mysql-bin.000042:1337`.
+    pub fn named(&self, loc: Location) -> NamedLocation<'_> {
+        let file = (self.set.files.get(loc.file.0 as usize)).map_or("?", |f| f.name.as_str());
+        NamedLocation { file, pos: loc.pos }
     }
 
     pub fn file_name(&self, f: FileId) -> &str {
@@ -168,16 +184,16 @@ impl Binlogs {
         let file = self.set.files.get(m.file.0 as usize)?;
         // A file found truncated: bytes past its new end would raise SIGBUS.
         if let Some(Some(safe)) = self.stopped.get(m.file.0 as usize) {
-            if m.next_pos > *safe {
+            if m.next_pos.0 > *safe {
                 return None;
             }
         }
         let bytes = file.map.bytes();
         let mut reader = match &file.fde {
             Some(fde) if m.type_code != EventType::FORMAT_DESCRIPTION => {
-                EventReader::resume(bytes, m.pos as usize, fde)
+                EventReader::resume(bytes, m.pos, fde)
             }
-            _ => EventReader::at(bytes, m.pos as usize),
+            _ => EventReader::at(bytes, m.pos),
         };
         reader.next()?.ok()
     }

@@ -37,7 +37,7 @@ pub const TARGETS: &[(&str, Target)] = &[
 /// the same bytes as a file through `dump --format jsonl` and `text`.
 pub fn event_decode(data: &[u8]) {
     let mut dec = Decoder::default();
-    for item in EventReader::at(data, 0) {
+    for item in EventReader::at(data, binlens::format::LogPosition(0)) {
         match item {
             Ok(raw) => exercise(&raw, &mut dec, 0),
             Err(_) => break,
@@ -68,15 +68,20 @@ pub fn index_build(data: &[u8]) {
     let mut state = FileScanState::default();
     begin_file(&mut index);
     if binlens::format::reader::check_magic(data).is_ok() {
-        let out = scan_file(&mut index, data, 4, &mut state);
-        assert!(out.indexed_end <= data.len() as u64);
+        let out = scan_file(
+            &mut index,
+            data,
+            binlens::format::LogPosition::FIRST_EVENT,
+            &mut state,
+        );
+        assert!(out.indexed_end.get() <= data.len() as u64);
     }
     end_file(&mut index, &mut state);
     let mut max_ts = 0;
     for i in 0..index.len() {
         let e = EventId(i as u32);
         let m = index.get(e);
-        assert!(m.pos < m.next_pos && m.next_pos <= data.len() as u64);
+        assert!(m.pos < m.next_pos && m.next_pos.get() <= data.len() as u64);
         let (first, last) = index.txn_span(index.txn_of(e));
         assert!(first <= e && e <= last);
         max_ts = max_ts.max(m.timestamp);
@@ -172,10 +177,19 @@ fn exercise(raw: &RawEvent<'_>, dec: &mut Decoder, depth: u32) {
 }
 
 /// User text: the filter language, the goto target and the GTID-set syntax (UTF-8 only,
-/// as the front ends hand them strings).
+/// as the front ends hand them strings); and statement text as binlogs and schema
+/// scripts hold it (any bytes): the SQL lexer, the statement classes, the table names a
+/// statement names and the DDL reader.
 pub fn filter_text(data: &[u8]) {
     use binlens::filter::Filter;
     use binlens::lang::{GtidSpec, ParseContext, TimeZoneChoice, parse_goto};
+    let _ = binlens::format::query_class::QueryClass::of(data);
+    let _ = binlens::filter::sql_names::statement_tables(data, b"db");
+    let mut tables = binlens::schema::Tables::default();
+    tables.apply_script(b"db", data);
+    for stmt in binlens::format::sql_lex::split_statements(data) {
+        let _ = tables.apply(b"db", stmt);
+    }
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

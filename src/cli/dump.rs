@@ -110,7 +110,7 @@ fn dump_events(
         buf.clear();
         match item {
             Ok(raw) => {
-                panic::set_pos(raw.pos);
+                panic::set_pos(raw.pos.get());
                 let ok = match format {
                     DumpFormat::Jsonl => jsonl::event_line(&mut buf, name, &raw, &mut dec),
                     DumpFormat::Text => text::event_block(&mut buf, &shown, &raw, &mut dec),

@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use crate::filter::{Filter, apply};
 use crate::format::EventType;
+use crate::format::LogPosition;
 use crate::format::display::escape_str;
 use crate::format::event::Decoder;
 use crate::format::reader::EventReader;
@@ -51,7 +52,7 @@ pub fn run(
         writeln!(err, "binlens: {note}")?;
     }
     for p in &b.problems {
-        writeln!(err, "binlens: {}: {}", b.location_text(p.at), p.message)?;
+        writeln!(err, "binlens: {}: {}", b.named(p.at), p.message)?;
         clean = false;
     }
     let never = AtomicBool::new(false);
@@ -92,7 +93,7 @@ fn dump_matches(
     let mut dec = Decoder::default();
     let mut clean = true;
     let mut buf = String::new();
-    let reader = EventReader::at(file.map.bytes(), 4);
+    let reader = EventReader::at(file.map.bytes(), LogPosition::FIRST_EVENT);
     for (k, raw) in reader.map_while(Result::ok).enumerate() {
         let id = ext.first.0 + k as u32;
         if id >= ext.end.0 {

@@ -16,9 +16,7 @@ pub struct IndexArgs {
 }
 
 fn utc(ts: u32) -> String {
-    chrono::DateTime::from_timestamp(ts as i64, 0)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_else(|| ts.to_string())
+    crate::lang::time::format_rfc3339(i64::from(ts))
 }
 
 pub fn run(args: &IndexArgs, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<bool> {
@@ -38,7 +36,7 @@ pub fn run(args: &IndexArgs, out: &mut impl Write, err: &mut impl Write) -> std:
         writeln!(err, "binlens: note: {n}")?;
     }
     for p in &b.problems {
-        writeln!(err, "binlens: {}: {}", b.location_text(p.at), p.message)?;
+        writeln!(err, "binlens: {}: {}", b.named(p.at), p.message)?;
     }
     let idx = &b.index;
     let bytes: u64 = b.set.files.iter().map(|f| f.map.bytes().len() as u64).sum();

@@ -265,8 +265,8 @@ fn rows(line: &mut Line<'_>, ev: &RowsEvent<'_>, dec: &Decoder) -> Option<String
 /// The keys every line has, from the event header.
 fn header_keys(line: &mut Line<'_>, file: &str, raw: &RawEvent<'_>) {
     line.str("file", file);
-    line.num("pos", raw.pos);
-    line.num("next_pos", raw.next_pos());
+    line.num("pos", raw.pos.get());
+    line.num("next_pos", raw.next_pos().get());
     line.num("end_log_pos", raw.header.log_pos);
     match raw.header.type_code.known_name() {
         Some(n) => line.str("type", n),
@@ -284,7 +284,11 @@ pub fn event_line(buf: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut De
     let mut ok = true;
     let error = match dec.decode(raw) {
         Ok(ev) => event_keys(&mut line, file, &ev, dec),
-        Err(e) => Some(format!("{} (at {file}:{})", e.kind, raw.pos + e.at as u64)),
+        Err(e) => Some(format!(
+            "{} (at {file}:{})",
+            e.kind,
+            raw.pos.after(e.at as u64)
+        )),
     };
     if let Some(Err((stored, computed))) = raw.verify_checksum() {
         line.str(
@@ -358,7 +362,22 @@ fn event_keys(line: &mut Line<'_>, file: &str, ev: &Event<'_>, dec: &Decoder) ->
             out.push(']');
             return err;
         }
-        _ => {}
+        // Nothing beyond the common keys (the spec keeps these to position, type and time).
+        Event::FormatDescription(_)
+        | Event::AnonymousGtid(_)
+        | Event::PreviousGtids(_)
+        | Event::MariaGtidList(_)
+        | Event::BinlogCheckpoint(_)
+        | Event::IntVar { .. }
+        | Event::Rand { .. }
+        | Event::UserVar(_)
+        | Event::Incident { .. }
+        | Event::Heartbeat(_)
+        | Event::XaPrepare(_)
+        | Event::StartEncryption(_)
+        | Event::LoadBlock { .. }
+        | Event::Stop
+        | Event::Other(_) => {}
     }
     None
 }
@@ -367,8 +386,8 @@ fn event_keys(line: &mut Line<'_>, file: &str, ev: &Event<'_>, dec: &Decoder) ->
 pub fn framing_error_line(buf: &mut String, file: &str, fe: &FramingError) {
     let mut line = Line::new(buf);
     line.str("file", file);
-    line.num("pos", fe.pos);
-    line.num("next_pos", fe.next_pos);
+    line.num("pos", fe.pos.get());
+    line.num("next_pos", fe.next_pos.get());
     if let Some(h) = &fe.header {
         line.num("end_log_pos", h.log_pos);
     }

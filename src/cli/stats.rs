@@ -21,9 +21,7 @@ pub struct StatsArgs {
 }
 
 fn utc(ts: u32) -> String {
-    chrono::DateTime::from_timestamp(ts as i64, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_else(|| ts.to_string())
+    crate::lang::format_instant(i64::from(ts), crate::lang::TimeZoneChoice::Utc)
 }
 
 /// Row events per table: (insert, update, delete) counts.
@@ -44,7 +42,7 @@ pub fn run(args: &StatsArgs, out: &mut impl Write, err: &mut impl Write) -> std:
         writeln!(
             err,
             "binlens: {}: {}",
-            escape_str(&b.location_text(p.at)),
+            escape_str(&b.named(p.at).to_string()),
             p.message
         )?;
     }
@@ -150,7 +148,7 @@ fn txn_line(b: &Binlogs, t: TxnId, what: &str, out: &mut impl Write) -> std::io:
         .txn_gtid(t)
         .map(|g| format!("  GTID {}", escape_str(&g)))
         .unwrap_or_default();
-    let loc = escape_str(&b.location_text(idx.get(first).location()));
+    let loc = escape_str(&b.named(idx.get(first).location()).to_string());
     writeln!(
         out,
         "  {what:>14}  {loc}  {} events  {} row events{gtid}  {}",

@@ -14,9 +14,7 @@ use crate::format::value::{Cell, type_label};
 use crate::format::{FramingError, RowsOp};
 
 fn utc(ts: u32) -> String {
-    chrono::DateTime::from_timestamp(ts as i64, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_else(|| ts.to_string())
+    crate::lang::format_instant(i64::from(ts), crate::lang::TimeZoneChoice::Utc)
 }
 
 /// Writes one event block into `out`. Returns false when the event had an error.
@@ -55,7 +53,7 @@ pub fn event_block(out: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut D
             let _ = writeln!(
                 out,
                 "# ERROR at {file}:{}: {}",
-                raw.pos + e.at as u64,
+                raw.pos.after(e.at as u64),
                 e.kind
             );
             ok = false;
@@ -106,7 +104,25 @@ fn body(out: &mut String, ev: &Event<'_>, dec: &Decoder) -> Result<(), String> {
                 }
             }
         }
-        _ => {}
+        // The header line's summary says all there is to say about these.
+        Event::FormatDescription(_)
+        | Event::Rotate { .. }
+        | Event::Xid(_)
+        | Event::Gtid(_)
+        | Event::AnonymousGtid(_)
+        | Event::PreviousGtids(_)
+        | Event::MariaGtid(_)
+        | Event::MariaGtidList(_)
+        | Event::BinlogCheckpoint(_)
+        | Event::IntVar { .. }
+        | Event::Rand { .. }
+        | Event::UserVar(_)
+        | Event::Incident { .. }
+        | Event::Heartbeat(_)
+        | Event::XaPrepare(_)
+        | Event::StartEncryption(_)
+        | Event::LoadBlock { .. }
+        | Event::Stop => {}
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 
 use crate::format::EventType;
 use crate::index::{Binlogs, EventId, Location, TxnId};
+use crate::lang::{TimeZoneChoice, format_instant};
 
 use super::{Error, ErrorKind};
 
@@ -65,7 +66,7 @@ enum Side {
 /// `file:pos` of a boundary; the end of the set is the end of the last event.
 pub fn boundary_text(b: &Binlogs, e: Boundary) -> String {
     if (e.0 as usize) < b.index.len() {
-        b.location_text(b.index.get(e).location())
+        b.named(b.index.get(e).location()).to_string()
     } else if let Some(last) = e.0.checked_sub(1) {
         let m = b.index.get(EventId(last));
         format!("{}:{} (end)", b.file_name(m.file), m.next_pos)
@@ -112,7 +113,7 @@ fn boundary(
             ErrorKind::Location,
             format!(
                 "{} is outside the events of {} (they span 4 to {})",
-                b.location_text(at),
+                b.named(at),
                 b.file_name(file),
                 ext.indexed_end
             ),
@@ -134,7 +135,7 @@ fn boundary(
     };
     let explain = format!(
         "{} is {what} transaction {} ({}), which starts at {} and ends at {}",
-        b.location_text(at),
+        b.named(at),
         t.0,
         txn_label(b, t),
         boundary_text(b, first),
@@ -181,9 +182,7 @@ fn time_boundary(b: &Binlogs, ts: u32, side: Side, notes: &mut Vec<String>) -> B
         Side::Start => "start",
         Side::Stop => "stop",
     };
-    let when = chrono::DateTime::from_timestamp(ts as i64, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_else(|| ts.to_string());
+    let when = format!("{} UTC", format_instant(i64::from(ts), TimeZoneChoice::Utc));
     notes.push(format!(
         "{which} {when} is the transaction boundary {}",
         boundary_text(b, to)
@@ -196,9 +195,6 @@ pub fn txn_label(b: &Binlogs, t: TxnId) -> String {
     let (first, _) = b.index.txn_span(t);
     match super::gtid::of_txn(b, t) {
         Some(g) => format!("GTID {g}"),
-        None => format!(
-            "first event {}",
-            b.location_text(b.index.get(first).location())
-        ),
+        None => format!("first event {}", b.named(b.index.get(first).location())),
     }
 }

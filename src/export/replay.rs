@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::format::{EventType, Flavor};
+use crate::format::{EventType, Flavor, LogPosition};
 use crate::index::{Binlogs, EventId, FileId, TxnId};
 
 use super::gtid::{self, Gtid};
@@ -191,7 +191,7 @@ fn skip_txn(b: &Binlogs, loc: &Loc) -> Result<TxnId, Error> {
             b.index.event_containing(r).ok_or_else(|| {
                 Error::new(
                     ErrorKind::Location,
-                    format!("--skip {}: no event there", b.location_text(r)),
+                    format!("--skip {}: no event there", b.named(r)),
                 )
             })?
         }
@@ -269,7 +269,7 @@ fn files_of(b: &Binlogs, r: Range) -> Result<Vec<String>, Error> {
 fn by_position(b: &Binlogs, flavor: Flavor, r: Range, opts: &[String]) -> Result<String, Error> {
     let mut o = Vec::new();
     let start = b.index.pos(r.start);
-    if start > 4 {
+    if start > LogPosition::FIRST_EVENT {
         o.push(format!("--start-position={start}"));
     }
     if let Some(stop) = stop_pos(b, r) {
@@ -281,7 +281,7 @@ fn by_position(b: &Binlogs, flavor: Flavor, r: Range, opts: &[String]) -> Result
 
 /// The exclusive stop position in the range's last file, when it does not run to the
 /// end of that file.
-fn stop_pos(b: &Binlogs, r: Range) -> Option<u64> {
+fn stop_pos(b: &Binlogs, r: Range) -> Option<LogPosition> {
     let last = b.index.file_of(EventId(r.end.0 - 1));
     if (r.end.0 as usize) < b.index.len() && b.index.file_of(r.end) == last {
         return Some(b.index.pos(r.end));
@@ -335,7 +335,7 @@ pub fn trim_damaged(b: &Binlogs, r: Range, notes: &mut Vec<String>) -> Range {
 }
 
 /// Where file `f` is damaged (its events end early), if it is.
-fn damage_in(b: &Binlogs, f: FileId) -> Option<u64> {
+fn damage_in(b: &Binlogs, f: FileId) -> Option<LogPosition> {
     b.problems.iter().find(|p| p.at.file == f).map(|p| p.at.pos)
 }
 
@@ -346,7 +346,10 @@ fn check_damage(b: &Binlogs, r: Range, notes: &mut Vec<String>) -> Result<(), Er
     for i in first.0..=last.0 {
         let f = FileId(i);
         let Some(pos) = damage_in(b, f) else { continue };
-        let end = b.index.file_extent(f).map_or(4, |x| x.indexed_end);
+        let end = b
+            .index
+            .file_extent(f)
+            .map_or(LogPosition::FIRST_EVENT, |x| x.indexed_end);
         if f != last {
             return Err(Error::new(
                 ErrorKind::Damaged,

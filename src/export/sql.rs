@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use crate::format::column::ColumnDef;
 use crate::format::{Cell, Event, RowsOp, TableMap};
 use crate::index::{Binlogs, EventId};
-use crate::lang::TableGlob;
+use crate::lang::{TableGlob, TimeZoneChoice, format_instant};
 use crate::schema::{Catalog, TableSchema};
 
 use super::literal::{ColumnFacts, literal};
@@ -66,7 +66,7 @@ fn uncovered(b: &Binlogs, r: Range) -> Vec<String> {
         }
     }
     let mut w = Vec::new();
-    let at = |e: EventId| b.location_text(b.index.get(e).location());
+    let at = |e: EventId| b.named(b.index.get(e).location());
     if let Some(&first) = dml.first() {
         w.push(format!(
             "{} statement-format DML statement(s) in the range are not in this SQL (only row events are), the first at {}",
@@ -99,7 +99,7 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
         let Event::Rows(rows) = ev else {
             return Ok(());
         };
-        let at = b.location_text(b.index.get(e).location());
+        let at = b.named(b.index.get(e).location()).to_string();
         let tm = dec
             .table_for(rows)
             .map_err(|err| Error::new(ErrorKind::Damaged, format!("{at}: {}", err.kind)))?;
@@ -216,12 +216,13 @@ fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
 fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
     let (first, _) = b.index.txn_span(t);
     let m = b.index.get(first);
-    let when = chrono::DateTime::from_timestamp(m.timestamp as i64, 0)
-        .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_default();
+    let when = format!(
+        "{} UTC",
+        format_instant(i64::from(m.timestamp), TimeZoneChoice::Utc)
+    );
     format!(
         "-- {} at {}, {}\n",
-        sql_comment(&b.location_text(m.location())),
+        sql_comment(&b.named(m.location()).to_string()),
         when,
         sql_comment(&range::txn_label(b, t))
     )

@@ -30,24 +30,20 @@ pub fn walk(
                 ErrorKind::Damaged,
                 format!(
                     "{}: cannot read the event",
-                    b.location_text(b.index.get(e).location())
+                    b.named(b.index.get(e).location())
                 ),
             ));
         };
         let ev = dec.decode(&raw).map_err(|err| {
             Error::new(
                 ErrorKind::Damaged,
-                format!(
-                    "{}: {}",
-                    b.location_text(b.index.get(e).location()),
-                    err.kind
-                ),
+                format!("{}: {}", b.named(b.index.get(e).location()), err.kind),
             )
         })?;
         if let Event::TransactionPayload(p) = &ev {
             // A compressed transaction: its events, with the outer file's format and
             // table maps, all reported at the payload event's id.
-            let at = || b.location_text(b.index.get(e).location());
+            let at = || b.named(b.index.get(e).location());
             let inner = p
                 .decompress()
                 .map_err(|err| Error::new(ErrorKind::Damaged, format!("{}: {}", at(), err.kind)))?;

@@ -4,6 +4,8 @@
 //! literals and comments are skipped. Unqualified names resolve against the statement's
 //! default schema.
 
+use crate::format::sql_lex::{Lexer, RawTok, Tok};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token {
     /// A bare word (keyword or identifier), as written.
@@ -15,88 +17,21 @@ enum Token {
     Other,
 }
 
+/// The statement's tokens ([`crate::format::sql_lex`]) as name-finding needs them.
 fn tokens(sql: &[u8]) -> Vec<Token> {
-    let s = String::from_utf8_lossy(sql);
-    let c: Vec<char> = s.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < c.len() {
-        let ch = c[i];
-        if ch.is_whitespace() {
-            i += 1;
-        } else if ch == '/' && c.get(i + 1) == Some(&'*') {
-            // `/*!50001 … */` holds real SQL: read inside it; other comments are skipped.
-            if c.get(i + 2) == Some(&'!') {
-                i += 3;
-                while i < c.len() && c[i].is_ascii_digit() {
-                    i += 1;
-                }
-                continue;
-            }
-            i += 2;
-            while i + 1 < c.len() && !(c[i] == '*' && c[i + 1] == '/') {
-                i += 1;
-            }
-            i += 2;
-        } else if ch == '*' && c.get(i + 1) == Some(&'/') {
-            i += 2; // the end of an executable comment
-        } else if ch == '#' || (ch == '-' && c.get(i + 1) == Some(&'-')) {
-            while i < c.len() && c[i] != '\n' {
-                i += 1;
-            }
-        } else if ch == '\'' || ch == '"' {
-            i += 1;
-            while i < c.len() {
-                if c[i] == '\\' {
-                    i += 2;
-                    continue;
-                }
-                if c[i] == ch {
-                    if c.get(i + 1) == Some(&ch) {
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                i += 1;
-            }
-            i += 1;
-            out.push(Token::Other);
-        } else if ch == '`' {
-            let mut id = String::new();
-            i += 1;
-            while i < c.len() {
-                if c[i] == '`' {
-                    if c.get(i + 1) == Some(&'`') {
-                        id.push('`');
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                id.push(c[i]);
-                i += 1;
-            }
-            i += 1;
-            out.push(Token::Quoted(id));
-        } else if ch.is_alphanumeric() || ch == '_' || ch == '$' {
-            let start = i;
-            while i < c.len() && (c[i].is_alphanumeric() || c[i] == '_' || c[i] == '$') {
-                i += 1;
-            }
-            out.push(Token::Word(c[start..i].iter().collect()));
-        } else if ch == '.' {
-            out.push(Token::Dot);
-            i += 1;
-        } else if ch == ',' {
-            out.push(Token::Comma);
-            i += 1;
-        } else {
-            out.push(Token::Other);
-            i += 1;
-        }
-    }
-    out
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    Lexer::new(sql)
+        .map(|t| match t {
+            RawTok::Word(w) => Token::Word(text(w)),
+            RawTok::Quoted(_) => match t.unquote() {
+                Tok::Quoted(q) => Token::Quoted(text(&q)),
+                _ => Token::Other,
+            },
+            RawTok::Punct(b'.') => Token::Dot,
+            RawTok::Punct(b',') => Token::Comma,
+            RawTok::Str(..) | RawTok::Punct(_) => Token::Other,
+        })
+        .collect()
 }
 
 /// Keywords after which a table name comes.

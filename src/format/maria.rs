@@ -49,6 +49,13 @@ pub struct MariaGtidEvent<'a> {
     pub xid: Option<XaId<'a>>,
 }
 
+/// Whether a MariaDB GTID event body announces a standalone group, read from its flags
+/// byte (offset 12: after the 8-byte sequence number and the 4-byte domain id) without
+/// parsing the rest; false when the body is too short.
+pub fn gtid_body_is_standalone(body: &[u8]) -> bool {
+    body.get(12).is_some_and(|f| f & FL_STANDALONE != 0)
+}
+
 impl MariaGtidEvent<'_> {
     /// A standalone event group (DDL or non-transactional statement) has no BEGIN/COMMIT.
     pub fn is_standalone(&self) -> bool {

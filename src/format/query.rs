@@ -18,6 +18,37 @@ use super::compress;
 use super::cursor::Cursor;
 use super::error::Result;
 
+/// What the index reads of a query: the default schema and the statement's first bytes
+/// (enough for its class), without the status variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryHead<'a> {
+    pub schema: &'a [u8],
+    /// At most the first 256 bytes of the statement.
+    pub sql: &'a [u8],
+}
+
+/// The head of a query body; `post_header_len` from the format description.
+pub fn query_head(body: &[u8], post_header_len: usize) -> Option<QueryHead<'_>> {
+    let mut c = Cursor::new(body);
+    c.skip(8).ok()?;
+    let schema_len = c.u8().ok()? as usize;
+    c.u16().ok()?;
+    let status_len = if post_header_len >= 13 {
+        c.u16().ok()? as usize
+    } else {
+        0
+    };
+    c.skip(post_header_len.saturating_sub(13)).ok()?;
+    c.skip(status_len).ok()?;
+    let schema = c.bytes(schema_len).ok()?;
+    c.skip(1).ok()?;
+    let sql = c.rest();
+    Some(QueryHead {
+        schema,
+        sql: &sql[..sql.len().min(256)],
+    })
+}
+
 #[derive(Debug, Clone)]
 pub struct QueryEvent<'a> {
     pub thread_id: u32,

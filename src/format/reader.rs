@@ -8,6 +8,7 @@
 use super::error::{Error, ErrorKind, Result};
 use super::fde::{ChecksumAlg, FormatDescription};
 use super::header::{EventHeader, EventType, HEADER_LEN};
+use super::position::LogPosition;
 
 pub const MAGIC: [u8; 4] = [0xfe, b'b', b'i', b'n'];
 /// MySQL 8.0.14+ encrypted binlogs start with this instead.
@@ -17,7 +18,7 @@ pub const ENCRYPTED_MAGIC: [u8; 4] = [0xfd, b'b', b'i', b'n'];
 #[derive(Debug, Clone, Copy)]
 pub struct RawEvent<'a> {
     /// Offset of the event's first header byte in the buffer being read.
-    pub pos: u64,
+    pub pos: LogPosition,
     pub header: EventHeader,
     /// The whole event: header, body and checksum.
     pub bytes: &'a [u8],
@@ -28,8 +29,8 @@ pub struct RawEvent<'a> {
 }
 
 impl<'a> RawEvent<'a> {
-    pub fn next_pos(&self) -> u64 {
-        self.pos + self.bytes.len() as u64
+    pub fn next_pos(&self) -> LogPosition {
+        self.pos.after(self.bytes.len() as u64)
     }
 
     /// The body: after the header, before the checksum.
@@ -66,10 +67,10 @@ impl<'a> RawEvent<'a> {
 /// An event whose framing is broken; reading stops there.
 #[derive(Debug, Clone)]
 pub struct FramingError {
-    pub pos: u64,
+    pub pos: LogPosition,
     /// Where the next event would start: the end of the data for a header cut short or an
     /// event running past the end.
-    pub next_pos: u64,
+    pub next_pos: LogPosition,
     /// The header, when all of it was there.
     pub header: Option<EventHeader>,
     /// The type byte, when it was there.
@@ -96,6 +97,11 @@ pub fn check_magic(buf: &[u8]) -> Result<()> {
     }
 }
 
+/// `pos` as an index into `buf`; past its end (nothing more to read) when beyond it.
+fn offset(buf: &[u8], pos: LogPosition) -> usize {
+    usize::try_from(pos.0).map_or(buf.len(), |p| p.min(buf.len()))
+}
+
 /// Iterates over the events of a buffer.
 #[derive(Debug, Clone)]
 pub struct EventReader<'a> {
@@ -110,15 +116,15 @@ impl<'a> EventReader<'a> {
     /// A reader over a whole binlog file: checks the magic, starts at offset 4.
     pub fn new(buf: &'a [u8]) -> Result<Self> {
         check_magic(buf)?;
-        Ok(Self::at(buf, 4))
+        Ok(Self::at(buf, LogPosition::FIRST_EVENT))
     }
 
     /// A reader over a file starting at `pos` (which must be an event start), before any
     /// format description is known.
-    pub fn at(buf: &'a [u8], pos: usize) -> Self {
+    pub fn at(buf: &'a [u8], pos: LogPosition) -> Self {
         EventReader {
             buf,
-            pos,
+            pos: offset(buf, pos),
             header_len: HEADER_LEN,
             checksum_len: 0,
             done: false,
@@ -127,10 +133,10 @@ impl<'a> EventReader<'a> {
 
     /// A reader that starts at `pos` with the file's format description already known
     /// (e.g. from the index), so a read can begin mid-file.
-    pub fn resume(buf: &'a [u8], pos: usize, fde: &FormatDescription) -> Self {
+    pub fn resume(buf: &'a [u8], pos: LogPosition, fde: &FormatDescription) -> Self {
         EventReader {
             buf,
-            pos,
+            pos: offset(buf, pos),
             header_len: fde.header_len as usize,
             checksum_len: fde.checksum_len(),
             done: false,
@@ -139,11 +145,11 @@ impl<'a> EventReader<'a> {
 
     /// A reader over events with no magic and no checksums: a transaction payload.
     pub fn inner(buf: &'a [u8]) -> Self {
-        Self::at(buf, 0)
+        Self::at(buf, LogPosition(0))
     }
 
-    pub fn position(&self) -> u64 {
-        self.pos as u64
+    pub fn position(&self) -> LogPosition {
+        LogPosition(self.pos as u64)
     }
 
     pub fn checksum_len(&self) -> usize {
@@ -157,8 +163,8 @@ impl<'a> EventReader<'a> {
         let type_code = rest.get(4).map(|&t| EventType(t));
         if rest.len() < HEADER_LEN {
             return Err(FramingError {
-                pos: pos as u64,
-                next_pos: end,
+                pos: LogPosition(pos as u64),
+                next_pos: LogPosition(end),
                 header: None,
                 type_code,
                 error: Error::new(
@@ -174,8 +180,8 @@ impl<'a> EventReader<'a> {
             Ok(h) => h,
             Err(e) => {
                 return Err(FramingError {
-                    pos: pos as u64,
-                    next_pos: end,
+                    pos: LogPosition(pos as u64),
+                    next_pos: LogPosition(end),
                     header: None,
                     type_code,
                     error: e.offset_by(pos),
@@ -186,8 +192,8 @@ impl<'a> EventReader<'a> {
         let min = self.header_len.max(HEADER_LEN);
         if size < min {
             return Err(FramingError {
-                pos: pos as u64,
-                next_pos: end,
+                pos: LogPosition(pos as u64),
+                next_pos: LogPosition(end),
                 header: Some(header),
                 type_code,
                 error: Error::new(pos + 9, ErrorKind::EventTooSmall(header.event_size)),
@@ -195,8 +201,8 @@ impl<'a> EventReader<'a> {
         }
         if size > rest.len() {
             return Err(FramingError {
-                pos: pos as u64,
-                next_pos: end,
+                pos: LogPosition(pos as u64),
+                next_pos: LogPosition(end),
                 header: Some(header),
                 type_code,
                 error: Error::new(
@@ -222,7 +228,7 @@ impl<'a> EventReader<'a> {
                 };
             }
             return Ok(RawEvent {
-                pos: pos as u64,
+                pos: LogPosition(pos as u64),
                 header,
                 bytes,
                 header_len: HEADER_LEN,
@@ -230,7 +236,7 @@ impl<'a> EventReader<'a> {
             });
         }
         Ok(RawEvent {
-            pos: pos as u64,
+            pos: LogPosition(pos as u64),
             header,
             bytes,
             header_len: self.header_len,

@@ -52,6 +52,12 @@ pub fn rows_table_id(body: &[u8], table_id_len: usize) -> Result<u64> {
     Cursor::new(body).uint_n(table_id_len)
 }
 
+/// Whether a rows event ends its statement (`STMT_END_F`, bit 0 of the flags after the
+/// table id), read without parsing the rest; false when the body is too short.
+pub fn rows_stmt_end(body: &[u8], table_id_len: usize) -> bool {
+    body.get(table_id_len).is_some_and(|f| f & 1 != 0)
+}
+
 impl<'a> RowsEvent<'a> {
     /// Parses a rows event body (checksum stripped); `base` is the body's offset in the event.
     pub fn parse(body: &'a [u8], kind: RowsKind, table_id_len: usize, base: usize) -> Result<Self> {

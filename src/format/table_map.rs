@@ -22,6 +22,29 @@ use super::column::{ColumnDef, ColumnType, parse_metadata};
 use super::cursor::{Cursor, bit};
 use super::error::Result;
 
+/// What the index reads of a table map: the id and the names, borrowed, without the
+/// column part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableMapHead<'a> {
+    pub table_id: u64,
+    pub schema: &'a [u8],
+    pub table: &'a [u8],
+}
+
+/// The head of a table map body (the first four rows of the layout above).
+pub fn table_map_head(body: &[u8], table_id_len: usize) -> Option<TableMapHead<'_>> {
+    let mut c = Cursor::new(body);
+    let table_id = c.uint_n(table_id_len).ok()?;
+    c.u16().ok()?;
+    let schema = c.len8_bytes_nul().ok()?;
+    let table = c.len8_bytes_nul().ok()?;
+    Some(TableMapHead {
+        table_id,
+        schema,
+        table,
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableMap {
     pub table_id: u64,

@@ -13,15 +13,16 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::format::cursor::Cursor;
 use crate::format::header::HEADER_LEN;
+use crate::format::query::query_head;
 use crate::format::reader::{EventReader, FramingError, RawEvent};
-use crate::format::rows::rows_table_id;
-use crate::format::{EventHeader, EventType, FormatDescription};
+use crate::format::rows::{rows_stmt_end, rows_table_id};
+use crate::format::table_map::table_map_head;
+use crate::format::{EventHeader, EventType, FormatDescription, LogPosition};
 
-use super::classify::QueryClass;
 use super::event_index::{EventId, EventIndex, FileExtent};
 use super::names::ObjectId;
+use crate::format::query_class::QueryClass;
 
 /// Where the transaction framing stands between two events.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,7 +46,7 @@ pub(crate) enum Framing {
 pub struct FileScanState {
     pub fde: Option<FormatDescription>,
     /// Where the last format description event starts (to re-read it from a cache).
-    pub(crate) fde_pos: Option<u64>,
+    pub(crate) fde_pos: Option<LogPosition>,
     pub(crate) framing: Framing,
     /// table id -> interned object, from the table maps seen.
     pub(crate) tables: HashMap<u64, ObjectId, BuildHasherDefault<IdHasher>>,
@@ -91,7 +92,7 @@ impl Framing {
 /// What one pass over a file found.
 #[derive(Debug, Clone)]
 pub struct ScanOutcome {
-    pub indexed_end: u64,
+    pub indexed_end: LogPosition,
     /// A framing error, when the pass stopped at one before the end of the data.
     pub error: Option<FramingError>,
 }
@@ -104,10 +105,10 @@ const RESERVE_AFTER: usize = 1 << 16;
 pub fn scan_file(
     index: &mut EventIndex,
     bytes: &[u8],
-    start: u64,
+    start: LogPosition,
     state: &mut FileScanState,
 ) -> ScanOutcome {
-    let mut pos = start.max(4) as usize;
+    let mut pos = usize::try_from(start.max(LogPosition::FIRST_EVENT).0).unwrap_or(usize::MAX);
     let (start_pos, first_len) = (pos, index.len());
     let mut error = None;
     // The hot loop reads the header fields it needs straight from the bytes; the
@@ -126,7 +127,7 @@ pub fn scan_file(
         let raw = if fast {
             let h = &rest[..HEADER_LEN];
             RawEvent {
-                pos: pos as u64,
+                pos: LogPosition(pos as u64),
                 header: EventHeader {
                     timestamp: u32::from_le_bytes([h[0], h[1], h[2], h[3]]),
                     type_code: EventType(h[4]),
@@ -141,8 +142,8 @@ pub fn scan_file(
             }
         } else {
             let mut reader = match &state.fde {
-                Some(fde) => EventReader::resume(bytes, pos, fde),
-                None => EventReader::at(bytes, pos),
+                Some(fde) => EventReader::resume(bytes, LogPosition(pos as u64), fde),
+                None => EventReader::at(bytes, LogPosition(pos as u64)),
             };
             match reader.next() {
                 Some(Ok(raw)) => raw,
@@ -165,7 +166,7 @@ pub fn scan_file(
         }
         pos += raw.bytes.len();
     }
-    let end = pos as u64;
+    let end = LogPosition(pos as u64);
     if let Some(f) = index.files.last_mut() {
         f.end = EventId(index.kind.len() as u32);
         f.indexed_end = end;
@@ -189,7 +190,7 @@ pub fn begin_file(index: &mut EventIndex) {
     index.files.push(FileExtent {
         first: n,
         end: n,
-        indexed_end: 4,
+        indexed_end: LogPosition::FIRST_EVENT,
     });
 }
 
@@ -219,7 +220,8 @@ fn add_event(index: &mut EventIndex, raw: &RawEvent<'_>, state: &mut FileScanSta
         }
         EventType::TABLE_MAP => {
             let id_len = state.fde.as_ref().map_or(6, |f| f.table_id_len(t));
-            if let Some((id, schema, table)) = table_map_names(body, id_len) {
+            if let Some(head) = table_map_head(body, id_len) {
+                let (id, schema, table) = (head.table_id, head.schema, head.table);
                 // Servers repeat a table's map before every statement on it: when the id
                 // still names the same table, skip hashing the names.
                 object = match state.tables.get(&id) {
@@ -242,7 +244,8 @@ fn add_event(index: &mut EventIndex, raw: &RawEvent<'_>, state: &mut FileScanSta
                 } else {
                     13
                 });
-            if let Some((schema, sql)) = query_head(body, phl) {
+            if let Some(head) = query_head(body, phl) {
+                let (schema, sql) = (head.schema, head.sql);
                 if !schema.is_empty() {
                     object = index.names.intern(schema, None);
                 }
@@ -309,10 +312,7 @@ fn frame(state: &mut FileScanState, t: EventType, class: QueryClass, raw: &RawEv
         // FL_PREPARED_XA, the XA START), unless flagged FL_STANDALONE (DDL, and
         // statements on non-transactional tables), when the next statement ends it.
         EventType::MARIA_GTID => {
-            let standalone = raw
-                .body()
-                .get(12)
-                .is_some_and(|f| f & crate::format::maria::FL_STANDALONE != 0);
+            let standalone = crate::format::maria::gtid_body_is_standalone(raw.body());
             (
                 true,
                 if standalone {
@@ -355,11 +355,10 @@ fn frame(state: &mut FileScanState, t: EventType, class: QueryClass, raw: &RawEv
             other => (false, other),
         },
         _ if is_rows(t) => {
-            let stmt_end = raw
-                .body()
-                .get(state.fde.as_ref().map_or(6, |f| f.table_id_len(t))..)
-                .and_then(|b| b.first())
-                .is_some_and(|f| f & 1 != 0);
+            let stmt_end = rows_stmt_end(
+                raw.body(),
+                state.fde.as_ref().map_or(6, |f| f.table_id_len(t)),
+            );
             match before {
                 Idle => (true, if stmt_end { Idle } else { InStatement }),
                 // Row events outside BEGIN (non-transactional engines without GTIDs)
@@ -399,8 +398,8 @@ fn payload_tables(body: &[u8], id_len: usize, names: &mut super::names::Names) -
     let mut out = Vec::new();
     for raw in EventReader::inner(&inner).map_while(Result::ok) {
         if raw.header.type_code == EventType::TABLE_MAP {
-            if let Some((_, schema, table)) = table_map_names(raw.body(), id_len) {
-                let o = names.intern(schema, Some(table));
+            if let Some(head) = table_map_head(raw.body(), id_len) {
+                let o = names.intern(head.schema, Some(head.table));
                 if !out.contains(&o) {
                     out.push(o);
                 }
@@ -408,35 +407,6 @@ fn payload_tables(body: &[u8], id_len: usize, names: &mut super::names::Names) -
         }
     }
     out
-}
-
-/// `(table id, schema, table)` from a table map body.
-fn table_map_names(body: &[u8], id_len: usize) -> Option<(u64, &[u8], &[u8])> {
-    let mut c = Cursor::new(body);
-    let id = c.uint_n(id_len).ok()?;
-    c.u16().ok()?;
-    let schema = c.len8_bytes_nul().ok()?;
-    let table = c.len8_bytes_nul().ok()?;
-    Some((id, schema, table))
-}
-
-/// `(schema, first bytes of the statement)` from a query body.
-fn query_head(body: &[u8], post_header_len: usize) -> Option<(&[u8], &[u8])> {
-    let mut c = Cursor::new(body);
-    c.skip(8).ok()?;
-    let schema_len = c.u8().ok()? as usize;
-    c.u16().ok()?;
-    let status_len = if post_header_len >= 13 {
-        c.u16().ok()? as usize
-    } else {
-        0
-    };
-    c.skip(post_header_len.saturating_sub(13)).ok()?;
-    c.skip(status_len).ok()?;
-    let schema = c.bytes(schema_len).ok()?;
-    c.skip(1).ok()?;
-    let sql = c.rest();
-    Some((schema, &sql[..sql.len().min(256)]))
 }
 
 #[cfg(test)]

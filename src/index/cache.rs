@@ -31,6 +31,8 @@ mod codec;
 
 use codec::{Reader, Writer, le16, le32};
 
+use crate::format::LogPosition;
+
 use super::build::{FileScanState, Framing};
 use super::column::Column;
 use super::event_index::{EventId, EventIndex, FileExtent, TS_BLOCK};
@@ -113,7 +115,7 @@ pub fn save(
     let Some(ext) = index.files.get(f).copied() else {
         return Ok(());
     };
-    let Some(id) = identity(binlog, bytes, ext.indexed_end) else {
+    let Some(id) = identity(binlog, bytes, ext.indexed_end.get()) else {
         return Ok(());
     };
     let (a, b) = (ext.first.0 as usize, ext.end.0 as usize);
@@ -161,7 +163,7 @@ pub fn save(
         .collect();
     let mut pos_hi: Vec<(u32, u32)> = Vec::new();
     for i in a..b {
-        let hi = (index.pos(EventId(i as u32)) >> 32) as u32;
+        let hi = (index.pos(EventId(i as u32)).0 >> 32) as u32;
         if hi != pos_hi.last().map_or(0, |&(_, h)| h) {
             pos_hi.push(((i - a) as u32, hi));
         }
@@ -211,7 +213,7 @@ pub fn save(
     w.u64(index.servers.len() as u64);
     index.servers.iter().for_each(|&s| w.u32(s));
     w.u8(state.framing.to_u8());
-    w.u64(state.fde_pos.unwrap_or(u64::MAX));
+    w.u64(state.fde_pos.map_or(u64::MAX, LogPosition::get));
     w.u64(tables.len() as u64);
     for (id, o) in tables {
         w.u64(id);
@@ -414,8 +416,7 @@ fn read_parts<'a>(r: &mut Reader<'a>, covered: u64, bytes: &[u8]) -> Option<Part
     let fde = if fde_pos == u64::MAX {
         None
     } else {
-        let at = usize::try_from(fde_pos).ok()?;
-        let raw = crate::format::reader::EventReader::at(bytes, at)
+        let raw = crate::format::reader::EventReader::at(bytes, LogPosition(fde_pos))
             .next()?
             .ok()?;
         if raw.header.type_code != crate::format::EventType::FORMAT_DESCRIPTION {
@@ -441,7 +442,7 @@ fn read_parts<'a>(r: &mut Reader<'a>, covered: u64, bytes: &[u8]) -> Option<Part
         servers,
         state: FileScanState {
             fde,
-            fde_pos: (fde_pos != u64::MAX).then_some(fde_pos),
+            fde_pos: (fde_pos != u64::MAX).then_some(LogPosition(fde_pos)),
             framing,
             tables: Default::default(),
         },
@@ -498,7 +499,7 @@ fn append(index: &mut EventIndex, map: &Arc<MappedFile>, p: Parts<'_>) -> FileSc
             if let Some(&(_, h)) = hi_at.next_if(|&&(e, _)| e as usize == i) {
                 hi = h as u64;
             }
-            index.push_pos(base + i as u32, (hi << 32) | l as u64);
+            index.push_pos(base + i as u32, LogPosition((hi << 32) | l as u64));
         }
         let ts: Vec<u32> = u32s(&buf[p.ts..p.ts + 4 * n]).collect();
         index.extend_ts(&ts);
@@ -525,7 +526,7 @@ fn append(index: &mut EventIndex, map: &Arc<MappedFile>, p: Parts<'_>) -> FileSc
     index.files.push(FileExtent {
         first: EventId(base),
         end: EventId(index.len() as u32),
-        indexed_end: p.covered,
+        indexed_end: LogPosition(p.covered),
     });
     let mut state = p.state;
     state.tables = p

@@ -15,11 +15,11 @@
 //! timestamps, for time lookup. Everything else (GTIDs, XIDs, row images) is decoded
 //! from the mapped file when asked for.
 
-use crate::format::EventType;
+use crate::format::{EventType, LogPosition};
 
-use super::classify::QueryClass;
 use super::column::Column;
 use super::names::{Names, ObjectId};
+use crate::format::query_class::QueryClass;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u16);
@@ -34,7 +34,21 @@ pub struct TxnId(pub u32);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Location {
     pub file: FileId,
-    pub pos: u64,
+    pub pos: LogPosition,
+}
+
+/// A location with its file's name: displays as `mysql-bin.000042:1337` (the name as
+/// the set has it; escape it before it reaches a terminal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NamedLocation<'a> {
+    pub file: &'a str,
+    pub pos: LogPosition,
+}
+
+impl std::fmt::Display for NamedLocation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.pos)
+    }
 }
 
 /// What the index knows of one event, without decoding it.
@@ -42,8 +56,8 @@ pub struct Location {
 pub struct EventMeta {
     pub id: EventId,
     pub file: FileId,
-    pub pos: u64,
-    pub next_pos: u64,
+    pub pos: LogPosition,
+    pub next_pos: LogPosition,
     pub timestamp: u32,
     pub type_code: EventType,
     pub class: QueryClass,
@@ -69,7 +83,7 @@ pub struct FileExtent {
     /// One past the file's last indexed event.
     pub end: EventId,
     /// Where the last indexed event ends: the next byte to index.
-    pub indexed_end: u64,
+    pub indexed_end: LogPosition,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -121,14 +135,14 @@ impl EventIndex {
         FileId(i.min(self.files.len().saturating_sub(1)) as u16)
     }
 
-    pub fn pos(&self, e: EventId) -> u64 {
+    pub fn pos(&self, e: EventId) -> LogPosition {
         let i = e.0 as usize;
         let k = self.pos_hi.partition_point(|&(first, _)| first <= e.0);
         let hi = if k == 0 { 0 } else { self.pos_hi[k - 1].1 };
-        ((hi as u64) << 32) | self.pos_lo[i] as u64
+        LogPosition(((hi as u64) << 32) | self.pos_lo[i] as u64)
     }
 
-    pub fn next_pos(&self, e: EventId) -> u64 {
+    pub fn next_pos(&self, e: EventId) -> LogPosition {
         let f = self.files[self.file_of(e).0 as usize];
         if e.0 + 1 < f.end.0 {
             self.pos(EventId(e.0 + 1))
@@ -153,7 +167,7 @@ impl EventIndex {
             let last = z - a - 1;
             f(
                 ts[last],
-                (x.indexed_end as u32).wrapping_sub(lo[last]) as u64,
+                (x.indexed_end.0 as u32).wrapping_sub(lo[last]) as u64,
             );
         }
     }
@@ -355,7 +369,7 @@ impl EventIndex {
 
     pub(crate) fn push(
         &mut self,
-        pos: u64,
+        pos: LogPosition,
         ts: u32,
         kind: u8,
         class: u8,
@@ -390,7 +404,8 @@ impl EventIndex {
         }
     }
 
-    pub(crate) fn push_pos(&mut self, i: u32, pos: u64) {
+    pub(crate) fn push_pos(&mut self, i: u32, pos: LogPosition) {
+        let pos = pos.0;
         let hi = (pos >> 32) as u32;
         let cur_hi = self.pos_hi.last().map(|&(_, h)| h).unwrap_or(0);
         if hi != cur_hi {

@@ -2,6 +2,7 @@
 //! either side of it, and follow mode: picking up what the server appends to the last
 //! file, with half-written events pending and shrunk or replaced files reported.
 
+use crate::format::LogPosition;
 use crate::format::error::ErrorKind;
 use crate::format::reader::check_magic;
 
@@ -9,7 +10,7 @@ use super::build::{self, FileScanState};
 use super::cache;
 use super::event_index::{FileId, Location};
 use super::mapped::FileChange;
-use super::{Binlogs, Problem};
+use super::{Binlogs, Problem, ProblemKind};
 
 /// How one file's index was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +61,10 @@ impl Binlogs {
         }
         let bytes = self.set.files[f].map.bytes();
         let start = self.index.files[f].indexed_end;
-        let limit = (start as usize).saturating_add(max_bytes).min(bytes.len());
+        let limit = usize::try_from(start.0)
+            .unwrap_or(usize::MAX)
+            .saturating_add(max_bytes)
+            .min(bytes.len());
         let state = &mut self.states[f];
         let ext = self.index.files[f];
         let fresh = ext.first == ext.end;
@@ -71,8 +75,8 @@ impl Binlogs {
         // inside one step (tens of milliseconds on millions of events).
         let added = (self.index.len() as u32).saturating_sub(ext.end.0) as u64;
         if fresh && !at_end && added > 0 {
-            let avg = ((out.indexed_end - start) / added).max(19);
-            let rest = (bytes.len() as u64).saturating_sub(out.indexed_end);
+            let avg = ((out.indexed_end.0 - start.0) / added).max(19);
+            let rest = (bytes.len() as u64).saturating_sub(out.indexed_end.0);
             self.index.reserve((rest / avg) as usize);
         }
         // A step that ends inside an event leaves it for the next step, unless the step
@@ -98,7 +102,7 @@ impl Binlogs {
             if let Ok(state) = cache::load(dir, file.map.path(), file.map.bytes(), &mut self.index)
             {
                 let covered = self.index.files[f].indexed_end;
-                let grown = covered < file.map.bytes().len() as u64;
+                let grown = covered.0 < file.map.bytes().len() as u64;
                 self.states.push(state);
                 self.pending_source = Some(IndexSource::Cached { grown });
                 if !grown {
@@ -111,8 +115,12 @@ impl Binlogs {
         self.states.push(FileScanState::default());
         if let Err(e) = check_magic(file.map.bytes()) {
             self.problems.push(Problem {
-                at: Location { file: id, pos: 0 },
+                at: Location {
+                    file: id,
+                    pos: LogPosition(0),
+                },
                 message: e.kind.to_string(),
+                kind: ProblemKind::NotReadable(e.kind),
             });
             self.stopped[f] = Some(0);
             self.finish(id, false);
@@ -140,6 +148,7 @@ impl Binlogs {
                 self.problems.push(Problem {
                     at,
                     message: fe.error.kind.to_string(),
+                    kind: ProblemKind::Framing(fe.error.kind),
                 });
             }
         }
@@ -195,27 +204,42 @@ impl Binlogs {
         let change = file.map.check();
         let at = Location {
             file: id,
-            pos: self.index.files.get(f).map_or(0, |x| x.indexed_end),
+            pos: self
+                .index
+                .files
+                .get(f)
+                .map_or(LogPosition(0), |x| x.indexed_end),
         };
         let mapped = file.map.bytes().len() as u64;
-        let (message, safe) = match change {
+        let (kind, message, safe) = match change {
             Ok(FileChange::Unchanged) => return true,
             Ok(FileChange::Grown { .. }) => match file.map.remap() {
                 Ok(()) => return true,
-                Err(e) => (format!("cannot map the grown file: {e}"), mapped),
+                Err(e) => (
+                    ProblemKind::Io,
+                    format!("cannot map the grown file: {e}"),
+                    mapped,
+                ),
             },
             Ok(FileChange::Truncated { len }) => (
+                ProblemKind::Truncated { len },
                 format!("file truncated while mapped (now {len} bytes); no longer read"),
                 len,
             ),
             // The old inode, still mapped, keeps its bytes.
-            Ok(FileChange::Replaced) => {
-                ("file replaced while mapped; no longer read".into(), mapped)
-            }
-            Err(e) => (format!("cannot check the file: {e}; no longer read"), 0),
+            Ok(FileChange::Replaced) => (
+                ProblemKind::Replaced,
+                "file replaced while mapped; no longer read".into(),
+                mapped,
+            ),
+            Err(e) => (
+                ProblemKind::Io,
+                format!("cannot check the file: {e}; no longer read"),
+                0,
+            ),
         };
         self.stopped[f] = Some(safe);
-        self.problems.push(Problem { at, message });
+        self.problems.push(Problem { at, kind, message });
         false
     }
 
@@ -262,6 +286,7 @@ impl Binlogs {
                     let at = self.tail();
                     self.problems.push(Problem {
                         at,
+                        kind: ProblemKind::NextFile,
                         message: format!("cannot open {}: {e}", next.display()),
                     });
                     break;
@@ -285,7 +310,11 @@ impl Binlogs {
         let f = self.set.files.len().saturating_sub(1);
         Location {
             file: FileId(f as u16),
-            pos: self.index.files.get(f).map_or(0, |x| x.indexed_end),
+            pos: self
+                .index
+                .files
+                .get(f)
+                .map_or(LogPosition(0), |x| x.indexed_end),
         }
     }
 

@@ -9,9 +9,9 @@
 
 use crate::format::EventType;
 
-use super::classify::QueryClass;
 use super::event_index::{EventId, EventIndex, TxnId};
 use super::names::ObjectId;
+use crate::format::query_class::QueryClass;
 
 /// How a transaction (or a span outside transactions) ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +81,7 @@ impl EventIndex {
     /// span are always in one file).
     pub fn txn_bytes(&self, t: TxnId) -> u64 {
         let (first, last) = self.txn_span(t);
-        self.next_pos(last).saturating_sub(self.pos(first))
+        self.next_pos(last).0.saturating_sub(self.pos(first).0)
     }
 
     /// Seconds between the earliest and the latest event timestamp of the span.

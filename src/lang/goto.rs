@@ -5,15 +5,16 @@ use super::ParseError;
 use super::gtid::{GtidSpec, first_gtid_event};
 use super::loc::{Loc, find_file, is_date_prefix, split_file_pos};
 use super::time::{ParseContext, parse_duration, parse_instant};
+use crate::format::LogPosition;
 use crate::index::{Binlogs, EventId, Location};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GotoTarget {
     /// A byte offset in the file of the current event.
-    Position(u64),
+    Position(LogPosition),
     FilePos {
         file: String,
-        pos: u64,
+        pos: LogPosition,
     },
     /// Unix seconds.
     Time(i64),
@@ -44,7 +45,7 @@ pub fn parse_goto(text: &str, ctx: &ParseContext) -> Result<GotoTarget, ParseErr
     if t.bytes().all(|b| b.is_ascii_digit()) {
         return t
             .parse()
-            .map(GotoTarget::Position)
+            .map(|p| GotoTarget::Position(LogPosition(p)))
             .map_err(|_| err(lead, "position too large"));
     }
     if t.starts_with(['-', '+']) {
@@ -102,10 +103,13 @@ pub fn resolve_goto(b: &Binlogs, t: &GotoTarget, from: EventId) -> Result<EventI
 
 fn at_position(b: &Binlogs, loc: Location) -> Result<EventId, String> {
     b.index.event_containing(loc).ok_or_else(|| {
-        let end = b.index.file_extent(loc.file).map_or(0, |x| x.indexed_end);
+        let end = b
+            .index
+            .file_extent(loc.file)
+            .map_or(LogPosition(0), |x| x.indexed_end);
         format!(
             "no event at {} (the file's events end at {end})",
-            b.location_text(loc)
+            b.named(loc)
         )
     })
 }
@@ -130,12 +134,12 @@ mod tests {
     fn targets() {
         let c = ctx();
         let g = |t: &str| parse_goto(t, &c).unwrap_or_else(|e| panic!("{t}: {e:?}"));
-        assert_eq!(g("1337"), GotoTarget::Position(1337));
+        assert_eq!(g("1337"), GotoTarget::Position(LogPosition(1337)));
         assert_eq!(
             g("mysql-bin.000042:1337"),
             GotoTarget::FilePos {
                 file: "mysql-bin.000042".into(),
-                pos: 1337
+                pos: LogPosition(1337)
             }
         );
         assert_eq!(g("14:35"), GotoTarget::Time(1_714_574_100));

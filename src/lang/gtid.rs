@@ -260,7 +260,9 @@ fn scan_gtid_events(
 fn ruled_out(b: &Binlogs, e: EventId, t: EventType, specs: &[GtidSpec]) -> bool {
     let file = b.set.file(b.index.file_of(e));
     let hl = file.fde.as_ref().map_or(19, |f| f.header_len as usize);
-    let start = b.index.pos(e) as usize + hl;
+    let start = usize::try_from(b.index.pos(e).0)
+        .unwrap_or(usize::MAX)
+        .saturating_add(hl);
     let bytes = file.map.bytes();
     let le64 = |b: &[u8]| b.try_into().map(u64::from_le_bytes).ok();
     if t == EventType::MARIA_GTID {

@@ -4,6 +4,7 @@
 //! chosen zone, with `Z` or an offset, `@unix`, a time of day on the first event's day,
 //! or relative `-10m`).
 
+use crate::format::LogPosition;
 use crate::index::{Binlogs, FileId, Location};
 
 use super::ParseError;
@@ -14,7 +15,7 @@ use super::time::{ParseContext, parse_instant};
 pub enum Loc {
     At {
         file: Option<String>,
-        pos: u64,
+        pos: LogPosition,
     },
     /// Unix seconds.
     Time(i64),
@@ -30,7 +31,10 @@ impl Loc {
         if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
             return t
                 .parse()
-                .map(|pos| Loc::At { file: None, pos })
+                .map(|pos| Loc::At {
+                    file: None,
+                    pos: LogPosition(pos),
+                })
                 .map_err(|_| ParseError {
                     at: lead,
                     message: "position too large".into(),
@@ -41,7 +45,7 @@ impl Loc {
             return match pos.trim().parse() {
                 Ok(pos) => Ok(Loc::At {
                     file: Some(file.trim().to_string()),
-                    pos,
+                    pos: LogPosition(pos),
                 }),
                 Err(_) => Err(ParseError {
                     at: pos_at,
@@ -140,7 +144,7 @@ mod tests {
         let c = ctx();
         let at = |file: Option<&str>, pos| Loc::At {
             file: file.map(str::to_string),
-            pos,
+            pos: LogPosition(pos),
         };
         assert_eq!(Loc::parse("1337", &c), Ok(at(None, 1337)));
         assert_eq!(

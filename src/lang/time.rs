@@ -211,6 +211,14 @@ pub fn format_instant(ts: i64, tz: TimeZoneChoice) -> String {
     }
 }
 
+/// `2024-05-01T14:00:05Z`: an instant for machines (RFC 3339, UTC).
+pub fn format_rfc3339(ts: i64) -> String {
+    match DateTime::from_timestamp(ts, 0) {
+        Some(d) => d.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => format!("@{ts}"),
+    }
+}
+
 /// The zone as shown beside a time: `UTC`, or the local offset at `ts` (`+02:00`).
 pub fn zone_suffix(ts: i64, tz: TimeZoneChoice) -> String {
     match tz {

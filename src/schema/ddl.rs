@@ -8,11 +8,9 @@
 //! keeps the name, UNSIGNED, and ENUM/SET member lists. Other statements are ignored;
 //! anything it cannot follow (generated columns, partitions) does not change columns.
 
-mod lex;
-
 use std::collections::HashMap;
 
-use lex::{Tok, split_statements, tokens};
+use crate::format::sql_lex::{Tok, split_statements, tokens};
 
 /// One column as the DDL declares it.
 #[derive(Debug, Clone, PartialEq, Eq)]

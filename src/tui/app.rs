@@ -519,7 +519,7 @@ impl App {
 
     /// `file:pos` of `e`, escaped for the terminal (file names are the user's bytes).
     pub fn loc_text(&self, e: EventId) -> String {
-        crate::format::display::escape_str(&self.build.read().location_text(self.location(e)))
+        crate::format::display::escape_str(&self.build.read().named(self.location(e)).to_string())
     }
 
     fn txn_bounds(&self, e: EventId) -> (EventId, EventId) {

@@ -42,7 +42,7 @@ fn names_of(catalog: &Catalog, e: EventId, tm: &TableMap) -> Vec<String> {
 pub fn decode(b: &Binlogs, catalog: &Catalog, e: EventId, zone: Zone) -> DetailLines {
     let meta = b.index.get(e);
     let mut text = vec![Line::from(vec![
-        Span::styled(escape_str(&b.location_text(meta.location())), bold()),
+        Span::styled(escape_str(&b.named(meta.location()).to_string()), bold()),
         Span::raw(format!(
             "  {}  {}  server {}  next {}",
             super::app::time_text(zone, meta.timestamp),
@@ -106,7 +106,27 @@ fn event_lines(
                 )));
             }
         }
-        _ => {}
+        // The summary line above says all there is to say about these.
+        Event::FormatDescription(_)
+        | Event::Rotate { .. }
+        | Event::Xid(_)
+        | Event::Gtid(_)
+        | Event::AnonymousGtid(_)
+        | Event::PreviousGtids(_)
+        | Event::MariaGtid(_)
+        | Event::MariaGtidList(_)
+        | Event::BinlogCheckpoint(_)
+        | Event::TransactionPayload(_)
+        | Event::IntVar { .. }
+        | Event::Rand { .. }
+        | Event::UserVar(_)
+        | Event::Incident { .. }
+        | Event::Heartbeat(_)
+        | Event::XaPrepare(_)
+        | Event::StartEncryption(_)
+        | Event::LoadBlock { .. }
+        | Event::Stop
+        | Event::Other(_) => {}
     }
     out
 }

@@ -34,7 +34,7 @@ pub struct ExportDialog {
     pub skip: bool,
     pub output: Output,
     /// `None` while the worker builds it.
-    pub text: Option<Result<String, String>>,
+    pub text: Option<Result<String, crate::export::Error>>,
     pub notes: Vec<String>,
     /// The preview line of the export (`None` while building or after an error).
     pub preview: Option<String>,
@@ -319,7 +319,7 @@ impl Widget for ExportView<'_> {
         match &d.text {
             None => lines.push(Line::raw("building…")),
             Some(Err(e)) => lines.push(Line::styled(
-                format!("cannot export: {}", escape_str(e)),
+                format!("cannot export: {}", escape_str(&e.message)),
                 bold,
             )),
             Some(Ok(t)) => {

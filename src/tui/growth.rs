@@ -117,7 +117,7 @@ impl App {
         drop(b);
         self.pending_event = r.pending;
         if let Some(p) = r.problems.first() {
-            let at = crate::format::display::escape_str(&self.binlogs().location_text(p.at));
+            let at = crate::format::display::escape_str(&self.binlogs().named(p.at).to_string());
             self.message = Some(format!("{at}: {}", p.message));
         }
         if r.new_events > 0 {

@@ -89,7 +89,8 @@ impl Widget for Screen<'_> {
                 )
                 .render(footer, buf);
             }
-            _ => {}
+            // The list and the detail pane are drawn above already.
+            Mode::List | Mode::Detail => {}
         }
     }
 }
@@ -173,7 +174,7 @@ fn warnings(app: &App) -> Option<String> {
         .chain(
             b.problems
                 .iter()
-                .map(|p| format!("{}: {}", b.location_text(p.at), p.message)),
+                .map(|p| format!("{}: {}", b.named(p.at), p.message)),
         );
     let first = all.next()?;
     let more = all.count();
@@ -247,7 +248,7 @@ impl Widget for StatusBar<'_> {
             parts.push(match app.pending_event {
                 Some(at) => format!(
                     "following; pending event at {} (being written)",
-                    escape_str(&app.binlogs().location_text(at))
+                    escape_str(&app.binlogs().named(at).to_string())
                 ),
                 None => "following".into(),
             });
@@ -380,7 +381,9 @@ impl Widget for HelpOverlay<'_> {
         let title = match mode {
             Mode::Detail => " keys: detail pane (Esc closes) ",
             Mode::Export => " keys: export (Esc closes) ",
-            _ => " keys: event list (Esc closes) ",
+            Mode::List => " keys: event list (Esc closes) ",
+            // Help is shown for the mode under it; these have no table of their own.
+            Mode::Prompt | Mode::Help | Mode::ConfirmQuit => " keys: event list (Esc closes) ",
         };
         Paragraph::new(lines)
             .block(Block::default().borders(Borders::ALL).title(title))

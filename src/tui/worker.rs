@@ -62,7 +62,7 @@ pub enum JobResult {
     /// An export's text (a command or SQL) and its notes, or why there is none.
     Exported {
         generation: u64,
-        text: Result<String, String>,
+        text: Result<String, crate::export::Error>,
         notes: Vec<String>,
         /// The one-line preview the CLI prints: transactions, rows per operation, tables.
         preview: Option<String>,
@@ -124,7 +124,7 @@ pub fn run_job(
             },
             Err(e) => JobResult::Exported {
                 generation,
-                text: Err(e.to_string()),
+                text: Err(e),
                 notes: Vec::new(),
                 preview: None,
             },
@@ -141,7 +141,7 @@ pub fn run_job(
             },
             Err(e) => JobResult::Exported {
                 generation,
-                text: Err(e.to_string()),
+                text: Err(e),
                 notes: Vec::new(),
                 preview: None,
             },

@@ -12,7 +12,7 @@ use crate::support::corpus::{corpus_dir, read_jsonl};
 fn goto(b: &Binlogs, text: &str, from: EventId) -> Result<String, String> {
     let ctx = ParseContext::for_binlogs(b, TimeZoneChoice::Utc);
     let t = parse_goto(text, &ctx).map_err(|e| e.message)?;
-    resolve_goto(b, &t, from).map(|e| b.location_text(b.index.get(e).location()))
+    resolve_goto(b, &t, from).map(|e| b.named(b.index.get(e).location()).to_string())
 }
 
 fn oracle(path: &Path) -> Vec<Value> {
@@ -99,7 +99,7 @@ fn mariadb_gtids_and_file_positions_across_a_set() {
         &b,
         &GotoTarget::FilePos {
             file: "mysql-bin.000004".into(),
-            pos: 4,
+            pos: binlens::format::LogPosition(4),
         },
         EventId(0),
     )
@@ -115,7 +115,7 @@ fn relative_and_absolute_times() {
     let lines = oracle(&path);
     let accident = b.index.event_at(binlens::index::Location {
         file: binlens::index::FileId(0),
-        pos: 50876,
+        pos: binlens::format::LogPosition(50876),
     });
     let accident = accident.unwrap();
     let ts = b.index.timestamp(accident) as u64;

@@ -32,7 +32,7 @@ fn run(b: &Binlogs, text: &str) -> Vec<EventId> {
 
 /// `(pos)` of every event `apply` returned.
 fn positions(b: &Binlogs, ids: &[EventId]) -> Vec<u64> {
-    ids.iter().map(|&e| b.index.pos(e)).collect()
+    ids.iter().map(|&e| b.index.pos(e).get()).collect()
 }
 
 fn oracle_positions(lines: &[Value], pred: impl Fn(&Value) -> bool) -> Vec<u64> {

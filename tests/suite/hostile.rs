@@ -85,7 +85,7 @@ fn boundaries(bytes: &[u8]) -> Vec<usize> {
     let mut v = vec![4];
     if let Ok(r) = EventReader::new(bytes) {
         for raw in r.map_while(Result::ok) {
-            v.push(raw.next_pos() as usize);
+            v.push(raw.next_pos().get() as usize);
         }
     }
     v

@@ -56,7 +56,7 @@ fn cache_file(dir: &Path) -> PathBuf {
 fn middle_boundary(f: &Fixture) -> usize {
     let b = Binlogs::open(std::slice::from_ref(&f.binlog)).unwrap();
     let e = binlens::index::EventId(b.index.len() as u32 / 2);
-    b.index.pos(e) as usize
+    b.index.pos(e).get() as usize
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use binlens::index::{Binlogs, EventId, OpenOptions};
+use binlens::index::{Binlogs, EventId, OpenOptions, ProblemKind};
 
 use crate::support::corpus::corpus_dir;
 use crate::support::index::digest;
@@ -40,19 +40,22 @@ fn appended_events_appear_and_a_half_written_one_is_pending() {
     let n = Binlogs::open(std::slice::from_ref(&p)).unwrap();
     // Cut in the middle of an event about a third into the file.
     let e = EventId(n.index.len() as u32 / 3);
-    let (start, end) = (n.index.pos(e) as usize, n.index.next_pos(e) as usize);
+    let (start, end) = (
+        n.index.pos(e).get() as usize,
+        n.index.next_pos(e).get() as usize,
+    );
     let cut = start + (end - start) / 2;
     std::fs::write(&p, &full[..cut]).unwrap();
 
     let mut b = follow(&p);
     assert!(b.problems.is_empty(), "{:?}", b.problems);
-    assert_eq!(b.pending.map(|l| l.pos), Some(start as u64));
+    assert_eq!(b.pending.map(|l| l.pos.get()), Some(start as u64));
     assert_eq!(b.index.len(), e.0 as usize);
 
     // Nothing new: nothing changes.
     let r = b.refresh();
     assert_eq!(r.new_events, 0);
-    assert_eq!(r.pending.map(|l| l.pos), Some(start as u64));
+    assert_eq!(r.pending.map(|l| l.pos.get()), Some(start as u64));
 
     // The rest of the event and a little more.
     let more = (end + 100).min(full.len());
@@ -90,13 +93,11 @@ fn a_file_truncated_while_mapped_is_reported_not_a_crash() {
     f.set_len(full.len() as u64 / 2).unwrap();
     let r = b.refresh();
     assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
-    let text = format!(
-        "{}: {}",
-        b.location_text(r.problems[0].at),
-        r.problems[0].message
-    );
+    let text = format!("{}: {}", b.named(r.problems[0].at), r.problems[0].message);
     assert!(text.starts_with("mysql-bin.000002:"), "{text}");
     assert!(text.contains("truncated"), "{text}");
+    let half = full.len() as u64 / 2;
+    assert_eq!(r.problems[0].kind, ProblemKind::Truncated { len: half });
     // Reported once; the file is no longer read.
     append(&p, &full[full.len() / 2..]);
     let r = b.refresh();
@@ -117,6 +118,7 @@ fn a_file_replaced_while_mapped_is_reported() {
     let r = b.refresh();
     assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
     assert!(r.problems[0].message.contains("replaced"));
+    assert_eq!(r.problems[0].kind, ProblemKind::Replaced);
 }
 
 #[test]

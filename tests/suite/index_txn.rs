@@ -193,7 +193,7 @@ fn a_transaction_cut_short_is_incomplete() {
         .map(TxnId)
         .find(|&t| ix.txn_end(t) == TxnEnd::Xid)
         .unwrap();
-    let cut = ix.pos(ix.transaction(t).last) as usize;
+    let cut = ix.pos(ix.transaction(t).last).get() as usize;
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("mysql-bin.000002");
     std::fs::write(&p, &src[..cut]).unwrap();
@@ -217,12 +217,12 @@ fn a_mariadb_group_cut_after_a_statement_is_incomplete() {
         .index
         .event_at(binlens::index::Location {
             file: binlens::index::FileId(0),
-            pos: 32785,
+            pos: binlens::format::LogPosition(32785),
         })
         .expect("the UPDATE statement of the fixture");
     let t = whole.index.txn_of(upd);
     assert_eq!(whole.txn_end(t), TxnEnd::Xid);
-    let next = whole.index.next_pos(upd) as usize;
+    let next = whole.index.next_pos(upd).get() as usize;
     let dir = tempfile::tempdir().unwrap();
     let cut = dir.path().join("mysql-bin.000001");
     std::fs::write(&cut, &bytes[..next]).unwrap();

@@ -199,7 +199,10 @@ fn json_values_are_pretty_printed_in_the_detail_pane() {
     let file = b.index.file_of(EventId(0));
     let e = b
         .index
-        .event_at(Location { file, pos: 1059 })
+        .event_at(Location {
+            file,
+            pos: binlens::format::LogPosition(1059),
+        })
         .expect("the first insert");
     let mut a = App::new(IndexBuild::built(b), 120, 40);
     press(&mut a, ":1059<Enter><Enter>");
@@ -245,7 +248,7 @@ fn follow_mode_shows_appended_events_and_a_half_written_one_as_pending() {
     let growing = dir.path().join("mysql-bin.000004");
     // The first part ends on an event boundary; the second cuts one in half.
     let ends: Vec<u64> = (0..whole.index.len() as u32)
-        .map(|i| whole.index.next_pos(EventId(i)))
+        .map(|i| whole.index.next_pos(EventId(i)).get())
         .collect();
     let first = *ends.iter().find(|&&p| p > 20_000).unwrap() as usize;
     let half = *ends.iter().find(|&&p| p > 40_000).unwrap() as usize - 10;
@@ -270,7 +273,7 @@ fn follow_mode_shows_appended_events_and_a_half_written_one_as_pending() {
     assert!(n2 > n1, "appended events appear");
     assert_eq!(a.cursor, EventId(n2 - 1), "a cursor at the end follows it");
     let pending = a.pending_event.expect("the cut event is pending");
-    assert_eq!(pending.pos, ends[n2 as usize - 1]);
+    assert_eq!(pending.pos.get(), ends[n2 as usize - 1]);
     let s = screen(&a);
     assert!(
         s.contains(&format!(

@@ -15,7 +15,10 @@ fn event_at(app: &App, pos: u64) -> EventId {
     let file = app.binlogs().index.file_of(EventId(0));
     app.binlogs()
         .index
-        .event_at(Location { file, pos })
+        .event_at(Location {
+            file,
+            pos: binlens::format::LogPosition(pos),
+        })
         .expect("an event at that position")
 }
 

@@ -20,7 +20,7 @@ fn opens(events: &[(EventType, QueryClass, Vec<u8>)]) -> String {
         .map(|(t, class, body)| {
             let bytes = event(*t, body);
             let raw = RawEvent {
-                pos: 4,
+                pos: crate::format::LogPosition::FIRST_EVENT,
                 header: EventHeader::parse(&bytes).unwrap(),
                 bytes: &bytes,
                 header_len: HEADER_LEN,

@@ -11,7 +11,7 @@ pub fn digest(b: &Binlogs) -> Vec<String> {
             let obj = ix.names().get(m.object).map(|n| n.display());
             format!(
                 "{} {}-{} ts={} t={} c={:?} s={} o={obj:?}",
-                b.location_text(m.location()),
+                b.named(m.location()),
                 m.pos,
                 m.next_pos,
                 m.timestamp,
