@@ -119,7 +119,7 @@ pub fn export(b: &Binlogs, req: &Request<'_>) -> Result<Summary, Error> {
         w.event = e;
         let name = b.file_name(file);
         let Some(raw) = b.raw(e) else {
-            let at = b.location_text(b.index.get(e).location());
+            let at = b.named(b.index.get(e).location());
             w.problems.push(format!("{at}: cannot read the event"));
             continue;
         };
@@ -132,7 +132,7 @@ pub fn export(b: &Binlogs, req: &Request<'_>) -> Result<Summary, Error> {
     let mut problems: Vec<String> = b
         .problems
         .iter()
-        .map(|p| format!("{}: {}", b.location_text(p.at), p.message))
+        .map(|p| format!("{}: {}", b.named(p.at), p.message))
         .collect();
     problems.extend(w.problems);
     Ok(Summary {
@@ -169,8 +169,8 @@ impl Walk<'_> {
         dec: &mut Decoder,
     ) -> Result<(), Error> {
         let (pos, next_pos, inner_pos) = match outer {
-            Some((pos, next)) => (pos, next, Some(raw.pos)),
-            None => (raw.pos, raw.next_pos(), None),
+            Some((pos, next)) => (pos, next, Some(raw.pos.get())),
+            None => (raw.pos.get(), raw.next_pos().get(), None),
         };
         let at = |what: &dyn fmt::Display| match inner_pos {
             Some(i) => format!("{file}:{pos}: inner event at {i}: {what}"),
@@ -260,7 +260,7 @@ impl Walk<'_> {
             gtid: self.gtid.as_deref(),
             txn: txn.0,
             rows: row_count,
-            bytes: raw.next_pos().saturating_sub(raw.pos),
+            bytes: raw.next_pos().get().saturating_sub(raw.pos.get()),
         })?;
         if let Event::TransactionPayload(p) = &ev {
             let inner = match p.decompress() {
