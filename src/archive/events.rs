@@ -68,6 +68,9 @@ pub struct EventFiles {
     writer: Option<(ArrowWriter<File>, PathBuf)>,
     parts: Vec<PathBuf>,
     in_part: u64,
+    /// Events per part and per batch ([`PART_EVENTS`], 8192; small in tests).
+    part_events: u64,
+    batch_rows: usize,
     pub events: u64,
     b: Builders,
 }
@@ -119,6 +122,8 @@ impl EventFiles {
             writer: None,
             parts: Vec::new(),
             in_part: 0,
+            part_events: PART_EVENTS,
+            batch_rows: BATCH_ROWS,
             events: 0,
             b: Builders {
                 timestamp: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
@@ -145,7 +150,7 @@ impl EventFiles {
         b.bytes.append_value(e.bytes);
         b.len += 1;
         self.events += 1;
-        if b.len >= BATCH_ROWS {
+        if b.len >= self.batch_rows {
             self.write_batch()?;
         }
         Ok(())
@@ -156,7 +161,7 @@ impl EventFiles {
         if n == 0 {
             return Ok(());
         }
-        if self.in_part >= PART_EVENTS {
+        if self.in_part >= self.part_events {
             self.close_part()?;
         }
         if self.writer.is_none() {
@@ -230,5 +235,58 @@ impl EventFiles {
             return Ok(vec![to]);
         }
         Ok(self.parts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(pos: u64) -> EventRow<'static> {
+        EventRow {
+            file: "mysql-bin.000001",
+            pos,
+            next_pos: pos + 10,
+            inner_pos: None,
+            type_name: "XID_EVENT",
+            timestamp: 1,
+            server_id: 1,
+            db: None,
+            table: None,
+            op: None,
+            gtid: None,
+            txn: 0,
+            rows: None,
+            bytes: 10,
+        }
+    }
+
+    fn written(n: u64) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = EventFiles::new(dir.path());
+        w.part_events = 4;
+        w.batch_rows = 2;
+        for i in 0..n {
+            w.push(&row(4 + i * 10)).unwrap();
+        }
+        let files = w.finish().unwrap();
+        files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn one_part_is_events_parquet_and_more_are_numbered() {
+        assert_eq!(written(0), ["events.parquet"]);
+        assert_eq!(written(3), ["events.parquet"]);
+        assert_eq!(
+            written(9),
+            [
+                "events-00000.parquet",
+                "events-00001.parquet",
+                "events-00002.parquet"
+            ]
+        );
     }
 }
