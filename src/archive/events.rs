@@ -19,6 +19,8 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread::JoinHandle;
 
 use arrow_array::builder::{
     StringBuilder, TimestampMicrosecondBuilder, UInt32Builder, UInt64Builder,
@@ -62,12 +64,12 @@ pub struct EventRow<'a> {
     pub bytes: u64,
 }
 
+/// Gathers event rows into batches on the walking thread; a thread of its own encodes
+/// and writes them.
 pub struct EventFiles {
     dir: PathBuf,
     schema: Arc<Schema>,
-    writer: Option<(ArrowWriter<File>, PathBuf)>,
-    parts: Vec<PathBuf>,
-    in_part: u64,
+    encoder: Option<Encoder>,
     /// Events per part and per batch ([`PART_EVENTS`], 8192; small in tests).
     part_events: u64,
     batch_rows: usize,
@@ -119,9 +121,7 @@ impl EventFiles {
         EventFiles {
             dir: dir.to_path_buf(),
             schema: schema(),
-            writer: None,
-            parts: Vec::new(),
-            in_part: 0,
+            encoder: None,
             part_events: PART_EVENTS,
             batch_rows: BATCH_ROWS,
             events: 0,
@@ -151,28 +151,13 @@ impl EventFiles {
         b.len += 1;
         self.events += 1;
         if b.len >= self.batch_rows {
-            self.write_batch()?;
+            self.send_batch()?;
         }
         Ok(())
     }
 
-    fn write_batch(&mut self) -> Result<(), Error> {
-        let n = self.b.len as u64;
-        if n == 0 {
-            return Ok(());
-        }
-        if self.in_part >= self.part_events {
-            self.close_part()?;
-        }
-        if self.writer.is_none() {
-            let path = self
-                .dir
-                .join(format!("events-{:05}.parquet", self.parts.len()));
-            let w = files::writer(&path, self.schema.clone(), UNIQUE)?;
-            self.parts.push(path.clone());
-            self.writer = Some((w, path));
-            self.in_part = 0;
-        }
+    /// Hands the gathered rows to the encoder thread (started with the first batch).
+    fn send_batch(&mut self) -> Result<(), Error> {
         let b = &mut self.b;
         let arrays: Vec<ArrayRef> = vec![
             Arc::new(b.file.finish()),
@@ -191,51 +176,104 @@ impl EventFiles {
             Arc::new(b.bytes.finish()),
         ];
         b.len = 0;
-        self.in_part += n;
-        let Some((w, path)) = &mut self.writer else {
+        let batch = RecordBatch::try_new(self.schema.clone(), arrays)
+            .map_err(|e| Error::new(format!("events: {e}")))?;
+        let (tx, _) = self.encoder.get_or_insert_with(|| {
+            let (tx, rx) = mpsc::sync_channel(QUEUED_BATCHES);
+            let (dir, schema, part_events) =
+                (self.dir.clone(), self.schema.clone(), self.part_events);
+            let handle = std::thread::spawn(move || write_parts(&dir, schema, part_events, rx));
+            (tx, handle)
+        });
+        if tx.send(batch).is_ok() {
             return Ok(());
-        };
-        let fail =
-            |e: &dyn std::fmt::Display| Error::new(format!("cannot write {}: {e}", path.display()));
-        let batch = RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| fail(&e))?;
-        w.write(&batch).map_err(|e| fail(&e))
-    }
-
-    fn close_part(&mut self) -> Result<(), Error> {
-        if let Some((w, path)) = self.writer.take() {
-            w.close()
-                .map_err(|e| Error::new(format!("cannot write {}: {e}", path.display())))?;
         }
-        Ok(())
+        // The encoder stopped on an error: it says which.
+        match self.encoder.take() {
+            Some((_, handle)) => Err(joined(handle)
+                .err()
+                .unwrap_or_else(|| Error::new("the events encoder stopped early".to_string()))),
+            None => Ok(()),
+        }
     }
 
-    /// Writes the rest, closes the last part and names a lone part `events.parquet`.
+    /// Writes the rest and waits for the encoder; a lone part is named `events.parquet`.
     /// Returns the files written.
     pub fn finish(mut self) -> Result<Vec<PathBuf>, Error> {
-        if self.parts.is_empty() || self.b.len > 0 {
-            // An export with no events still gets an (empty) events.parquet.
-            if self.parts.is_empty() && self.b.len == 0 {
-                let path = self.dir.join("events-00000.parquet");
-                let w = files::writer(&path, self.schema.clone(), UNIQUE)?;
-                self.parts.push(path.clone());
-                self.writer = Some((w, path));
-            }
-            self.write_batch()?;
+        // An export with no events still gets an (empty) events.parquet.
+        if self.b.len > 0 || self.encoder.is_none() {
+            self.send_batch()?;
         }
-        self.close_part()?;
-        if let [only] = self.parts.as_slice() {
-            let to = self.dir.join("events.parquet");
-            std::fs::rename(only, &to).map_err(|e| {
-                Error::new(format!(
-                    "cannot rename {} to {}: {e}",
-                    only.display(),
-                    to.display()
-                ))
-            })?;
-            return Ok(vec![to]);
-        }
-        Ok(self.parts)
+        let Some((tx, handle)) = self.encoder.take() else {
+            return Ok(Vec::new());
+        };
+        drop(tx);
+        joined(handle)
     }
+}
+
+/// Batches queued for the encoder thread: enough to keep it busy, few enough to bound memory.
+const QUEUED_BATCHES: usize = 4;
+
+type Encoder = (
+    SyncSender<RecordBatch>,
+    JoinHandle<Result<Vec<PathBuf>, Error>>,
+);
+
+fn joined(handle: JoinHandle<Result<Vec<PathBuf>, Error>>) -> Result<Vec<PathBuf>, Error> {
+    handle
+        .join()
+        .unwrap_or_else(|_| Err(Error::new("the events encoder failed".to_string())))
+}
+
+/// The encoder thread: writes the batches from `rx` into parts of `part_events` and
+/// names a lone part `events.parquet`.
+fn write_parts(
+    dir: &Path,
+    schema: Arc<Schema>,
+    part_events: u64,
+    rx: Receiver<RecordBatch>,
+) -> Result<Vec<PathBuf>, Error> {
+    let mut parts: Vec<PathBuf> = Vec::new();
+    let mut open: Option<(ArrowWriter<File>, u64)> = None;
+    let fail = |path: &Path, e: &dyn std::fmt::Display| {
+        Error::new(format!("cannot write {}: {e}", path.display()))
+    };
+    for batch in rx {
+        if open.as_ref().is_some_and(|(_, n)| *n >= part_events) {
+            if let (Some((w, _)), Some(path)) = (open.take(), parts.last()) {
+                w.close().map_err(|e| fail(path, &e))?;
+            }
+        }
+        let (w, n) = match &mut open {
+            Some(o) => o,
+            None => {
+                let path = dir.join(format!("events-{:05}.parquet", parts.len()));
+                let w = files::writer(&path, schema.clone(), UNIQUE)?;
+                parts.push(path);
+                open.insert((w, 0))
+            }
+        };
+        if let Some(path) = parts.last() {
+            w.write(&batch).map_err(|e| fail(path, &e))?;
+        }
+        *n += batch.num_rows() as u64;
+    }
+    if let (Some((w, _)), Some(path)) = (open.take(), parts.last()) {
+        w.close().map_err(|e| fail(path, &e))?;
+    }
+    if let [only] = parts.as_slice() {
+        let to = dir.join("events.parquet");
+        std::fs::rename(only, &to).map_err(|e| {
+            Error::new(format!(
+                "cannot rename {} to {}: {e}",
+                only.display(),
+                to.display()
+            ))
+        })?;
+        return Ok(vec![to]);
+    }
+    Ok(parts)
 }
 
 #[cfg(test)]
