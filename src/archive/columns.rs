@@ -163,6 +163,24 @@ impl Kind {
         }
     }
 
+    /// Whether values of this kind tend to repeat within a table (text, names, small
+    /// integers), so that a dictionary pays for itself; numbers, dates and times seldom do.
+    pub fn repeats(&self) -> bool {
+        matches!(
+            self,
+            Kind::I8
+                | Kind::U8
+                | Kind::Text
+                | Kind::Binary
+                | Kind::Json
+                | Kind::EnumNames(_)
+                | Kind::SetNames(_)
+                | Kind::EnumIndex
+                | Kind::SetMask
+                | Kind::Bit
+        )
+    }
+
     pub fn data_type(&self) -> DataType {
         match self {
             Kind::I8 => DataType::Int8,

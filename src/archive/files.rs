@@ -73,7 +73,7 @@ pub fn partition_value(name: &[u8]) -> String {
 pub fn writer(
     path: &Path,
     schema: Arc<Schema>,
-    unique: &[&str],
+    unique: &[impl AsRef<str>],
 ) -> Result<ArrowWriter<File>, Error> {
     let shown = path.display();
     if let Some(parent) = path.parent() {
@@ -86,7 +86,7 @@ pub fn writer(
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_max_row_group_bytes(Some(ROW_GROUP_BYTES));
     for c in unique {
-        props = props.set_column_dictionary_enabled(ColumnPath::from(*c), false);
+        props = props.set_column_dictionary_enabled(ColumnPath::from(c.as_ref()), false);
     }
     let props = props.build();
     ArrowWriter::try_new(file, schema, Some(props))

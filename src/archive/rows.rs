@@ -385,6 +385,20 @@ impl TablePart {
         self.builders.rows >= BATCH_ROWS || self.builders.bytes >= BATCH_BYTES
     }
 
+    /// Columns that skip the dictionary: positions, times, GTIDs, and values of kinds
+    /// that seldom repeat (numbers, dates and times).
+    fn unique_columns(&self) -> Vec<String> {
+        let mut v: Vec<String> = ["pos", "timestamp", "gtid"].map(String::from).to_vec();
+        let b = &self.builders;
+        for (i, c) in self.columns.iter().enumerate() {
+            if !c.kind.repeats() {
+                v.push(b.before_names[i].clone());
+                v.push(b.after_names[i].clone());
+            }
+        }
+        v
+    }
+
     /// Memory held by the row group being built.
     fn encoding(&self) -> usize {
         self.writer.as_ref().map_or(0, |(w, _)| w.memory_size())
@@ -396,7 +410,7 @@ impl TablePart {
         }
         if self.writer.is_none() {
             let path = files::rows_part(dir, &self.tm.schema, &self.tm.table, self.part);
-            let w = files::writer(&path, self.schema.clone(), &["pos", "timestamp", "gtid"])?;
+            let w = files::writer(&path, self.schema.clone(), &self.unique_columns())?;
             parts.push(path.clone());
             self.writer = Some((w, path));
             self.created = true;
