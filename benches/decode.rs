@@ -51,7 +51,11 @@ fn bench(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(bytes.len() as u64));
         g.sample_size(10);
         g.bench_function("header_walk", |b| {
-            b.iter(|| EventReader::new(&bytes).map(|r| r.count()).unwrap_or(0))
+            b.iter(|| {
+                EventReader::new(&bytes)
+                    .map(std::iter::Iterator::count)
+                    .unwrap_or(0)
+            });
         });
         g.bench_function("decode_rows", |b| b.iter(|| decode_all(&bytes)));
         g.bench_function("dump_jsonl", |b| {
@@ -61,7 +65,7 @@ fn bench(c: &mut Criterion) {
                 filter: None,
                 tz: TzArg::Utc,
             };
-            b.iter(|| dump::run(&args, &mut std::io::sink(), &mut std::io::sink()))
+            b.iter(|| dump::run(&args, &mut std::io::sink(), &mut std::io::sink()));
         });
         g.finish();
     }

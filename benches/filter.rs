@@ -21,7 +21,7 @@ fn bench_apply(g: &mut BenchmarkGroup<'_, WallTime>, name: &str, b: &Binlogs, te
     let n = filter::apply(b, &f, &never, &mut |_, _| {}).unwrap().len();
     eprintln!("{name}: `{text}` matches {n} of {} events", b.index.len());
     g.bench_function(name, |bench| {
-        bench.iter(|| filter::apply(b, &f, &never, &mut |_, _| {}).unwrap().len())
+        bench.iter(|| filter::apply(b, &f, &never, &mut |_, _| {}).unwrap().len());
     });
 }
 
@@ -39,8 +39,8 @@ fn header_filters(c: &mut Criterion) {
         return;
     }
     let b = Binlogs::open(&[big]).unwrap();
-    let first = b.index.timestamps().first().copied().unwrap_or(0) as i64;
-    let last = b.index.timestamps().last().copied().unwrap_or(0) as i64;
+    let first = i64::from(b.index.timestamps().first().copied().unwrap_or(0));
+    let last = i64::from(b.index.timestamps().last().copied().unwrap_or(0));
     let mid = first + (last - first) / 2;
     let mut g = c.benchmark_group("filter-12M");
     g.sample_size(10);

@@ -18,7 +18,7 @@ fn index(c: &mut Criterion) {
         return;
     };
     c.bench_function("index build (mariadb corpus set)", |b| {
-        b.iter(|| Binlogs::open(&paths).expect("open"))
+        b.iter(|| Binlogs::open(&paths).expect("open"));
     });
 
     let cache = std::env::temp_dir().join(format!("binlens-bench-{}", std::process::id()));
@@ -28,7 +28,7 @@ fn index(c: &mut Criterion) {
     };
     Binlogs::open_with(&paths, options.clone()).expect("open");
     c.bench_function("index reopen from cache", |b| {
-        b.iter(|| Binlogs::open_with(&paths, options.clone()).expect("reopen"))
+        b.iter(|| Binlogs::open_with(&paths, options.clone()).expect("reopen"));
     });
     let _ = std::fs::remove_dir_all(&cache);
 
@@ -44,7 +44,7 @@ fn index(c: &mut Criterion) {
         b.iter(|| {
             i = i.wrapping_add(7919);
             ix.first_at_or_after(lo + i % (hi - lo + 1))
-        })
+        });
     });
     let table = ix
         .names()
@@ -52,7 +52,7 @@ fn index(c: &mut Criterion) {
         .find(|(_, n)| n.table.is_some())
         .map_or(ObjectId::NONE, |(id, _)| id);
     c.bench_function("events_of one table", |b| {
-        b.iter(|| ix.events_of(table).count())
+        b.iter(|| ix.events_of(table).count());
     });
 }
 

@@ -57,7 +57,7 @@ fn first_frame(c: &mut Criterion) {
                 let app = App::new(build, 120, 40);
                 let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
                 draw(&mut term, &app);
-            })
+            });
         });
     }
     // Until the list shows events: one indexing step (1 MiB), catching up, a frame.
@@ -70,7 +70,7 @@ fn first_frame(c: &mut Criterion) {
             assert!(app.event_count() > 0);
             let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
             draw(&mut term, &app);
-        })
+        });
     });
     // With a cache the first step loads the whole index: everything is browsable.
     let warm = IndexBuild::unstarted(&paths, cached.clone()).expect("open");
@@ -86,7 +86,7 @@ fn first_frame(c: &mut Criterion) {
             assert!(app.is_indexed());
             let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
             draw(&mut term, &app);
-        })
+        });
     });
     // The whole build as the event loop drives it (1 MiB steps, catching up after each
     // slice), once: too slow for criterion's repetitions.
@@ -133,16 +133,16 @@ fn with_index(c: &mut Criterion) {
             app.update(if down { Action::Down(1) } else { Action::Up(1) });
             down = !down;
             draw(&mut term, &app);
-        })
+        });
     });
     c.bench_function("tui/page_down_redraw_12M", |bch| {
         bch.iter(|| {
             app.update(Action::PageDown);
             draw(&mut term, &app);
-        })
+        });
     });
     c.bench_function("tui/timeline_build_12M", |bch| {
-        bch.iter(|| Timeline::build(&app.binlogs().index))
+        bch.iter(|| Timeline::build(&app.binlogs().index));
     });
     let b = app.binlogs();
     let ctx = ParseContext::for_binlogs(&b, TimeZoneChoice::Utc);
@@ -150,12 +150,12 @@ fn with_index(c: &mut Criterion) {
     // Operation and time: the index columns alone decide.
     let f = Filter::parse("op:update,delete since:@1", &ctx).expect("filter");
     c.bench_function("tui/filter_op_12M", |bch| {
-        bch.iter(|| filter::apply(&b, &f, &cancel, &mut |_, _| {}).expect("not cancelled"))
+        bch.iter(|| filter::apply(&b, &f, &cancel, &mut |_, _| {}).expect("not cancelled"));
     });
     // A table too: rows events by their table id; statements naming it are decoded.
     let f = Filter::parse("table:app.orders op:update,delete", &ctx).expect("filter");
     c.bench_function("tui/filter_table_op_12M", |bch| {
-        bch.iter(|| filter::apply(&b, &f, &cancel, &mut |_, _| {}).expect("not cancelled"))
+        bch.iter(|| filter::apply(&b, &f, &cancel, &mut |_, _| {}).expect("not cancelled"));
     });
 }
 

@@ -59,12 +59,12 @@ fn main() {
     let t = Instant::now();
     let mut found = 0;
     for i in 0..probes {
-        let at = lo + ((hi - lo) as u64 * i as u64 / probes as u64) as u32;
-        found += ix.first_at_or_after(at).is_some() as u32;
+        let at = lo + (u64::from(hi - lo) * u64::from(i) / u64::from(probes)) as u32;
+        found += u32::from(ix.first_at_or_after(at).is_some());
     }
     println!(
         "time lookup: {:.4} ms each ({found}/{probes} found)",
-        ms(t) / probes as f64
+        ms(t) / f64::from(probes)
     );
 
     // The table with the most events.
@@ -84,7 +84,7 @@ fn main() {
     let name = ix
         .names()
         .get(busiest)
-        .map(|n| n.display())
+        .map(binlens::index::ObjectName::display)
         .unwrap_or_default();
     println!("events of {name}: {n} in {:.1} ms", ms(t));
     let _ = std::fs::remove_dir_all(&cache);

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Makes sure the tools the tests use are installed: the MariaDB server and client (tests
 # start real servers and run mariadb-binlog) and tmux (end-to-end runs of the TUI in a real
-# terminal). If any is missing, installs Debian's mariadb-server, mariadb-client and tmux
-# with apt-get (as root, or through sudo). Exits non-zero if it cannot.
+# terminal), and pt-query-digest (the write-workload digest test reads
+# `dump --format statements` with it). If any is missing, installs Debian's mariadb-server,
+# mariadb-client, tmux and percona-toolkit with apt-get (as root, or through sudo). Exits
+# non-zero if it cannot.
 set -euo pipefail
 
 PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
-readonly tools=(mariadbd mariadb mariadb-binlog mariadb-install-db mariadb-admin tmux)
+readonly tools=(mariadbd mariadb mariadb-binlog mariadb-install-db mariadb-admin tmux pt-query-digest)
 
 missing() {
   local tool
@@ -17,14 +19,14 @@ missing() {
 
 fail() {
   echo "ensure-mariadb.sh: $*" >&2
-  echo "ensure-mariadb.sh: install them by hand: apt-get install mariadb-server mariadb-client" >&2
+  echo "ensure-mariadb.sh: install them by hand: apt-get install mariadb-server mariadb-client tmux percona-toolkit" >&2
   exit 1
 }
 
 absent=$(missing)
 [[ -z $absent ]] && exit 0
 
-echo "ensure-mariadb.sh: missing $(echo $absent); installing mariadb-server, mariadb-client and tmux" >&2
+echo "ensure-mariadb.sh: missing $(echo $absent); installing mariadb-server, mariadb-client, tmux and percona-toolkit" >&2
 command -v apt-get >/dev/null || fail "apt-get not found (not a Debian-like system)"
 if ((EUID == 0)); then
   as_root=()
@@ -37,7 +39,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -q || fail "apt-get update failed"
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-  mariadb-server mariadb-client tmux </dev/null || fail "apt-get install failed"
+  mariadb-server mariadb-client tmux percona-toolkit </dev/null || fail "apt-get install failed"
 
 absent=$(missing)
 [[ -z $absent ]] || fail "still missing after installing: $(echo $absent)"

@@ -196,7 +196,7 @@ impl Walk<'_> {
             Event::MariaGtid(g) => self.gtid = Some(g.gtid.to_string()),
             _ => {}
         }
-        let ts = raw.header.timestamp as i64;
+        let ts = i64::from(raw.header.timestamp);
         let in_time =
             self.req.since.is_none_or(|s| ts >= s) && self.req.until.is_none_or(|u| ts < u);
         let table: Option<Arc<TableMap>> = match &ev {
@@ -275,7 +275,7 @@ impl Walk<'_> {
             for item in EventReader::inner(&inner) {
                 match item {
                     Ok(iraw) => {
-                        self.event(file, txn, &iraw, Some((pos, next_pos)), &mut inner_dec)?
+                        self.event(file, txn, &iraw, Some((pos, next_pos)), &mut inner_dec)?;
                     }
                     Err(fe) => {
                         self.problems.push(format!(

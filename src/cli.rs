@@ -1,10 +1,12 @@
 //! Non-interactive subcommands: the same engine as the TUI, for scripts and tests.
 //!
 //! Each subcommand writes to `&mut impl Write` so it can be tested as golden text.
-//! May import `format`, `index`, `filter`, `export` and `archive`; never `tui`.
+//! May import `format`, `index`, `insight`, `schema`, `lang`, `filter`, `export` and
+//! `archive`; never `tui`.
 
 pub mod dump;
 mod dump_filter;
+mod dump_statements;
 #[cfg(feature = "parquet")]
 pub mod export_cmd;
 pub mod index_cmd;
@@ -13,6 +15,7 @@ pub mod panic;
 pub mod replay_cmd;
 pub mod sql;
 pub mod stats;
+mod stats_report;
 mod text;
 
 use std::io::Write;
@@ -45,7 +48,7 @@ pub enum Command {
     ReplayCmd(replay_cmd::ReplayArgs),
     /// Print redo or undo SQL for the row events of a range.
     Sql(sql::SqlArgs),
-    /// Summarize a set: time span, events by type, row events by table, largest transactions.
+    /// Summarize a range: events by type, rows by table, largest transactions, a histogram.
     Stats(stats::StatsArgs),
     /// Write a range as a Parquet archive (events and row changes) for analytical engines.
     #[cfg(feature = "parquet")]
@@ -122,10 +125,7 @@ pub enum Status {
 pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<Status> {
     match cmd {
         Command::Dump(a) => dump::run_status(a, out, err),
-        Command::Stats(a) => {
-            let clean = stats::run(a, out, err)?;
-            Ok(if clean { Status::Ok } else { Status::Error })
-        }
+        Command::Stats(a) => stats::run(a, out, err),
         Command::Index(a) => {
             let clean = index_cmd::run(a, out, err)?;
             Ok(if clean { Status::Ok } else { Status::Error })

@@ -1,8 +1,9 @@
 //! Recovery exports: replay commands for `mysqlbinlog`/`mariadb-binlog` and redo/undo SQL.
 //!
 //! Owns all shell and SQL quoting ([`quote`]) and SQL literals ([`literal`]); resolves
-//! user locations to transaction boundaries ([`range`]). Imports `format` and `index`
-//! only; the CLI and the TUI call it and print what it returns.
+//! user locations to transaction boundaries ([`range`]). Errors carry an [`ErrorKind`].
+//! Imports `format`, `index`, `schema` (column names, keys) and `lang` (LOCs, globs, times)
+//! only, never `filter`; the CLI and the TUI call it and print what it returns.
 
 pub mod gtid;
 pub mod literal;
@@ -11,6 +12,7 @@ pub mod quote;
 pub mod range;
 pub mod replay;
 pub mod sql;
+pub mod statements;
 pub mod walk;
 
 use std::fmt;

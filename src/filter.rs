@@ -3,9 +3,10 @@
 //! Owns [`Filter`] (parsed from text like `table:shop.orders op:delete since:14:00`),
 //! deciding matches from the index columns where possible ([`match_header`]) and from
 //! decoded bodies where not ([`matches`]), applying a filter to a whole set ([`apply`],
-//! a tight loop over the columns for header-only terms), search ([`find_next`]), goto
-//! targets ([`goto`]) and the time syntax both share ([`time`]).
-//! Imports [`crate::format`] and [`crate::index`] only.
+//! a tight loop over the columns for header-only terms) and search ([`find_next`]). Times,
+//! globs, GTID specs and goto targets are read by [`crate::lang`].
+//! Imports [`crate::format`], [`crate::index`], [`crate::schema`] and [`crate::lang`] only,
+//! never `export`.
 
 mod body;
 mod eval;
@@ -148,14 +149,14 @@ impl Filter {
                 TermKind::Gtid(g) => format!(
                     "gtid:{}",
                     g.iter()
-                        .map(|s| s.to_string())
+                        .map(std::string::ToString::to_string)
                         .collect::<Vec<_>>()
                         .join(",")
                 ),
                 TermKind::Server(s) => format!(
                     "server:{}",
                     s.iter()
-                        .map(|s| s.to_string())
+                        .map(std::string::ToString::to_string)
                         .collect::<Vec<_>>()
                         .join(",")
                 ),

@@ -6,7 +6,8 @@
 //!
 //! Two tiers: [`EventReader`] frames events from headers alone (what an index needs);
 //! [`Decoder::decode`] decodes a body when someone looks, and [`RowsEvent::rows`]
-//! decodes row images against their [`TableMap`].
+//! decodes row images against their [`TableMap`];
+//! [`RowsEvent::count_rows`] only walks them ([`row_walk`]).
 
 pub mod column;
 pub mod compress;
@@ -26,6 +27,7 @@ pub mod position;
 pub mod query;
 pub mod query_class;
 pub mod reader;
+pub mod row_walk;
 pub mod rows;
 pub mod sql_lex;
 pub mod summary;
@@ -39,6 +41,7 @@ pub use fde::{ChecksumAlg, Flavor, FormatDescription};
 pub use header::{EventHeader, EventType, RowsOp};
 pub use position::LogPosition;
 pub use reader::{EventReader, FramingError, RawEvent};
+pub use row_walk::{RowLayout, RowSpans};
 pub use rows::{Row, RowsEvent};
 pub use table_map::TableMap;
 pub use value::{Cell, Value};

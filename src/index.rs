@@ -5,8 +5,8 @@
 //! and [`Binlogs`] ties them together and decodes single events on demand.
 //!
 //! Ways to open: [`Binlogs::open`] (synchronous, no cache: tests and one-shot tools),
-//! [`Binlogs::open_with`] ([`OpenOptions`]: the cache in `$XDG_CACHE_HOME/binlens`, follow
-//! mode), and [`IndexBuild::start`] (a background thread indexes file by file while
+//! [`Binlogs::open_with`] ([`OpenOptions`]: the cache in `$XDG_CACHE_HOME/binlens`, private
+//! to the user or not used, see [`cache`]; follow mode), and [`IndexBuild::start`] (a background thread indexes file by file while
 //! `IndexBuild::read()` shows what is done and `progress()` says how far it is; cheap to
 //! call every frame; or [`IndexBuild::unstarted`] + `step()` for an owner that drives the
 //! build itself, as the TUI does between key presses). In follow mode [`Binlogs::refresh`] picks up appended events and
@@ -73,7 +73,8 @@ pub enum ProblemKind {
 /// How to open a set.
 #[derive(Debug, Clone, Default)]
 pub struct OpenOptions {
-    /// Directory of the index cache; `None` builds without reading or writing one.
+    /// Directory of the index cache (created 0700 when missing, refused when not
+    /// private); `None` builds without reading or writing one.
     pub cache_dir: Option<PathBuf>,
     /// The last file is being written: an event cut short at its end is pending (it
     /// will be completed), not a problem.
@@ -128,8 +129,22 @@ impl Binlogs {
     }
 
     /// Opens and maps the files without indexing them (see [`Binlogs::index_step`]).
-    pub fn open_unindexed(paths: &[PathBuf], options: OpenOptions) -> Result<Binlogs, OpenError> {
-        let set = BinlogSet::open(paths)?;
+    /// A cache directory that is not private is refused with a [`SetNote::CacheRefused`]
+    /// (said once, here) and the set is indexed without it.
+    pub fn open_unindexed(
+        paths: &[PathBuf],
+        mut options: OpenOptions,
+    ) -> Result<Binlogs, OpenError> {
+        let mut set = BinlogSet::open(paths)?;
+        if let Some(dir) = &options.cache_dir {
+            if let Err(refusal) = cache::prepare_dir(dir) {
+                set.notes.push(SetNote::CacheRefused {
+                    dir: dir.display().to_string(),
+                    refusal,
+                });
+                options.cache_dir = None;
+            }
+        }
         let n = set.files.len();
         Ok(Binlogs {
             set,
@@ -178,22 +193,35 @@ impl Binlogs {
         &self.set.file(f).name
     }
 
+    /// The bytes of file `f` that are safe to read: all of them, or for a file found
+    /// truncated while mapped, those before its new end (past it a read raises SIGBUS).
+    pub fn readable_bytes(&self, f: FileId) -> &[u8] {
+        let bytes = self.set.file(f).map.bytes();
+        match self.stopped.get(f.0 as usize) {
+            Some(Some(safe)) => &bytes[..(*safe as usize).min(bytes.len())],
+            _ => bytes,
+        }
+    }
+
     /// The raw bytes of event `e`, framed with its file's format description.
     pub fn raw(&self, e: EventId) -> Option<RawEvent<'_>> {
-        let m = self.index.get(e);
-        let file = self.set.files.get(m.file.0 as usize)?;
+        // Only what framing needs: this is called for every rows event by `stats`.
+        let idx = &self.index;
+        let f = idx.file_of(e);
+        let pos = idx.pos(e);
+        let file = self.set.files.get(f.0 as usize)?;
         // A file found truncated: bytes past its new end would raise SIGBUS.
-        if let Some(Some(safe)) = self.stopped.get(m.file.0 as usize) {
-            if m.next_pos.0 > *safe {
+        if let Some(Some(safe)) = self.stopped.get(f.0 as usize) {
+            if idx.next_pos(e).0 > *safe {
                 return None;
             }
         }
         let bytes = file.map.bytes();
         let mut reader = match &file.fde {
-            Some(fde) if m.type_code != EventType::FORMAT_DESCRIPTION => {
-                EventReader::resume(bytes, m.pos, fde)
+            Some(fde) if idx.type_code(e) != EventType::FORMAT_DESCRIPTION => {
+                EventReader::resume(bytes, pos, fde)
             }
-            _ => EventReader::at(bytes, m.pos),
+            _ => EventReader::at(bytes, pos),
         };
         reader.next()?.ok()
     }

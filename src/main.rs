@@ -25,7 +25,7 @@ fn main() -> ExitCode {
         }
         Invocation::Browse(paths) => {
             binlens::tui::install_panic_hook();
-            match binlens::tui::run(paths) {
+            match binlens::tui::run(&paths) {
                 // The accepted command goes to stdout, after the screen is restored.
                 Ok(Some(text)) => match writeln!(io::stdout(), "{text}") {
                     Err(e) if e.kind() != io::ErrorKind::BrokenPipe => ExitCode::from(2),

@@ -6,8 +6,10 @@
 //! milliseconds between key presses ([`run`]), and the App browses, filters and decodes
 //! whatever is indexed so far, catching up after each slice ([`growth`]); slow work runs
 //! on the [`worker`] thread. Input and worker results arrive on one channel, drained fully
-//! before each redraw.
-//! May import `format`, `index`, `filter` and `export`; never `cli`. ratatui and crossterm
+//! before each redraw. The App's state is in parts with their own updates: the filter
+//! session ([`filtering`]), the awaited job ([`work`]), the marks ([`marks`]), the
+//! timeline, the export dialog and the detail pane.
+//! May import `format`, `index`, `insight`, `schema`, `lang`, `filter` and `export`; never `cli`. ratatui and crossterm
 //! live only here.
 
 pub mod action;
@@ -18,12 +20,15 @@ pub mod filtering;
 pub mod growth;
 pub mod keymap;
 pub mod list;
+pub mod marks;
 pub mod navigate;
 pub mod run;
+pub mod stats_view;
 pub mod terminal;
 pub mod timeline;
 pub mod txn_rows;
 pub mod views;
+pub mod work;
 pub mod worker;
 
 pub use run::run;

@@ -146,6 +146,17 @@ fn exercise(raw: &RawEvent<'_>, dec: &mut Decoder, depth: u32) {
             let Ok(tm) = dec.table_for(r) else {
                 return;
             };
+            // The row walk counts what the decoder decodes, on any bytes.
+            let walked = r.count_rows(&binlens::format::RowLayout::new(tm));
+            let decoded = r.rows(tm).take_while(Result::is_ok).count() as u64;
+            let whole = r.rows(tm).all(|x| x.is_ok());
+            if whole {
+                assert_eq!(
+                    walked,
+                    Ok(decoded),
+                    "the row walk disagrees with the decoder"
+                );
+            }
             for row in r.rows(tm) {
                 let Ok(row) = row else {
                     break;

@@ -332,17 +332,17 @@ impl ColumnBuilder {
             (ColumnBuilder::F32(b), Value::Float(f)) => b.append_value(*f),
             (ColumnBuilder::F64(b), Value::Double(d)) => b.append_value(*d),
             (ColumnBuilder::D128(b), Value::Decimal(t)) => {
-                b.append_value(decimal_digits(t).parse::<i128>().map_err(|_| Invalid)?)
+                b.append_value(decimal_digits(t).parse::<i128>().map_err(|_| Invalid)?);
             }
             (ColumnBuilder::D256(b), Value::Decimal(t)) => {
-                b.append_value(i256::from_string(&decimal_digits(t)).ok_or(Invalid)?)
+                b.append_value(i256::from_string(&decimal_digits(t)).ok_or(Invalid)?);
             }
             (ColumnBuilder::Date(b), Value::Date(d)) => b.append_value(days(d).ok_or(Invalid)?),
             (ColumnBuilder::Micros(b), Value::DateTime(t)) => {
-                b.append_value(datetime_micros(t).ok_or(Invalid)?)
+                b.append_value(datetime_micros(t).ok_or(Invalid)?);
             }
             (ColumnBuilder::Micros(b), Value::Timestamp(t)) => {
-                b.append_value(t.seconds as i64 * 1_000_000 + t.micros as i64)
+                b.append_value(i64::from(t.seconds) * 1_000_000 + i64::from(t.micros));
             }
             (ColumnBuilder::Utf8(b), v) => {
                 let n = append_text(b, kind, v)?;
@@ -450,26 +450,28 @@ fn decimal_digits(t: &str) -> String {
 }
 
 fn days(d: &Date) -> Option<i32> {
-    let date = chrono::NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)?;
+    let date =
+        chrono::NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))?;
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
     i32::try_from(date.signed_duration_since(epoch).num_days()).ok()
 }
 
 fn datetime_micros(t: &DateTime) -> Option<i64> {
     let d = &t.date;
-    let date = chrono::NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)?;
+    let date =
+        chrono::NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))?;
     let time = chrono::NaiveTime::from_hms_micro_opt(
-        t.hour as u32,
-        t.minute as u32,
-        t.second as u32,
+        u32::from(t.hour),
+        u32::from(t.minute),
+        u32::from(t.second),
         t.micros,
     )?;
     Some(date.and_time(time).and_utc().timestamp_micros())
 }
 
 fn time_micros(t: &Time) -> i64 {
-    let secs = t.hours as i64 * 3600 + t.minutes as i64 * 60 + t.seconds as i64;
-    let v = secs * 1_000_000 + t.micros as i64;
+    let secs = i64::from(t.hours) * 3600 + i64::from(t.minutes) * 60 + i64::from(t.seconds);
+    let v = secs * 1_000_000 + i64::from(t.micros);
     if t.negative { -v } else { v }
 }
 

@@ -139,7 +139,7 @@ impl EventFiles {
         b.next_pos.append_value(e.next_pos);
         b.inner_pos.append_option(e.inner_pos);
         b.type_name.append_value(e.type_name);
-        b.timestamp.append_value(e.timestamp as i64 * 1_000_000);
+        b.timestamp.append_value(i64::from(e.timestamp) * 1_000_000);
         b.server_id.append_value(e.server_id);
         b.db.append_option(e.db);
         b.table.append_option(e.table);
@@ -182,7 +182,7 @@ impl EventFiles {
             let (tx, rx) = mpsc::sync_channel(QUEUED_BATCHES);
             let (dir, schema, part_events) =
                 (self.dir.clone(), self.schema.clone(), self.part_events);
-            let handle = std::thread::spawn(move || write_parts(&dir, schema, part_events, rx));
+            let handle = std::thread::spawn(move || write_parts(&dir, &schema, part_events, rx));
             (tx, handle)
         });
         if tx.send(batch).is_ok() {
@@ -230,7 +230,7 @@ fn joined(handle: JoinHandle<Result<Vec<PathBuf>, Error>>) -> Result<Vec<PathBuf
 /// names a lone part `events.parquet`.
 fn write_parts(
     dir: &Path,
-    schema: Arc<Schema>,
+    schema: &Arc<Schema>,
     part_events: u64,
     rx: Receiver<RecordBatch>,
 ) -> Result<Vec<PathBuf>, Error> {

@@ -1,6 +1,7 @@
 //! The export directory: refusing to write over something, the paths of the parts
 //! (hive-style `db=<db>/table=<table>`), and the writer settings every part shares.
 
+use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -57,7 +58,7 @@ pub fn partition_value(name: &[u8]) -> String {
         if plain {
             s.push(b as char);
         } else {
-            s.push_str(&format!("%{b:02X}"));
+            let _ = write!(s, "%{b:02X}");
         }
     }
     if s.is_empty() {

@@ -126,7 +126,7 @@ impl RowFiles {
                 self.keep_to_budget()?;
             }
         }
-        self.rows += n as u64;
+        self.rows += u64::from(n);
         Ok((n, problem))
     }
 
@@ -353,7 +353,8 @@ impl TablePart {
         let b = &mut self.builders;
         b.file.append_value(at.file);
         b.pos.append_value(at.pos);
-        b.timestamp.append_value(at.timestamp as i64 * 1_000_000);
+        b.timestamp
+            .append_value(i64::from(at.timestamp) * 1_000_000);
         b.gtid.append_option(at.gtid);
         b.op.append_value(op);
         let (absent, invalid) = (b.absent.values(), b.invalid.values());

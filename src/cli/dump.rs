@@ -15,6 +15,8 @@ use super::{TzArg, jsonl, panic, text};
 pub enum DumpFormat {
     Jsonl,
     Text,
+    /// mysqlbinlog-style text with one pseudo statement per row (for pt-query-digest).
+    Statements,
 }
 
 #[derive(Debug, clap::Args)]
@@ -43,6 +45,13 @@ pub fn run_status(
     err: &mut impl Write,
 ) -> std::io::Result<super::Status> {
     use super::Status;
+    if args.format == DumpFormat::Statements {
+        if args.filter.is_some() {
+            writeln!(err, "binlens: --format statements does not take --filter")?;
+            return Ok(Status::Error);
+        }
+        return super::dump_statements::run(&args.files, out, err);
+    }
     match &args.filter {
         None => Ok(if run(args, out, err)? {
             Status::Ok
@@ -113,7 +122,10 @@ fn dump_events(
                 panic::set_pos(raw.pos.get());
                 let ok = match format {
                     DumpFormat::Jsonl => jsonl::event_line(&mut buf, name, &raw, &mut dec),
-                    DumpFormat::Text => text::event_block(&mut buf, &shown, &raw, &mut dec),
+                    // Statements are written by `dump_statements`, never per event.
+                    DumpFormat::Text | DumpFormat::Statements => {
+                        text::event_block(&mut buf, &shown, &raw, &mut dec)
+                    }
                 };
                 clean &= ok;
                 if format == DumpFormat::Jsonl {
@@ -136,7 +148,9 @@ fn dump_events(
                         jsonl::framing_error_line(&mut buf, name, &fe);
                         buf.push('\n');
                     }
-                    DumpFormat::Text => text::framing_error_block(&mut buf, &shown, &fe),
+                    DumpFormat::Text | DumpFormat::Statements => {
+                        text::framing_error_block(&mut buf, &shown, &fe);
+                    }
                 }
                 out.write_all(buf.as_bytes())?;
                 writeln!(err, "binlens: {shown}:{}: {}", fe.pos, fe.error.kind)?;

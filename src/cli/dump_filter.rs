@@ -56,9 +56,8 @@ pub fn run(
         clean = false;
     }
     let never = AtomicBool::new(false);
-    let hits = match apply(&b, &filter, &never, &mut |_, _| {}) {
-        Ok(h) => h,
-        Err(_) => return Ok(Status::Error),
+    let Ok(hits) = apply(&b, &filter, &never, &mut |_, _| {}) else {
+        return Ok(Status::Error);
     };
     let mut next = 0;
     for f in 0..b.index.file_count() {
@@ -104,7 +103,10 @@ fn dump_matches(
             buf.clear();
             clean &= match format {
                 DumpFormat::Jsonl => jsonl::event_line(&mut buf, &file.name, &raw, &mut dec),
-                DumpFormat::Text => text::event_block(&mut buf, &file.name, &raw, &mut dec),
+                // `dump` refuses --filter with statements.
+                DumpFormat::Text | DumpFormat::Statements => {
+                    text::event_block(&mut buf, &file.name, &raw, &mut dec)
+                }
             };
             if format == DumpFormat::Jsonl {
                 buf.push('\n');

@@ -70,7 +70,7 @@ pub fn install(restore: Option<fn()>) {
         let payload = info.payload();
         let msg = payload
             .downcast_ref::<&str>()
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "panic".to_string());
         let msg = match info.location() {

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::fmt::Write as _;
 
 use crate::format::gtid::MysqlGtid;
 use crate::format::maria::MariaGtid;
@@ -85,7 +86,7 @@ pub fn maria_state_before(b: &Binlogs, at: EventId) -> BTreeMap<u32, MariaGtid> 
 pub fn maria_list(state: &BTreeMap<u32, MariaGtid>) -> String {
     state
         .values()
-        .map(|g| g.to_string())
+        .map(std::string::ToString::to_string)
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -114,9 +115,9 @@ pub fn mysql_set(gtids: &[MysqlGtid]) -> String {
                 j += 1;
             }
             if i == j {
-                s.push_str(&format!(":{}", gnos[i]));
+                let _ = write!(s, ":{}", gnos[i]);
             } else {
-                s.push_str(&format!(":{}-{}", gnos[i], gnos[j]));
+                let _ = write!(s, ":{}-{}", gnos[i], gnos[j]);
             }
             i = j + 1;
         }

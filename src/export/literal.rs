@@ -8,7 +8,8 @@
 //! else as `X'…'` so no byte passes through a character-set conversion.
 
 use crate::format::column::ColumnDef;
-use crate::format::value::Value;
+use crate::format::json::json_to_text;
+use crate::format::value::{JsonDiff, JsonDiffOp, Value};
 
 use super::quote::{sql_hex, sql_text};
 use super::{Error, ErrorKind};
@@ -36,7 +37,7 @@ pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<St
             _ => i.to_string(),
         },
         Value::UInt(u) => u.to_string(),
-        Value::Float(f) => format!("{:e}", *f as f64),
+        Value::Float(f) => format!("{:e}", f64::from(*f)),
         Value::Double(d) => format!("{d:e}"),
         Value::Decimal(s) => s.clone(),
         Value::Year(y) => y.to_string(),
@@ -48,7 +49,7 @@ pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<St
                 "'0000-00-00 00:00:00'".to_string()
             } else {
                 let dt =
-                    chrono::DateTime::from_timestamp(t.seconds as i64, 0).ok_or_else(|| {
+                    chrono::DateTime::from_timestamp(i64::from(t.seconds), 0).ok_or_else(|| {
                         Error::new(
                             ErrorKind::Value,
                             format!("timestamp {} out of range", t.seconds),
@@ -109,6 +110,34 @@ pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<St
     })
 }
 
+/// The new value of a JSON column that a partial update (PARTIAL_UPDATE_ROWS) changed by
+/// diffs, as an expression over the column's old value: `JSON_REPLACE`, `JSON_INSERT` (or
+/// `JSON_ARRAY_INSERT` at an array position) and `JSON_REMOVE`, nested in order.
+pub fn json_diff_expr(column: &str, diffs: &[JsonDiff<'_>]) -> Result<String, Error> {
+    let mut expr = column.to_string();
+    for d in diffs {
+        let path = std::str::from_utf8(d.path)
+            .map_err(|_| Error::new(ErrorKind::Value, "a JSON path that is not UTF-8".into()))?;
+        let path = sql_text(path);
+        let value = || -> Result<String, Error> {
+            let bytes = d.value.unwrap_or_default();
+            let text = json_to_text(bytes).map_err(|_| {
+                Error::new(ErrorKind::Value, "undecodable binary JSON value".into())
+            })?;
+            Ok(format!("CAST({} AS JSON)", sql_text(&text)))
+        };
+        expr = match d.op {
+            JsonDiffOp::Replace => format!("JSON_REPLACE({expr}, {path}, {})", value()?),
+            JsonDiffOp::Insert if path.ends_with("]'") => {
+                format!("JSON_ARRAY_INSERT({expr}, {path}, {})", value()?)
+            }
+            JsonDiffOp::Insert => format!("JSON_INSERT({expr}, {path}, {})", value()?),
+            JsonDiffOp::Remove => format!("JSON_REMOVE({expr}, {path})"),
+        };
+    }
+    Ok(expr)
+}
+
 /// `'…'` for ASCII text without NUL, else `X'…'` (exact whatever the column charset).
 pub fn bytes_literal(b: &[u8]) -> String {
     if b.iter().all(|&c| c.is_ascii() && c != 0) {
@@ -121,10 +150,44 @@ pub fn bytes_literal(b: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::format::value::{JsonDiff, JsonDiffOp};
+
+    #[test]
+    fn json_diffs_become_nested_json_functions_over_the_old_value() {
+        // Binary JSON int16 26.
+        let v = [0x05, 26, 0];
+        let diffs = [
+            JsonDiff {
+                op: JsonDiffOp::Replace,
+                path: b"$.age",
+                value: Some(&v),
+            },
+            JsonDiff {
+                op: JsonDiffOp::Insert,
+                path: b"$.tags[0]",
+                value: Some(&v),
+            },
+            JsonDiff {
+                op: JsonDiffOp::Remove,
+                path: b"$.o'ld",
+                value: None,
+            },
+        ];
+        assert_eq!(
+            json_diff_expr("`j`", &diffs).unwrap(),
+            "JSON_REMOVE(JSON_ARRAY_INSERT(JSON_REPLACE(`j`, '$.age', CAST('26' AS JSON)), \
+             '$.tags[0]', CAST('26' AS JSON)), '$.o\\'ld')"
+        );
+    }
+
     use super::*;
     use crate::format::temporal::{Date, DateTime, Time, Timestamp};
     use std::borrow::Cow;
 
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "a test shorthand: values and types are built inline"
+    )]
     fn lit(v: Value<'_>, def: ColumnDef) -> String {
         literal(&v, &def, &ColumnFacts::default()).unwrap()
     }

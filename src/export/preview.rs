@@ -45,7 +45,7 @@ impl Preview {
                                     String::from_utf8_lossy(&tm.schema),
                                     String::from_utf8_lossy(&tm.table)
                                 ));
-                                rows.rows(tm).filter(|r| r.is_ok()).count() as u64
+                                rows.rows(tm).filter(std::result::Result::is_ok).count() as u64
                             }
                             Err(_) => {
                                 p.undecoded += 1;

@@ -4,6 +4,8 @@
 //! unchanged; SQL identifiers use backticks with backticks doubled; SQL strings use
 //! single quotes with the characters that could end or corrupt a statement escaped.
 
+use std::fmt::Write as _;
+
 /// A POSIX shell word that stands for exactly `s`. Plain words (letters, digits and
 /// `-_./:=,@+%`) stay bare for readability; everything else is single-quoted.
 pub fn shell_word(s: &str) -> String {
@@ -89,7 +91,7 @@ pub fn sql_hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2 + 3);
     out.push_str("X'");
     for b in bytes {
-        out.push_str(&format!("{b:02X}"));
+        let _ = write!(out, "{b:02X}");
     }
     out.push('\'');
     out

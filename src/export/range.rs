@@ -91,7 +91,7 @@ fn boundary(
     if let Loc::Time(ts) = loc {
         return Ok(time_boundary(
             b,
-            ts.clamp(&0, &(u32::MAX as i64)).to_owned() as u32,
+            ts.clamp(&0, &i64::from(u32::MAX)).to_owned() as u32,
             side,
             notes,
         ));

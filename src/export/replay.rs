@@ -209,7 +209,11 @@ pub fn default_flavor(b: &Binlogs) -> Flavor {
     b.set
         .files
         .iter()
-        .find_map(|f| f.fde.as_ref().map(|d| d.flavor()))
+        .find_map(|f| {
+            f.fde
+                .as_ref()
+                .map(super::super::format::fde::FormatDescription::flavor)
+        })
         .unwrap_or(Flavor::MySql)
 }
 

@@ -9,13 +9,13 @@
 use std::fmt::Write as _;
 
 use crate::format::column::ColumnDef;
-use crate::format::{Cell, Event, RowsOp, TableMap};
+use crate::format::{Cell, Event, RowsOp, TableMap, Value};
 use crate::index::{Binlogs, EventId};
 use crate::lang::{TableGlob, TimeZoneChoice, format_instant};
-use crate::schema::{Catalog, TableSchema};
+use crate::schema::{Catalog, NameSource, TableSchema};
 
-use super::literal::{ColumnFacts, literal};
-use super::quote::{sql_comment, sql_ident, sql_table};
+use super::literal::{ColumnFacts, json_diff_expr, literal};
+use super::quote::{sql_comment, sql_hex, sql_ident, sql_table};
 use super::range::{self, Range};
 use super::walk::walk;
 use super::{Error, ErrorKind};
@@ -209,6 +209,18 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
     })
 }
 
+fn facts_of(schema: &TableSchema) -> Vec<ColumnFacts> {
+    schema
+        .columns
+        .iter()
+        .map(|c| ColumnFacts {
+            unsigned: c.unsigned,
+            enum_names: c.enum_names.clone(),
+            set_names: c.set_names.clone(),
+        })
+        .collect()
+}
+
 fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
     img.as_deref().unwrap_or(&[])
 }
@@ -229,15 +241,36 @@ fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
 }
 
 /// What the SQL needs about one table: names, facts per column, key.
-struct Shape<'t> {
+pub(super) struct Shape<'t> {
     table: String,
     names: Vec<String>,
     defs: &'t [ColumnDef],
     facts: Vec<ColumnFacts>,
     key: Vec<usize>,
+    /// For pseudo statements (`dump --format statements`): a value with no SQL literal
+    /// becomes `NULL /* why */` instead of an error, and text with control bytes `X'…'`.
+    pseudo: bool,
 }
 
 impl<'t> Shape<'t> {
+    /// For pseudo statements: the names the catalog knows, `@N` for the others.
+    pub(super) fn pseudo(tm: &'t TableMap, schema: &TableSchema) -> Shape<'t> {
+        let names = (0..tm.column_count())
+            .map(|i| match schema.name(i) {
+                Some(n) if !matches!(schema.names, NameSource::Unknown(_)) => sql_ident(n),
+                _ => format!("@{}", i + 1),
+            })
+            .collect();
+        Shape {
+            table: sql_table(&tm.schema, &tm.table),
+            names,
+            defs: &tm.columns,
+            facts: facts_of(schema),
+            key: schema.key.clone(),
+            pseudo: true,
+        }
+    }
+
     fn of(tm: &'t TableMap, schema: &TableSchema, at: &str) -> Result<Shape<'t>, Error> {
         let names = schema.names().map_err(|why| {
             Error::new(ErrorKind::NoColumnNames, format!(
@@ -246,27 +279,33 @@ impl<'t> Shape<'t> {
                 sql_table(&tm.schema, &tm.table)
             ))
         })?;
-        let facts = schema
-            .columns
-            .iter()
-            .map(|c| ColumnFacts {
-                unsigned: c.unsigned,
-                enum_names: c.enum_names.clone(),
-                set_names: c.set_names.clone(),
-            })
-            .collect();
         Ok(Shape {
             table: sql_table(&tm.schema, &tm.table),
             names: names.into_iter().map(sql_ident).collect(),
             defs: &tm.columns,
-            facts,
+            facts: facts_of(schema),
             key: schema.key.clone(),
+            pseudo: false,
         })
     }
 
     fn lit(&self, i: usize, c: &Cell<'_>) -> Result<Option<String>, Error> {
         match c {
             Cell::Absent => Ok(None),
+            Cell::Present(v) if self.pseudo => {
+                let l = match v {
+                    Value::Bytes(b) if b.iter().any(|&x| x < 0x20 || x == 0x7f) => sql_hex(b),
+                    Value::JsonDiff(d) => json_diff_expr(&self.names[i], d)
+                        .unwrap_or_else(|e| format!("NULL /* {} */", sql_comment(&e.message))),
+                    _ => literal(v, &self.defs[i], &self.facts[i])
+                        .unwrap_or_else(|e| format!("NULL /* {} */", sql_comment(&e.message))),
+                };
+                // pt-query-digest folds `x'…'` into `?` only in lower case.
+                Ok(Some(match l.strip_prefix("X'") {
+                    Some(rest) => format!("x'{rest}"),
+                    None => l,
+                }))
+            }
             Cell::Present(v) => literal(v, &self.defs[i], &self.facts[i])
                 .map(Some)
                 .map_err(|e| {
@@ -298,7 +337,7 @@ impl<'t> Shape<'t> {
         ))
     }
 
-    fn insert(&self, img: &[Cell<'_>], whole: bool) -> Result<String, Error> {
+    pub(super) fn insert(&self, img: &[Cell<'_>], whole: bool) -> Result<String, Error> {
         let mut cols = Vec::new();
         let mut vals = Vec::new();
         for (i, c) in img.iter().enumerate() {
@@ -355,7 +394,7 @@ impl<'t> Shape<'t> {
         Ok(terms.join(" AND "))
     }
 
-    fn delete(&self, img: &[Cell<'_>]) -> Result<String, Error> {
+    pub(super) fn delete(&self, img: &[Cell<'_>]) -> Result<String, Error> {
         Ok(format!(
             "DELETE FROM {} WHERE {} LIMIT 1;",
             self.table,
@@ -364,7 +403,7 @@ impl<'t> Shape<'t> {
     }
 
     /// `UPDATE … SET <to> WHERE <from>`.
-    fn update(&self, from: &[Cell<'_>], to: &[Cell<'_>]) -> Result<String, Error> {
+    pub(super) fn update(&self, from: &[Cell<'_>], to: &[Cell<'_>]) -> Result<String, Error> {
         let mut sets = Vec::new();
         for (i, c) in to.iter().enumerate() {
             if let Some(l) = self.lit(i, c)? {

@@ -236,8 +236,8 @@ impl<'f> Prepared<'f> {
                 _ => F,
             },
             TermKind::Type(set) => u8::from(set.contains(k)),
-            TermKind::Since(s) => u8::from(ix.timestamps()[i] as i64 >= *s),
-            TermKind::Until(u) => u8::from(ix.timestamps()[i] as i64 <= *u),
+            TermKind::Since(s) => u8::from(i64::from(ix.timestamps()[i]) >= *s),
+            TermKind::Until(u) => u8::from(i64::from(ix.timestamps()[i]) <= *u),
             TermKind::Server(ids) => match &t.pre {
                 Pre::Servers(set) => u8::from(set[ix.server_ids().0[i] as usize]),
                 _ => u8::from(ids.contains(&ix.server_id(EventId(i as u32)))),
@@ -313,12 +313,12 @@ impl Prepared<'_> {
         let neg = t.negated;
         match (t.kind, &t.pre) {
             (TermKind::Since(s), _) => {
-                let s = (*s).clamp(0, u32::MAX as i64 + 1);
-                fill(alive, und, neg, |i| u8::from(ts[i] as i64 >= s))
+                let s = (*s).clamp(0, i64::from(u32::MAX) + 1);
+                fill(alive, und, neg, |i| u8::from(i64::from(ts[i]) >= s));
             }
             (TermKind::Until(u), _) => {
-                let u = (*u).clamp(-1, u32::MAX as i64);
-                fill(alive, und, neg, |i| u8::from(ts[i] as i64 <= u))
+                let u = (*u).clamp(-1, i64::from(u32::MAX));
+                fill(alive, und, neg, |i| u8::from(i64::from(ts[i]) <= u));
             }
             (TermKind::Type(set), _) => fill(alive, und, neg, |i| u8::from(set.contains(kinds[i]))),
             (TermKind::Table(_), Pre::Objects(set)) => {
@@ -327,7 +327,7 @@ impl Prepared<'_> {
                     CAT_QUERY if !names_tables(classes[i]) => F,
                     CAT_QUERY | CAT_QUERY_Z | CAT_PAYLOAD => U,
                     _ => F,
-                })
+                });
             }
             (TermKind::Op(ops), _) => {
                 let mut by_class = [0u8; 256];
@@ -342,7 +342,7 @@ impl Prepared<'_> {
                         CAT_QUERY_Z | CAT_PAYLOAD => U,
                         _ => F,
                     }
-                })
+                });
             }
             (TermKind::Gtid(_), Pre::Events(bits)) => fill(alive, und, neg, |i| {
                 u8::from(bits[i / 64] & (1 << (i % 64)) != 0)

@@ -87,7 +87,7 @@ fn lex(text: &str) -> Result<Vec<RawTerm>, ParseError> {
                         match c.get(i) {
                             None => return Err(err(open, "unclosed `\"`")),
                             Some('"') => break,
-                            Some('\\') if matches!(c.get(i + 1), Some('"') | Some('\\')) => {
+                            Some('\\') if matches!(c.get(i + 1), Some('"' | '\\')) => {
                                 cur.text.push(c[i + 1]);
                                 i += 2;
                             }

@@ -266,7 +266,7 @@ impl ColumnDef {
                 scale: m1,
             },
             ColumnType::BIT => ColumnDef::Bit {
-                bits: m1 as u16 * 8 + m0 as u16,
+                bits: u16::from(m1) * 8 + u16::from(m0),
             },
             ColumnType::VARCHAR | ColumnType::VAR_STRING => ColumnDef::VarChar { max_len: m16 },
             ColumnType::VARCHAR_COMPRESSED => ColumnDef::VarCharCompressed { max_len: m16 },
@@ -274,11 +274,14 @@ impl ColumnDef {
                 // The high bits of a CHAR length over 255 are folded into the real type byte,
                 // inverted: real_type = m0 | 0x30, length = ((m0 & 0x30) ^ 0x30) << 4 | m1.
                 let (real, len) = if ty == ColumnType::STRING && m0 != 0 && (m0 & 0x30) != 0x30 {
-                    (m0 | 0x30, (((m0 & 0x30) ^ 0x30) as u16) << 4 | m1 as u16)
+                    (
+                        m0 | 0x30,
+                        u16::from((m0 & 0x30) ^ 0x30) << 4 | u16::from(m1),
+                    )
                 } else if ty == ColumnType::STRING && m0 != 0 {
-                    (m0, m1 as u16)
+                    (m0, u16::from(m1))
                 } else {
-                    (ty.0, m1 as u16)
+                    (ty.0, u16::from(m1))
                 };
                 match ColumnType(real) {
                     ColumnType::ENUM => ColumnDef::Enum {

@@ -31,9 +31,9 @@ pub fn maria_event(data: &[u8], at: usize) -> Result<Vec<u8>> {
             "bad length-of-length in compressed header",
         ));
     }
-    let len = data[1..1 + n]
+    let len = data[1..=n]
         .iter()
-        .fold(0u64, |a, &b| (a << 8) | b as u64);
+        .fold(0u64, |a, &b| (a << 8) | u64::from(b));
     inflate(&data[1 + n..], len, at)
 }
 
@@ -55,9 +55,9 @@ pub fn maria_column(data: &[u8], at: usize) -> Result<std::borrow::Cow<'_, [u8]>
             "bad length-of-length in compressed column",
         ));
     }
-    let len = data[1..1 + n]
+    let len = data[1..=n]
         .iter()
-        .fold(0u64, |a, &b| (a << 8) | b as u64);
+        .fold(0u64, |a, &b| (a << 8) | u64::from(b));
     let raw_deflate = h & 0x08 != 0;
     inflate_with(&data[1 + n..], len, raw_deflate, at).map(std::borrow::Cow::Owned)
 }

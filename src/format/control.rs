@@ -57,7 +57,7 @@ pub struct UserVarValue<'a> {
 pub fn parse_user_var(body: &[u8], base: usize) -> Result<UserVar<'_>> {
     let mut c = Cursor::with_base(body, base);
     let len = c.u32()?;
-    let name = c.bytes_u64(len as u64)?;
+    let name = c.bytes_u64(u64::from(len))?;
     let is_null = c.u8()? != 0;
     if is_null {
         return Ok(UserVar { name, value: None });
@@ -65,7 +65,7 @@ pub fn parse_user_var(body: &[u8], base: usize) -> Result<UserVar<'_>> {
     let kind = c.u8()?;
     let charset = c.u32()?;
     let len = c.u32()?;
-    let bytes = c.bytes_u64(len as u64)?;
+    let bytes = c.bytes_u64(u64::from(len))?;
     let flags = if c.is_empty() { 0 } else { c.u8()? };
     Ok(UserVar {
         name,

@@ -82,8 +82,8 @@ impl<'a> Cursor<'a> {
     }
 
     pub fn u48(&mut self) -> Result<u64> {
-        let lo = self.u32()? as u64;
-        let hi = self.u16()? as u64;
+        let lo = u64::from(self.u32()?);
+        let hi = u64::from(self.u16()?);
         Ok(lo | (hi << 32))
     }
 
@@ -94,7 +94,9 @@ impl<'a> Cursor<'a> {
     /// An unsigned little-endian integer of `n` bytes (0..=8).
     pub fn uint_n(&mut self, n: usize) -> Result<u64> {
         let b = self.bytes(n)?;
-        Ok(b.iter().rev().fold(0u64, |acc, &x| (acc << 8) | x as u64))
+        Ok(b.iter()
+            .rev()
+            .fold(0u64, |acc, &x| (acc << 8) | u64::from(x)))
     }
 
     pub fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
@@ -137,10 +139,10 @@ impl<'a> Cursor<'a> {
     pub fn lenenc(&mut self) -> Result<Option<u64>> {
         let first = self.u8()?;
         Ok(Some(match first {
-            0..=250 => first as u64,
+            0..=250 => u64::from(first),
             251 => return Ok(None),
-            252 => self.u16()? as u64,
-            253 => self.u24()? as u64,
+            252 => u64::from(self.u16()?),
+            253 => u64::from(self.u24()?),
             254 => self.u64()?,
             255 => {
                 return Err(Error::malformed(

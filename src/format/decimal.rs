@@ -6,6 +6,7 @@
 
 use super::cursor::Cursor;
 use super::error::{Error, Result};
+use std::fmt::Write as _;
 
 const DIG2BYTES: [usize; 10] = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
 const DIGITS_PER_GROUP: usize = 9;
@@ -50,7 +51,7 @@ pub fn decode_decimal(c: &mut Cursor<'_>, precision: u8, scale: u8) -> Result<St
     let mut take = |n: usize| -> u32 {
         let v = bytes[pos..pos + n]
             .iter()
-            .fold(0u32, |a, &b| (a << 8) | b as u32);
+            .fold(0u32, |a, &b| (a << 8) | u32::from(b));
         pos += n;
         v
     };
@@ -66,7 +67,7 @@ pub fn decode_decimal(c: &mut Cursor<'_>, precision: u8, scale: u8) -> Result<St
         if int_text.is_empty() || int_text == "0" {
             int_text = v.to_string();
         } else {
-            int_text.push_str(&format!("{v:09}"));
+            let _ = write!(int_text, "{v:09}");
         }
     }
     let trimmed = int_text.trim_start_matches('0');
@@ -74,12 +75,12 @@ pub fn decode_decimal(c: &mut Cursor<'_>, precision: u8, scale: u8) -> Result<St
 
     let mut frac_text = String::with_capacity(frac);
     for _ in 0..frac / DIGITS_PER_GROUP {
-        frac_text.push_str(&format!("{:09}", take(4)));
+        let _ = write!(frac_text, "{:09}", take(4));
     }
     let tail = frac % DIGITS_PER_GROUP;
     if tail > 0 {
         let v = take(DIG2BYTES[tail]);
-        frac_text.push_str(&format!("{v:0tail$}"));
+        let _ = write!(frac_text, "{v:0tail$}");
     }
 
     let mut out = String::with_capacity(int_text.len() + frac_text.len() + 2);

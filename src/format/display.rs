@@ -50,7 +50,7 @@ pub fn escape_bytes_multiline(bytes: &[u8]) -> String {
 }
 
 fn escape_str_into(out: &mut String, s: &str) {
-    escape_into(out, s, false)
+    escape_into(out, s, false);
 }
 
 fn escape_into(out: &mut String, s: &str, keep_lines: bool) {
@@ -204,5 +204,20 @@ mod tests {
         assert_eq!(escape_bytes("x\u{202e}y".as_bytes()), "x\\u{202e}y");
         assert_eq!(escape_bytes("\u{9b}".as_bytes()), "\\x9b");
         assert_eq!(escape_bytes("日本".as_bytes()), "日本");
+    }
+
+    /// `dump --format text` prints JSON with the same printer as jsonl: a DATETIME inside
+    /// binary JSON keeps MySQL's six fraction digits.
+    #[test]
+    fn json_values_print_with_mysqls_json_printer() {
+        let packed: i64 = ((((2021 * 13 + 3) << 5 | 15) << 17) | (8 << 12 | 30 << 6)) << 24;
+        let mut doc = vec![0x0f, 12, 8];
+        doc.extend_from_slice(&packed.to_le_bytes());
+        let v = Value::Json(&doc);
+        assert_eq!(value_text(&v), r#"'"2021-03-15 08:30:00.000000"'"#);
+        assert_eq!(
+            v.json_text().and_then(Result::ok).as_deref(),
+            Some(r#""2021-03-15 08:30:00.000000""#)
+        );
     }
 }

@@ -152,9 +152,9 @@ fn varlen(c: &mut Cursor<'_>) -> Result<u64> {
     if n == 9 {
         return c.u64();
     }
-    let mut v = first as u64;
+    let mut v = u64::from(first);
     for i in 1..n {
-        v |= (c.u8()? as u64) << (8 * i);
+        v |= u64::from(c.u8()?) << (8 * i);
     }
     let v = v >> n;
     if n > 9 {
@@ -189,7 +189,7 @@ pub fn parse_tagged_gtid(body: &[u8], base: usize) -> Result<GtidEvent> {
             0 => ev.flags = varlen(&mut c)? as u8,
             1 => {
                 let mut u = [0u8; 16];
-                for b in u.iter_mut() {
+                for b in &mut u {
                     *b = varlen(&mut c)? as u8;
                 }
                 ev.gtid.uuid = Uuid(u);

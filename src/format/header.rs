@@ -158,7 +158,7 @@ pub struct RowsKind {
 
 impl EventType {
     pub fn rows_kind(self) -> Option<RowsKind> {
-        use RowsOp::*;
+        use RowsOp::{Delete, Insert, Update};
         let k = |op, v2, compressed| RowsKind {
             op,
             v2,

@@ -21,7 +21,6 @@ use super::column::ColumnType;
 use super::cursor::Cursor;
 use super::decimal::decode_decimal;
 use super::error::{Error, Result};
-use super::temporal::{Date, DateTime, Time};
 
 const MAX_DEPTH: usize = 100;
 
@@ -98,6 +97,10 @@ fn write_literal(out: &mut String, v: u8) -> Result<()> {
     Ok(())
 }
 
+#[expect(
+    clippy::unnecessary_wraps,
+    reason = "the same shape as the other scalar writers of the match it serves"
+)]
 fn write_num(out: &mut String, v: impl std::fmt::Display) -> Result<()> {
     let _ = write!(out, "{v}");
     Ok(())
@@ -120,7 +123,7 @@ fn var_len(c: &mut Cursor<'_>) -> Result<u64> {
     let mut len = 0u64;
     for i in 0..5 {
         let b = c.u8()?;
-        len |= ((b & 0x7f) as u64) << (7 * i);
+        len |= u64::from(b & 0x7f) << (7 * i);
         if b & 0x80 == 0 {
             return Ok(len);
         }
@@ -208,43 +211,64 @@ fn write_opaque(out: &mut String, ty: ColumnType, v: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// MySQL's in-memory packed temporal (`TIME_to_longlong_*_packed`) as text.
+/// A temporal opaque (MySQL's in-memory packed form, `TIME_to_longlong_*_packed`) as
+/// MySQL's JSON printer writes it. `wrapper_to_string` (sql-common/json_dom.cc, behind
+/// `Json_wrapper::to_string`) unpacks it with `Json_datetime::from_packed` →
+/// `TIME_from_longlong_packed` and prints `my_TIME_to_str(t, ptr, 6)` (mysys/my_time.cc),
+/// so the precision is always 6, whatever the value's or its column's:
+///
+/// | type | text |
+/// |------|------|
+/// | DATE | `YYYY-MM-DD` (`my_date_to_str`: no time, no fraction) |
+/// | DATETIME, TIMESTAMP | `YYYY-MM-DD hh:mm:ss.ffffff` (`my_datetime_to_str`; the sign is not printed) |
+/// | TIME | `[-]hh:mm:ss.ffffff` (`my_time_to_str`; hours two digits or more) |
+///
+/// Fields are written as MySQL writes them even when hostile bytes put them out of
+/// range: two-digit fields over 99 as `00` (`format_two_digits`), the fraction as its
+/// six low digits (`write_digits`).
 fn packed_temporal_text(ty: ColumnType, packed: i64) -> String {
-    let negative = packed < 0;
     let v = packed.unsigned_abs();
-    let micros = (v % (1 << 24)) as u32;
+    let micros = (v % (1 << 24)) % 1_000_000;
     let int = v >> 24;
+    let mut out = String::with_capacity(26);
     if ty == ColumnType::TIME {
-        let t = Time {
-            negative,
-            hours: ((int >> 12) % (1 << 10)) as u32,
-            minutes: ((int >> 6) % 64) as u8,
-            seconds: (int % 64) as u8,
-            micros,
-            fsp: if micros == 0 { 0 } else { 6 },
-        };
-        return t.to_string();
+        if packed < 0 {
+            out.push('-');
+        }
+        let hour = (int >> 12) % (1 << 10);
+        let _ = write!(out, "{hour:02}:");
+        two_digits(&mut out, (int >> 6) % 64);
+        out.push(':');
+        two_digits(&mut out, int % 64);
+        let _ = write!(out, ".{micros:06}");
+        return out;
     }
     let ymd = int >> 17;
     let ym = ymd >> 5;
     let hms = int % (1 << 17);
-    let date = Date {
-        year: (ym / 13) as u16,
-        month: (ym % 13) as u8,
-        day: (ymd % 32) as u8,
-    };
+    let year = ym / 13;
+    two_digits(&mut out, year / 100);
+    two_digits(&mut out, year % 100);
+    out.push('-');
+    two_digits(&mut out, ym % 13);
+    out.push('-');
+    two_digits(&mut out, ymd % 32);
     if ty == ColumnType::DATE {
-        return date.to_string();
+        return out;
     }
-    DateTime {
-        date,
-        hour: (hms >> 12) as u8,
-        minute: ((hms >> 6) % 64) as u8,
-        second: (hms % 64) as u8,
-        micros,
-        fsp: if micros == 0 { 0 } else { 6 },
-    }
-    .to_string()
+    out.push(' ');
+    two_digits(&mut out, hms >> 12);
+    out.push(':');
+    two_digits(&mut out, (hms >> 6) % 64);
+    out.push(':');
+    two_digits(&mut out, hms % 64);
+    let _ = write!(out, ".{micros:06}");
+    out
+}
+
+/// MySQL's `format_two_digits`: zero-padded, and `00` for a value over 99.
+fn two_digits(out: &mut String, v: u64) {
+    let _ = write!(out, "{:02}", if v < 100 { v } else { 0 });
 }
 
 fn base64(data: &[u8]) -> String {
@@ -256,7 +280,7 @@ fn base64(data: &[u8]) -> String {
             *chunk.get(1).unwrap_or(&0),
             *chunk.get(2).unwrap_or(&0),
         ];
-        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
                 s.push(A[(n >> (18 - 6 * i)) as usize & 63] as char);
@@ -317,6 +341,163 @@ mod tests {
         // each level re-reads the same bytes, so depth must stop it.
         doc.extend_from_slice(&[1, 0, 7, 0, SMALL_ARRAY, 0, 0]);
         assert!(json_to_text(&doc).is_err());
+    }
+
+    /// `TIME_to_longlong_datetime_packed` (and `_date_packed`, with a zero time).
+    fn datetime_packed(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, us: i64) -> i64 {
+        let ymd = ((y * 13 + mo) << 5) | d;
+        let hms = (h << 12) | (mi << 6) | s;
+        (((ymd << 17) | hms) << 24) + us
+    }
+
+    /// `TIME_to_longlong_time_packed`.
+    fn time_packed(negative: bool, h: i64, mi: i64, s: i64, us: i64) -> i64 {
+        let packed = (((h << 12) | (mi << 6) | s) << 24) + us;
+        if negative { -packed } else { packed }
+    }
+
+    /// A document that is one opaque temporal, as MySQL stores it.
+    fn opaque(ty: ColumnType, packed: i64) -> Vec<u8> {
+        let mut doc = vec![OPAQUE, ty.0, 8];
+        doc.extend_from_slice(&packed.to_le_bytes());
+        doc
+    }
+
+    fn text(ty: ColumnType, packed: i64) -> String {
+        json_to_text(&opaque(ty, packed)).expect("decodes")
+    }
+
+    /// The fraction of 12:34:56.123456 as a column of precision `p` stores it.
+    fn at_precision(p: u32) -> i64 {
+        let unit = 10i64.pow(6 - p);
+        123_456 / unit * unit
+    }
+
+    #[test]
+    fn datetimes_and_timestamps_print_six_fraction_digits_at_every_precision() {
+        let want = [
+            "2024-02-29 12:34:56.000000",
+            "2024-02-29 12:34:56.100000",
+            "2024-02-29 12:34:56.120000",
+            "2024-02-29 12:34:56.123000",
+            "2024-02-29 12:34:56.123400",
+            "2024-02-29 12:34:56.123450",
+            "2024-02-29 12:34:56.123456",
+        ];
+        for ty in [ColumnType::DATETIME, ColumnType::TIMESTAMP] {
+            for (p, want) in (0..=6).zip(want) {
+                let packed = datetime_packed(2024, 2, 29, 12, 34, 56, at_precision(p));
+                assert_eq!(
+                    text(ty, packed),
+                    format!("\"{want}\""),
+                    "{ty:?} precision {p}"
+                );
+            }
+            // A zero fraction is printed too: the case that differed from MySQL.
+            let midnight = datetime_packed(1999, 12, 31, 0, 0, 0, 0);
+            assert_eq!(text(ty, midnight), "\"1999-12-31 00:00:00.000000\"");
+            let last = datetime_packed(9999, 12, 31, 23, 59, 59, 999_999);
+            assert_eq!(text(ty, last), "\"9999-12-31 23:59:59.999999\"");
+            let zero = datetime_packed(0, 0, 0, 0, 0, 0, 0);
+            assert_eq!(text(ty, zero), "\"0000-00-00 00:00:00.000000\"");
+        }
+    }
+
+    #[test]
+    fn dates_print_no_time_and_no_fraction() {
+        assert_eq!(
+            text(ColumnType::DATE, datetime_packed(2024, 2, 29, 0, 0, 0, 0)),
+            "\"2024-02-29\""
+        );
+        assert_eq!(
+            text(ColumnType::DATE, datetime_packed(1, 1, 1, 0, 0, 0, 0)),
+            "\"0001-01-01\""
+        );
+        assert_eq!(text(ColumnType::DATE, 0), "\"0000-00-00\"");
+    }
+
+    #[test]
+    fn times_print_six_fraction_digits_hours_past_99_and_a_sign() {
+        let want = [
+            "12:34:56.000000",
+            "12:34:56.100000",
+            "12:34:56.120000",
+            "12:34:56.123000",
+            "12:34:56.123400",
+            "12:34:56.123450",
+            "12:34:56.123456",
+        ];
+        for (p, want) in (0..=6).zip(want) {
+            let packed = time_packed(false, 12, 34, 56, at_precision(p));
+            assert_eq!(
+                text(ColumnType::TIME, packed),
+                format!("\"{want}\""),
+                "precision {p}"
+            );
+            let negative = time_packed(true, 12, 34, 56, at_precision(p));
+            assert_eq!(
+                text(ColumnType::TIME, negative),
+                format!("\"-{want}\""),
+                "precision {p}"
+            );
+        }
+        let cases = [
+            (time_packed(false, 0, 0, 0, 0), "00:00:00.000000"),
+            (time_packed(false, 838, 59, 59, 0), "838:59:59.000000"),
+            (time_packed(true, 838, 59, 59, 0), "-838:59:59.000000"),
+            (time_packed(false, 100, 0, 0, 0), "100:00:00.000000"),
+            (time_packed(true, 0, 0, 0, 10_000), "-00:00:00.010000"),
+            (time_packed(true, 0, 0, 1, 500_000), "-00:00:01.500000"),
+        ];
+        for (packed, want) in cases {
+            assert_eq!(text(ColumnType::TIME, packed), format!("\"{want}\""));
+        }
+    }
+
+    #[test]
+    fn out_of_range_fields_print_as_mysql_prints_them() {
+        // year 10000 (17 bits allow it): `format_two_digits(100)` is `00`.
+        let year = datetime_packed(10_000, 1, 2, 3, 4, 5, 0);
+        assert_eq!(
+            text(ColumnType::DATETIME, year),
+            "\"0000-01-02 03:04:05.000000\""
+        );
+        // A fraction field past 999999 keeps its six low digits.
+        let frac = (1 << 24) - 1;
+        assert_eq!(text(ColumnType::TIME, frac), "\"00:00:00.777215\"");
+        // A negative DATETIME: the sign is not printed.
+        let neg = -datetime_packed(2020, 1, 1, 0, 0, 0, 0);
+        assert_eq!(
+            text(ColumnType::DATETIME, neg),
+            "\"2020-01-01 00:00:00.000000\""
+        );
+    }
+
+    #[test]
+    fn temporals_inside_containers_and_other_opaques() {
+        // [DATETIME, TIME]: the two opaques after a 2 + 2 + 2 * 3 byte header.
+        let dt = opaque(
+            ColumnType::DATETIME,
+            datetime_packed(2021, 3, 15, 8, 30, 0, 0),
+        );
+        let t = opaque(ColumnType::TIME, time_packed(true, 1, 2, 3, 0));
+        let header = 10u16;
+        let size = header as usize + dt.len() - 1 + t.len() - 1;
+        let mut doc = vec![SMALL_ARRAY, 2, 0, size as u8, 0];
+        doc.extend_from_slice(&[OPAQUE, header as u8, 0]);
+        doc.extend_from_slice(&[OPAQUE, (header as usize + dt.len() - 1) as u8, 0]);
+        doc.extend_from_slice(&dt[1..]);
+        doc.extend_from_slice(&t[1..]);
+        assert_eq!(
+            json_to_text(&doc).as_deref(),
+            Ok(r#"["2021-03-15 08:30:00.000000", "-01:02:03.000000"]"#)
+        );
+        // A temporal opaque shorter than its packed form is opaque bytes.
+        let short = [OPAQUE, ColumnType::DATETIME.0, 2, 0xab, 0xcd];
+        assert_eq!(
+            json_to_text(&short).as_deref(),
+            Ok(r#""base64:type12:q80=""#)
+        );
     }
 
     #[test]

@@ -126,7 +126,7 @@ pub fn parse_gtid_list(body: &[u8], base: usize) -> Result<Vec<MariaGtid>> {
 pub fn parse_checkpoint(body: &[u8], base: usize) -> Result<&[u8]> {
     let mut c = Cursor::with_base(body, base);
     let len = c.u32()?;
-    c.bytes_u64(len as u64)
+    c.bytes_u64(u64::from(len))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -105,6 +105,11 @@ impl<'a> RowsEvent<'a> {
         })
     }
 
+    /// Offset of the row images within the event (for error positions).
+    pub fn data_at(&self) -> usize {
+        self.data_at
+    }
+
     pub fn is_stmt_end(&self) -> bool {
         self.flags & STMT_END_F != 0
     }

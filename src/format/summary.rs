@@ -111,7 +111,7 @@ pub fn summarize(ev: &Event<'_>, dec: &Decoder) -> String {
             format!("GTID {} {kind}", g.gtid)
         }
         Event::MariaGtidList(l) => {
-            let v: Vec<String> = l.iter().map(|g| g.to_string()).collect();
+            let v: Vec<String> = l.iter().map(std::string::ToString::to_string).collect();
             format!("gtid list [{}]", v.join(","))
         }
         Event::BinlogCheckpoint(f) => format!("checkpoint {}", escape_bytes(f)),

@@ -100,7 +100,7 @@ impl fmt::Display for Timestamp {
 }
 
 fn be(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0u64, |a, &b| (a << 8) | b as u64)
+    bytes.iter().fold(0u64, |a, &b| (a << 8) | u64::from(b))
 }
 
 /// Reads the big-endian fraction of a "2" type and scales it to microseconds.
@@ -204,7 +204,7 @@ pub fn decode_time2(c: &mut Cursor<'_>, fsp: u8) -> Result<Time> {
         0 => (be(c.bytes(3)?) as i64 - INT_OFFSET) << 24,
         1 | 2 => {
             let mut int = be(c.bytes(3)?) as i64 - INT_OFFSET;
-            let mut frac = c.u8()? as i64;
+            let mut frac = i64::from(c.u8()?);
             if int < 0 && frac != 0 {
                 int += 1;
                 frac -= 0x100;

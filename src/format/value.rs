@@ -99,9 +99,9 @@ fn sized<'a>(c: &mut Cursor<'a>, len_bytes: u8) -> Result<&'a [u8]> {
 
 fn var_prefixed<'a>(c: &mut Cursor<'a>, max_len: u16) -> Result<&'a [u8]> {
     let len = if max_len < 256 {
-        c.u8()? as u64
+        u64::from(c.u8()?)
     } else {
-        c.u16()? as u64
+        u64::from(c.u16()?)
     };
     c.bytes_u64(len)
 }
@@ -110,10 +110,10 @@ fn var_prefixed<'a>(c: &mut Cursor<'a>, max_len: u16) -> Result<&'a [u8]> {
 /// map's metadata when it was logged.
 pub fn decode_value<'a>(c: &mut Cursor<'a>, def: &ColumnDef, unsigned: bool) -> Result<Value<'a>> {
     Ok(match *def {
-        ColumnDef::Tiny => int(c.u8()? as u64, 8, unsigned),
-        ColumnDef::Short => int(c.u16()? as u64, 16, unsigned),
-        ColumnDef::Int24 => int(c.u24()? as u64, 24, unsigned),
-        ColumnDef::Long => int(c.u32()? as u64, 32, unsigned),
+        ColumnDef::Tiny => int(u64::from(c.u8()?), 8, unsigned),
+        ColumnDef::Short => int(u64::from(c.u16()?), 16, unsigned),
+        ColumnDef::Int24 => int(u64::from(c.u24()?), 24, unsigned),
+        ColumnDef::Long => int(u64::from(c.u32()?), 32, unsigned),
         ColumnDef::LongLong => int(c.u64()?, 64, unsigned),
         ColumnDef::Float => Value::Float(f32::from_bits(c.u32()?)),
         ColumnDef::Double => Value::Double(f64::from_bits(c.u64()?)),
@@ -123,7 +123,7 @@ pub fn decode_value<'a>(c: &mut Cursor<'a>, def: &ColumnDef, unsigned: bool) -> 
         }
         ColumnDef::Year => {
             let y = c.u8()?;
-            Value::Year(if y == 0 { 0 } else { 1900 + y as u16 })
+            Value::Year(if y == 0 { 0 } else { 1900 + u16::from(y) })
         }
         ColumnDef::Date => Value::Date(temporal::decode_date(c)?),
         ColumnDef::Time => Value::Time(temporal::decode_time(c)?),
@@ -139,12 +139,12 @@ pub fn decode_value<'a>(c: &mut Cursor<'a>, def: &ColumnDef, unsigned: bool) -> 
             }
             let b = c.bytes(n)?;
             Value::Bit {
-                value: b.iter().fold(0u64, |a, &x| (a << 8) | x as u64),
+                value: b.iter().fold(0u64, |a, &x| (a << 8) | u64::from(x)),
                 bits,
             }
         }
         ColumnDef::Enum { pack_len } => match pack_len {
-            1 => Value::Enum(c.u8()? as u16),
+            1 => Value::Enum(u16::from(c.u8()?)),
             2 => Value::Enum(c.u16()?),
             _ => return Err(Error::malformed(c.at(), "ENUM pack length")),
         },
@@ -189,7 +189,7 @@ fn int(raw: u64, bits: u32, unsigned: bool) -> Value<'static> {
 pub fn decode_json_diff<'a>(c: &mut Cursor<'a>) -> Result<Value<'a>> {
     let len = c.u32()?;
     let at = c.at();
-    let body = c.bytes_u64(len as u64)?;
+    let body = c.bytes_u64(u64::from(len))?;
     let mut d = Cursor::with_base(body, at);
     let mut diffs = Vec::new();
     while !d.is_empty() {

@@ -127,7 +127,9 @@ impl IndexBuild {
             let saver = std::thread::Builder::new()
                 .name("binlens-cache".into())
                 .spawn(move || {
-                    let b = shared.read().unwrap_or_else(|e| e.into_inner());
+                    let b = shared
+                        .read()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                     for f in files {
                         b.save_cache(f);
                     }
@@ -137,7 +139,7 @@ impl IndexBuild {
                 Ok(t) => self
                     .savers
                     .lock()
-                    .unwrap_or_else(|e| e.into_inner())
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .push(t),
                 Err(_) => {
                     let b = self.read();
@@ -167,12 +169,16 @@ impl IndexBuild {
 
     /// The set as indexed so far. Hold the guard briefly: the builder waits for it.
     pub fn read(&self) -> RwLockReadGuard<'_, Binlogs> {
-        self.binlogs.read().unwrap_or_else(|e| e.into_inner())
+        self.binlogs
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Exclusive access (follow-mode `refresh`); blocks the builder meanwhile.
     pub fn write(&self) -> RwLockWriteGuard<'_, Binlogs> {
-        self.binlogs.write().unwrap_or_else(|e| e.into_inner())
+        self.binlogs
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn shared(&self) -> Arc<RwLock<Binlogs>> {
@@ -201,7 +207,12 @@ impl IndexBuild {
 
     /// Waits for the caches being written to be on disk.
     pub fn wait_for_caches(&self) {
-        let savers = std::mem::take(&mut *self.savers.lock().unwrap_or_else(|e| e.into_inner()));
+        let savers = std::mem::take(
+            &mut *self
+                .savers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         for t in savers {
             let _ = t.join();
         }
@@ -213,14 +224,18 @@ fn run(shared: &RwLock<Binlogs>, p: &Progress) {
         if p.cancel.load(Ordering::Relaxed) {
             break;
         }
-        let mut b = shared.write().unwrap_or_else(|e| e.into_inner());
+        let mut b = shared
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let more = b.index_step(STEP_BYTES);
         p.done.store(b.indexed_bytes(), Ordering::Relaxed);
         let unsaved = b.take_unsaved();
         drop(b);
         // Writing a cache takes a while for a big file: readers go on meanwhile.
         if !unsaved.is_empty() {
-            let b = shared.read().unwrap_or_else(|e| e.into_inner());
+            let b = shared
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             for f in unsaved {
                 b.save_cache(f);
             }

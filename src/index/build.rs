@@ -63,7 +63,7 @@ impl Hasher for IdHasher {
 
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         }
     }
 
@@ -296,7 +296,7 @@ fn add_event(index: &mut EventIndex, raw: &RawEvent<'_>, state: &mut FileScanSta
 
 /// Advances the framing state machine; returns whether this event opens a new span.
 fn frame(state: &mut FileScanState, t: EventType, class: QueryClass, raw: &RawEvent<'_>) -> bool {
-    use Framing::*;
+    use Framing::{AfterGtid, AfterMariaGtid, Idle, InStatement, InTransaction};
     let begins = t.is_query() && matches!(class, QueryClass::Begin | QueryClass::XaStart);
     let before = match state.framing {
         AfterMariaGtid if begins => {

@@ -1,5 +1,6 @@
 //! The persisted index cache: one file per binlog in `$XDG_CACHE_HOME/binlens/`
-//! (fallback `~/.cache/binlens/`), never beside the binlogs.
+//! (fallback `~/.cache/binlens/`), never beside the binlogs, private to the user (mode
+//! 0700 and 0600; a directory that is not private is refused, see `dir.rs`).
 //!
 //! A cache holds one binlog's slice of the [`EventIndex`] columns, its names and server
 //! ids (local ids, re-interned on load), and the scan state at its end (framing, the
@@ -28,8 +29,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod codec;
+mod dir;
 
 use codec::{Reader, Writer, le16, le32};
+pub use dir::{DirRefusal, prepare_dir};
 
 use crate::format::LogPosition;
 
@@ -58,7 +61,7 @@ pub fn cache_path(dir: &Path, binlog: &Path) -> PathBuf {
     let text = canon.to_string_lossy();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
-        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
     let name = canon
         .file_name()
@@ -181,9 +184,9 @@ pub fn save(
 
     w.column(&index.pos_lo[a..b], le32);
     w.column(&index.ts[a..b], le32);
-    w.column(&index.kind[a..b], |o, v| o.push(v));
-    w.column(&index.class[a..b], |o, v| o.push(v));
-    w.column(&index.server[a..b], |o, v| o.push(v));
+    w.column(&index.kind[a..b], std::vec::Vec::push);
+    w.column(&index.class[a..b], std::vec::Vec::push);
+    w.column(&index.server[a..b], std::vec::Vec::push);
     w.column(&objects, le16);
     w.column(&txn, le32);
     w.column(&blocks, le32);
@@ -227,13 +230,9 @@ pub fn save(
     out[8..12].copy_from_slice(&VERSION.to_le_bytes());
     out[12..16].copy_from_slice(&crc.to_le_bytes());
     out[16..24].copy_from_slice(&body_len.to_le_bytes());
-    std::fs::create_dir_all(dir)?;
-    let path = cache_path(dir, binlog);
-    // Written beside and renamed over: a cache mapped by another binlens is never
-    // truncated under it.
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, &out)?;
-    std::fs::rename(&tmp, &path)
+    // Checked again: the directory may have been removed or changed since the open.
+    prepare_dir(dir).map_err(|r| std::io::Error::other(r.to_string()))?;
+    dir::write_file(&cache_path(dir, binlog), &out)
 }
 
 /// Why a cache was not used.
@@ -387,14 +386,14 @@ fn read_parts<'a>(r: &mut Reader<'a>, covered: u64, bytes: &[u8]) -> Option<Part
             return None;
         }
         if let (Some(&first), Some(&last)) = (seg.first(), seg.last()) {
-            let (first, last) = ((hi << 32) | first as u64, (hi << 32) | last as u64);
+            let (first, last) = ((hi << 32) | u64::from(first), (hi << 32) | u64::from(last));
             if prev.is_some_and(|p| first <= p) || first < 4 || last >= covered {
                 return None;
             }
             prev = Some(last);
         }
         if let Some(&(_, h)) = hi_at.next() {
-            hi = h as u64;
+            hi = u64::from(h);
         }
         seg_start = seg_end;
     }
@@ -489,7 +488,7 @@ fn append(index: &mut EventIndex, map: &Arc<MappedFile>, p: Parts<'_>) -> FileSc
         index.txn_first = txn;
         index.ts_block_max = blocks;
         index.running_max = p.running_max;
-        index.pos_hi = p.pos_hi.clone();
+        index.pos_hi.clone_from(&p.pos_hi);
     } else {
         let lo: Vec<u32> = u32s(&buf[p.pos_lo..p.pos_lo + 4 * n]).collect();
         let mut hi_at = p.pos_hi.iter().peekable();
@@ -497,9 +496,9 @@ fn append(index: &mut EventIndex, map: &Arc<MappedFile>, p: Parts<'_>) -> FileSc
         index.reserve(n);
         for (i, &l) in lo.iter().enumerate() {
             if let Some(&(_, h)) = hi_at.next_if(|&&(e, _)| e as usize == i) {
-                hi = h as u64;
+                hi = u64::from(h);
             }
-            index.push_pos(base + i as u32, LogPosition((hi << 32) | l as u64));
+            index.push_pos(base + i as u32, LogPosition((hi << 32) | u64::from(l)));
         }
         let ts: Vec<u32> = u32s(&buf[p.ts..p.ts + 4 * n]).collect();
         index.extend_ts(&ts);

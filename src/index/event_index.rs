@@ -139,7 +139,7 @@ impl EventIndex {
         let i = e.0 as usize;
         let k = self.pos_hi.partition_point(|&(first, _)| first <= e.0);
         let hi = if k == 0 { 0 } else { self.pos_hi[k - 1].1 };
-        LogPosition(((hi as u64) << 32) | self.pos_lo[i] as u64)
+        LogPosition((u64::from(hi) << 32) | u64::from(self.pos_lo[i]))
     }
 
     pub fn next_pos(&self, e: EventId) -> LogPosition {
@@ -162,12 +162,12 @@ impl EventIndex {
             }
             let (lo, ts) = (&self.pos_lo[a..z], &self.ts[a..z]);
             for (w, &t) in lo.windows(2).zip(ts) {
-                f(t, w[1].wrapping_sub(w[0]) as u64);
+                f(t, u64::from(w[1].wrapping_sub(w[0])));
             }
             let last = z - a - 1;
             f(
                 ts[last],
-                (x.indexed_end.0 as u32).wrapping_sub(lo[last]) as u64,
+                u64::from((x.indexed_end.0 as u32).wrapping_sub(lo[last])),
             );
         }
     }
@@ -238,9 +238,9 @@ impl EventIndex {
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             if self.pos(EventId(mid)) < loc.pos {
-                lo = mid + 1
+                lo = mid + 1;
             } else {
-                hi = mid
+                hi = mid;
             }
         }
         (lo < f.end.0 && self.pos(EventId(lo)) == loc.pos).then_some(EventId(lo))
@@ -253,9 +253,9 @@ impl EventIndex {
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             if self.pos(EventId(mid)) <= loc.pos {
-                lo = mid + 1
+                lo = mid + 1;
             } else {
-                hi = mid
+                hi = mid;
             }
         }
         (lo > f.first.0 && loc.pos < f.indexed_end).then(|| EventId(lo - 1))

@@ -73,7 +73,7 @@ impl Binlogs {
         // After a file's first step, room for the rest of it at the average event size
         // so far: the columns then grow once, not by doublings that copy them whole
         // inside one step (tens of milliseconds on millions of events).
-        let added = (self.index.len() as u32).saturating_sub(ext.end.0) as u64;
+        let added = u64::from((self.index.len() as u32).saturating_sub(ext.end.0));
         if fresh && !at_end && added > 0 {
             let avg = ((out.indexed_end.0 - start.0) / added).max(19);
             let rest = (bytes.len() as u64).saturating_sub(out.indexed_end.0);

@@ -1,9 +1,10 @@
 //! A read-only memory map of one binlog (or index cache) file: the only `unsafe` in
-//! binlens, with the SIGBUS guard that makes a file truncated under the map harmless.
+//! binlens, with the SIGBUS guard that makes a file truncated under the map harmless
+//! (and, as the one place for calls into libc, [`effective_uid`]).
 
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// A binlog file mapped into memory (or, when empty, no mapping at all).
@@ -92,6 +93,14 @@ impl std::ops::Deref for GuardedMap {
     }
 }
 
+/// The effective user id of this process: who owns the files it creates (the index
+/// cache checks that its directory belongs to the same user).
+#[allow(unsafe_code)]
+pub fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions, cannot fail and touches no memory of ours.
+    unsafe { libc::geteuid() }
+}
+
 /// Pages of binlens' maps that vanished under a read (the file was truncated) and were
 /// replaced by zeros, since the process started.
 pub fn vanished_pages() -> usize {
@@ -100,12 +109,31 @@ pub fn vanished_pages() -> usize {
 
 /// The SIGBUS guard: a fixed registry of mapped ranges (lock-free, so the handler can read
 /// it) and a handler that patches a fault inside one of them with a page of zeros.
+///
+/// Each slot is a small state machine in one atomic word, `generation << 2 | phase`:
+///
+/// | phase       | who may touch `STARTS[i]`, `LENS[i]`                         |
+/// |-------------|--------------------------------------------------------------|
+/// | `FREE`      | nobody; `register` may claim the slot with a CAS to `BUSY`   |
+/// | `BUSY`      | only the thread whose CAS claimed it (writing or clearing)   |
+/// | `PUBLISHED` | nobody writes; readers may trust `start` and `len` together  |
+///
+/// Every claim bumps the generation, so a reader that sees the same `PUBLISHED` word
+/// before and after reading `start` and `len` (a seqlock read) has read one map's pair,
+/// never one map's start with another's length; a slot that changes under it is skipped.
+/// The faulting map's own slot cannot change during the fault: the map is being read, so
+/// it is alive and registered.
 #[allow(unsafe_code)]
 mod sigbus {
     use std::sync::Once;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicUsize, Ordering, fence};
 
     const SLOTS: usize = 4096;
+    const FREE: usize = 0;
+    const BUSY: usize = 1;
+    const PUBLISHED: usize = 2;
+    const PHASE: usize = 3;
+    static STATES: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(FREE) }; SLOTS];
     static STARTS: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
     static LENS: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
     static PAGE: AtomicUsize = AtomicUsize::new(4096);
@@ -126,30 +154,75 @@ mod sigbus {
                 let mut action: libc::sigaction = std::mem::zeroed();
                 action.sa_sigaction = on_sigbus as *const () as usize;
                 action.sa_flags = libc::SA_SIGINFO;
-                libc::sigemptyset(&mut action.sa_mask);
-                libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+                libc::sigemptyset(&raw mut action.sa_mask);
+                libc::sigaction(libc::SIGBUS, &raw const action, std::ptr::null_mut());
             }
         });
+    }
+
+    /// The state word that claims a slot last seen as `state`: the next generation, busy.
+    fn claimed(state: usize) -> usize {
+        ((state >> 2).wrapping_add(1) << 2) | BUSY
     }
 
     /// Publishes a mapped range; `None` when every slot is taken (the map is then unguarded).
     pub(super) fn register(start: usize, len: usize) -> Option<usize> {
         for i in 0..SLOTS {
-            if STARTS[i].load(Ordering::Relaxed) == 0 {
-                LENS[i].store(len, Ordering::Release);
-                if STARTS[i]
-                    .compare_exchange(0, start, Ordering::AcqRel, Ordering::Relaxed)
-                    .is_ok()
-                {
-                    return Some(i);
-                }
+            let state = STATES[i].load(Ordering::Relaxed);
+            if state & PHASE != FREE {
+                continue;
             }
+            let busy = claimed(state);
+            if STATES[i]
+                .compare_exchange(state, busy, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+            {
+                continue;
+            }
+            // The slot is ours alone until it is published. The fence keeps the writes
+            // below from becoming visible before the claim, so a reader that sees them
+            // also sees the state change and discards what it read.
+            fence(Ordering::Release);
+            STARTS[i].store(start, Ordering::Relaxed);
+            LENS[i].store(len, Ordering::Relaxed);
+            STATES[i].store((busy & !PHASE) | PUBLISHED, Ordering::Release);
+            return Some(i);
         }
         None
     }
 
+    /// Withdraws the range published in `slot` (by the owner of the map, once).
     pub(super) fn unregister(slot: usize) {
-        STARTS[slot].store(0, Ordering::Release);
+        let state = STATES[slot].load(Ordering::Relaxed);
+        debug_assert_eq!(state & PHASE, PUBLISHED);
+        let busy = claimed(state);
+        STATES[slot].store(busy, Ordering::Relaxed);
+        fence(Ordering::Release);
+        STARTS[slot].store(0, Ordering::Relaxed);
+        LENS[slot].store(0, Ordering::Relaxed);
+        STATES[slot].store((busy & !PHASE) | FREE, Ordering::Release);
+    }
+
+    /// The range published in slot `i` as one consistent `(start, len)` pair, or `None`
+    /// when the slot is free, being written, or changed while it was read. Lock-free and
+    /// allocation-free: safe to call from the signal handler.
+    fn published(i: usize) -> Option<(usize, usize)> {
+        let before = STATES[i].load(Ordering::Acquire);
+        if before & PHASE != PUBLISHED {
+            return None;
+        }
+        let start = STARTS[i].load(Ordering::Relaxed);
+        let len = LENS[i].load(Ordering::Relaxed);
+        fence(Ordering::Acquire);
+        let after = STATES[i].load(Ordering::Relaxed);
+        (before == after).then_some((start, len))
+    }
+
+    /// The published range holding `addr`, as `(start, len)`.
+    pub(super) fn find(addr: usize) -> Option<(usize, usize)> {
+        (0..SLOTS)
+            .filter_map(published)
+            .find(|&(start, len)| addr >= start && addr < start.saturating_add(len))
     }
 
     extern "C" fn on_sigbus(
@@ -160,33 +233,27 @@ mod sigbus {
         // SAFETY: the kernel passes a valid siginfo_t for an SA_SIGINFO handler.
         let addr = unsafe { (*info).si_addr() } as usize;
         let page = PAGE.load(Ordering::Relaxed);
-        for i in 0..SLOTS {
-            let start = STARTS[i].load(Ordering::Acquire);
-            if start == 0 {
-                continue;
-            }
-            let len = LENS[i].load(Ordering::Acquire);
-            if addr >= start && addr < start.saturating_add(len) {
-                let at = addr & !(page - 1);
-                // SAFETY: `at` is a page inside a live read-only map that this process owns
-                // (registered until the map is dropped); replacing that one page with an
-                // anonymous zero page (MAP_FIXED) changes what the map reads as, not which
-                // memory is valid. mmap is a plain system call on Linux and does not touch
-                // the allocator or locks, so it is safe to make from a signal handler.
-                let r = unsafe {
-                    libc::mmap(
-                        at as *mut libc::c_void,
-                        page,
-                        libc::PROT_READ,
-                        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
-                        -1,
-                        0,
-                    )
-                };
-                if r != libc::MAP_FAILED {
-                    PATCHED.fetch_add(1, Ordering::Relaxed);
-                    return;
-                }
+        if find(addr).is_some() {
+            let at = addr & !(page - 1);
+            // SAFETY: `at` is a page inside a live read-only map that this process owns
+            // (its slot was read as one published pair, and stays published until the map
+            // is dropped); replacing that one page with an anonymous zero page (MAP_FIXED)
+            // changes what the map reads as, not which memory is valid. mmap is a plain
+            // system call on Linux and does not touch the allocator or locks, so it is safe
+            // to make from a signal handler.
+            let r = unsafe {
+                libc::mmap(
+                    at as *mut libc::c_void,
+                    page,
+                    libc::PROT_READ,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                    -1,
+                    0,
+                )
+            };
+            if r != libc::MAP_FAILED {
+                PATCHED.fetch_add(1, Ordering::Relaxed);
+                return;
             }
         }
         // Not a fault in a binlog map: restore the default action; the faulting access
@@ -194,6 +261,89 @@ mod sigbus {
         // SAFETY: signal with SIG_DFL has no preconditions and is async-signal-safe.
         unsafe {
             libc::signal(libc::SIGBUS, libc::SIG_DFL);
+        }
+    }
+
+    #[cfg(all(test, target_pointer_width = "64"))]
+    mod tests {
+        use super::*;
+        use std::sync::atomic::AtomicBool;
+        use std::sync::{Arc, Barrier};
+
+        /// Fake ranges live above the user half of the address space, where no map of
+        /// this process (and so no SIGBUS) can be, so tests running beside this one are
+        /// unaffected by them.
+        const FAKE: usize = 0xffff_9000_0000_0000;
+
+        /// Each fake range's length is a function of its start, so a lookup can tell
+        /// whether the pair it got belongs together; under a page, so that the ranges
+        /// one thread holds at once (a page apart) do not overlap.
+        fn len_of(start: usize) -> usize {
+            ((start >> 12) & 0x1ff) * 7 + 1
+        }
+
+        fn fake_start(thread: usize, round: usize, k: usize) -> usize {
+            FAKE + (thread << 40) + (((round * 4 + k) & 0xffff) << 12)
+        }
+
+        #[test]
+        fn racing_registrations_pair_each_start_with_its_own_length() {
+            const THREADS: usize = 6;
+            const ROUNDS: usize = 20_000;
+            let go = Arc::new(Barrier::new(THREADS + 2));
+            let done = Arc::new(AtomicBool::new(false));
+            let writers: Vec<_> = (0..THREADS)
+                .map(|t| {
+                    let go = Arc::clone(&go);
+                    std::thread::spawn(move || {
+                        go.wait();
+                        for round in 0..ROUNDS {
+                            let mut held = Vec::new();
+                            for k in 0..=(round % 4) {
+                                let start = fake_start(t, round, k);
+                                let slot = register(start, len_of(start)).expect("a free slot");
+                                held.push((slot, start));
+                            }
+                            for &(slot, start) in &held {
+                                assert_eq!(published(slot), Some((start, len_of(start))));
+                                assert_eq!(find(start), Some((start, len_of(start))));
+                            }
+                            for (slot, _) in held {
+                                unregister(slot);
+                            }
+                        }
+                    })
+                })
+                .collect();
+            let reader = {
+                let go = Arc::clone(&go);
+                let done = Arc::clone(&done);
+                std::thread::spawn(move || {
+                    go.wait();
+                    let mut seen = 0usize;
+                    while !done.load(Ordering::Relaxed) {
+                        for i in 0..SLOTS {
+                            if let Some((start, len)) = published(i) {
+                                if start >= FAKE {
+                                    assert_eq!(len, len_of(start), "slot {i}: {start:#x}");
+                                    seen += 1;
+                                }
+                            }
+                        }
+                    }
+                    seen
+                })
+            };
+            go.wait();
+            for w in writers {
+                w.join().expect("writer");
+            }
+            done.store(true, Ordering::Relaxed);
+            assert!(reader.join().expect("reader") > 0);
+            for t in 0..THREADS {
+                let start = fake_start(t, 0, 0);
+                assert_eq!(find(start), None);
+            }
         }
     }
 }
@@ -204,18 +354,32 @@ impl MappedFile {
     }
 
     /// Maps a file that will be read whole at once (an index cache): the pages are
-    /// read in by the one `mmap` call rather than faulted in one by one.
+    /// read in by the one `mmap` call rather than faulted in one by one. A symbolic link
+    /// is refused (`O_NOFOLLOW`), not followed, and so is anything but a regular file.
     pub fn open_populated(path: &Path) -> io::Result<MappedFile> {
         MappedFile::open_with(path, true)
     }
 
     fn open_with(path: &Path, populate: bool) -> io::Result<MappedFile> {
-        let file = File::open(path)?;
+        let file = if populate {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+                .open(path)?
+        } else {
+            File::open(path)?
+        };
         let meta = file.metadata()?;
         if meta.is_dir() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "is a directory",
+            ));
+        }
+        if populate && !meta.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
             ));
         }
         let len = meta.len();

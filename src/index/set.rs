@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::format::reader::check_magic;
 use crate::format::{EventHeader, EventType, FormatDescription};
 
+use super::cache::DirRefusal;
 use super::event_index::FileId;
 use super::mapped::MappedFile;
 
@@ -45,6 +46,9 @@ pub enum SetNote {
     Unreadable { file: String, reason: String },
     /// The files were named out of order and have been sorted by sequence number.
     Reordered,
+    /// The index cache directory is not private (or not usable): the set is indexed
+    /// without reading or writing a cache.
+    CacheRefused { dir: String, refusal: DirRefusal },
 }
 
 impl fmt::Display for SetNote {
@@ -70,6 +74,9 @@ impl fmt::Display for SetNote {
             ),
             SetNote::Unreadable { file, reason } => write!(f, "{file}: {reason}"),
             SetNote::Reordered => write!(f, "files sorted by sequence number"),
+            SetNote::CacheRefused { dir, refusal } => {
+                write!(f, "index cache {dir} not used: {refusal}")
+            }
         }
     }
 }

@@ -93,7 +93,7 @@ pub fn resolve_goto(b: &Binlogs, t: &GotoTarget, from: EventId) -> Result<EventI
             )
         }
         GotoTarget::Time(ts) => at_time(b, *ts),
-        GotoTarget::Relative(d) => at_time(b, ix.timestamp(from) as i64 + d),
+        GotoTarget::Relative(d) => at_time(b, i64::from(ix.timestamp(from)) + d),
         GotoTarget::Gtid(text) => {
             let spec = GtidSpec::parse(text)?;
             first_gtid_event(b, &spec).ok_or_else(|| format!("GTID {spec} is not in these binlogs"))
@@ -115,7 +115,7 @@ fn at_position(b: &Binlogs, loc: Location) -> Result<EventId, String> {
 }
 
 fn at_time(b: &Binlogs, ts: i64) -> Result<EventId, String> {
-    let clamped = ts.clamp(0, u32::MAX as i64) as u32;
+    let clamped = ts.clamp(0, i64::from(u32::MAX)) as u32;
     b.index.first_at_or_after(clamped).ok_or_else(|| {
         format!(
             "no event at or after {} UTC",

@@ -46,7 +46,7 @@ impl ParseContext {
     /// of `b` (or today when `b` is empty).
     pub fn for_binlogs(b: &crate::index::Binlogs, tz: TimeZoneChoice) -> ParseContext {
         let now = Utc::now().timestamp();
-        let base_date = b.index.timestamps().first().map(|&t| t as i64);
+        let base_date = b.index.timestamps().first().map(|&t| i64::from(t));
         ParseContext { tz, now, base_date }
     }
 }

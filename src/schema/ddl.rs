@@ -41,7 +41,7 @@ fn is_kw(t: Option<&Tok>, kw: &str) -> bool {
 
 fn ident(t: Option<&Tok>) -> Option<Vec<u8>> {
     match t {
-        Some(Tok::Word(w)) | Some(Tok::Quoted(w)) => Some(w.clone()),
+        Some(Tok::Word(w) | Tok::Quoted(w)) => Some(w.clone()),
         _ => None,
     }
 }
@@ -419,7 +419,7 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
         let removed = t.columns.remove(i);
         for k in &mut t.primary_key {
             if k.eq_ignore_ascii_case(&removed.name) {
-                *k = c.name.clone();
+                k.clone_from(&c.name);
             }
         }
         let at = placement(rest, &t.columns).unwrap_or(i);
@@ -432,7 +432,7 @@ fn alter(t: &mut DdlTable, item: &[Tok], schema: &[u8]) -> Option<(Vec<u8>, Vec<
             let i = find(&t.columns, &old)?;
             for k in &mut t.primary_key {
                 if k.eq_ignore_ascii_case(&old) {
-                    *k = new.clone();
+                    k.clone_from(&new);
                 }
             }
             t.columns[i].name = new;

@@ -58,11 +58,15 @@ pub enum Action {
     ToggleFollow,
     /// `b`: the timeline counts events or bytes.
     ToggleTimelineBytes,
+    /// Tab: the stats view of the set or the marked range.
+    OpenStats,
+    /// Enter in the stats view: filter to the table, jump to the transaction or time.
+    StatsAccept,
 }
 
 impl PartialEq for Action {
     fn eq(&self, other: &Action) -> bool {
-        use Action::*;
+        use Action::{Down, JobDone, PromptInput, Resize, Up};
         match (self, other) {
             (Down(a), Down(b)) | (Up(a), Up(b)) => a == b,
             (PromptInput(a), PromptInput(b)) => a == b,

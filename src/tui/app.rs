@@ -3,7 +3,6 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::RwLockReadGuard;
 
-use crate::filter::Filter;
 use crate::format::Flavor;
 use crate::index::{Binlogs, EventId, IndexBuild, Location, TxnId};
 use crate::lang::{TimeZoneChoice, format_instant};
@@ -12,17 +11,20 @@ use crate::schema::Catalog;
 use super::action::Action;
 use super::detail::{self, DetailLines};
 use super::export_dialog::ExportDialog;
+use super::filtering::FilterSession;
 use super::keymap::Mode;
-use super::timeline::Timeline;
+use super::marks::Marks;
+use super::stats_view::{Msg as StatsMsg, StatsView};
+use super::timeline::TimelineState;
 use super::txn_rows::TxnRow;
-use super::worker::Job;
+use super::work::{Pending, Work};
 
 /// The time zone timestamps are shown in (the filter layer's, so typed times agree).
 pub type Zone = TimeZoneChoice;
 
 /// `2024-05-01 14:30:00` in `zone`.
 pub fn time_text(zone: Zone, ts: u32) -> String {
-    format_instant(ts as i64, zone)
+    format_instant(i64::from(ts), zone)
 }
 
 pub fn zone_label(zone: Zone) -> &'static str {
@@ -42,17 +44,19 @@ pub struct ActiveFilter {
     pub covers: u32,
 }
 
-/// What the newest job sent to the worker is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pending {
-    /// Counting matches while the filter is typed.
-    Preview,
-    /// Applying the accepted filter.
-    Apply,
-    /// Running the filter in force again over an index that has grown.
-    Refilter,
-    Search,
-    Export,
+/// The one-line summary of the event under the cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub event: EventId,
+    pub text: String,
+}
+
+/// Follow mode: the last file is polled for appended events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Follow {
+    pub on: bool,
+    /// A half-written event at the end of the last file.
+    pub pending: Option<Location>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,12 +99,7 @@ pub struct App {
     pub build: IndexBuild,
     /// Events caught up with (DDL list, summaries on screen, filter staleness).
     pub indexed: u32,
-    /// Follow mode: the last file is polled for appended events.
-    pub following: bool,
-    /// A half-written event at the end of the last file (follow mode).
-    pub pending_event: Option<Location>,
-    /// The timeline counts bytes, not events, per bucket.
-    pub timeline_bytes: bool,
+    pub follow: Follow,
     pub cursor: EventId,
     /// First list row on screen.
     pub top: u32,
@@ -115,36 +114,26 @@ pub struct App {
     pub detail: Option<Detail>,
     /// Summaries of the events on screen, decoded when they scroll into view.
     pub visible: HashMap<EventId, String>,
-    /// Summary of the event under the cursor: `(event, text)`.
-    pub summary: Option<(EventId, String)>,
-    pub mark_start: Option<EventId>,
-    pub mark_stop: Option<EventId>,
+    /// Summary of the event under the cursor.
+    pub summary: Option<Summary>,
+    pub marks: Marks,
     pub zone: Zone,
     pub txn_view: bool,
     /// Transactions shown event by event in the transaction view.
     pub expanded: BTreeSet<TxnId>,
     pub flavor: Flavor,
     pub message: Option<String>,
-    pub timeline: Timeline,
+    pub timeline: TimelineState,
     pub outcome: Option<Outcome>,
-    pub filter: Option<ActiveFilter>,
-    /// The filter prompt's live count: `(text, matches)`, `None` while counting.
-    pub live: Option<(String, Option<usize>)>,
-    /// The matches of the newest counted draft (and the events it looked at), so Enter
-    /// applies them at once.
-    pub live_result: Option<(String, Vec<EventId>, u32)>,
-    pub search: Option<(String, Filter)>,
-    pub generation: u64,
-    pub pending: Option<(u64, Pending)>,
-    /// `(done, total)` of the running job.
-    pub progress: Option<(usize, usize)>,
-    /// Jobs for the worker, taken by the event loop after each update.
-    pub jobs: Vec<Job>,
+    pub filters: FilterSession,
+    pub work: Work,
     /// Text to put on the clipboard, taken by the event loop (OSC 52).
     pub clipboard: Option<String>,
     pub export: Option<ExportDialog>,
     /// The set's DDL history, for column names the table maps lack.
     pub catalog: Catalog,
+    /// The stats view (Tab), while it is open.
+    pub stats: Option<StatsView>,
 }
 
 impl App {
@@ -160,13 +149,14 @@ impl App {
             .files
             .iter()
             .find_map(|f| f.fde.as_ref())
-            .map_or(Flavor::MySql, |f| f.flavor());
+            .map_or(
+                Flavor::MySql,
+                super::super::format::fde::FormatDescription::flavor,
+            );
         let mut app = App {
             build,
             indexed: 0,
-            following: false,
-            pending_event: None,
-            timeline_bytes: false,
+            follow: Follow::default(),
             cursor: EventId(0),
             top: 0,
             page: 1,
@@ -178,26 +168,20 @@ impl App {
             detail: None,
             summary: None,
             visible: HashMap::new(),
-            mark_start: None,
-            mark_stop: None,
+            marks: Marks::default(),
             zone: Zone::Utc,
             txn_view: false,
             expanded: BTreeSet::new(),
             flavor,
             message: None,
-            timeline: Timeline::default(),
+            timeline: TimelineState::default(),
             outcome: None,
-            filter: None,
-            live: None,
-            live_result: None,
-            search: None,
-            generation: 0,
-            pending: None,
-            progress: None,
-            jobs: Vec::new(),
+            filters: FilterSession::default(),
+            work: Work::default(),
             clipboard: None,
             export: None,
             catalog: Catalog::default(),
+            stats: None,
         };
         app.catch_up();
         app.update(Action::Resize(width, height));
@@ -215,7 +199,7 @@ impl App {
 
     /// Whether the events span more than one calendar day in the zone shown.
     pub fn multi_day(&self) -> bool {
-        let tl = &self.timeline;
+        let tl = &self.timeline.counted;
         let day = |ts| time_text(self.zone, ts).get(..10).map(str::to_owned);
         tl.min <= tl.max && day(tl.min) != day(tl.max)
     }
@@ -227,7 +211,7 @@ impl App {
 
     /// Rows in the list: events, or transactions in the transaction view.
     pub fn row_count(&self) -> u32 {
-        if let Some(f) = &self.filter {
+        if let Some(f) = &self.filters.active {
             f.rows.len() as u32
         } else if self.txn_view {
             self.txn_row_count()
@@ -237,7 +221,7 @@ impl App {
     }
 
     pub fn row_of(&self, e: EventId) -> u32 {
-        if let Some(f) = &self.filter {
+        if let Some(f) = &self.filters.active {
             // The first match at or after `e`, else the last one.
             let r = f.rows.partition_point(|&x| x < e);
             r.min(f.rows.len().saturating_sub(1)) as u32
@@ -250,7 +234,7 @@ impl App {
 
     /// The event a list row stands for (a transaction's first event in the txn view).
     pub fn event_of_row(&self, row: u32) -> EventId {
-        if let Some(f) = &self.filter {
+        if let Some(f) = &self.filters.active {
             f.rows.get(row as usize).copied().unwrap_or(self.cursor)
         } else if self.txn_view {
             match self.txn_row(row) {
@@ -268,19 +252,11 @@ impl App {
 
     /// The marked range, start and stop both inclusive, when both are set.
     pub fn marked(&self) -> Option<(EventId, EventId)> {
-        match (self.mark_start, self.mark_stop) {
-            (Some(a), Some(b)) if a <= b => Some((a, b)),
-            (Some(a), Some(b)) => Some((b, a)),
-            _ => None,
-        }
+        self.marks.range()
     }
 
     pub fn is_marked(&self, e: EventId) -> bool {
-        match (self.marked(), self.mark_start, self.mark_stop) {
-            (Some((a, b)), _, _) => a <= e && e <= b,
-            (None, Some(a), None) | (None, None, Some(a)) => a == e,
-            _ => false,
-        }
+        self.marks.contains(e)
     }
 
     pub fn location(&self, e: EventId) -> Location {
@@ -299,19 +275,31 @@ impl App {
             Action::Down(n) if self.mode == Mode::Detail => self.scroll_detail(n as i32),
             Action::Up(n) if self.mode == Mode::Detail => self.scroll_detail(-(n as i32)),
             Action::PageDown if self.mode == Mode::Detail => {
-                self.scroll_detail(self.detail_height() as i32)
+                self.scroll_detail(i32::from(self.detail_height()));
             }
             Action::PageUp if self.mode == Mode::Detail => {
-                self.scroll_detail(-(self.detail_height() as i32))
+                self.scroll_detail(-i32::from(self.detail_height()));
             }
-            Action::Down(n) if self.mode == Mode::Export => self.scroll_export(n as i64),
-            Action::Up(n) if self.mode == Mode::Export => self.scroll_export(-(n as i64)),
-            Action::PageDown if self.mode == Mode::Export => self.scroll_export(self.page as i64),
-            Action::PageUp if self.mode == Mode::Export => self.scroll_export(-(self.page as i64)),
-            Action::Down(n) => self.move_rows(n as i64),
-            Action::Up(n) => self.move_rows(-(n as i64)),
-            Action::PageDown => self.move_rows(self.page as i64),
-            Action::PageUp => self.move_rows(-(self.page as i64)),
+            Action::Down(n) if self.mode == Mode::Export => self.scroll_export(i64::from(n)),
+            Action::Up(n) if self.mode == Mode::Export => self.scroll_export(-i64::from(n)),
+            Action::PageDown if self.mode == Mode::Export => {
+                self.scroll_export(i64::from(self.page));
+            }
+            Action::PageUp if self.mode == Mode::Export => {
+                self.scroll_export(-i64::from(self.page));
+            }
+            Action::Down(n) if self.mode == Mode::Stats => self.stats_msg(StatsMsg::Down(n)),
+            Action::Up(n) if self.mode == Mode::Stats => self.stats_msg(StatsMsg::Up(n)),
+            Action::PageDown if self.mode == Mode::Stats => {
+                self.stats_msg(StatsMsg::Down(self.page));
+            }
+            Action::PageUp if self.mode == Mode::Stats => self.stats_msg(StatsMsg::Up(self.page)),
+            Action::OpenStats => self.open_stats(),
+            Action::StatsAccept => self.stats_msg(StatsMsg::Accept),
+            Action::Down(n) => self.move_rows(i64::from(n)),
+            Action::Up(n) => self.move_rows(-i64::from(n)),
+            Action::PageDown => self.move_rows(i64::from(self.page)),
+            Action::PageUp => self.move_rows(-i64::from(self.page)),
             Action::First => self.move_to_row(0),
             Action::Last => self.move_to_row(self.row_count().saturating_sub(1)),
             Action::NextEvent => self.move_rows(1),
@@ -332,9 +320,7 @@ impl App {
             }
             Action::OpenGoto => self.open_prompt(PromptKind::Goto, String::new()),
             Action::OpenFilter => {
-                let text = self
-                    .filter
-                    .as_ref()
+                let text = (self.filters.active.as_ref())
                     .map(|f| f.text.clone())
                     .unwrap_or_default();
                 self.open_prompt(PromptKind::Filter, text);
@@ -393,30 +379,27 @@ impl App {
             Action::Indexed => self.catch_up(),
             Action::Poll => self.poll(),
             Action::ToggleFollow => self.toggle_follow(),
-            Action::ToggleTimelineBytes => self.timeline_bytes = !self.timeline_bytes,
+            Action::ToggleTimelineBytes => self.timeline.toggle_units(),
             Action::PromptAccept => self.accept_prompt(),
             Action::MarkStart => {
                 let (first, _) = self.txn_bounds(self.cursor);
-                self.mark_start = Some(first);
+                self.marks.start = Some(first);
                 self.message = Some(format!("start marked at {}", self.loc_text(first)));
             }
             Action::MarkStop if !self.is_indexed() && self.in_last_txn(self.cursor) => {
                 self.message =
-                    Some("the last transaction may still grow: mark it once indexed".into())
+                    Some("the last transaction may still grow: mark it once indexed".into());
             }
             Action::MarkStop => {
                 let (_, last) = self.txn_bounds(self.cursor);
-                self.mark_stop = Some(last);
+                self.marks.stop = Some(last);
                 self.message = Some(format!("stop marked after {}", self.loc_text(last)));
             }
-            Action::ClearMarks => {
-                self.mark_start = None;
-                self.mark_stop = None;
-            }
+            Action::ClearMarks => self.marks.clear(),
             Action::ToggleExpand => self.toggle_expand(),
-            Action::ToggleTxnView if self.filter.is_some() => {
+            Action::ToggleTxnView if self.filters.active.is_some() => {
                 self.message =
-                    Some("the transaction view shows the unfiltered set: Esc first".into())
+                    Some("the transaction view shows the unfiltered set: Esc first".into());
             }
             Action::ToggleTxnView => {
                 self.txn_view = !self.txn_view;
@@ -436,7 +419,7 @@ impl App {
                 self.mode = Mode::Help;
             }
             Action::Quit => {
-                if self.mark_start.is_some() || self.mark_stop.is_some() {
+                if !self.marks.is_empty() {
                     self.under = self.mode;
                     self.mode = Mode::ConfirmQuit;
                 } else {
@@ -456,11 +439,8 @@ impl App {
                     .as_ref()
                     .is_some_and(|p| p.kind == PromptKind::Filter)
                 {
-                    self.live = None;
-                    self.live_result = None;
-                    if self.pending.is_some_and(|(_, p)| p == Pending::Preview) {
-                        self.pending = None;
-                    }
+                    self.filters.drop_draft();
+                    self.work.forget(Pending::Preview);
                 }
                 self.mode = self.under;
                 self.under = Mode::List;
@@ -469,18 +449,17 @@ impl App {
             Mode::Export => {
                 self.mode = Mode::List;
                 self.export = None;
-                if self.pending.is_some_and(|(_, p)| p == Pending::Export) {
-                    self.pending = None;
-                }
+                self.work.forget(Pending::Export);
             }
             // Esc on the list drops the filter; the cursor stays on its event.
-            Mode::List if self.filter.is_some() => self.clear_filter(),
+            Mode::List if self.filters.active.is_some() => self.clear_filter(),
             Mode::Detail => {
                 self.mode = Mode::List;
                 self.detail = None;
                 self.page = list_height(self.height, false).max(1);
                 self.scroll_to_cursor();
             }
+            Mode::Stats => self.close_stats(),
             Mode::List => {}
         }
     }
@@ -539,7 +518,7 @@ impl App {
         if self
             .summary
             .as_ref()
-            .is_some_and(|(e, _)| *e == self.cursor)
+            .is_some_and(|s| s.event == self.cursor)
         {
             return;
         }
@@ -551,7 +530,10 @@ impl App {
                 Err(e) => format!("undecodable: {}", e.kind),
             })
             .unwrap_or_else(|| "unreadable event".to_string());
-        self.summary = Some((self.cursor, text));
+        self.summary = Some(Summary {
+            event: self.cursor,
+            text,
+        });
     }
 
     pub(super) fn open_detail(&mut self) {
@@ -595,5 +577,5 @@ pub fn list_height(h: u16, with_detail: bool) -> u32 {
     } else {
         rows
     };
-    rows as u32
+    u32::from(rows)
 }

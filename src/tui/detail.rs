@@ -201,7 +201,7 @@ fn rows_lines(r: &RowsEvent<'_>, tm: &TableMap, names: &[String], out: &mut Vec<
             .max()
             .unwrap_or(0)
             .min(40);
-        for i in 0..left.len().max(right.map_or(0, |r| r.len())) {
+        for i in 0..left.len().max(right.map_or(0, std::vec::Vec::len)) {
             let l = left.get(i).cloned().unwrap_or_default();
             let rv = right.and_then(|r| r.get(i)).cloned().unwrap_or_default();
             let changed = right.is_some() && l != rv;

@@ -2,6 +2,9 @@
 //! SQL, built by the `export` layer on the worker; copy it (OSC 52), write it to a file,
 //! or accept it with Enter to print it on stdout after the screen is restored.
 
+use std::io::Write;
+use std::path::Path;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -15,8 +18,9 @@ use crate::format::Flavor;
 use crate::format::display::escape_str;
 use crate::index::EventId;
 
-use super::app::{App, Outcome, Pending, Prompt, PromptKind};
+use super::app::{App, Outcome, Prompt, PromptKind};
 use super::keymap::{self, Mode};
+use super::work::Pending;
 use super::worker::Job;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +97,7 @@ impl App {
             "{} ({} {})",
             self.loc_text(e),
             super::app::time_text(self.zone, ts),
-            crate::lang::zone_suffix(ts as i64, self.zone)
+            crate::lang::zone_suffix(i64::from(ts), self.zone)
         )
     }
 
@@ -108,7 +112,7 @@ impl App {
     /// Asks the worker for the dialog's text as its options now stand.
     pub(super) fn rebuild_export(&mut self) {
         let Some(d) = &self.export else { return };
-        let (start, stop) = (self.mark_start, self.mark_stop);
+        let (start, stop) = (self.marks.start, self.marks.stop);
         let job = match d.output {
             Output::Replay => {
                 let skip = if d.skip {
@@ -149,9 +153,7 @@ impl App {
                 },
             },
         };
-        self.generation += 1;
-        let generation = self.generation;
-        let job = match job {
+        self.work.submit(Pending::Export, |generation| match job {
             Job::Replay { request, .. } => Job::Replay {
                 generation,
                 request,
@@ -161,15 +163,13 @@ impl App {
                 request,
             },
             other => other,
-        };
-        self.pending = Some((generation, Pending::Export));
+        });
         if let Some(d) = &mut self.export {
             d.text = None;
             d.notes.clear();
             d.preview = None;
             d.scroll = 0;
         }
-        self.jobs.push(job);
     }
 
     pub(super) fn export_option(&mut self, change: impl FnOnce(&mut ExportDialog)) {
@@ -232,11 +232,25 @@ impl App {
         if path.is_empty() {
             return Err("type a file name".into());
         }
-        std::fs::write(path, format!("{text}\n"))
+        write_private(Path::new(path), format!("{text}\n").as_bytes())
             .map_err(|e| format!("cannot write {path}: {e}"))?;
         self.message = Some(format!("written to {path}"));
         Ok(())
     }
+}
+
+/// Writes an export to `path`, created with mode 0600: redo/undo SQL carries row data,
+/// which must not become readable by others on the way out of the binlogs. A file that
+/// exists is overwritten and keeps its mode.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(bytes)
 }
 
 /// OSC 52: asks the terminal (even across SSH) to put `text` on the clipboard.
@@ -247,7 +261,7 @@ pub fn osc52(text: &str) -> String {
         let n = chunk
             .iter()
             .enumerate()
-            .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
@@ -279,7 +293,7 @@ impl Widget for ExportView<'_> {
         let bold = Style::default().add_modifier(Modifier::BOLD);
         let on = |b: bool| if b { "[x]" } else { "[ ]" };
         let app = self.app;
-        let range = match (app.mark_start, app.mark_stop) {
+        let range = match (app.marks.start, app.marks.stop) {
             (Some(_), Some(_)) => match app.marked() {
                 Some((a, b)) => format!("{} … after {}", app.bound_text(a), app.bound_text(b)),
                 None => String::new(),

@@ -5,17 +5,71 @@ use crate::filter::Filter;
 use crate::index::EventId;
 use crate::lang::{self, ParseContext};
 
-use super::app::{ActiveFilter, App, Pending, PromptKind};
+use super::app::{ActiveFilter, App, PromptKind};
+use super::work::{JobProgress, Pending};
 use super::worker::{Job, JobResult};
+
+/// The filter prompt's live count of a draft; `count` is `None` while counting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveCount {
+    pub text: String,
+    pub count: Option<usize>,
+}
+
+/// The matches of the newest counted draft, so Enter applies them at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveResult {
+    pub text: String,
+    pub matches: Vec<EventId>,
+    /// How many events were indexed when it ran.
+    pub covers: u32,
+}
+
+/// The search `n` and `N` step through.
+#[derive(Debug, Clone)]
+pub struct ActiveSearch {
+    pub text: String,
+    pub filter: Filter,
+}
+
+/// The filter in force, the draft being typed, and the search.
+#[derive(Debug, Clone, Default)]
+pub struct FilterSession {
+    pub active: Option<ActiveFilter>,
+    pub live: Option<LiveCount>,
+    pub live_result: Option<LiveResult>,
+    pub search: Option<ActiveSearch>,
+}
+
+impl FilterSession {
+    /// Forgets the draft's count (the prompt closed or changed).
+    pub fn drop_draft(&mut self) {
+        self.live = None;
+        self.live_result = None;
+    }
+
+    /// A draft's matches came back: its count shows, and Enter can apply them.
+    pub fn draft_counted(&mut self, text: String, matches: Vec<EventId>, covers: u32) {
+        self.live = Some(LiveCount {
+            text: text.clone(),
+            count: Some(matches.len()),
+        });
+        self.live_result = Some(LiveResult {
+            text,
+            matches,
+            covers,
+        });
+    }
+
+    /// The accepted draft's matches, when they were counted for exactly `text`.
+    pub fn take_counted(&mut self, text: &str) -> Option<LiveResult> {
+        self.live_result.take().filter(|r| r.text == text)
+    }
+}
 
 impl App {
     pub fn parse_context(&self) -> ParseContext {
         ParseContext::for_binlogs(&self.build.read(), self.zone)
-    }
-
-    pub(super) fn next_generation(&mut self) -> u64 {
-        self.generation += 1;
-        self.generation
     }
 
     /// After each edit of the filter prompt: parse, and count matches on the worker.
@@ -23,22 +77,24 @@ impl App {
         let Some(p) = &self.prompt else { return };
         let text = p.text.clone();
         if text.trim().is_empty() {
-            self.live = None;
+            self.filters.live = None;
             return;
         }
         match Filter::parse(&text, &self.parse_context()) {
             Ok(f) => {
-                let generation = self.next_generation();
-                self.pending = Some((generation, Pending::Preview));
-                self.live = Some((text.clone(), None));
-                self.jobs.push(Job::Filter {
-                    generation,
-                    text,
-                    filter: f,
+                self.filters.live = Some(LiveCount {
+                    text: text.clone(),
+                    count: None,
                 });
+                self.work
+                    .submit(Pending::Preview, |generation| Job::Filter {
+                        generation,
+                        text,
+                        filter: f,
+                    });
             }
             Err(e) => {
-                self.live = None;
+                self.filters.live = None;
                 if let Some(p) = &mut self.prompt {
                     p.error = Some(format!("at {}: {}", e.at + 1, e.message));
                 }
@@ -63,17 +119,14 @@ impl App {
             PromptKind::Filter => {
                 let f = Filter::parse(text, &self.parse_context())
                     .map_err(|e| format!("at {}: {}", e.at + 1, e.message))?;
-                if let Some((done, matches, covers)) = self.live_result.take() {
-                    if done == text {
-                        self.apply_filter(text.to_string(), matches, covers);
-                        return Ok(());
-                    }
+                if let Some(r) = self.filters.take_counted(text) {
+                    self.apply_filter(r.text, r.matches, r.covers);
+                    return Ok(());
                 }
-                let generation = self.next_generation();
-                self.pending = Some((generation, Pending::Apply));
-                self.jobs.push(Job::Filter {
+                let text = text.to_string();
+                self.work.submit(Pending::Apply, |generation| Job::Filter {
                     generation,
-                    text: text.to_string(),
+                    text,
                     filter: f,
                 });
                 self.message = Some("filtering…".into());
@@ -82,7 +135,10 @@ impl App {
             PromptKind::Search => {
                 let f = Filter::parse(text, &self.parse_context())
                     .map_err(|e| format!("at {}: {}", e.at + 1, e.message))?;
-                self.search = Some((text.to_string(), f));
+                self.filters.search = Some(ActiveSearch {
+                    text: text.to_string(),
+                    filter: f,
+                });
                 self.search_step(true);
                 Ok(())
             }
@@ -91,26 +147,23 @@ impl App {
     }
 
     pub(super) fn search_step(&mut self, forward: bool) {
-        let Some((_, f)) = &self.search else {
+        let Some(search) = &self.filters.search else {
             self.message = Some("no search yet: / starts one".into());
             return;
         };
-        let job_filter = f.clone();
-        let generation = self.next_generation();
-        self.pending = Some((generation, Pending::Search));
-        self.jobs.push(Job::Search {
+        let (filter, from) = (search.filter.clone(), self.cursor);
+        self.work.submit(Pending::Search, |generation| Job::Search {
             generation,
-            filter: job_filter,
-            from: self.cursor,
+            filter,
+            from,
             forward,
         });
         self.message = Some("searching…".into());
     }
 
     pub(super) fn clear_filter(&mut self) {
-        self.filter = None;
-        self.live = None;
-        self.live_result = None;
+        self.filters.active = None;
+        self.filters.drop_draft();
         self.scroll_to_cursor();
     }
 
@@ -121,7 +174,7 @@ impl App {
         let describe = Filter::parse(&text, &self.parse_context())
             .map(|f| f.describe())
             .unwrap_or_else(|_| text.clone());
-        self.filter = Some(ActiveFilter {
+        self.filters.active = Some(ActiveFilter {
             text,
             describe,
             rows: matches,
@@ -140,50 +193,49 @@ impl App {
             JobResult::Progress { generation, .. }
             | JobResult::Filtered { generation, .. }
             | JobResult::Found { generation, .. }
-            | JobResult::Exported { generation, .. } => *generation,
+            | JobResult::Exported { generation, .. }
+            | JobResult::Stats { generation, .. } => *generation,
         };
-        let Some((want, what)) = self.pending else {
-            return;
-        };
-        if want != generation {
+        let Some(what) = self.work.awaited(generation) else {
             return; // a stale answer to a question no longer asked
-        }
+        };
         match r {
-            JobResult::Progress { done, total, .. } => self.progress = Some((done, total)),
+            JobResult::Progress { done, total, .. } => {
+                self.work.progress = Some(JobProgress { done, total });
+            }
             JobResult::Filtered {
                 text,
                 matches,
                 covers,
                 ..
             } => {
-                self.pending = None;
-                self.progress = None;
+                self.work.finished();
                 match what {
                     Pending::Apply => self.apply_filter(text, matches, covers),
-                    Pending::Refilter => self.refiltered(text, matches, covers),
-                    _ => {
-                        self.live = Some((text.clone(), Some(matches.len())));
-                        self.live_result = Some((text, matches, covers));
+                    Pending::Refilter => self.refiltered(&text, matches, covers),
+                    Pending::Preview | Pending::Search | Pending::Export | Pending::Stats => {
+                        self.filters.draft_counted(text, matches, covers);
                     }
                 }
             }
             JobResult::Found { event, .. } => {
-                self.pending = None;
+                self.work.finished();
                 match event {
                     Some(e) => self.move_to_event(e),
                     None if !self.is_indexed() => {
-                        self.message = Some("no further match in the part indexed so far".into())
+                        self.message = Some("no further match in the part indexed so far".into());
                     }
                     None => self.message = Some("no further match".into()),
                 }
             }
+            JobResult::Stats { generation, stats } => self.stats_done(generation, stats),
             JobResult::Exported {
                 text,
                 notes,
                 preview,
                 ..
             } => {
-                self.pending = None;
+                self.work.finished();
                 if let Some(d) = &mut self.export {
                     d.text = Some(text);
                     d.notes = notes;

@@ -8,8 +8,8 @@
 use crate::filter::Filter;
 use crate::index::EventId;
 
-use super::app::{App, Pending, PromptKind};
-use super::timeline::Timeline;
+use super::app::{App, PromptKind};
+use super::work::Pending;
 use super::worker::Job;
 
 impl App {
@@ -22,13 +22,7 @@ impl App {
         if n > was {
             self.catalog.extend(&b);
         }
-        let counted = self.timeline.events;
-        let stale = n as usize != counted
-            && (n as usize > counted + counted / 4
-                || (finished && (!self.following || n as usize > counted + counted / 64)));
-        if stale {
-            self.timeline = Timeline::build(&b.index);
-        }
+        self.timeline.catch_up(&b.index, finished, self.follow.on);
         drop(b);
         self.indexed = n;
         if n != was {
@@ -41,7 +35,7 @@ impl App {
     /// Runs the filter in force again when the index has grown enough since it ran
     /// (by half while building; at all once built) and the worker is free.
     pub(super) fn refilter_if_stale(&mut self) {
-        if self.pending.is_some() {
+        if self.work.pending.is_some() {
             return;
         }
         let n = self.indexed;
@@ -53,11 +47,19 @@ impl App {
             .prompt
             .as_ref()
             .is_some_and(|p| p.kind == PromptKind::Filter);
-        if drafting && self.live_result.as_ref().is_some_and(|r| stale(r.2)) {
+        if drafting
+            && self
+                .filters
+                .live_result
+                .as_ref()
+                .is_some_and(|r| stale(r.covers))
+        {
             self.filter_draft_changed();
             return;
         }
-        let Some(f) = &self.filter else { return };
+        let Some(f) = &self.filters.active else {
+            return;
+        };
         if !stale(f.covers) {
             return;
         }
@@ -65,18 +67,19 @@ impl App {
         let Ok(filter) = Filter::parse(&text, &self.parse_context()) else {
             return;
         };
-        self.generation += 1;
-        self.pending = Some((self.generation, Pending::Refilter));
-        self.jobs.push(Job::Filter {
-            generation: self.generation,
-            text,
-            filter,
-        });
+        self.work
+            .submit(Pending::Refilter, |generation| Job::Filter {
+                generation,
+                text,
+                filter,
+            });
     }
 
     /// The result of a re-run: more matches, same cursor.
-    pub(super) fn refiltered(&mut self, text: String, matches: Vec<EventId>, covers: u32) {
-        let Some(f) = &mut self.filter else { return };
+    pub(super) fn refiltered(&mut self, text: &str, matches: Vec<EventId>, covers: u32) {
+        let Some(f) = &mut self.filters.active else {
+            return;
+        };
         if f.text != text {
             return;
         }
@@ -88,24 +91,24 @@ impl App {
 
     /// `F`: follow the last file, or stop.
     pub(super) fn toggle_follow(&mut self) {
-        self.following = !self.following;
-        self.message = Some(if self.following {
+        self.follow.on = !self.follow.on;
+        self.message = Some(if self.follow.on {
             "following the last file".into()
         } else {
             "stopped following".into()
         });
-        if self.following {
+        if self.follow.on {
             self.poll();
         } else if let Some(mut b) = self.build.try_write() {
             b.set_follow(false);
-            self.pending_event = None;
+            self.follow.pending = None;
         }
     }
 
     /// Follow mode's timer: indexes what was appended (when no one is reading the set);
     /// a cursor on the last event moves on to the new last event.
     pub(super) fn poll(&mut self) {
-        if !self.following || !self.is_indexed() {
+        if !self.follow.on || !self.is_indexed() {
             return;
         }
         let at_end = self.cursor_row() + 1 >= self.row_count();
@@ -115,14 +118,14 @@ impl App {
         b.set_follow(true);
         let r = b.refresh();
         drop(b);
-        self.pending_event = r.pending;
+        self.follow.pending = r.pending;
         if let Some(p) = r.problems.first() {
             let at = crate::format::display::escape_str(&self.binlogs().named(p.at).to_string());
             self.message = Some(format!("{at}: {}", p.message));
         }
         if r.new_events > 0 {
             self.catch_up();
-            if at_end && self.filter.is_none() {
+            if at_end && self.filters.active.is_none() {
                 self.move_to_row(self.row_count().saturating_sub(1));
             }
         }
@@ -140,7 +143,7 @@ impl App {
             return None;
         }
         let (done, total) = self.build.progress();
-        let mib = |b: u64| b as f64 / (1 << 20) as f64;
+        let mib = |b: u64| b as f64 / f64::from(1 << 20);
         Some(format!(
             "indexing {}% ({:.1} of {:.1} MiB)",
             done * 100 / total.max(1),

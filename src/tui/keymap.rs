@@ -14,6 +14,7 @@ pub enum Mode {
     Help,
     ConfirmQuit,
     Export,
+    Stats,
 }
 
 /// A key as written in the table.
@@ -102,6 +103,7 @@ pub const KEYMAP: &[Binding] = &[
     b(M::List, ch('t'), A::CycleTimeZone, "time zone UTC/local", Some("zone")),
     b(M::List, ch('b'), A::ToggleTimelineBytes, "timeline: events / bytes per time slice", None),
     b(M::List, ch('F'), A::ToggleFollow, "follow the last file as it grows", None),
+    b(M::List, code(K::Tab), A::OpenStats, "stats: tables, transactions, busiest times", None),
     b(M::List, ch('?'), A::OpenHelp, "help", Some("help")),
     b(M::List, ch('q'), A::Quit, "quit", Some("quit")),
     b(M::List, code(K::Esc), A::Back, "back", None),
@@ -138,6 +140,17 @@ pub const KEYMAP: &[Binding] = &[
     b(M::Export, code(K::PageUp), A::PageUp, "page up", None),
     b(M::Export, ch('?'), A::OpenHelp, "help", None),
     b(M::Export, code(K::Esc), A::Back, "close", Some("close")),
+    b(M::Stats, ch('j'), A::Down(1), "next line", None),
+    b(M::Stats, code(K::Down), A::Down(1), "next line", None),
+    b(M::Stats, ch('k'), A::Up(1), "previous line", None),
+    b(M::Stats, code(K::Up), A::Up(1), "previous line", None),
+    b(M::Stats, code(K::PageDown), A::PageDown, "page down", None),
+    b(M::Stats, code(K::PageUp), A::PageUp, "page up", None),
+    b(M::Stats, code(K::Enter), A::StatsAccept, "table: filter to it; transaction or time: go there", Some("open")),
+    b(M::Stats, ch('?'), A::OpenHelp, "help", Some("help")),
+    b(M::Stats, code(K::Esc), A::Back, "back to the list (cancels counting)", Some("back")),
+    b(M::Stats, code(K::Tab), A::Back, "back to the list", None),
+    b(M::Stats, ch('q'), A::Back, "back to the list", None),
     b(M::Help, code(K::Esc), A::Back, "close help", Some("close")),
     b(M::Help, ch('q'), A::Back, "close help", None),
     b(M::Help, ch('?'), A::Back, "close help", None),
@@ -178,6 +191,7 @@ pub fn key_label(k: Key) -> String {
         KeyCode::Home => "Home".into(),
         KeyCode::End => "End".into(),
         KeyCode::Backspace => "Bksp".into(),
+        KeyCode::Tab => "Tab".into(),
         other => format!("{other:?}"),
     };
     if k.ctrl { format!("C-{base}") } else { base }

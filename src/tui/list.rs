@@ -143,7 +143,7 @@ impl EventList<'_> {
         let m = app.build.read().index.get(e);
         let loc = app.loc_text(e);
         let summary = match (&app.summary, app.visible.get(&e)) {
-            (Some((s, text)), _) if *s == e => text.clone(),
+            (Some(s), _) if s.event == e => s.text.clone(),
             (_, Some(text)) => text.clone(),
             _ => index_text(&m).to_string(),
         };
@@ -191,7 +191,7 @@ impl Widget for EventList<'_> {
         let color = super::views::colors();
         let rows = app.row_count();
         let cursor_row = app.cursor_row();
-        for y in 0..area.height as u32 {
+        for y in 0..u32::from(area.height) {
             let row = app.top + y;
             if row >= rows {
                 break;

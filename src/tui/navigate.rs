@@ -23,7 +23,7 @@ impl App {
             self.move_to_event(first);
             return;
         }
-        let t = here.0 as i64 + dir;
+        let t = i64::from(here.0) + dir;
         let t = t.clamp(0, ix.txn_count() as i64 - 1) as u32;
         let first = ix.txn_span(TxnId(t)).0;
         drop(b);
@@ -31,8 +31,8 @@ impl App {
     }
 
     pub(super) fn move_rows(&mut self, delta: i64) {
-        let row = self.cursor_row() as i64 + delta;
-        let max = self.row_count().saturating_sub(1) as i64;
+        let row = i64::from(self.cursor_row()) + delta;
+        let max = i64::from(self.row_count().saturating_sub(1));
         self.move_to_row(row.clamp(0, max.max(0)) as u32);
     }
 
@@ -49,7 +49,12 @@ impl App {
             return;
         }
         self.cursor = EventId(e.0.min(n - 1));
-        if self.filter.as_ref().is_some_and(|f| !f.rows.is_empty()) {
+        if self
+            .filters
+            .active
+            .as_ref()
+            .is_some_and(|f| !f.rows.is_empty())
+        {
             // Only matches are rows: the nearest one at or after, else the last.
             self.cursor = self.event_of_row(self.row_of(self.cursor));
         }
@@ -100,7 +105,7 @@ impl App {
     }
 
     pub(super) fn scroll_detail(&mut self, delta: i32) {
-        let h = self.detail_height() as i32;
+        let h = i32::from(self.detail_height());
         if let Some(d) = &mut self.detail {
             let len = if d.hex {
                 d.lines.hex.len()
@@ -108,7 +113,7 @@ impl App {
                 d.lines.text.len()
             } as i32;
             let max = (len - h + 2).max(0);
-            d.scroll = (d.scroll as i32 + delta).clamp(0, max) as u16;
+            d.scroll = (i32::from(d.scroll) + delta).clamp(0, max) as u16;
         }
     }
 }

@@ -30,7 +30,7 @@ pub enum Msg {
 
 /// Runs the browser until the user quits. `Ok(Some(text))`: the user accepted `text`,
 /// to be printed on stdout once the screen is restored.
-pub fn run(paths: Vec<PathBuf>) -> Result<Option<String>> {
+pub fn run(paths: &[PathBuf]) -> Result<Option<String>> {
     if paths.is_empty() {
         anyhow::bail!(
             "no binlog given: binlens PATH... (binlog files, a directory, or a server's \
@@ -39,7 +39,7 @@ pub fn run(paths: Vec<PathBuf>) -> Result<Option<String>> {
     }
     // Open (map) the files before taking over the terminal, so that a wrong path is a
     // plain message on stderr. Mapping is quick; indexing happens between key presses.
-    let build = IndexBuild::unstarted(&paths, OpenOptions::cached())?;
+    let build = IndexBuild::unstarted(paths, OpenOptions::cached())?;
     let tty = terminal::enter()?;
     let result = run_on(tty, build);
     terminal::restore();
@@ -88,7 +88,7 @@ pub fn event_loop<B: Backend + std::io::Write>(
     let mut last_poll = Instant::now();
     let mut busy = false;
     loop {
-        for job in app.jobs.drain(..) {
+        for job in app.work.queue.drain(..) {
             worker.submit(job);
         }
         if let Some(text) = app.clipboard.take() {
@@ -109,7 +109,7 @@ pub fn event_loop<B: Backend + std::io::Write>(
             } else {
                 Duration::ZERO
             }
-        } else if app.following {
+        } else if app.follow.on {
             POLL.saturating_sub(last_poll.elapsed())
         } else {
             Duration::from_secs(3600)
@@ -142,7 +142,7 @@ pub fn event_loop<B: Backend + std::io::Write>(
                 dirty |= filling || app.is_indexed() || last_draw.elapsed() >= PROGRESS_FRAME;
             }
             Err(RecvTimeoutError::Timeout) => {
-                if app.following {
+                if app.follow.on {
                     app.update(Action::Poll);
                     last_poll = Instant::now();
                     dirty = true;

@@ -27,6 +27,34 @@ pub struct Timeline {
     pub max: u32,
 }
 
+/// The timeline as the App keeps it: the counts, recounted as the index grows, and
+/// whether they are shown as events or bytes.
+#[derive(Debug, Clone, Default)]
+pub struct TimelineState {
+    pub counted: Timeline,
+    /// Bytes per bucket, not events.
+    pub bytes: bool,
+}
+
+impl TimelineState {
+    pub fn toggle_units(&mut self) {
+        self.bytes = !self.bytes;
+    }
+
+    /// Recounts after the index grew: by a quarter while building, at the end once built
+    /// (while following, only when it grew by more than a sixty-fourth, so each poll is
+    /// not a recount).
+    pub fn catch_up(&mut self, index: &crate::index::EventIndex, finished: bool, following: bool) {
+        let (n, counted) = (index.len(), self.counted.events);
+        let stale = n != counted
+            && (n > counted + counted / 4
+                || (finished && (!following || n > counted + counted / 64)));
+        if stale {
+            self.counted = Timeline::build(index);
+        }
+    }
+}
+
 impl Timeline {
     /// One pass over the timestamp and position columns. The span
     /// runs from the 0.5th to the 99.5th percentile of a sample, so one stray clock (a
@@ -63,7 +91,7 @@ impl Timeline {
         // Most events share their second with the one before: for those the bucket is
         // known, and the counts of a run in one bucket stay in registers. This loop is
         // the whole cost.
-        let k = buckets as f64 / ((last - first) as f64 + 1.0);
+        let k = buckets as f64 / (f64::from(last - first) + 1.0);
         let (mut run, mut n, mut bytes) = (0usize, 0u64, 0u64);
         let (mut min, mut max, mut prev) = (u32::MAX, 0, 0);
         ix.for_each_time_and_size(|t, size| {
@@ -75,7 +103,7 @@ impl Timeline {
                 min = min.min(t);
                 max = max.max(t);
                 let off = t.clamp(first, last) - first;
-                let b = ((off as f64 * k) as usize).min(buckets - 1);
+                let b = ((f64::from(off) * k) as usize).min(buckets - 1);
                 if b != run {
                     tl.counts[run] += n;
                     tl.bytes[run] += bytes;
@@ -93,8 +121,8 @@ impl Timeline {
 
     /// The column of `ts` among `width` columns.
     pub fn bucket(&self, ts: u32, width: usize) -> usize {
-        let span = (self.last - self.first) as u64 + 1;
-        let off = ts.clamp(self.first, self.last) as u64 - self.first as u64;
+        let span = u64::from(self.last - self.first) + 1;
+        let off = u64::from(ts.clamp(self.first, self.last)) - u64::from(self.first);
         (((off * width as u64) / span) as usize).min(width - 1)
     }
 
@@ -126,12 +154,12 @@ const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
 
 impl Widget for TimelineView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let tl = &self.app.timeline;
+        let tl = &self.app.timeline.counted;
         let w = area.width as usize;
         if w == 0 || tl.counts.is_empty() {
             return;
         }
-        let cols = tl.columns(w, self.app.timeline_bytes);
+        let cols = tl.columns(w, self.app.timeline.bytes);
         let max = cols.iter().copied().max().unwrap_or(1).max(1);
         let b = self.app.build.read();
         let ix = &b.index;

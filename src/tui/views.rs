@@ -12,9 +12,12 @@ use crate::format::display::escape_str;
 
 use super::app::{App, PromptKind, detail_height, time_text, zone_label};
 use super::export_dialog::ExportView;
+use super::filtering::LiveCount;
 use super::keymap::{self, Mode};
 use super::list::{Columns, EventList};
+use super::stats_view::StatsPane;
 use super::timeline::TimelineView;
+use super::work::JobProgress;
 use crate::lang::zone_suffix;
 
 /// False when `NO_COLOR` is set (to anything non-empty): then only bold, reverse and
@@ -71,6 +74,14 @@ impl Widget for Screen<'_> {
             DetailPane { app }.render(detail, buf);
         }
         TimelineView { app }.render(timeline, buf);
+        if app.mode == Mode::Stats || (app.mode == Mode::Help && app.under == Mode::Stats) {
+            let rows = Rect {
+                y: header.y,
+                height: timeline.y + timeline.height - header.y,
+                ..header
+            };
+            StatsPane { app }.render(rows, buf);
+        }
         StatusBar { app }.render(status, buf);
         Footer { app }.render(footer, buf);
         match app.mode {
@@ -79,7 +90,7 @@ impl Widget for Screen<'_> {
                 if app.under == Mode::Export {
                     ExportView { app }.render(area, buf);
                 }
-                PromptLine { app }.render(footer, buf)
+                PromptLine { app }.render(footer, buf);
             }
             Mode::Export => ExportView { app }.render(area, buf),
             Mode::ConfirmQuit => {
@@ -89,8 +100,8 @@ impl Widget for Screen<'_> {
                 )
                 .render(footer, buf);
             }
-            // The list and the detail pane are drawn above already.
-            Mode::List | Mode::Detail => {}
+            // The list, the detail pane and the stats view are drawn above already.
+            Mode::List | Mode::Detail | Mode::Stats => {}
         }
     }
 }
@@ -170,7 +181,7 @@ fn warnings(app: &App) -> Option<String> {
         .notes
         .iter()
         .filter(|n| !matches!(n, crate::index::SetNote::Reordered))
-        .map(|n| n.to_string())
+        .map(std::string::ToString::to_string)
         .chain(
             b.problems
                 .iter()
@@ -209,7 +220,7 @@ impl Widget for StatusBar<'_> {
             parts.push(w);
         }
         let loc = |e| app.loc_text(e);
-        match (app.mark_start, app.mark_stop) {
+        match (app.marks.start, app.marks.stop) {
             (None, None) => {}
             (Some(a), None) => parts.push(format!("start {}", loc(a))),
             (None, Some(b)) => parts.push(format!("stop after {}", loc(b))),
@@ -225,7 +236,7 @@ impl Widget for StatusBar<'_> {
                 }
             }
         }
-        if let Some(f) = &app.filter {
+        if let Some(f) = &app.filters.active {
             // Which match the cursor is on, when it is on one.
             let at = f
                 .rows
@@ -238,14 +249,14 @@ impl Widget for StatusBar<'_> {
                 f.rows.len()
             ));
         }
-        if let Some((done, total)) = app.progress {
+        if let Some(JobProgress { done, total }) = app.work.progress {
             parts.push(format!("working {}%", done * 100 / total.max(1)));
         }
         if let Some(p) = app.index_progress() {
             parts.push(p);
         }
-        if app.following {
-            parts.push(match app.pending_event {
+        if app.follow.on {
+            parts.push(match app.follow.pending {
                 Some(at) => format!(
                     "following; pending event at {} (being written)",
                     escape_str(&app.binlogs().named(at).to_string())
@@ -258,7 +269,7 @@ impl Widget for StatusBar<'_> {
             parts.push(format!(
                 "{} {}",
                 time_text(app.zone, ts),
-                zone_suffix(ts as i64, app.zone)
+                zone_suffix(i64::from(ts), app.zone)
             ));
         } else {
             parts.push(zone_label(app.zone).to_string());
@@ -312,11 +323,17 @@ impl Widget for PromptLine<'_> {
             Span::styled("█", Style::default()),
         ];
         if p.kind == PromptKind::Filter {
-            let count = match &self.app.live {
-                Some((t, Some(n))) if *t == p.text && !self.app.is_indexed() => {
+            let count = match &self.app.filters.live {
+                Some(LiveCount {
+                    text,
+                    count: Some(n),
+                }) if *text == p.text && !self.app.is_indexed() => {
                     format!("  {n} matches so far")
                 }
-                Some((t, Some(n))) if *t == p.text => format!("  {n} matches"),
+                Some(LiveCount {
+                    text,
+                    count: Some(n),
+                }) if *text == p.text => format!("  {n} matches"),
                 Some(_) => "  counting…".to_string(),
                 None => String::new(),
             };
@@ -381,6 +398,7 @@ impl Widget for HelpOverlay<'_> {
         let title = match mode {
             Mode::Detail => " keys: detail pane (Esc closes) ",
             Mode::Export => " keys: export (Esc closes) ",
+            Mode::Stats => " keys: stats view (Esc closes) ",
             Mode::List => " keys: event list (Esc closes) ",
             // Help is shown for the mode under it; these have no table of their own.
             Mode::Prompt | Mode::Help | Mode::ConfirmQuit => " keys: event list (Esc closes) ",

@@ -14,6 +14,7 @@ use crate::filter::{self, Filter};
 use std::sync::RwLock;
 
 use crate::index::{Binlogs, EventId};
+use crate::insight::{self, Scope, Stats};
 
 /// Work for the worker. `generation` ties a result to the request that wanted it.
 #[derive(Debug, Clone)]
@@ -39,6 +40,15 @@ pub enum Job {
         generation: u64,
         request: SqlRequest,
     },
+    /// The stats view's numbers for the events `[start, end)`.
+    Stats {
+        generation: u64,
+        start: EventId,
+        end: EventId,
+        top: usize,
+    },
+    /// Nothing: submitted to cancel the job running (the stats view closed).
+    Cancel,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +76,10 @@ pub enum JobResult {
         notes: Vec<String>,
         /// The one-line preview the CLI prints: transactions, rows per operation, tables.
         preview: Option<String>,
+    },
+    Stats {
+        generation: u64,
+        stats: Box<Stats>,
     },
 }
 
@@ -129,6 +143,37 @@ pub fn run_job(
                 preview: None,
             },
         }),
+        Job::Stats {
+            generation,
+            start,
+            end,
+            top,
+        } => {
+            let scope = Scope {
+                start,
+                end,
+                tables: None,
+                top,
+            };
+            let mut last = 0;
+            let mut progress = |done: u64, total: u64| {
+                if done > last + total / 100 {
+                    last = done;
+                    report(JobResult::Progress {
+                        generation,
+                        done: done as usize,
+                        total: total as usize,
+                    });
+                }
+                !cancel.load(Ordering::Relaxed)
+            };
+            let stats = insight::compute(b, &scope, &mut progress)?;
+            Some(JobResult::Stats {
+                generation,
+                stats: Box::new(stats),
+            })
+        }
+        Job::Cancel => None,
         Job::Sql {
             generation,
             request,
@@ -198,7 +243,7 @@ fn work(
         };
         // Read access for the job's length: the UI thread steps the build only while no
         // job runs (a header filter takes well under 100 ms; a body search longer).
-        let guard = b.read().unwrap_or_else(|e| e.into_inner());
+        let guard = b.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let result = run_job(&guard, job, &cancel, &mut report);
         drop(guard);
         if let Some(r) = result {

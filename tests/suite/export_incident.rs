@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use std::fmt::Write as _;
+
 use crate::support::server::{TestServer, expect_success, mariadb_tool};
 
 const SETUP: &str = "CREATE DATABASE shop;
@@ -16,17 +18,19 @@ CREATE TABLE shop.customers (id INT PRIMARY KEY, name VARCHAR(40), orders INT);"
 fn load() -> String {
     let mut s = String::new();
     for c in 1..=10 {
-        s.push_str(&format!(
-            "INSERT INTO shop.customers VALUES ({c}, 'customer ''{c}''', 0);\n"
-        ));
+        let _ = writeln!(
+            s,
+            "INSERT INTO shop.customers VALUES ({c}, 'customer ''{c}''', 0);"
+        );
     }
     for i in 1..=60 {
-        s.push_str(&format!(
-            "INSERT INTO shop.orders VALUES ({i}, {}, {}.{:02}, 'first batch');\n",
+        let _ = writeln!(
+            s,
+            "INSERT INTO shop.orders VALUES ({i}, {}, {}.{:02}, 'first batch');",
             i % 10 + 1,
             i * 3,
             i % 100
-        ));
+        );
     }
     s
 }
@@ -326,7 +330,7 @@ fn gtid_windows_over_interleaved_domains() {
             server.sql_stdin(load().as_bytes());
             assert_eq!(checksums(&server), snapshot);
             let mut a: Vec<String> = vec!["--start".into(), start.clone()];
-            a.extend(args.iter().map(|s| s.to_string()));
+            a.extend(args.iter().map(std::string::ToString::to_string));
             if gtid {
                 a.push("--gtid".into());
             }

@@ -366,7 +366,7 @@ fn bit_flipped_binlogs_export_without_a_panic() {
             matches!(code, 0..=2) && !stderr.contains("internal error"),
             "round {round}: exit {code}: {stderr}"
         );
-        damaged += (code == 2 && stderr.contains("mysql-bin.")) as u32;
+        damaged += u32::from(code == 2 && stderr.contains("mysql-bin."));
     }
     assert!(
         damaged >= 15,

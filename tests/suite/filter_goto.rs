@@ -118,7 +118,7 @@ fn relative_and_absolute_times() {
         pos: binlens::format::LogPosition(50876),
     });
     let accident = accident.unwrap();
-    let ts = b.index.timestamp(accident) as u64;
+    let ts = u64::from(b.index.timestamp(accident));
     // The first event from which the log has reached `target`, by the oracle.
     let first_reaching = |target: u64| {
         let mut max = 0;

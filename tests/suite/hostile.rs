@@ -37,7 +37,10 @@ fn dump(name: &str, bytes: &[u8], format: DumpFormat) -> Result<Dump, String> {
             let msg = p
                 .downcast_ref::<String>()
                 .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .or_else(|| {
+                    p.downcast_ref::<&str>()
+                        .map(std::string::ToString::to_string)
+                })
                 .unwrap_or_default();
             return Err(format!("panicked: {msg}"));
         }
@@ -438,7 +441,12 @@ fn a_directory_with_a_missing_file_notes_the_gap() {
     }
     let b = Binlogs::open(&[dir.path().to_path_buf()]).unwrap();
     assert_eq!(b.set.files.len(), 2);
-    let notes: Vec<String> = b.set.notes.iter().map(|n| n.to_string()).collect();
+    let notes: Vec<String> = b
+        .set
+        .notes
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     assert!(
         notes.iter().any(|n| n.contains("gap")
             && n.contains("mysql-bin.000001")

@@ -1,11 +1,12 @@
 //! The persisted index cache: reused when valid, rebuilt when the binlog was appended
-//! to, truncated or replaced, or the cache itself is corrupt.
+//! to, truncated or replaced, or the cache itself is corrupt; private to the user (modes,
+//! a directory not private refused with a note, no symlink followed).
 
 use std::path::{Path, PathBuf};
 
-use binlens::index::{Binlogs, IndexSource, OpenOptions};
+use binlens::index::{Binlogs, IndexSource, OpenOptions, SetNote};
 
-use crate::support::corpus::corpus_dir;
+use crate::support::corpus::{binlens, corpus_dir};
 use crate::support::index::digest;
 
 struct Fixture {
@@ -143,7 +144,7 @@ fn a_corrupt_cache_is_rebuilt_never_trusted() {
     let damaged: [Damage; 4] = [
         Box::new(|c| {
             let n = c.len() / 2;
-            c[n] ^= 0x01
+            c[n] ^= 0x01;
         }),
         Box::new(|c| c.truncate(c.len() - 7)),
         Box::new(|c| c.truncate(5)),
@@ -201,4 +202,209 @@ fn a_background_build_writes_the_cache_a_later_open_uses() {
     let again = open(&f.binlog, &f.cache);
     assert_eq!(again.sources, [IndexSource::Cached { grown: false }]);
     assert_eq!(digest(&again), digest(&build.read()));
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn cache_notes(b: &Binlogs) -> Vec<String> {
+    b.set
+        .notes
+        .iter()
+        .filter(|n| matches!(n, SetNote::CacheRefused { .. }))
+        .map(std::string::ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn the_cache_directory_is_created_0700_and_its_files_0600() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    // A missing parent too (`$XDG_CACHE_HOME` itself), as the XDG spec asks.
+    let dir = f.cache.join("xdg/binlens");
+    let b = open(&f.binlog, &dir);
+    assert_eq!(cache_notes(&b), Vec::<String>::new());
+    assert_eq!(mode(&f.cache.join("xdg")), 0o700);
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&cache_file(&dir)), 0o600);
+    assert_eq!(
+        open(&f.binlog, &dir).sources,
+        [IndexSource::Cached { grown: false }]
+    );
+}
+
+#[test]
+fn a_cache_directory_of_ours_readable_by_others_is_narrowed_to_0700() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    std::fs::create_dir(&f.cache).unwrap();
+    set_mode(&f.cache, 0o755);
+    let b = open(&f.binlog, &f.cache);
+    assert_eq!(cache_notes(&b), Vec::<String>::new());
+    assert_eq!(mode(&f.cache), 0o700);
+    assert_eq!(
+        open(&f.binlog, &f.cache).sources,
+        [IndexSource::Cached { grown: false }]
+    );
+}
+
+#[test]
+fn a_group_writable_cache_directory_is_refused_once_and_the_set_indexed_without_it() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    // A valid cache in it is not read either, once the directory is not private.
+    open(&f.binlog, &f.cache);
+    let cached = cache_file(&f.cache);
+    let before = std::fs::read(&cached).unwrap();
+    for loose in [0o770, 0o702] {
+        set_mode(&f.cache, loose);
+        let b = open(&f.binlog, &f.cache);
+        assert_eq!(
+            cache_notes(&b),
+            [format!(
+                "index cache {} not used: it is writable by group or others (mode {loose:04o})",
+                f.cache.display()
+            )]
+        );
+        assert_eq!(b.sources, [IndexSource::Scanned]);
+        assert_eq!(digest(&b), fresh(&f.binlog));
+        assert_eq!(std::fs::read(&cached).unwrap(), before, "nothing written");
+        assert_eq!(mode(&f.cache), loose, "left as it is");
+    }
+
+    // The CLI says it once on stderr, and still succeeds.
+    let xdg = f.cache.parent().unwrap().join("xdg");
+    std::fs::create_dir_all(xdg.join("binlens")).unwrap();
+    set_mode(&xdg.join("binlens"), 0o775);
+    let out = binlens()
+        .arg("index")
+        .arg(&f.binlog)
+        .env("XDG_CACHE_HOME", &xdg)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "binlens: note: index cache {}/binlens not used: it is writable by group or others (mode 0775)\n",
+            xdg.display()
+        )
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("files=1 events="));
+    assert_eq!(std::fs::read_dir(xdg.join("binlens")).unwrap().count(), 0);
+}
+
+#[test]
+fn a_cache_directory_owned_by_another_user_is_refused() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    std::fs::create_dir(&f.cache).unwrap();
+    // Only root can give a directory away; elsewhere there is nothing to try.
+    if std::os::unix::fs::chown(&f.cache, Some(65534), None).is_err() {
+        return;
+    }
+    let b = open(&f.binlog, &f.cache);
+    assert_eq!(
+        cache_notes(&b),
+        [format!(
+            "index cache {} not used: it is owned by uid 65534, not by this user",
+            f.cache.display()
+        )]
+    );
+    assert_eq!(b.sources, [IndexSource::Scanned]);
+    assert_eq!(std::fs::read_dir(&f.cache).unwrap().count(), 0);
+}
+
+#[test]
+fn a_symlinked_cache_directory_is_refused() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    let real = f.cache.with_file_name("real");
+    std::fs::create_dir(&real).unwrap();
+    set_mode(&real, 0o700);
+    std::os::unix::fs::symlink(&real, &f.cache).unwrap();
+    let b = open(&f.binlog, &f.cache);
+    assert_eq!(
+        cache_notes(&b),
+        [format!(
+            "index cache {} not used: it is a symbolic link",
+            f.cache.display()
+        )]
+    );
+    assert_eq!(b.sources, [IndexSource::Scanned]);
+    assert_eq!(std::fs::read_dir(&real).unwrap().count(), 0);
+}
+
+#[test]
+fn a_file_where_the_cache_directory_should_be_is_refused() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    std::fs::write(&f.cache, b"not a directory").unwrap();
+    let b = open(&f.binlog, &f.cache);
+    assert_eq!(
+        cache_notes(&b),
+        [format!(
+            "index cache {} not used: it is not a directory",
+            f.cache.display()
+        )]
+    );
+    assert_eq!(b.sources, [IndexSource::Scanned]);
+    assert_eq!(std::fs::read(&f.cache).unwrap(), b"not a directory");
+}
+
+#[test]
+fn a_symlink_in_the_cache_directory_is_never_followed() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    open(&f.binlog, &f.cache);
+    let path = cache_file(&f.cache);
+    // The cache moved away and a link to it in its place: not read through the link.
+    let away = f.cache.with_file_name("away.idx");
+    std::fs::rename(&path, &away).unwrap();
+    std::os::unix::fs::symlink(&away, &path).unwrap();
+    let away_bytes = std::fs::read(&away).unwrap();
+    // A link planted where the next cache is written first: not written through.
+    let victim = f.cache.with_file_name("victim");
+    std::fs::write(&victim, b"keep").unwrap();
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::os::unix::fs::symlink(&victim, &tmp).unwrap();
+
+    let b = open(&f.binlog, &f.cache);
+    assert_eq!(b.sources, [IndexSource::Scanned]);
+    assert_eq!(cache_notes(&b), Vec::<String>::new());
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
+    assert_eq!(std::fs::read(&away).unwrap(), away_bytes);
+    assert!(
+        !std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::symlink_metadata(&tmp).is_err(),
+        "the planted link is gone"
+    );
+    assert_eq!(mode(&path), 0o600);
+    let again = open(&f.binlog, &f.cache);
+    assert_eq!(again.sources, [IndexSource::Cached { grown: false }]);
+    assert_eq!(digest(&again), fresh(&f.binlog));
 }

@@ -25,7 +25,7 @@ fn reading_a_mapped_page_that_vanished_reads_zeros() {
         .set_len(4096)
         .unwrap();
     // Past the new end every page is gone from the file; reading them must not crash.
-    let sum: u64 = m.bytes()[8192..].iter().map(|&b| b as u64).sum();
+    let sum: u64 = m.bytes()[8192..].iter().map(|&b| u64::from(b)).sum();
     assert_eq!(sum, 0, "vanished pages read as zeros");
     assert!(vanished_pages() > before);
     assert_eq!(

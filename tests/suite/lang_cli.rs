@@ -1,5 +1,5 @@
 //! One language on every command line: the same table globs select the same tables in
-//! `dump --filter` and `sql --table` (smart case), a selection of nothing exits 1 and
+//! `dump --filter`, `sql --table` and `stats --table` (smart case), a selection of nothing exits 1 and
 //! names what matched nothing, and a LOC's date-time is read in the zone `--tz` names.
 
 use std::path::{Path, PathBuf};
@@ -79,6 +79,34 @@ fn sql_tables(glob: &str) -> (Vec<String>, i32, String) {
     (tables, code, err)
 }
 
+/// The tables `stats --table GLOB` counts rows for.
+fn stats_tables(glob: &str) -> (Vec<String>, i32, String) {
+    let dir = sample();
+    let cache = tempfile::tempdir().unwrap();
+    let out = binlens()
+        .env("XDG_CACHE_HOME", cache.path())
+        .args(["stats", "--format", "json", "--table", glob])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let mut tables: Vec<String> = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .map(|v| {
+            v["tables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["table"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    tables.sort();
+    (
+        tables,
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn the_same_globs_select_the_same_tables_in_dump_and_sql() {
     for glob in [
@@ -95,6 +123,16 @@ fn the_same_globs_select_the_same_tables_in_dump_and_sql() {
         let (written, sql_code, err) = sql_tables(glob);
         assert_eq!(dumped, written, "{glob}: {err}");
         assert_eq!(dump_code, sql_code, "{glob}: {err}");
+        let (counted, stats_code, stats_err) = stats_tables(glob);
+        assert_eq!(counted, dumped, "{glob}: {stats_err}");
+        assert_eq!(stats_code, sql_code, "{glob}: {stats_err}");
+        if dumped.is_empty() {
+            assert!(
+                stats_err.contains(&format!("--table {glob} matched no table"))
+                    && stats_err.contains("shop.orders"),
+                "{glob}: {stats_err}"
+            );
+        }
         if dumped.is_empty() {
             assert_eq!(sql_code, 1, "{glob}");
             assert!(

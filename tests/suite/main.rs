@@ -49,10 +49,16 @@ mod index_sigbus;
 mod tui_update;
 // TUI: whole screens as insta snapshots driven by key strings.
 mod tui_screens;
+// TUI: the stats view (Tab), update by update, and its screen.
+mod tui_stats;
 // TUI: end-to-end in a real terminal under tmux.
 mod tui_tmux;
 // The App over an index still building (a test-driven build), timeline units, JSON detail
 mod tui_building;
+// The row walk counts the rows the full decoder decodes, on every fixture and corpus file.
+mod row_walk;
+// `dump --format statements` read by pt-query-digest: one query per row and statement.
+mod dump_statements;
 // `binlens stats` against the oracle's counts.
 mod stats_cli;
 // The schema catalog: names, unsignedness and keys through ALTERs, a schema script, unknowns.

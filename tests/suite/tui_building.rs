@@ -83,7 +83,11 @@ fn the_list_is_browsable_while_the_index_builds() {
     assert_eq!(a.catalog.ddl_events(), once.ddl_events());
     let s = screen(&a);
     assert!(!s.contains("so far") && !s.contains("indexing"), "{s}");
-    assert_eq!(a.timeline.events, whole.index.len(), "recounted at the end");
+    assert_eq!(
+        a.timeline.counted.events,
+        whole.index.len(),
+        "recounted at the end"
+    );
 }
 
 #[test]
@@ -93,7 +97,7 @@ fn a_filter_applies_to_the_indexed_part_then_extends() {
     };
     press(&mut a, "ftable:shop.customers op:insert<Enter>");
     let (early, covers) = {
-        let f = a.filter.as_ref().expect("a filter in force");
+        let f = a.filters.active.as_ref().expect("a filter in force");
         (f.rows.clone(), f.covers)
     };
     assert_eq!(covers, a.event_count());
@@ -109,9 +113,9 @@ fn a_filter_applies_to_the_indexed_part_then_extends() {
         assert_eq!(a.build.step(2048), Step::More);
     }
     a.update(Action::Indexed);
-    assert!(a.jobs.is_empty(), "no re-run for a little growth");
+    assert!(a.work.queue.is_empty(), "no re-run for a little growth");
     finish(&mut a);
-    let f = a.filter.as_ref().expect("still filtered");
+    let f = a.filters.active.as_ref().expect("still filtered");
     assert_eq!(f.covers as usize, whole.index.len());
     let full = binlens::filter::apply(
         &whole,
@@ -138,7 +142,7 @@ fn export_and_the_last_transaction_wait_for_the_index() {
         return;
     };
     press(&mut a, "[G]");
-    assert_eq!(a.mark_stop, None, "the last transaction may still grow");
+    assert_eq!(a.marks.stop, None, "the last transaction may still grow");
     assert!(a.message.as_deref().unwrap_or("").contains("once indexed"));
     press(&mut a, "x");
     assert_eq!(a.mode, Mode::List, "no export dialog yet");
@@ -149,7 +153,7 @@ fn export_and_the_last_transaction_wait_for_the_index() {
     );
     finish(&mut a);
     press(&mut a, "]x");
-    assert!(a.mark_stop.is_some());
+    assert!(a.marks.stop.is_some());
     assert_eq!(a.mode, Mode::Export);
 }
 
@@ -183,7 +187,7 @@ fn timeline_counts_events_or_bytes() {
     let line = |a: &App| screen(a).lines().nth(37).unwrap_or("").to_string();
     let before = line(&a);
     press(&mut a, "b");
-    assert!(a.timeline_bytes);
+    assert!(a.timeline.bytes);
     assert_ne!(line(&a), before, "the sparkline changes with its unit");
     press(&mut a, "b");
     assert_eq!(line(&a), before);
@@ -257,7 +261,7 @@ fn follow_mode_shows_appended_events_and_a_half_written_one_as_pending() {
     let mut a = App::new(IndexBuild::built(b), 120, 40);
     let n1 = a.event_count();
     press(&mut a, "GF");
-    assert!(a.following);
+    assert!(a.follow.on);
     assert_eq!(a.event_count(), n1, "nothing new yet");
     let append = |range: std::ops::Range<usize>| {
         use std::io::Write;
@@ -272,7 +276,7 @@ fn follow_mode_shows_appended_events_and_a_half_written_one_as_pending() {
     let n2 = a.event_count();
     assert!(n2 > n1, "appended events appear");
     assert_eq!(a.cursor, EventId(n2 - 1), "a cursor at the end follows it");
-    let pending = a.pending_event.expect("the cut event is pending");
+    let pending = a.follow.pending.expect("the cut event is pending");
     assert_eq!(pending.pos.get(), ends[n2 as usize - 1]);
     let s = screen(&a);
     assert!(
@@ -289,9 +293,9 @@ fn follow_mode_shows_appended_events_and_a_half_written_one_as_pending() {
     append(half..bytes.len());
     a.update(Action::Poll);
     assert_eq!(a.event_count() as usize, whole.index.len());
-    assert_eq!(a.pending_event, None);
+    assert_eq!(a.follow.pending, None);
     press(&mut a, "F");
-    assert!(!a.following);
+    assert!(!a.follow.on);
 }
 
 #[test]
@@ -368,14 +372,14 @@ fn a_drafts_live_count_is_counted_again_as_the_index_grows() {
         return;
     };
     press(&mut a, "ftable:shop.customers op:insert");
-    let early = match &a.live {
-        Some((_, Some(n))) => *n,
+    let early = match &a.filters.live {
+        Some(binlens::tui::filtering::LiveCount { count: Some(n), .. }) => *n,
         other => panic!("no live count: {other:?}"),
     };
     assert!(screen(&a).contains(&format!("{early} matches so far")));
     finish(&mut a);
-    let n = match &a.live {
-        Some((_, Some(n))) => *n,
+    let n = match &a.filters.live {
+        Some(binlens::tui::filtering::LiveCount { count: Some(n), .. }) => *n,
         other => panic!("no live count: {other:?}"),
     };
     let f = binlens::filter::Filter::parse(
@@ -400,4 +404,23 @@ fn a_drafts_live_count_is_counted_again_as_the_index_grows() {
         s.contains(&format!("{n} matches")) && !s.contains("so far"),
         "{s}"
     );
+}
+
+#[test]
+fn the_stats_view_counts_the_part_indexed_so_far_and_says_so() {
+    let Some((mut a, _)) = building(20_000) else {
+        return;
+    };
+    let n = a.event_count();
+    press(&mut a, "<Tab>");
+    let v = a.stats.as_ref().expect("the stats view");
+    assert!(v.partial);
+    assert_eq!(v.stats.as_ref().unwrap().events, u64::from(n));
+    assert!(screen(&a).contains("stats of the set indexed so far"));
+    press(&mut a, "<Esc>");
+    finish(&mut a);
+    press(&mut a, "<Tab>");
+    let v = a.stats.as_ref().unwrap();
+    assert!(!v.partial);
+    assert_eq!(v.stats.as_ref().unwrap().events, u64::from(a.event_count()));
 }

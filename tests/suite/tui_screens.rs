@@ -140,3 +140,28 @@ fn a_gap_in_the_set_stays_on_screen() {
         "{s}"
     );
 }
+
+/// A cache directory that is not private is refused, and the status bar says so.
+#[test]
+fn a_refused_cache_directory_is_named_in_the_status_bar() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(path) = incident_binlog() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("c");
+    std::fs::create_dir(&cache).unwrap();
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let options = binlens::index::OpenOptions {
+        cache_dir: Some(cache.clone()),
+        follow: false,
+    };
+    let b = binlens::index::Binlogs::open_with(&[path], options).unwrap();
+    let a = binlens::tui::app::App::new(binlens::index::IndexBuild::built(b), 200, 30);
+    let s = screen(&a);
+    let note = format!(
+        "⚠ index cache {} not used: it is writable by group or others (mode 0777)",
+        cache.display()
+    );
+    assert!(s.contains(&note), "{s}");
+}

@@ -254,3 +254,34 @@ fn a_panic_gives_the_shell_a_usable_terminal_and_a_short_report() {
         "the alternate screen is left:\n{after}"
     );
 }
+
+#[test]
+fn stats_view_selects_a_table_and_lands_on_its_filtered_list() {
+    let Some(file) = incident_binlog() else {
+        return;
+    };
+    if !have_tmux() {
+        return;
+    }
+    let s = Session::start(&file);
+    s.wait_for("444 events");
+    s.keys(&["Tab"]);
+    let screen = s.wait_for("stats of the whole set: 444 events");
+    assert!(screen.contains("> shop.orders"), "{screen}");
+    assert!(
+        screen.contains("0-1-233"),
+        "the incident's DELETE: {screen}"
+    );
+    s.keys(&["j", "Enter"]);
+    let screen = s.wait_for("filter table:shop.customers (");
+    assert!(!screen.contains("stats of"), "back on the list: {screen}");
+    assert!(screen.contains("shop.custo"), "{screen}");
+    s.keys(&["Tab"]);
+    s.wait_for("stats of the whole set");
+    s.keys(&["Escape"]);
+    let screen = s.wait_for("filter table:shop.customers (");
+    assert!(!screen.contains("stats of"), "{screen}");
+    s.keys(&["C-c"]);
+    let (rc, _) = s.wait_exit();
+    assert_eq!(rc, "0");
+}

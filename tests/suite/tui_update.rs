@@ -3,7 +3,9 @@
 use binlens::index::{EventId, Location};
 use binlens::tui::action::Action;
 use binlens::tui::app::{App, Outcome, Zone};
+use binlens::tui::filtering::LiveCount;
 use binlens::tui::keymap::Mode;
+use binlens::tui::work::JobProgress;
 
 use crate::support::tui::{app, incident_binlog, press};
 
@@ -50,9 +52,9 @@ fn the_cursor_row_is_summarized_by_decoding_it() {
     let Some(mut a) = incident() else { return };
     let e = event_at(&a, 67692);
     a.update(Action::Down(e.0));
-    let (at, text) = a.summary.clone().expect("a summary");
-    assert_eq!(at, e);
-    assert_eq!(text, "update shop.customers: 1 row");
+    let s = a.summary.clone().expect("a summary");
+    assert_eq!(s.event, e);
+    assert_eq!(s.text, "update shop.customers: 1 row");
 }
 
 #[test]
@@ -88,14 +90,22 @@ fn marks_snap_to_transaction_boundaries() {
     let table_map = event_at(&a, 26851);
     a.update(Action::Down(table_map.0));
     a.update(Action::MarkStart);
-    assert_eq!(a.mark_start, Some(event_at(&a, 26615)), "start at the GTID");
+    assert_eq!(
+        a.marks.start,
+        Some(event_at(&a, 26615)),
+        "start at the GTID"
+    );
     a.update(Action::MarkStop);
-    assert_eq!(a.mark_stop, Some(event_at(&a, 27017)), "stop after the XID");
+    assert_eq!(
+        a.marks.stop,
+        Some(event_at(&a, 27017)),
+        "stop after the XID"
+    );
     assert_eq!(a.marked(), Some((event_at(&a, 26615), event_at(&a, 27017))));
     assert!(a.is_marked(table_map));
     assert!(!a.is_marked(event_at(&a, 27048)));
     a.update(Action::ClearMarks);
-    assert_eq!((a.mark_start, a.mark_stop), (None, None));
+    assert_eq!((a.marks.start, a.marks.stop), (None, None));
 }
 
 #[test]
@@ -143,7 +153,12 @@ fn detail_pane_decodes_scrolls_follows_and_closes() {
     assert_eq!(a.mode, Mode::Detail);
     let d = a.detail.as_ref().expect("detail");
     assert_eq!(d.event, e);
-    let text: Vec<String> = d.lines.text.iter().map(|l| l.to_string()).collect();
+    let text: Vec<String> = d
+        .lines
+        .text
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     assert!(
         text.iter()
             .any(|l| l.contains("'gold'") && l.contains("→") && l.contains("'platinum'")),
@@ -232,12 +247,15 @@ fn filter_counts_live_applies_near_the_cursor_and_clears_in_place() {
     a.update(Action::Down(start.0));
     press(&mut a, "ftable:shop.orders op:delete");
     assert_eq!(
-        a.live,
-        Some(("table:shop.orders op:delete".into(), Some(3)))
+        a.filters.live,
+        Some(LiveCount {
+            text: "table:shop.orders op:delete".into(),
+            count: Some(3)
+        })
     );
-    assert!(a.filter.is_none(), "typing does not filter yet");
+    assert!(a.filters.active.is_none(), "typing does not filter yet");
     press(&mut a, "<Enter>");
-    let f = a.filter.as_ref().expect("a filter");
+    let f = a.filters.active.as_ref().expect("a filter");
     assert_eq!(f.rows.len(), 3);
     assert_eq!(a.row_count(), 3);
     assert_eq!(a.cursor, start, "the cursor was on a match and stays there");
@@ -246,7 +264,7 @@ fn filter_counts_live_applies_near_the_cursor_and_clears_in_place() {
     a.update(Action::Down(1));
     assert_eq!(a.cursor, event_at(&a, 59223), "the last match");
     a.update(Action::Back);
-    assert!(a.filter.is_none());
+    assert!(a.filters.active.is_none());
     assert_eq!(
         a.cursor,
         event_at(&a, 59223),
@@ -260,7 +278,7 @@ fn filter_counts_live_applies_near_the_cursor_and_clears_in_place() {
     press(&mut a, "<Esc>fop:frobnicate");
     assert!(a.prompt.as_ref().and_then(|p| p.error.clone()).is_some());
     press(&mut a, "<Esc>");
-    assert_eq!((a.mode, a.live.clone()), (Mode::List, None));
+    assert_eq!((a.mode, a.filters.live.clone()), (Mode::List, None));
 }
 
 #[test]
@@ -272,7 +290,7 @@ fn search_moves_between_matches_without_hiding() {
     assert_eq!(a.mode, Mode::Prompt);
     press(&mut a, "op:delete table:shop.orders<Enter>");
     assert_eq!(a.cursor, event_at(&a, 38449));
-    assert!(a.filter.is_none());
+    assert!(a.filters.active.is_none());
     a.update(Action::SearchNext);
     crate::support::tui::run_jobs(&mut a);
     assert_eq!(a.cursor, event_at(&a, 51026));
@@ -365,11 +383,33 @@ fn export_dialog_builds_copies_writes_and_accepts() {
     assert_eq!(a.outcome, Some(Outcome::Print(cmd)));
 }
 
+/// Redo/undo SQL holds row data: the file `w` writes is created readable by its owner
+/// only.
+#[test]
+fn an_exported_file_is_created_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(mut a) = incident() else { return };
+    press(&mut a, ":51026<Enter>[]");
+    a.update(Action::OpenExport);
+    crate::support::tui::run_jobs(&mut a);
+    a.update(Action::ExportOutput);
+    crate::support::tui::run_jobs(&mut a);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("redo.sql");
+    a.update(Action::ExportWrite);
+    press(&mut a, &format!("{}<Enter>", path.display()));
+    assert_eq!(a.mode, Mode::Export);
+    let sql = std::fs::read_to_string(&path).unwrap();
+    assert!(sql.contains("DELETE FROM `shop`.`orders`"), "{sql}");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
 #[test]
 fn stale_worker_results_are_ignored() {
     let Some(mut a) = incident() else { return };
     press(&mut a, "fop:delete");
-    let old = a.generation;
+    let old = a.work.generation;
     a.update(Action::PromptInput(' '));
     let stale = binlens::tui::worker::JobResult::Filtered {
         generation: old,
@@ -379,17 +419,20 @@ fn stale_worker_results_are_ignored() {
     };
     a.update(Action::JobDone(Box::new(stale)));
     assert_eq!(
-        a.live,
-        Some(("op:delete ".into(), None)),
+        a.filters.live,
+        Some(LiveCount {
+            text: "op:delete ".into(),
+            count: None
+        }),
         "still counting the newest draft"
     );
     let progress = binlens::tui::worker::JobResult::Progress {
-        generation: a.generation,
+        generation: a.work.generation,
         done: 5,
         total: 10,
     };
     a.update(Action::JobDone(Box::new(progress)));
-    assert_eq!(a.progress, Some((5, 10)));
+    assert_eq!(a.work.progress, Some(JobProgress { done: 5, total: 10 }));
 }
 
 #[test]

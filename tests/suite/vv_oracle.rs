@@ -123,26 +123,26 @@ fn comparator_notices_changed_events() {
     type Change = (&'static str, usize, fn(&mut Value));
     let changes: [Change; 9] = [
         ("type", find("XID_EVENT"), |l| {
-            l["type"] = "QUERY_EVENT".into()
+            l["type"] = "QUERY_EVENT".into();
         }),
         ("end_log_pos", find("XID_EVENT"), |l| {
-            l["end_log_pos"] = 1.into()
+            l["end_log_pos"] = 1.into();
         }),
         ("server_id", find("GTID_EVENT"), |l| {
-            l["server_id"] = 2.into()
+            l["server_id"] = 2.into();
         }),
         ("timestamp", find("GTID_EVENT"), |l| {
-            l["timestamp"] = 1.into()
+            l["timestamp"] = 1.into();
         }),
         ("gtid", find("GTID_EVENT"), |l| l["gtid"] = "0-1-999".into()),
         ("query", find("QUERY_COMPRESSED_EVENT"), |l| {
-            l["query"] = "SELECT 1".into()
+            l["query"] = "SELECT 1".into();
         }),
         ("annotate", find("ANNOTATE_ROWS_EVENT"), |l| {
-            l["query"] = "SELECT 1".into()
+            l["query"] = "SELECT 1".into();
         }),
         ("table", find("WRITE_ROWS_COMPRESSED_EVENT_V1"), |l| {
-            l["table"] = "other".into()
+            l["table"] = "other".into();
         }),
         ("rows", find("WRITE_ROWS_COMPRESSED_EVENT_V1"), |l| {
             l["rows"].as_array_mut().unwrap().pop();

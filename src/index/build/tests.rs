@@ -47,7 +47,7 @@ fn k(t: EventType) -> (EventType, QueryClass, Vec<u8>) {
 /// A rows event body with a 6-byte table id and the given flags.
 fn rows(stmt_end: bool) -> (EventType, QueryClass, Vec<u8>) {
     let mut b = vec![1, 0, 0, 0, 0, 0];
-    b.extend_from_slice(&(stmt_end as u16).to_le_bytes());
+    b.extend_from_slice(&u16::from(stmt_end).to_le_bytes());
     (E::WRITE_ROWS_V1, Q::None, b)
 }
 /// A MariaDB GTID body: seq_no, domain id, flags.

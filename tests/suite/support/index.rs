@@ -8,7 +8,10 @@ pub fn digest(b: &Binlogs) -> Vec<String> {
     let mut out: Vec<String> = (0..ix.len() as u32)
         .map(|e| {
             let m = ix.get(EventId(e));
-            let obj = ix.names().get(m.object).map(|n| n.display());
+            let obj = ix
+                .names()
+                .get(m.object)
+                .map(binlens::index::ObjectName::display);
             format!(
                 "{} {}-{} ts={} t={} c={:?} s={} o={obj:?}",
                 b.named(m.location()),

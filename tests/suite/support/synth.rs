@@ -138,7 +138,7 @@ pub fn lenenc(out: &mut Vec<u8>, n: u64) {
 pub fn crc32(data: &[u8]) -> u32 {
     let mut c = 0xffff_ffffu32;
     for &b in data {
-        c ^= b as u32;
+        c ^= u32::from(b);
         for _ in 0..8 {
             c = if c & 1 != 0 {
                 (c >> 1) ^ 0xedb8_8320

@@ -46,6 +46,7 @@ pub fn parse_keys(s: &str) -> Vec<KeyEvent> {
             "Home" => KeyEvent::new(KeyCode::Home, KeyModifiers::NONE),
             "End" => KeyEvent::new(KeyCode::End, KeyModifiers::NONE),
             "Bksp" => KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE),
+            "Tab" => KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE),
             "lt" => KeyEvent::new(KeyCode::Char('<'), KeyModifiers::NONE),
             n if n.starts_with("C-") => KeyEvent::new(
                 KeyCode::Char(n.chars().nth(2).expect("C-x")),
@@ -71,8 +72,8 @@ pub fn press(app: &mut App, keys: &str) {
 
 pub fn run_jobs(app: &mut App) {
     let cancel = AtomicBool::new(false);
-    while !app.jobs.is_empty() {
-        let jobs: Vec<_> = app.jobs.drain(..).collect();
+    while !app.work.queue.is_empty() {
+        let jobs: Vec<_> = app.work.queue.drain(..).collect();
         for job in jobs {
             let mut progress = Vec::new();
             let done = worker::run_job(&app.binlogs(), job, &cancel, &mut |r| progress.push(r));

@@ -323,7 +323,7 @@ impl<'a> Statement<'a> {
                 json.pos, json.line["type"], json.index
             );
             compare_row(vv_row, &json, &mut |what| {
-                diffs.push(format!("{label}: {what}"))
+                diffs.push(format!("{label}: {what}"));
             });
         }
     }
@@ -369,7 +369,7 @@ fn compare_image(vv: &[VvValue], json: &Value) -> Vec<String> {
                 String::from_utf8_lossy(&v.text)
             )),
             (None, false) => {
-                problems.push(format!("@{column} {json_value} in jsonl, absent in -vv"))
+                problems.push(format!("@{column} {json_value} in jsonl, absent in -vv"));
             }
             (Some(v), false) => {
                 if let Err(problem) = compare_value(v, json_value) {
