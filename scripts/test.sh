@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command: installs what the tests need when it is missing (MariaDB server
-# and client, tmux), then runs every test target. Extra arguments go to `cargo test`.
+# and client, tmux, the duckdb Python package), then runs every test target. Extra arguments go to `cargo test`.
 #
 #   scripts/test.sh                 # everything
 #   scripts/test.sh -- vv_oracle    # tests whose name contains vv_oracle
@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/ensure-mariadb.sh
+bash scripts/ensure-tools.sh
 if [[ -n ${BINLENS_FUZZ_SECONDS:-} || ${CI:-} == true ]]; then
   bash fuzz/run.sh "${BINLENS_FUZZ_SECONDS:-45}"
 fi

@@ -2,12 +2,14 @@
 //!
 //! Each subcommand writes to `&mut impl Write` so it can be tested as golden text.
 //! May import `format`, `index`, `insight`, `schema`, `lang`, `filter`, `export` and
-//! `source`; never `tui`.
+//! `source` and `archive`; never `tui`.
 
 pub mod diff;
 pub mod dump;
 mod dump_filter;
 mod dump_statements;
+#[cfg(feature = "parquet")]
+pub mod export_cmd;
 pub mod fetch;
 pub mod history;
 pub mod index_cmd;
@@ -65,6 +67,9 @@ pub enum Command {
     History(history::HistoryArgs),
     /// Summarize a range: events by type, rows by table, largest transactions, a histogram.
     Stats(stats::StatsArgs),
+    /// Write a range as a Parquet archive (events and row changes) for analytical engines.
+    #[cfg(feature = "parquet")]
+    Export(export_cmd::ExportArgs),
 }
 
 /// The zone in which times typed on the command line are read (`--tz`); a time with `Z`
@@ -190,5 +195,7 @@ pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io
         }
         Command::ReplayCmd(a) => replay_cmd::run(a, out, err),
         Command::Sql(a) => sql::run(a, out, err),
+        #[cfg(feature = "parquet")]
+        Command::Export(a) => export_cmd::run(a, out, err),
     }
 }

@@ -15,6 +15,8 @@
 //!   counted by walking row images without building values.
 //! - [`filter`]: the filter/search language and matching against the index.
 //! - [`export`]: replay commands and redo/undo SQL; owns all shell and SQL quoting.
+//! - `archive` (cargo feature `parquet`, on by default): the Parquet export, beside `export`
+//!   (imports `format`, `index`, `schema`, `lang`).
 //! - [`tui`]: the interactive terminal UI.
 //! - [`cli`]: the non-interactive subcommands (`dump`, `index`, `replay-cmd`, `sql`, …).
 //!
@@ -23,6 +25,8 @@
 //! [`index::Binlogs::named`]). `main.rs` only parses arguments and maps errors to exit
 //! codes.
 
+#[cfg(feature = "parquet")]
+pub mod archive;
 pub mod cli;
 pub mod export;
 pub mod filter;

@@ -75,3 +75,10 @@ mod values_property;
 mod metadata_flavour;
 // The cases of issue 14 one by one: redo SQL, undo, dump text and the detail pane.
 mod issue_values;
+// `binlens export --format parquet` read back by DuckDB: counts against the corpus
+// oracles, hive queries over several exports, damaged input, refusals.
+#[cfg(feature = "parquet")]
+mod export_parquet;
+// Every value of the every-type fixtures in the Parquet export equals the jsonl dump.
+#[cfg(feature = "parquet")]
+mod export_parquet_values;

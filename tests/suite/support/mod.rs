@@ -4,6 +4,9 @@
 pub mod compare;
 // Finding the shared corpus and running the binlens binary on it.
 pub mod corpus;
+// Running queries with DuckDB (the Python package) and reading the answers as JSON.
+#[cfg(feature = "parquet")]
+pub mod duckdb;
 // Comparing indexes built different ways, event by event.
 pub mod index;
 // Hand-built binlogs with chosen events, for hostile-input and terminal tests.
