@@ -6,13 +6,13 @@
 #   scripts/test.sh -- vv_oracle    # tests whose name contains vv_oracle
 #
 # In CI (CI=true), or when BINLENS_FUZZ_SECONDS is set, every cargo-fuzz target first runs
-# for that many seconds (45 by default in CI; cargo-fuzz is installed when missing); a
+# for that many seconds (30 by default in CI; cargo-fuzz is installed when missing); a
 # finding fails the run, and `cargo test` then replays the grown corpus and any artifacts.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/ensure-mariadb.sh
 bash scripts/ensure-tools.sh
 if [[ -n ${BINLENS_FUZZ_SECONDS:-} || ${CI:-} == true ]]; then
-  bash fuzz/run.sh "${BINLENS_FUZZ_SECONDS:-45}"
+  bash fuzz/run.sh "${BINLENS_FUZZ_SECONDS:-30}"
 fi
 exec cargo test --all-targets "$@"
