@@ -11,6 +11,7 @@ pub mod quote;
 pub mod range;
 pub mod replay;
 pub mod sql;
+pub mod sql_stream;
 pub mod walk;
 
 use std::fmt;

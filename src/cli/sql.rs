@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::export::range::{self, Loc};
-use crate::export::sql::{self, Direction, SqlRequest};
-use crate::index::Binlogs;
+use crate::export::sql::{self, Direction, SqlRequest, WriteError};
+use crate::index::{Binlogs, OpenOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct SqlArgs {
@@ -31,6 +31,10 @@ pub struct SqlArgs {
     /// the partial transaction out, instead of refusing.
     #[arg(long)]
     pub snap: bool,
+    /// Do not read or write the index cache (with it, the index is mapped from the
+    /// cache, not held in memory).
+    #[arg(long)]
+    pub no_cache: bool,
     /// Binlog files, a directory, or a `*.index` file.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -41,7 +45,12 @@ fn parse_loc(s: &str) -> Result<Loc, String> {
 }
 
 pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<bool> {
-    let b = match Binlogs::open(&args.paths) {
+    let options = if args.no_cache {
+        OpenOptions::default()
+    } else {
+        OpenOptions::cached()
+    };
+    let b = match Binlogs::open_with(&args.paths, options) {
         Ok(b) => b,
         Err(e) => {
             writeln!(err, "binlens: {e}")?;
@@ -59,40 +68,36 @@ pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::i
         None => None,
     };
     let mut notes = Vec::new();
-    let result = range::resolve(
+    let range = range::resolve(
         &b,
         args.start.as_ref(),
         args.stop.as_ref(),
         args.snap,
         &mut notes,
-    )
-    .and_then(|r| {
-        sql::export(
-            &b,
-            &SqlRequest {
-                direction: if args.undo {
-                    Direction::Undo
-                } else {
-                    Direction::Redo
-                },
-                range: r,
-                tables: args.tables.clone(),
-                schema_script,
-            },
-        )
-    });
+    );
     for n in &notes {
         writeln!(err, "binlens: {n}")?;
     }
-    match result {
-        Ok(export) => {
-            for w in &export.warnings {
+    let request = |r| SqlRequest {
+        direction: if args.undo {
+            Direction::Undo
+        } else {
+            Direction::Redo
+        },
+        range: r,
+        tables: args.tables.clone(),
+        schema_script,
+    };
+    // Written as it is made: memory stays bounded by the largest transaction.
+    match range.map(|r| sql::write_sql(&b, &request(r), out)) {
+        Ok(Ok(warnings)) => {
+            for w in &warnings {
                 writeln!(err, "binlens: warning: {w}")?;
             }
-            out.write_all(export.text.as_bytes())?;
             Ok(true)
         }
-        Err(e) => {
+        Ok(Err(WriteError::Io(e))) => Err(e),
+        Ok(Err(WriteError::Export(e))) | Err(e) => {
             writeln!(err, "binlens: {e}")?;
             Ok(false)
         }

@@ -6,18 +6,16 @@
 //! names come from the table map (binlog_row_metadata=FULL), else from the DDL seen
 //! earlier in the binlogs, else from a schema script; without them the export refuses.
 
-use std::fmt::Write as _;
-
 use crate::format::column::ColumnDef;
-use crate::format::{Cell, Event, RowsOp, TableMap};
+use crate::format::{Cell, TableMap};
 use crate::index::{Binlogs, EventId};
-use crate::schema::{Catalog, TableSchema};
+use crate::schema::TableSchema;
 
 use super::Error;
 use super::literal::{ColumnFacts, literal};
 use super::quote::{sql_comment, sql_ident, sql_table};
 use super::range::{self, Range};
-use super::walk::walk;
+pub use super::sql_stream::{WriteError, write_sql};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -35,12 +33,6 @@ pub struct SqlRequest {
     pub schema_script: Option<Vec<u8>>,
 }
 
-/// One transaction's statements, in redo order.
-struct Txn {
-    header: String,
-    stmts: Vec<String>,
-}
-
 /// The SQL, and what it leaves out that the user must know about.
 #[derive(Debug, Clone)]
 pub struct SqlExport {
@@ -49,7 +41,7 @@ pub struct SqlExport {
 }
 
 /// Statements in the range that row SQL does not cover: statement-format DML and DDL.
-fn uncovered(b: &Binlogs, r: Range) -> Vec<String> {
+pub(super) fn uncovered(b: &Binlogs, r: Range) -> Vec<String> {
     use crate::index::QueryClass;
     let (mut dml, mut ddl) = (Vec::new(), Vec::new());
     for i in r.start.0..r.end.0 {
@@ -79,127 +71,24 @@ fn uncovered(b: &Binlogs, r: Range) -> Vec<String> {
     w
 }
 
+/// The whole SQL of `req` as text (see [`write_sql`] to stream it).
 pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
-    let mut cut = Vec::new();
-    let req = &SqlRequest {
-        range: super::replay::trim_damaged(b, req.range, &mut cut),
-        ..req.clone()
-    };
-    let catalog = Catalog::build(b, req.schema_script.as_deref());
-    let mut txns: Vec<Txn> = Vec::new();
-    let mut current: Option<(crate::index::TxnId, Txn)> = None;
-    walk(b, req.range, |e, _, ev, dec| {
-        let Event::Rows(rows) = ev else {
-            return Ok(());
-        };
-        let at = b.location_text(b.index.get(e).location());
-        let tm = dec
-            .table_for(rows)
-            .map_err(|err| Error::new(format!("{at}: {}", err.kind)))?;
-        let full = format!(
-            "{}.{}",
-            String::from_utf8_lossy(&tm.schema),
-            String::from_utf8_lossy(&tm.table)
-        );
-        if !req.tables.is_empty() && !req.tables.iter().any(|g| glob(g, &full)) {
-            return Ok(());
-        }
-        let shape = Shape::of(tm, &catalog.resolve(e, tm), &at)?;
-        let t = b.index.txn_of(e);
-        if current.as_ref().map(|c| c.0) != Some(t) {
-            if let Some((_, done)) = current.take() {
-                txns.push(done);
-            }
-            current = Some((
-                t,
-                Txn {
-                    header: txn_header(b, t),
-                    stmts: Vec::new(),
-                },
-            ));
-        }
-        let stmts = &mut current.as_mut().map(|c| &mut c.1.stmts).expect("just set");
-        for row in rows.rows(tm) {
-            let row = row.map_err(|err| Error::new(format!("{at}: {}", err.kind)))?;
-            let ctx = |m: Error| Error::new(format!("{at} ({full}): {}", m.message));
-            let s = match (req.direction, rows.kind.op) {
-                // A MINIMAL insert image holds the columns the statement set: the
-                // rest take their defaults again. Re-inserting a deleted row needs all.
-                (Direction::Redo, RowsOp::Insert) => {
-                    shape.insert(opt(&row.after), false).map_err(ctx)?
-                }
-                (Direction::Undo, RowsOp::Delete) => {
-                    shape.insert(opt(&row.before), true).map_err(ctx)?
-                }
-                (Direction::Redo, RowsOp::Delete) => shape.delete(opt(&row.before)).map_err(ctx)?,
-                (Direction::Undo, RowsOp::Insert) => shape.delete(opt(&row.after)).map_err(ctx)?,
-                (Direction::Redo, RowsOp::Update) => shape
-                    .update(opt(&row.before), opt(&row.after))
-                    .map_err(ctx)?,
-                (Direction::Undo, RowsOp::Update) => {
-                    shape
-                        .undo_check(opt(&row.before), opt(&row.after))
-                        .map_err(ctx)?;
-                    shape
-                        .update(opt(&row.after), opt(&row.before))
-                        .map_err(ctx)?
-                }
-            };
-            stmts.push(s);
-        }
-        Ok(())
-    })?;
-    if let Some((_, done)) = current.take() {
-        txns.push(done);
+    let mut out = Vec::new();
+    match write_sql(b, req, &mut out) {
+        Ok(warnings) => Ok(SqlExport {
+            text: String::from_utf8_lossy(&out).into_owned(),
+            warnings,
+        }),
+        Err(WriteError::Export(e)) => Err(e),
+        Err(WriteError::Io(e)) => Err(Error::new(e.to_string())),
     }
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "-- binlens sql --{}: {} transaction(s) from {} to {}",
-        match req.direction {
-            Direction::Redo => "redo",
-            Direction::Undo => "undo",
-        },
-        txns.len(),
-        range::boundary_text(b, req.range.start),
-        range::boundary_text(b, req.range.end)
-    );
-    // TIMESTAMP literals are UTC; JSON text is UTF-8 (other text is ASCII or X'…').
-    let mut warnings = cut;
-    warnings.extend(uncovered(b, req.range));
-    for w in &warnings {
-        let _ = writeln!(out, "-- warning: {}", sql_comment(w));
-    }
-    // As mysqldump does: an explicit 0 in an AUTO_INCREMENT column stays 0, and the
-    // values the server once stored (zero dates among them) are stored again.
-    out.push_str("SET NAMES utf8mb4;\nSET time_zone = '+00:00';\n");
-    out.push_str("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO';\n");
-    if req.direction == Direction::Undo {
-        txns.reverse();
-    }
-    for mut t in txns {
-        if req.direction == Direction::Undo {
-            t.stmts.reverse();
-        }
-        out.push_str(&t.header);
-        out.push_str("BEGIN;\n");
-        for s in t.stmts {
-            out.push_str(&s);
-            out.push('\n');
-        }
-        out.push_str("COMMIT;\n");
-    }
-    Ok(SqlExport {
-        text: out,
-        warnings,
-    })
 }
 
-fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
+pub(super) fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
     img.as_deref().unwrap_or(&[])
 }
 
-fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
+pub(super) fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
     let (first, _) = b.index.txn_span(t);
     let m = b.index.get(first);
     let when = chrono::DateTime::from_timestamp(m.timestamp as i64, 0)
@@ -214,7 +103,7 @@ fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
 }
 
 /// What the SQL needs about one table: names, facts per column, key.
-struct Shape<'t> {
+pub(super) struct Shape<'t> {
     table: String,
     names: Vec<String>,
     defs: &'t [ColumnDef],
@@ -223,7 +112,7 @@ struct Shape<'t> {
 }
 
 impl<'t> Shape<'t> {
-    fn of(tm: &'t TableMap, schema: &TableSchema, at: &str) -> Result<Shape<'t>, Error> {
+    pub(super) fn of(tm: &'t TableMap, schema: &TableSchema, at: &str) -> Result<Shape<'t>, Error> {
         let names = schema.names().map_err(|why| {
             Error::new(format!(
                 "{at}: no column names for {}: the table map has no names \
@@ -260,7 +149,7 @@ impl<'t> Shape<'t> {
 
     /// Undoing an UPDATE restores the before image, so it must hold every column the
     /// after image changed.
-    fn undo_check(&self, before: &[Cell<'_>], after: &[Cell<'_>]) -> Result<(), Error> {
+    pub(super) fn undo_check(&self, before: &[Cell<'_>], after: &[Cell<'_>]) -> Result<(), Error> {
         let lost: Vec<&str> = after
             .iter()
             .enumerate()
@@ -278,7 +167,24 @@ impl<'t> Shape<'t> {
         )))
     }
 
-    fn insert(&self, img: &[Cell<'_>], whole: bool) -> Result<String, Error> {
+    /// Re-inserting a row needs every column in its image.
+    pub(super) fn whole_check(&self, img: &[Cell<'_>]) -> Result<(), Error> {
+        let missing: Vec<&str> = img
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| matches!(c, Cell::Absent))
+            .map(|(i, _)| self.names[i].as_str())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(Error::new(format!(
+            "the row image lacks {} (binlog_row_image is not FULL), so the row cannot be re-inserted whole",
+            missing.join(", ")
+        )))
+    }
+
+    pub(super) fn insert(&self, img: &[Cell<'_>], whole: bool) -> Result<String, Error> {
         let mut cols = Vec::new();
         let mut vals = Vec::new();
         for (i, c) in img.iter().enumerate() {
@@ -287,17 +193,8 @@ impl<'t> Shape<'t> {
                 vals.push(l);
             }
         }
-        if whole && cols.len() < img.len() {
-            let missing: Vec<&str> = img
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| matches!(c, Cell::Absent))
-                .map(|(i, _)| self.names[i].as_str())
-                .collect();
-            return Err(Error::new(format!(
-                "the row image lacks {} (binlog_row_image is not FULL), so the row cannot be re-inserted whole",
-                missing.join(", ")
-            )));
+        if whole {
+            self.whole_check(img)?;
         }
         Ok(format!(
             "INSERT INTO {} ({}) VALUES ({});",
@@ -331,7 +228,7 @@ impl<'t> Shape<'t> {
         Ok(terms.join(" AND "))
     }
 
-    fn delete(&self, img: &[Cell<'_>]) -> Result<String, Error> {
+    pub(super) fn delete(&self, img: &[Cell<'_>]) -> Result<String, Error> {
         Ok(format!(
             "DELETE FROM {} WHERE {} LIMIT 1;",
             self.table,
@@ -340,7 +237,7 @@ impl<'t> Shape<'t> {
     }
 
     /// `UPDATE … SET <to> WHERE <from>`.
-    fn update(&self, from: &[Cell<'_>], to: &[Cell<'_>]) -> Result<String, Error> {
+    pub(super) fn update(&self, from: &[Cell<'_>], to: &[Cell<'_>]) -> Result<String, Error> {
         let mut sets = Vec::new();
         for (i, c) in to.iter().enumerate() {
             if let Some(l) = self.lit(i, c)? {
