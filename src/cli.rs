@@ -5,6 +5,7 @@
 
 pub mod dump;
 mod dump_filter;
+mod dump_parallel;
 pub mod index_cmd;
 mod jsonl;
 pub mod panic;
