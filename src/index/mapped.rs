@@ -249,6 +249,11 @@ impl MappedFile {
         Ok(())
     }
 
+    /// Whether `other` maps the same file (device and inode as opened) to the same length.
+    pub fn same_file_as(&self, other: &MappedFile) -> bool {
+        self.dev_ino == other.dev_ino && self.bytes().len() == other.bytes().len()
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
