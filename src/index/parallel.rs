@@ -32,9 +32,19 @@ impl EventIndex {
             .map(|&s| self.server_index(s))
             .collect();
         self.reserve(other.len());
-        for i in 0..other.len() as u32 {
-            self.push_pos(base + i, other.pos(EventId(i)));
+        // Positions: the low halves as they are, the high halves where they change.
+        let mut hi = self.pos_hi.last().map_or(0, |&(_, h)| h);
+        let other_hi = std::iter::once((0, 0)).chain(other.pos_hi.iter().copied());
+        for (e, h) in other_hi {
+            if h != hi && (e as usize) < other.len() {
+                match self.pos_hi.last_mut() {
+                    Some(last) if last.0 == e + base => last.1 = h,
+                    _ => self.pos_hi.push((e + base, h)),
+                }
+                hi = h;
+            }
         }
+        self.pos_lo.extend_from_slice(&other.pos_lo);
         self.extend_ts(&other.ts);
         self.kind.extend_from_slice(&other.kind);
         self.class.extend_from_slice(&other.class);
