@@ -4,8 +4,8 @@
 //! count the transactions the SQL will hold, for its first line, and to refuse early
 //! what cannot be exported at all: a table without column names, and row images that
 //! are not FULL where the SQL needs them whole (checked on each rows event's first row).
-//! The second writes: redo walks the range forwards and writes each statement as it is
-//! made; undo walks the transactions newest first through the index, one at a time,
+//! The second writes: redo walks the range forwards and writes each transaction as it
+//! ends; undo walks the transactions newest first through the index, one at a time,
 //! and writes each one's inverse statements in reverse. A row that still fails (a value
 //! with no SQL literal, a damaged row image) stops the output after the last whole
 //! transaction, with the error.
@@ -196,27 +196,42 @@ impl<'a> Rows<'a> {
         }
     }
 
-    /// Redo: statements written as they are made, each transaction wrapped as it ends.
+    /// Redo: each transaction written whole as it ends (so that a row that fails
+    /// leaves no transaction half written).
     fn redo(&self, r: Range, out: &mut impl Write) -> Result<(), WriteError> {
         let mut open = None::<TxnId>;
+        let mut stmts: Vec<String> = Vec::new();
         self.statements(r, |t, s| {
             if open != Some(t) {
-                if open.is_some() {
-                    out.write_all(b"COMMIT;\n")?;
+                if let Some(done) = open {
+                    self.write_txn(done, stmts.iter(), out)?;
                 }
-                out.write_all(txn_header(self.b, t).as_bytes())?;
-                out.write_all(b"BEGIN;\n")?;
+                stmts.clear();
                 open = Some(t);
             }
-            if let Some(s) = s {
-                out.write_all(s.as_bytes())?;
-                out.write_all(b"\n")?;
-            }
+            stmts.extend(s);
             Ok(())
         })?;
-        if open.is_some() {
-            out.write_all(b"COMMIT;\n")?;
+        if let Some(done) = open {
+            self.write_txn(done, stmts.iter(), out)?;
         }
+        Ok(())
+    }
+
+    /// One transaction: its header comment, BEGIN, the statements, COMMIT.
+    fn write_txn<'s>(
+        &self,
+        t: TxnId,
+        stmts: impl Iterator<Item = &'s String>,
+        out: &mut impl Write,
+    ) -> Result<(), WriteError> {
+        out.write_all(txn_header(self.b, t).as_bytes())?;
+        out.write_all(b"BEGIN;\n")?;
+        for s in stmts {
+            out.write_all(s.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        out.write_all(b"COMMIT;\n")?;
         Ok(())
     }
 
@@ -245,13 +260,7 @@ impl<'a> Rows<'a> {
             if !seen {
                 continue;
             }
-            out.write_all(txn_header(self.b, t).as_bytes())?;
-            out.write_all(b"BEGIN;\n")?;
-            for s in stmts.iter().rev() {
-                out.write_all(s.as_bytes())?;
-                out.write_all(b"\n")?;
-            }
-            out.write_all(b"COMMIT;\n")?;
+            self.write_txn(t, stmts.iter().rev(), out)?;
             if stmts.capacity() > 1 << 16 {
                 stmts = Vec::new();
             }

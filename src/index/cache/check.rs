@@ -93,7 +93,11 @@ impl Shape {
 }
 
 fn positions_hold(b: &[u8], pos_hi: &[(u32, u32)], covered: u64) -> bool {
-    let lo: Vec<u32> = u32s(b).collect();
+    // In place when aligned (a mapped column is), so that checking holds no copy.
+    let lo: std::borrow::Cow<'_, [u32]> = match <[u32] as zerocopy::FromBytes>::ref_from_bytes(b) {
+        Ok(v) if cfg!(target_endian = "little") => std::borrow::Cow::Borrowed(v),
+        _ => std::borrow::Cow::Owned(u32s(b).collect()),
+    };
     let n = lo.len();
     let mut hi_at = pos_hi.iter().peekable();
     let (mut hi, mut prev) = (0u64, None::<u64>);
