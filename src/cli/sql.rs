@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use crate::export::range::{self, Loc};
 use crate::export::sql::{self, Direction, SqlRequest, WriteError};
-use crate::index::{Binlogs, OpenOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct SqlArgs {
@@ -45,17 +44,8 @@ fn parse_loc(s: &str) -> Result<Loc, String> {
 }
 
 pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<bool> {
-    let options = if args.no_cache {
-        OpenOptions::default()
-    } else {
-        OpenOptions::cached()
-    };
-    let b = match Binlogs::open_with(&args.paths, options) {
-        Ok(b) => b,
-        Err(e) => {
-            writeln!(err, "binlens: {e}")?;
-            return Ok(false);
-        }
+    let Some(b) = super::open_set(&args.paths, args.no_cache, err)? else {
+        return Ok(false);
     };
     let schema_script = match &args.schema {
         Some(p) => match std::fs::read(p) {
