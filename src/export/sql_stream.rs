@@ -4,15 +4,20 @@
 //! count the transactions the SQL will hold, for its first line, and to refuse early
 //! what cannot be exported at all: a table without column names, and row images that
 //! are not FULL where the SQL needs them whole (checked on each rows event's first row).
-//! The second writes: redo walks the range forwards and writes each transaction as it
-//! ends; undo walks the transactions newest first through the index, one at a time,
-//! and writes each one's inverse statements in reverse. A row that still fails (a value
+//! The second writes the transactions in the SQL's order through the index (oldest
+//! first for redo; newest first for undo, each one's inverse statements in reverse),
+//! each decoded on its own: runs of them are rendered on a thread per core and written
+//! in order, so memory holds a few runs (a run is about [`RUN_BYTES`] of binlog, or one
+//! transaction when that is larger). A row that still fails (a value
 //! with no SQL literal, a damaged row image) stops the output after the last whole
 //! transaction, with the error.
 
+use std::collections::VecDeque;
 use std::io::Write;
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use crate::format::{Event, RowsOp, TableMap};
+use crate::format::{Cell, Event, RowsOp, TableMap};
 use crate::index::{Binlogs, EventId, TxnId};
 use crate::schema::Catalog;
 
@@ -20,6 +25,15 @@ use super::Error;
 use super::range::{self, Range};
 use super::sql::{Direction, Shape, SqlRequest, glob, opt, txn_header, uncovered};
 use super::walk::walk;
+
+/// Binlog bytes per run of transactions rendered at once (a run holds at least one).
+const RUN_BYTES: u64 = 256 << 10;
+
+/// Stack of a rendering thread (whose stack counts against a data limit like the heap).
+const STACK: usize = 2 << 20;
+
+/// Runs out at once per thread.
+const IN_FLIGHT: usize = 3;
 
 /// Why writing stopped.
 #[derive(Debug)]
@@ -76,10 +90,7 @@ pub fn write_sql(
     // values the server once stored (zero dates among them) are stored again.
     out.write_all(b"SET NAMES utf8mb4;\nSET time_zone = '+00:00';\n")?;
     out.write_all(b"SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO';\n")?;
-    match req.direction {
-        Direction::Redo => rows.redo(r, out)?,
-        Direction::Undo => rows.undo(r, out)?,
-    }
+    rows.write_txns(r, out)?;
     Ok(warnings)
 }
 
@@ -132,23 +143,58 @@ impl<'a> Rows<'a> {
             let Event::Rows(rows) = ev else {
                 return Ok(());
             };
-            let Some(c) = self.covered(e, dec.table_for(rows).map(|t| &**t))? else {
-                return Ok(());
+            let tm = dec.table_for(rows).map(|t| &**t);
+            // Cheap checks first; the shape (and its error) only when one fails.
+            let cheap = match &tm {
+                Ok(tm) => {
+                    let filtered_out = !self.req.tables.is_empty() && {
+                        let full = format!(
+                            "{}.{}",
+                            String::from_utf8_lossy(&tm.schema),
+                            String::from_utf8_lossy(&tm.table)
+                        );
+                        !self.req.tables.iter().any(|g| glob(g, &full))
+                    };
+                    if filtered_out {
+                        return Ok(());
+                    }
+                    self.catalog.resolve(e, tm).names().is_ok()
+                }
+                Err(_) => false,
             };
+            if !cheap {
+                // Says why (or finds the table filtered out after all).
+                if self.covered(e, tm)?.is_none() {
+                    return Ok(());
+                }
+            }
             let t = self.b.index.txn_of(e);
             if last != Some(t) {
                 count += 1;
                 last = Some(t);
             }
-            let tm = c.tm;
-            if let Some(row) = rows.rows(tm).next() {
-                let row = row.map_err(|err| Error::new(format!("{}: {}", c.at, err.kind)))?;
-                let ctx = |m: Error| Error::new(format!("{} ({}): {}", c.at, c.full, m.message));
-                c.shape
-                    .image_check(self.req.direction, rows.kind.op, &row)
-                    .map_err(ctx)?;
+            let needs_whole = self.req.direction == Direction::Undo
+                && matches!(rows.kind.op, RowsOp::Delete | RowsOp::Update);
+            let (Ok(tm), true) = (dec.table_for(rows), needs_whole) else {
+                return Ok(());
+            };
+            let Some(row) = rows.rows(tm).next() else {
+                return Ok(());
+            };
+            if row
+                .as_ref()
+                .is_ok_and(|row| image_complete(rows.kind.op, row))
+            {
+                return Ok(());
             }
-            Ok(())
+            let Some(c) = self.covered(e, Ok(tm))? else {
+                return Ok(());
+            };
+            let row = row.map_err(|err| Error::new(format!("{}: {}", c.at, err.kind)))?;
+            let ctx = |m: Error| Error::new(format!("{} ({}): {}", c.at, c.full, m.message));
+            c.shape
+                .image_check(self.req.direction, rows.kind.op, &row)
+                .map_err(ctx)
         })?;
         Ok(count)
     }
@@ -196,26 +242,117 @@ impl<'a> Rows<'a> {
         }
     }
 
-    /// Redo: each transaction written whole as it ends (so that a row that fails
-    /// leaves no transaction half written).
-    fn redo(&self, r: Range, out: &mut impl Write) -> Result<(), WriteError> {
-        let mut open = None::<TxnId>;
-        let mut stmts: Vec<String> = Vec::new();
-        self.statements(r, |t, s| {
-            if open != Some(t) {
-                if let Some(done) = open {
-                    self.write_txn(done, stmts.iter(), out)?;
-                }
-                stmts.clear();
-                open = Some(t);
-            }
-            stmts.extend(s);
-            Ok(())
-        })?;
-        if let Some(done) = open {
-            self.write_txn(done, stmts.iter(), out)?;
+    /// The transactions of `r` in the order the SQL has them (oldest first for redo,
+    /// newest first for undo), each written whole: rendered on a thread per core in
+    /// runs of about [`RUN_BYTES`] of binlog and written in order, at most [`IN_FLIGHT`]
+    /// runs per thread out at once. A run that fails ends the output before it.
+    fn write_txns(&self, r: Range, out: &mut impl Write) -> Result<(), WriteError> {
+        if r.end.0 <= r.start.0 {
+            return Ok(());
         }
-        Ok(())
+        let ix = &self.b.index;
+        let (first, last) = (ix.txn_of(r.start).0, ix.txn_of(EventId(r.end.0 - 1)).0);
+        let order: Box<dyn Iterator<Item = u32>> = match self.req.direction {
+            Direction::Redo => Box::new(first..=last),
+            Direction::Undo => Box::new((first..=last).rev()),
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        type Job = (Vec<TxnId>, SyncSender<Result<Vec<u8>, Error>>);
+        let (jobs, queue) = sync_channel::<Job>(threads);
+        let queue = Mutex::new(queue);
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                let queue = &queue;
+                let worker = move || {
+                    while let Ok(Ok((run, done))) = queue.lock().map(|q| q.recv()) {
+                        let _ = done.send(self.render_run(&run, r));
+                    }
+                };
+                let spawned = std::thread::Builder::new()
+                    .stack_size(STACK)
+                    .spawn_scoped(s, worker);
+                if let Err(e) = spawned {
+                    return Err(WriteError::Io(e));
+                }
+            }
+            let mut pending: VecDeque<Receiver<Result<Vec<u8>, Error>>> = VecDeque::new();
+            let mut write_front = |pending: &mut VecDeque<_>| -> Result<(), WriteError> {
+                let Some(rx) = pending.pop_front() else {
+                    return Ok(());
+                };
+                let rx: Receiver<Result<Vec<u8>, Error>> = rx;
+                match rx.recv() {
+                    Ok(Ok(bytes)) => Ok(out.write_all(&bytes)?),
+                    Ok(Err(e)) => Err(WriteError::Export(e)),
+                    Err(_) => Err(WriteError::Export(Error::new(
+                        "a thread writing SQL stopped".into(),
+                    ))),
+                }
+            };
+            let (mut run, mut bytes) = (Vec::new(), 0u64);
+            let mut order = order.peekable();
+            while let Some(t) = order.next() {
+                let (a, z) = ix.txn_span(TxnId(t));
+                bytes += if ix.file_of(a) == ix.file_of(z) {
+                    ix.next_pos(z).saturating_sub(ix.pos(a))
+                } else {
+                    RUN_BYTES
+                };
+                run.push(TxnId(t));
+                if bytes < RUN_BYTES && order.peek().is_some() {
+                    continue;
+                }
+                let (done, rx) = sync_channel(1);
+                if jobs.send((std::mem::take(&mut run), done)).is_err() {
+                    break;
+                }
+                bytes = 0;
+                pending.push_back(rx);
+                if pending.len() >= IN_FLIGHT * threads {
+                    write_front(&mut pending)?;
+                }
+            }
+            drop(jobs);
+            while !pending.is_empty() {
+                write_front(&mut pending)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The SQL of the transactions `run` (their parts inside `r`), as the output has it.
+    fn render_run(&self, run: &[TxnId], r: Range) -> Result<Vec<u8>, Error> {
+        let ix = &self.b.index;
+        let mut out = Vec::new();
+        let mut stmts: Vec<String> = Vec::new();
+        for &t in run {
+            let (a, z) = ix.txn_span(t);
+            let span = Range {
+                start: EventId(a.0.max(r.start.0)),
+                end: EventId((z.0 + 1).min(r.end.0)),
+            };
+            let mut seen = false;
+            stmts.clear();
+            let walked = self.statements(span, |_, s| {
+                seen = true;
+                stmts.extend(s);
+                Ok(())
+            });
+            match walked {
+                Ok(()) => {}
+                Err(WriteError::Export(e)) => return Err(e),
+                Err(WriteError::Io(e)) => return Err(Error::new(e.to_string())),
+            }
+            if !seen {
+                continue;
+            }
+            let wrote = match self.req.direction {
+                Direction::Redo => self.write_txn(t, stmts.iter(), &mut out),
+                Direction::Undo => self.write_txn(t, stmts.iter().rev(), &mut out),
+            };
+            wrote.map_err(|_| Error::new("cannot hold the SQL in memory".into()))?;
+        }
+        Ok(out)
     }
 
     /// One transaction: its header comment, BEGIN, the statements, COMMIT.
@@ -234,38 +371,20 @@ impl<'a> Rows<'a> {
         out.write_all(b"COMMIT;\n")?;
         Ok(())
     }
+}
 
-    /// Undo: the transactions newest first, each one's statements made, then written
-    /// in reverse.
-    fn undo(&self, r: Range, out: &mut impl Write) -> Result<(), WriteError> {
-        if r.end.0 <= r.start.0 {
-            return Ok(());
-        }
-        let ix = &self.b.index;
-        let (first, last) = (ix.txn_of(r.start), ix.txn_of(EventId(r.end.0 - 1)));
-        let mut stmts: Vec<String> = Vec::new();
-        for t in (first.0..=last.0).rev().map(TxnId) {
-            let (a, z) = ix.txn_span(t);
-            let span = Range {
-                start: EventId(a.0.max(r.start.0)),
-                end: EventId((z.0 + 1).min(r.end.0)),
-            };
-            let mut seen = false;
-            stmts.clear();
-            self.statements(span, |_, s| {
-                seen = true;
-                stmts.extend(s);
-                Ok(())
-            })?;
-            if !seen {
-                continue;
-            }
-            self.write_txn(t, stmts.iter().rev(), out)?;
-            if stmts.capacity() > 1 << 16 {
-                stmts = Vec::new();
-            }
-        }
-        Ok(())
+/// Whether an undo can use `row` as [`Shape::image_check`] asks: a deleted row's image
+/// whole, an updated row's before image holding every column its after image changed.
+fn image_complete(op: RowsOp, row: &crate::format::Row<'_>) -> bool {
+    let present = |c: Option<&Cell<'_>>| matches!(c, Some(Cell::Present(_)));
+    let before = opt(&row.before);
+    match op {
+        RowsOp::Delete => before.iter().all(|c| present(Some(c))),
+        RowsOp::Update => opt(&row.after)
+            .iter()
+            .enumerate()
+            .all(|(i, c)| !present(Some(c)) || present(before.get(i))),
+        RowsOp::Insert => true,
     }
 }
 
