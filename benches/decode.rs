@@ -64,6 +64,7 @@ fn bench(c: &mut Criterion) {
                 files: vec![path.clone()],
                 filter: None,
                 tz: TzArg::Utc,
+                threads: 1,
             };
             b.iter(|| dump::run(&args, &mut std::io::sink(), &mut std::io::sink()));
         });

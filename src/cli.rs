@@ -7,6 +7,7 @@
 pub mod diff;
 pub mod dump;
 mod dump_filter;
+mod dump_parallel;
 mod dump_statements;
 #[cfg(feature = "parquet")]
 pub mod export_cmd;
@@ -197,5 +198,26 @@ pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io
         Command::Sql(a) => sql::run(a, out, err),
         #[cfg(feature = "parquet")]
         Command::Export(a) => export_cmd::run(a, out, err),
+    }
+}
+
+/// Opens and indexes a set, with the index cache unless `no_cache`; an error is said
+/// on `err` and gives `None`.
+fn open_set(
+    paths: &[PathBuf],
+    no_cache: bool,
+    err: &mut impl Write,
+) -> std::io::Result<Option<crate::index::Binlogs>> {
+    let options = if no_cache {
+        crate::index::OpenOptions::default()
+    } else {
+        crate::index::OpenOptions::cached()
+    };
+    match crate::index::Binlogs::open_with(paths, options) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) => {
+            writeln!(err, "binlens: {e}")?;
+            Ok(None)
+        }
     }
 }

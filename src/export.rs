@@ -24,6 +24,7 @@ pub mod row_hash;
 pub mod rows_walk;
 pub mod schema_script;
 pub mod sql;
+pub mod sql_stream;
 pub mod statements;
 pub mod walk;
 

@@ -22,6 +22,7 @@ pub mod event_index;
 mod live;
 pub mod mapped;
 pub mod names;
+mod parallel;
 pub mod set;
 pub mod txn;
 
@@ -118,9 +119,14 @@ impl Binlogs {
         Binlogs::open_with(paths, OpenOptions::default())
     }
 
-    /// Opens `paths` and indexes every file on this thread, as `options` say.
+    /// Opens `paths` and indexes every file, as `options` say: several files on a
+    /// thread per core (at most 8), one file (or a followed set) on this thread.
     pub fn open_with(paths: &[PathBuf], options: OpenOptions) -> Result<Binlogs, OpenError> {
         let mut b = Binlogs::open_unindexed(paths, options)?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        if threads > 1 && b.set.files.len() > 1 && !b.options.follow {
+            b.index_in_parallel(threads);
+        }
         while b.index_step(usize::MAX) {}
         for f in b.take_unsaved() {
             b.save_cache(f);

@@ -3,14 +3,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::format::EventType;
 use crate::format::display::escape_str;
 use crate::format::event::Decoder;
 use crate::format::reader::{EventReader, check_magic};
 use crate::index::MappedFile;
 use crate::schema::Tables;
 
-use super::{TzArg, jsonl, panic, text};
+use super::dump_parallel::{self, How, render_item};
+use super::{TzArg, panic};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DumpFormat {
@@ -34,6 +34,10 @@ pub struct DumpArgs {
     /// The zone in which the filter's times are read.
     #[arg(long, value_enum, default_value_t = TzArg::Utc)]
     pub tz: TzArg,
+    /// Threads that render events (0: one per core, at most 8); the output is the
+    /// same for any number.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
     /// Binlog files, dumped in the order given.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -78,7 +82,19 @@ pub fn run(args: &DumpArgs, out: &mut impl Write, err: &mut impl Write) -> std::
                 continue;
             }
         };
-        clean &= dump_file(&mf.name(), mf.bytes(), args.format, &mut ddl, out, err)?;
+        let threads = match args.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            n => n,
+        };
+        clean &= dump_file(
+            &mf.name(),
+            mf.bytes(),
+            args.format,
+            threads,
+            &mut ddl,
+            out,
+            err,
+        )?;
     }
     Ok(clean)
 }
@@ -92,14 +108,16 @@ pub fn dump_bytes(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<bool> {
-    dump_file(name, bytes, format, &mut Tables::default(), out, err)
+    dump_file(name, bytes, format, 1, &mut Tables::default(), out, err)
 }
 
-/// [`dump_bytes`], with the DDL of the files dumped before.
+/// [`dump_bytes`] with events rendered on `threads` threads (see `dump_parallel.rs`),
+/// and the DDL of the files dumped before.
 fn dump_file(
     name: &str,
     bytes: &[u8],
     format: DumpFormat,
+    threads: usize,
     ddl: &mut Tables,
     out: &mut impl Write,
     err: &mut impl Write,
@@ -108,70 +126,51 @@ fn dump_file(
         writeln!(err, "binlens: {}: {}", escape_str(name), e.kind)?;
         return Ok(false);
     }
+    // File names come from the directory, which may be as hostile as the bytes: text
+    // and stderr get them escaped; JSON strings escape for themselves.
+    let shown = escape_str(name);
+    let Ok(reader) = EventReader::new(bytes) else {
+        return Ok(false);
+    };
+    if threads > 1 {
+        let job = dump_parallel::Job {
+            name,
+            len: bytes.len(),
+            format,
+            workers: threads,
+        };
+        return dump_parallel::dump_events(&job, reader, ddl, out, err);
+    }
     panic::set_file(name);
-    let r = dump_events(name, bytes, format, ddl, out, err);
+    let how = How {
+        name,
+        shown: &shown,
+        format,
+    };
+    let r = dump_events(&how, reader, ddl, out, err);
     panic::clear();
     r
 }
 
 fn dump_events(
-    name: &str,
-    bytes: &[u8],
-    format: DumpFormat,
+    how: &How<'_>,
+    reader: EventReader<'_>,
     ddl: &mut Tables,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<bool> {
-    // File names come from the directory, which may be as hostile as the bytes: text
-    // and stderr get them escaped; JSON strings escape for themselves.
-    let shown = escape_str(name);
     let mut dec = Decoder::default();
     let mut clean = true;
-    let mut buf = String::with_capacity(1 << 16);
-    let Ok(reader) = EventReader::new(bytes) else {
-        return Ok(false);
-    };
+    let (mut buf, mut msg) = (String::with_capacity(1 << 16), String::new());
     for item in reader {
         buf.clear();
-        match item {
-            Ok(raw) => {
-                panic::set_pos(raw.pos.get());
-                let ok = match format {
-                    DumpFormat::Jsonl => jsonl::event_line(&mut buf, name, &raw, &mut dec),
-                    // Statements are written by `dump_statements`, never per event.
-                    DumpFormat::Text | DumpFormat::Statements => {
-                        text::event_block(&mut buf, &shown, &raw, &mut dec, ddl)
-                    }
-                };
-                clean &= ok;
-                if format == DumpFormat::Jsonl {
-                    buf.push('\n');
-                }
-                out.write_all(buf.as_bytes())?;
-                if raw.header.type_code == EventType::MARIA_START_ENCRYPTION {
-                    writeln!(
-                        err,
-                        "binlens: {shown}:{}: the file is encrypted from here on (START_ENCRYPTION_EVENT); \
-                         it cannot be decoded without the server's encryption key",
-                        raw.next_pos()
-                    )?;
-                    return Ok(false);
-                }
-            }
-            Err(fe) => {
-                match format {
-                    DumpFormat::Jsonl => {
-                        jsonl::framing_error_line(&mut buf, name, &fe);
-                        buf.push('\n');
-                    }
-                    DumpFormat::Text | DumpFormat::Statements => {
-                        text::framing_error_block(&mut buf, &shown, &fe);
-                    }
-                }
-                out.write_all(buf.as_bytes())?;
-                writeln!(err, "binlens: {shown}:{}: {}", fe.pos, fe.error.kind)?;
-                clean = false;
-            }
+        msg.clear();
+        let r = render_item(&item, how, &mut dec, ddl, &mut buf, &mut msg);
+        clean &= r.clean;
+        out.write_all(buf.as_bytes())?;
+        err.write_all(msg.as_bytes())?;
+        if r.stop {
+            break;
         }
     }
     Ok(clean)

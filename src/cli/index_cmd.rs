@@ -3,8 +3,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::index::{Binlogs, OpenOptions};
-
 #[derive(Debug, clap::Args)]
 pub struct IndexArgs {
     /// Do not read or write the index cache.
@@ -20,17 +18,8 @@ fn utc(ts: u32) -> String {
 }
 
 pub fn run(args: &IndexArgs, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<bool> {
-    let options = if args.no_cache {
-        OpenOptions::default()
-    } else {
-        OpenOptions::cached()
-    };
-    let b = match Binlogs::open_with(&args.paths, options) {
-        Ok(b) => b,
-        Err(e) => {
-            writeln!(err, "binlens: {e}")?;
-            return Ok(false);
-        }
+    let Some(b) = super::open_set(&args.paths, args.no_cache, err)? else {
+        return Ok(false);
     };
     for n in &b.set.notes {
         writeln!(err, "binlens: note: {n}")?;

@@ -7,7 +7,7 @@ use crate::export::ErrorKind;
 use crate::export::conflicts::conflicts;
 use crate::export::diff::DiffRequest;
 use crate::export::range::{self, Range};
-use crate::export::sql::{self, Direction, SqlRequest};
+use crate::export::sql::{self, Direction, SqlRequest, WriteError};
 use crate::format::display::escape_str;
 use crate::index::Binlogs;
 use crate::lang::ParseContext;
@@ -45,18 +45,18 @@ pub struct SqlArgs {
     /// the partial transaction out, instead of refusing.
     #[arg(long)]
     pub snap: bool,
+    /// Do not read or write the index cache (with it, the index is mapped from the
+    /// cache, not held in memory).
+    #[arg(long)]
+    pub no_cache: bool,
     /// Binlog files, a directory, or a `*.index` file.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
 }
 
 pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<Status> {
-    let b = match Binlogs::open(&args.paths) {
-        Ok(b) => b,
-        Err(e) => {
-            writeln!(err, "binlens: {e}")?;
-            return Ok(Status::Error);
-        }
+    let Some(b) = super::open_set(&args.paths, args.no_cache, err)? else {
+        return Ok(Status::Error);
     };
     let schema_script = match &args.schema {
         Some(p) => match std::fs::read(p) {
@@ -97,63 +97,69 @@ pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::i
         }
     };
     let mut notes = Vec::new();
-    let result =
-        range::resolve(&b, start.as_ref(), stop.as_ref(), args.snap, &mut notes).and_then(|r| {
-            sql::export(
-                &b,
-                &SqlRequest {
-                    direction: if args.undo {
-                        Direction::Undo
-                    } else {
-                        Direction::Redo
-                    },
-                    range: r,
-                    tables: args.tables.clone(),
-                    schema_script: schema_script.clone(),
-                },
-            )
-        });
+    let range = range::resolve(&b, start.as_ref(), stop.as_ref(), args.snap, &mut notes);
     for n in &notes {
         writeln!(err, "binlens: {n}")?;
     }
-    match result {
-        Ok(export) => {
-            for w in &export.warnings {
-                writeln!(err, "binlens: warning: {w}")?;
+    let request = SqlRequest {
+        direction: if args.undo {
+            Direction::Undo
+        } else {
+            Direction::Redo
+        },
+        range: match range {
+            Ok(r) => r,
+            Err(e) => return failed(&e, err),
+        },
+        tables: args.tables.clone(),
+        schema_script,
+    };
+    // The first pass counts and checks; nothing is written before it is done.
+    let plan = match sql::plan(&b, &request) {
+        Ok(p) => p,
+        Err(e) => return failed(&e, err),
+    };
+    for w in &plan.warnings {
+        writeln!(err, "binlens: warning: {w}")?;
+    }
+    if plan.transactions == 0 {
+        writeln!(
+            err,
+            "binlens: {}",
+            nothing_selected(args, &plan.tables_seen())
+        )?;
+        return Ok(Status::NoMatch);
+    }
+    if args.undo {
+        let r = range::resolve(
+            &b,
+            start.as_ref(),
+            stop.as_ref(),
+            args.snap,
+            &mut Vec::new(),
+        );
+        if let Ok(r) = r {
+            let script = request.schema_script.as_deref();
+            if !undo_conflicts(&b, args, r, script, err)? {
+                return Ok(Status::Error);
             }
-            if export.transactions == 0 {
-                writeln!(
-                    err,
-                    "binlens: {}",
-                    nothing_selected(args, &export.tables_seen)
-                )?;
-                return Ok(Status::NoMatch);
-            }
-            if args.undo {
-                let r = range::resolve(
-                    &b,
-                    start.as_ref(),
-                    stop.as_ref(),
-                    args.snap,
-                    &mut Vec::new(),
-                );
-                if let Ok(r) = r {
-                    if !undo_conflicts(&b, args, r, schema_script.as_deref(), err)? {
-                        return Ok(Status::Error);
-                    }
-                }
-            }
-            out.write_all(export.text.as_bytes())?;
-            Ok(Status::Ok)
-        }
-        Err(e) => {
-            writeln!(err, "binlens: {e}")?;
-            Ok(match e.kind {
-                ErrorKind::NothingSelected => Status::NoMatch,
-                _ => Status::Error,
-            })
         }
     }
+    // Written as it is made: memory stays bounded by the largest transaction.
+    match plan.write(out) {
+        Ok(()) => Ok(Status::Ok),
+        Err(WriteError::Io(e)) => Err(e),
+        Err(WriteError::Export(e)) => failed(&e, err),
+    }
+}
+
+/// Says why the export failed; the status it ends with.
+fn failed(e: &crate::export::Error, err: &mut impl Write) -> std::io::Result<Status> {
+    writeln!(err, "binlens: {e}")?;
+    Ok(match e.kind {
+        ErrorKind::NothingSelected => Status::NoMatch,
+        _ => Status::Error,
+    })
 }
 
 /// What selected no row changes: the `--table` globs (with the tables that the range does

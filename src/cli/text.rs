@@ -87,6 +87,23 @@ fn utc(ts: u32) -> String {
     crate::lang::format_instant(i64::from(ts), crate::lang::TimeZoneChoice::Utc)
 }
 
+thread_local! {
+    /// The last header time written and its text: consecutive events mostly share one.
+    static LAST_UTC: std::cell::RefCell<(u32, String)> =
+        std::cell::RefCell::new((0, utc(0)));
+}
+
+/// [`utc`] of `ts` appended to `out`, formatted once per distinct run of times.
+fn push_utc(out: &mut String, ts: u32) {
+    LAST_UTC.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != ts {
+            *last = (ts, utc(ts));
+        }
+        out.push_str(&last.1);
+    });
+}
+
 /// Writes one event block into `out`. Returns false when the event had an error.
 pub fn event_block(
     out: &mut String,
@@ -96,16 +113,12 @@ pub fn event_block(
     ddl: &mut dyn Declared,
 ) -> bool {
     let h = &raw.header;
+    let _ = write!(out, "# at {file}:{} (next {})\n#", raw.pos, raw.next_pos());
+    push_utc(out, h.timestamp);
     let _ = writeln!(
         out,
-        "# at {file}:{} (next {})\n#{} UTC server id {} end_log_pos {} {} flags 0x{:04x}",
-        raw.pos,
-        raw.next_pos(),
-        utc(h.timestamp),
-        h.server_id,
-        h.log_pos,
-        h.type_code,
-        h.flags
+        " UTC server id {} end_log_pos {} {} flags 0x{:04x}",
+        h.server_id, h.log_pos, h.type_code, h.flags
     );
     let mut ok = true;
     if let Some(Err((stored, computed))) = raw.verify_checksum() {

@@ -7,20 +7,19 @@
 //! table map (binlog_row_metadata=FULL), else from the DDL seen earlier in the binlogs,
 //! else from a schema script; without them the export refuses. Values are exact
 //! ([`super::literal`]) and the SQL runs under a strict `sql_mode`, so a value the server
-//! would coerce stops the replay with an error instead.
-
-use std::fmt::Write as _;
+//! would coerce stops the replay with an error instead. The SQL is written as it is
+//! made, in memory bounded by the largest transaction (`sql_stream.rs`).
 
 use crate::format::column::ColumnDef;
-use crate::format::{Cell, Event, RowsOp, TableMap, Value};
+use crate::format::{Cell, TableMap, Value};
 use crate::index::{Binlogs, EventId};
-use crate::lang::{TableGlob, TimeZoneChoice, format_instant};
-use crate::schema::{Catalog, NameSource, TableSchema};
+use crate::lang::{TimeZoneChoice, format_instant};
+use crate::schema::{NameSource, TableSchema};
 
 use super::literal::{ColumnFacts, bytes_literal, json_diff_expr, literal};
 use super::quote::{sql_comment, sql_hex, sql_ident, sql_table};
 use super::range::{self, Range};
-use super::walk::walk;
+pub use super::sql_stream::{SqlPlan, WriteError, plan, write_sql};
 use super::{Error, ErrorKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,13 +38,6 @@ pub struct SqlRequest {
     pub schema_script: Option<Vec<u8>>,
 }
 
-/// One transaction's statements, in redo order, by rows event.
-struct Txn {
-    header: String,
-    /// Per rows event: its position, and a statement per row.
-    events: Vec<(String, Vec<String>)>,
-}
-
 /// The SQL, and what it leaves out that the user must know about.
 #[derive(Debug, Clone)]
 pub struct SqlExport {
@@ -58,7 +50,7 @@ pub struct SqlExport {
 }
 
 /// Statements in the range that row SQL does not cover: statement-format DML and DDL.
-fn uncovered(b: &Binlogs, r: Range) -> Vec<String> {
+pub(super) fn uncovered(b: &Binlogs, r: Range) -> Vec<String> {
     use crate::index::QueryClass;
     let (mut dml, mut ddl) = (Vec::new(), Vec::new());
     for i in r.start.0..r.end.0 {
@@ -88,136 +80,20 @@ fn uncovered(b: &Binlogs, r: Range) -> Vec<String> {
     w
 }
 
+/// The whole SQL of `req` as text (see [`write_sql`] to stream it).
 pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
-    let mut cut = Vec::new();
-    let req = &SqlRequest {
-        range: super::replay::trim_damaged(b, req.range, &mut cut),
-        ..req.clone()
-    };
-    let catalog = Catalog::build(b, req.schema_script.as_deref());
-    let globs: Vec<TableGlob> = req.tables.iter().map(|g| TableGlob::new(g)).collect();
-    let mut seen = std::collections::BTreeSet::new();
-    let mut txns: Vec<Txn> = Vec::new();
-    let mut current: Option<(crate::index::TxnId, Txn)> = None;
-    walk(b, req.range, |e, _, ev, dec| {
-        let Event::Rows(rows) = ev else {
-            return Ok(());
-        };
-        let at = b.named(b.index.get(e).location()).to_string();
-        let tm = dec
-            .table_for(rows)
-            .map_err(|err| Error::new(ErrorKind::Damaged, format!("{at}: {}", err.kind)))?;
-        let full = format!(
-            "{}.{}",
-            String::from_utf8_lossy(&tm.schema),
-            String::from_utf8_lossy(&tm.table)
-        );
-        if !seen.contains(&full) {
-            seen.insert(full.clone());
-        }
-        if !globs.is_empty() && !globs.iter().any(|g| g.matches(&tm.schema, &tm.table)) {
-            return Ok(());
-        }
-        let shape = Shape::of(tm, &catalog.resolve(e, tm), &at)?;
-        let t = b.index.txn_of(e);
-        if current.as_ref().map(|c| c.0) != Some(t) {
-            if let Some((_, done)) = current.take() {
-                txns.push(done);
-            }
-            current = Some((
-                t,
-                Txn {
-                    header: txn_header(b, t),
-                    events: Vec::new(),
-                },
-            ));
-        }
-        let events = &mut current.as_mut().map(|c| &mut c.1.events).expect("just set");
-        events.push((at.clone(), Vec::new()));
-        let stmts = &mut events.last_mut().expect("just pushed").1;
-        for row in rows.rows(tm) {
-            let row =
-                row.map_err(|err| Error::new(ErrorKind::Damaged, format!("{at}: {}", err.kind)))?;
-            let ctx = |m: Error| Error::new(m.kind, format!("{at} ({full}): {}", m.message));
-            let s = match (req.direction, rows.kind.op) {
-                // A MINIMAL insert image holds the columns the statement set: the
-                // rest take their defaults again. Re-inserting a deleted row needs all.
-                (Direction::Redo, RowsOp::Insert) => {
-                    shape.insert(opt(&row.after), false).map_err(ctx)?
-                }
-                (Direction::Undo, RowsOp::Delete) => {
-                    shape.insert(opt(&row.before), true).map_err(ctx)?
-                }
-                (Direction::Redo, RowsOp::Delete) => shape.delete(opt(&row.before)).map_err(ctx)?,
-                (Direction::Undo, RowsOp::Insert) => shape.delete(opt(&row.after)).map_err(ctx)?,
-                (Direction::Redo, RowsOp::Update) => shape
-                    .update(opt(&row.before), opt(&row.after))
-                    .map_err(ctx)?,
-                (Direction::Undo, RowsOp::Update) => {
-                    shape
-                        .undo_check(opt(&row.before), opt(&row.after))
-                        .map_err(ctx)?;
-                    // The row as the update left it: a MINIMAL after image holds only
-                    // the changed columns, the unchanged key columns are in the before.
-                    let now = overlay(opt(&row.after), opt(&row.before));
-                    shape.update(&now, opt(&row.before)).map_err(ctx)?
-                }
-            };
-            stmts.push(s);
-        }
-        Ok(())
-    })?;
-    if let Some((_, done)) = current.take() {
-        txns.push(done);
-    }
-    let transactions = txns.len();
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "-- binlens sql --{}: {} transaction(s) from {} to {}",
-        match req.direction {
-            Direction::Redo => "redo",
-            Direction::Undo => "undo",
-        },
-        txns.len(),
-        range::boundary_text(b, req.range.start),
-        range::boundary_text(b, req.range.end)
-    );
-    // TIMESTAMP literals are UTC; JSON text is UTF-8; other text is ASCII in an
-    // ASCII-transparent charset, or bytes with their charset (`_ucs2 X'…'`).
-    let mut warnings = cut;
-    warnings.extend(uncovered(b, req.range));
-    for w in &warnings {
-        let _ = writeln!(out, "-- warning: {}", sql_comment(w));
-    }
-    out.push_str("SET NAMES utf8mb4;\nSET time_zone = '+00:00';\n");
-    out.push_str(SQL_MODE);
-    if req.direction == Direction::Undo {
-        txns.reverse();
-    }
-    for mut t in txns {
-        if req.direction == Direction::Undo {
-            t.events.reverse();
-        }
-        out.push_str(&t.header);
-        out.push_str("BEGIN;\n");
-        for (at, mut stmts) in t.events {
-            if req.direction == Direction::Undo {
-                stmts.reverse();
-            }
-            let _ = writeln!(out, "-- rows event at {}", sql_comment(&at));
-            for s in stmts {
-                out.push_str(&s);
-                out.push('\n');
-            }
-        }
-        out.push_str("COMMIT;\n");
+    let p = plan(b, req)?;
+    let mut out = Vec::new();
+    match p.write(&mut out) {
+        Ok(()) => {}
+        Err(WriteError::Export(e)) => return Err(e),
+        Err(WriteError::Io(e)) => return Err(Error::new(ErrorKind::Value, e.to_string())),
     }
     Ok(SqlExport {
-        text: out,
-        warnings,
-        transactions,
-        tables_seen: seen.into_iter().collect(),
+        text: String::from_utf8_lossy(&out).into_owned(),
+        transactions: p.transactions,
+        tables_seen: p.tables_seen(),
+        warnings: p.warnings,
     })
 }
 
@@ -226,11 +102,11 @@ pub fn export(b: &Binlogs, req: &SqlRequest) -> Result<SqlExport, Error> {
 /// 0 in an AUTO_INCREMENT column stays 0 (as mysqldump does); zero dates and the
 /// dates the source may have stored under ALLOW_INVALID_DATES are stored again as they
 /// were.
-const SQL_MODE: &str = "SET SESSION sql_mode = \
+pub(super) const SQL_MODE: &str = "SET SESSION sql_mode = \
     'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION';\n";
 
 /// `top`'s columns where present, else `under`'s.
-fn overlay<'a>(top: &[Cell<'a>], under: &[Cell<'a>]) -> Vec<Cell<'a>> {
+pub(super) fn overlay<'a>(top: &[Cell<'a>], under: &[Cell<'a>]) -> Vec<Cell<'a>> {
     (0..top.len().max(under.len()))
         .map(|i| match (top.get(i), under.get(i)) {
             (Some(c @ Cell::Present(_)), _) | (_, Some(c)) => c.clone(),
@@ -243,11 +119,11 @@ fn facts_of(schema: &TableSchema) -> Vec<ColumnFacts> {
     schema.columns.iter().map(ColumnFacts::from).collect()
 }
 
-fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
+pub(super) fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
     img.as_deref().unwrap_or(&[])
 }
 
-fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
+pub(super) fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
     let (first, _) = b.index.txn_span(t);
     let m = b.index.get(first);
     let when = format!(
@@ -293,7 +169,7 @@ impl<'t> Shape<'t> {
         }
     }
 
-    fn of(tm: &'t TableMap, schema: &TableSchema, at: &str) -> Result<Shape<'t>, Error> {
+    pub(super) fn of(tm: &'t TableMap, schema: &TableSchema, at: &str) -> Result<Shape<'t>, Error> {
         let names = schema.names().map_err(|why| {
             Error::new(ErrorKind::NoColumnNames, format!(
                 "{at}: no column names for {}: the table map has no names \
@@ -341,7 +217,7 @@ impl<'t> Shape<'t> {
 
     /// Undoing an UPDATE restores the before image, so it must hold every column the
     /// after image changed.
-    fn undo_check(&self, before: &[Cell<'_>], after: &[Cell<'_>]) -> Result<(), Error> {
+    pub(super) fn undo_check(&self, before: &[Cell<'_>], after: &[Cell<'_>]) -> Result<(), Error> {
         let lost: Vec<&str> = after
             .iter()
             .enumerate()
@@ -362,6 +238,26 @@ impl<'t> Shape<'t> {
         ))
     }
 
+    /// Re-inserting a row needs every column in its image.
+    pub(super) fn whole_check(&self, img: &[Cell<'_>]) -> Result<(), Error> {
+        let missing: Vec<&str> = img
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| matches!(c, Cell::Absent))
+            .map(|(i, _)| self.names[i].as_str())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::CannotInvert,
+            format!(
+                "the row image lacks {} (binlog_row_image is not FULL), so the row cannot be re-inserted whole",
+                missing.join(", ")
+            ),
+        ))
+    }
+
     pub(super) fn insert(&self, img: &[Cell<'_>], whole: bool) -> Result<String, Error> {
         let mut cols = Vec::new();
         let mut vals = Vec::new();
@@ -372,19 +268,7 @@ impl<'t> Shape<'t> {
             }
         }
         if whole && cols.len() < img.len() {
-            let missing: Vec<&str> = img
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| matches!(c, Cell::Absent))
-                .map(|(i, _)| self.names[i].as_str())
-                .collect();
-            return Err(Error::new(
-                ErrorKind::CannotInvert,
-                format!(
-                    "the row image lacks {} (binlog_row_image is not FULL), so the row cannot be re-inserted whole",
-                    missing.join(", ")
-                ),
-            ));
+            self.whole_check(img)?;
         }
         Ok(format!(
             "INSERT INTO {} ({}) VALUES ({});",

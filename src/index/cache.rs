@@ -7,31 +7,38 @@
 //! table-id map, where the last format description starts), so a file that has grown is
 //! indexed on from where the cache ends. It is trusted only when all of these hold:
 //!
-//! - magic and [`VERSION`] match, and a CRC32 of everything after the header matches;
+//! - magic and [`VERSION`] match, and a CRC32 of everything after the header but the
+//!   columns' values matches;
 //! - the binlog is the same file (device and inode, canonical path);
 //! - the binlog is at least as long as the part the cache covers, and when it is exactly
 //!   as long, its mtime is unchanged;
 //! - CRC32s of the first and last 64 KiB of the covered bytes match (a file replaced by
 //!   one of the same length or rewritten in place);
-//! - every column decodes within bounds (positions ascending and inside the covered
-//!   part, ids inside their tables).
+//! - every column matches its own CRC32 and decodes within bounds (positions ascending
+//!   and inside the covered part, ids inside their tables).
 //!
-//! Anything else means "rebuild": a cache is never partially trusted.
+//! Anything else means "rebuild": a cache is never partially trusted. The columns (all
+//! but a few KiB of a cache) are checked when they are first used, so that reopening
+//! reads no more of the cache than its header and small tables: a column that fails its
+//! check is never used, its values come from the binlog indexed afresh (`check.rs`).
+//! A cache copied into an index that already holds other files is checked whole first.
 //!
-//! Layout (little-endian): `magic[8] version:u32 body_crc:u32 body_len:u64`, then the
+//! Layout (little-endian): `magic[8] version:u32 header_crc:u32 body_len:u64`, then the
 //! body: identity (`dev ino size mtime_ns covered head_crc tail_crc path`), then each
-//! column as a count and its values, every column starting at a multiple of 8 bytes so
-//! that a mapped cache can be read in place (see `column.rs`); then names,
-//! servers and the scan state.
+//! column as a count, the CRC32 of its values and the values, every column's values
+//! starting at a multiple of 8 bytes so that a mapped cache can be read in place (see
+//! `column.rs`); then names, servers and the scan state.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub(crate) mod check;
 mod codec;
 mod dir;
 
-use codec::{Reader, Writer, le16, le32};
+use check::{ColumnCheck, Rebuild, Shape, Which};
+use codec::{ColumnAt, Reader, Writer, le16, le32};
 pub use dir::{DirRefusal, prepare_dir};
 
 use crate::format::LogPosition;
@@ -43,7 +50,7 @@ use super::mapped::MappedFile;
 use super::names::ObjectId;
 
 const MAGIC: &[u8; 8] = b"BLNSIDX\0";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 const EDGE: u64 = 64 * 1024;
 
 /// Where caches live: `$XDG_CACHE_HOME/binlens`, else `$HOME/.cache/binlens`.
@@ -122,7 +129,7 @@ pub fn save(
         return Ok(());
     };
     let (a, b) = (ext.first.0 as usize, ext.end.0 as usize);
-    let mut w = Writer(vec![0u8; 24]);
+    let mut w = Writer::new();
     w.u64(id.dev);
     w.u64(id.ino);
     w.u64(id.size);
@@ -223,13 +230,7 @@ pub fn save(
         w.u16(o);
     }
 
-    let mut out = w.0;
-    let crc = crc32fast::hash(&out[24..]);
-    let body_len = (out.len() - 24) as u64;
-    out[..8].copy_from_slice(MAGIC);
-    out[8..12].copy_from_slice(&VERSION.to_le_bytes());
-    out[12..16].copy_from_slice(&crc.to_le_bytes());
-    out[16..24].copy_from_slice(&body_len.to_le_bytes());
+    let out = w.finish(MAGIC, VERSION);
     // Checked again: the directory may have been removed or changed since the open.
     prepare_dir(dir).map_err(|r| std::io::Error::other(r.to_string()))?;
     dir::write_file(&cache_path(dir, binlog), &out)
@@ -247,27 +248,35 @@ pub enum Rejected {
 
 /// Loads the cache of `binlog` and appends its events as a new file extent of `index`.
 /// Returns the scan state to continue from. `bytes` is the binlog's current mapping.
-/// Into an empty index the columns are mapped, not copied.
+/// Into an empty index the columns are mapped, not copied, and each is checked when it
+/// is first used; copied columns are checked before anything is appended.
 pub fn load(
     dir: &Path,
     binlog: &Path,
     bytes: &[u8],
     index: &mut EventIndex,
 ) -> Result<FileScanState, Rejected> {
-    let map =
-        MappedFile::open_populated(&cache_path(dir, binlog)).map_err(|_| Rejected::Missing)?;
+    let map = MappedFile::open_cache(&cache_path(dir, binlog)).map_err(|_| Rejected::Missing)?;
     let map = Arc::new(map);
     let data = map.bytes();
-    let mut r = Reader { buf: data, at: 0 };
+    let mut r = Reader {
+        buf: data,
+        at: 0,
+        columns: Vec::new(),
+    };
     if r.take(8) != Some(&MAGIC[..]) || r.u32() != Some(VERSION) {
         return Err(Rejected::Corrupt);
     }
     let crc = r.u32().ok_or(Rejected::Corrupt)?;
     let len = r.u64().ok_or(Rejected::Corrupt)?;
-    if len != (data.len() - r.at) as u64 || crc32fast::hash(&data[r.at..]) != crc {
+    if len != (data.len() - r.at) as u64 {
         return Err(Rejected::Corrupt);
     }
     let stored = read_identity(&mut r).ok_or(Rejected::Corrupt)?;
+    let parts = read_parts(&mut r, stored.covered).ok_or(Rejected::Corrupt)?;
+    if codec::header_crc(data, &r.columns) != crc {
+        return Err(Rejected::Corrupt);
+    }
     let now = identity(binlog, bytes, stored.covered).ok_or(Rejected::Stale)?;
     let same_file = now.dev == stored.dev && now.ino == stored.ino && now.path == stored.path;
     let unchanged =
@@ -280,8 +289,9 @@ pub fn load(
     {
         return Err(Rejected::Stale);
     }
-    let parts = read_parts(&mut r, stored.covered, bytes).ok_or(Rejected::Corrupt)?;
-    Ok(append(index, &map, parts))
+    let state = scan_state(&parts, bytes).ok_or(Rejected::Corrupt)?;
+    let rebuild = Rebuild::new(binlog.to_path_buf(), stored.covered);
+    append(index, &map, &parts, state, &rebuild).ok_or(Rejected::Corrupt)
 }
 
 fn read_identity(r: &mut Reader<'_>) -> Option<Identity> {
@@ -297,25 +307,62 @@ fn read_identity(r: &mut Reader<'_>) -> Option<Identity> {
     })
 }
 
-/// A decoded and checked cache: column places in the map, the small tables owned.
+/// A decoded cache: column places in the map (unread), the small tables owned.
 struct Parts<'a> {
     n: usize,
     covered: u64,
-    pos_lo: usize,
-    ts: usize,
-    kind: usize,
-    class: usize,
-    server: usize,
-    object: usize,
-    txn: (usize, usize),
-    blocks: (usize, usize),
+    pos_lo: ColumnAt,
+    ts: ColumnAt,
+    kind: ColumnAt,
+    class: ColumnAt,
+    server: ColumnAt,
+    object: ColumnAt,
+    txn: ColumnAt,
+    blocks: ColumnAt,
     running_max: u32,
     pos_hi: Vec<(u32, u32)>,
     extra: Vec<(u32, u16)>,
     names: Vec<(&'a [u8], Option<&'a [u8]>)>,
     servers: Vec<u32>,
-    state: FileScanState,
+    framing: Framing,
+    fde_pos: u64,
     tables: Vec<(u64, u16)>,
+}
+
+impl Parts<'_> {
+    /// Each column with what its check needs, in the order they are stored.
+    fn checks(&self) -> [(Which, ColumnAt, Shape); 8] {
+        let positions = Shape::Positions {
+            pos_hi: self.pos_hi.clone(),
+            covered: self.covered,
+        };
+        [
+            (Which::PosLo, self.pos_lo, positions),
+            (Which::Ts, self.ts, Shape::Any),
+            (Which::Kind, self.kind, Shape::Any),
+            (Which::Class, self.class, Shape::Any),
+            (
+                Which::Server,
+                self.server,
+                Shape::Servers {
+                    servers: self.servers.len(),
+                },
+            ),
+            (
+                Which::Object,
+                self.object,
+                Shape::Objects {
+                    names: self.names.len(),
+                },
+            ),
+            (
+                Which::TxnFirst,
+                self.txn,
+                Shape::TxnFirst { events: self.n },
+            ),
+            (Which::TsBlockMax, self.blocks, Shape::Any),
+        ]
+    }
 }
 
 fn u32s(b: &[u8]) -> impl Iterator<Item = u32> + '_ {
@@ -323,19 +370,20 @@ fn u32s(b: &[u8]) -> impl Iterator<Item = u32> + '_ {
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
 }
 
-/// Decodes the columns' places and the tables, and checks everything that could make
-/// the index lie or a lookup go out of bounds.
-fn read_parts<'a>(r: &mut Reader<'a>, covered: u64, bytes: &[u8]) -> Option<Parts<'a>> {
+/// Decodes the columns' places and the small tables, and checks the tables: everything
+/// but the columns' values, which are checked when used (see [`Parts::checks`]).
+fn read_parts<'a>(r: &mut Reader<'a>, covered: u64) -> Option<Parts<'a>> {
     let buf = r.buf;
-    let (pos_lo, n) = r.column(4)?;
-    let (ts, n_ts) = r.column(4)?;
-    let (kind, n_kind) = r.column(1)?;
-    let (class, n_class) = r.column(1)?;
-    let (server, n_server) = r.column(1)?;
-    let (object, n_object) = r.column(2)?;
+    let pos_lo = r.column(4)?;
+    let ts = r.column(4)?;
+    let kind = r.column(1)?;
+    let class = r.column(1)?;
+    let server = r.column(1)?;
+    let object = r.column(2)?;
     let txn = r.column(4)?;
     let blocks = r.column(4)?;
-    if [n_ts, n_kind, n_class, n_server, n_object] != [n; 5] || blocks.1 != n / TS_BLOCK {
+    let n = pos_lo.n;
+    if [ts.n, kind.n, class.n, server.n, object.n] != [n; 5] || blocks.n != n / TS_BLOCK {
         return None;
     }
     let running_max = r.u32()?;
@@ -370,59 +418,13 @@ fn read_parts<'a>(r: &mut Reader<'a>, covered: u64, bytes: &[u8]) -> Option<Part
     if r.at != buf.len() || names.len() >= u16::MAX as usize {
         return None;
     }
-
-    // Positions ascend inside the covered bytes (high halves change where `pos_hi` says).
-    let lo: &[u32] = Column::<u32>::cast(buf.get(pos_lo..pos_lo + 4 * n)?)?;
-    let mut hi_at = pos_hi.iter().peekable();
-    let (mut hi, mut prev) = (0u64, None::<u64>);
-    let mut seg_start = 0;
-    while seg_start < n {
-        let seg_end = hi_at.peek().map_or(n, |&&(e, _)| e as usize);
-        if seg_end < seg_start || seg_end > n {
-            return None;
-        }
-        let seg = &lo[seg_start..seg_end];
-        if !seg.windows(2).all(|w| w[0] < w[1]) {
-            return None;
-        }
-        if let (Some(&first), Some(&last)) = (seg.first(), seg.last()) {
-            let (first, last) = ((hi << 32) | u64::from(first), (hi << 32) | u64::from(last));
-            if prev.is_some_and(|p| first <= p) || first < 4 || last >= covered {
-                return None;
-            }
-            prev = Some(last);
-        }
-        if let Some(&(_, h)) = hi_at.next() {
-            hi = u64::from(h);
-        }
-        seg_start = seg_end;
-    }
     let local_ok = |o: u16| (o as usize) <= names.len();
-    let objects: &[u16] = Column::<u16>::cast(buf.get(object..object + 2 * n)?)?;
-    let max_obj = objects.iter().copied().max().unwrap_or(0);
-    let max_srv = buf[server..server + n].iter().copied().max().unwrap_or(0) as usize;
-    let txn_first: &[u32] = Column::<u32>::cast(buf.get(txn.0..txn.0 + 4 * txn.1)?)?;
-    if !local_ok(max_obj)
-        || (n > 0 && max_srv >= servers.len() && max_srv != 255)
-        || !txn_first.windows(2).all(|w| w[0] < w[1])
-        || txn_first.last().is_some_and(|&t| t as usize >= n)
-        || (n > 0 && txn_first.first() != Some(&0))
+    if (n > 0 && txn.n == 0)
         || !extra.iter().all(|&(e, o)| (e as usize) < n && local_ok(o))
         || !tables.iter().all(|&(_, o)| local_ok(o))
     {
         return None;
     }
-    let fde = if fde_pos == u64::MAX {
-        None
-    } else {
-        let raw = crate::format::reader::EventReader::at(bytes, LogPosition(fde_pos))
-            .next()?
-            .ok()?;
-        if raw.header.type_code != crate::format::EventType::FORMAT_DESCRIPTION {
-            return None;
-        }
-        Some(crate::format::FormatDescription::parse(raw.body_with_checksum()).ok()?)
-    };
     Some(Parts {
         n,
         covered,
@@ -439,45 +441,102 @@ fn read_parts<'a>(r: &mut Reader<'a>, covered: u64, bytes: &[u8]) -> Option<Part
         extra,
         names,
         servers,
-        state: FileScanState {
-            fde,
-            fde_pos: (fde_pos != u64::MAX).then_some(LogPosition(fde_pos)),
-            framing,
-            tables: Default::default(),
-        },
+        framing,
+        fde_pos,
         tables,
     })
 }
 
-/// Appends a checked cache to `index`: mapped in place into an empty index, else copied
-/// with names and servers re-interned.
-fn append(index: &mut EventIndex, map: &Arc<MappedFile>, p: Parts<'_>) -> FileScanState {
+/// The scan state to go on from, with the format description re-read from the binlog.
+fn scan_state(p: &Parts<'_>, bytes: &[u8]) -> Option<FileScanState> {
+    let fde = if p.fde_pos == u64::MAX {
+        None
+    } else {
+        let raw = crate::format::reader::EventReader::at(bytes, LogPosition(p.fde_pos))
+            .next()?
+            .ok()?;
+        if raw.header.type_code != crate::format::EventType::FORMAT_DESCRIPTION {
+            return None;
+        }
+        Some(crate::format::FormatDescription::parse(raw.body_with_checksum()).ok()?)
+    };
+    Some(FileScanState {
+        fde,
+        fde_pos: (p.fde_pos != u64::MAX).then_some(LogPosition(p.fde_pos)),
+        framing: p.framing,
+        tables: Default::default(),
+    })
+}
+
+type MappedColumns = (
+    Column<u32>,
+    Column<u32>,
+    Column<u8>,
+    Column<u8>,
+    Column<u8>,
+    Column<u16>,
+    Column<u32>,
+    Column<u32>,
+);
+
+/// The cache's columns in place, each to be checked when first used.
+fn mapped_columns(
+    map: &Arc<MappedFile>,
+    checks: [(Which, ColumnAt, Shape); 8],
+    rebuild: &Arc<Rebuild>,
+) -> Option<MappedColumns> {
+    let [pos_lo, ts, kind, class, server, object, txn, blocks] =
+        checks.map(|(w, c, shape)| (c, ColumnCheck::new(w, c.crc, shape, rebuild)));
+    Some((
+        Column::mapped(map, pos_lo.0.start, pos_lo.0.n, pos_lo.1)?,
+        Column::mapped(map, ts.0.start, ts.0.n, ts.1)?,
+        Column::mapped(map, kind.0.start, kind.0.n, kind.1)?,
+        Column::mapped(map, class.0.start, class.0.n, class.1)?,
+        Column::mapped(map, server.0.start, server.0.n, server.1)?,
+        Column::mapped(map, object.0.start, object.0.n, object.1)?,
+        Column::mapped(map, txn.0.start, txn.0.n, txn.1)?,
+        Column::mapped(map, blocks.0.start, blocks.0.n, blocks.1)?,
+    ))
+}
+
+/// Appends a cache to `index`: mapped in place into an empty index (each column
+/// checked on first use), else checked whole and copied with names and servers
+/// re-interned. `None` (and `index` untouched) when a copied column fails its check.
+fn append(
+    index: &mut EventIndex,
+    map: &Arc<MappedFile>,
+    p: &Parts<'_>,
+    mut state: FileScanState,
+    rebuild: &Arc<Rebuild>,
+) -> Option<FileScanState> {
     let buf = map.bytes();
     let n = p.n;
+    let checks = p.checks();
+    let base = index.len() as u32;
+    let all_pass = || {
+        let whole = |c: &ColumnAt, width: usize| &buf[c.start..c.start + width * c.n];
+        let widths = [4, 4, 1, 1, 1, 2, 4, 4];
+        checks.iter().zip(widths).all(|((w, c, shape), width)| {
+            ColumnCheck::new(*w, c.crc, shape.clone(), rebuild).passes(whole(c, width))
+        })
+    };
+    let (names_before, servers_before) = (index.names.clone(), index.servers.clone());
     let mut obj_map: Vec<u16> = Vec::with_capacity(p.names.len() + 1);
     obj_map.push(0);
     for (schema, table) in &p.names {
         obj_map.push(index.names.intern(schema, *table).0);
     }
-    let base = index.len() as u32;
     let srv_map: Vec<u8> = p.servers.iter().map(|&s| index.server_index(s)).collect();
     let identity_objs = obj_map.iter().enumerate().all(|(i, &g)| i == g as usize);
     let identity_srv = srv_map.iter().enumerate().all(|(i, &g)| i == g as usize);
     let mapped = base == 0 && identity_objs && identity_srv && index.txn_first.is_empty();
     let cols = mapped
-        .then(|| {
-            Some((
-                Column::mapped(map, p.pos_lo, n)?,
-                Column::mapped(map, p.ts, n)?,
-                Column::mapped(map, p.kind, n)?,
-                Column::mapped(map, p.class, n)?,
-                Column::mapped(map, p.server, n)?,
-                Column::mapped(map, p.object, n)?,
-                Column::mapped(map, p.txn.0, p.txn.1)?,
-                Column::mapped(map, p.blocks.0, p.blocks.1)?,
-            ))
-        })
+        .then(|| mapped_columns(map, checks.clone(), rebuild))
         .flatten();
+    if cols.is_none() && !all_pass() {
+        (index.names, index.servers) = (names_before, servers_before);
+        return None;
+    }
     if let Some((pos_lo, ts, kind, class, server, object, txn, blocks)) = cols {
         index.pos_lo = pos_lo;
         index.ts = ts;
@@ -490,7 +549,7 @@ fn append(index: &mut EventIndex, map: &Arc<MappedFile>, p: Parts<'_>) -> FileSc
         index.running_max = p.running_max;
         index.pos_hi.clone_from(&p.pos_hi);
     } else {
-        let lo: Vec<u32> = u32s(&buf[p.pos_lo..p.pos_lo + 4 * n]).collect();
+        let lo: Vec<u32> = u32s(&buf[p.pos_lo.start..p.pos_lo.start + 4 * n]).collect();
         let mut hi_at = p.pos_hi.iter().peekable();
         let mut hi = 0u64;
         index.reserve(n);
@@ -500,21 +559,25 @@ fn append(index: &mut EventIndex, map: &Arc<MappedFile>, p: Parts<'_>) -> FileSc
             }
             index.push_pos(base + i as u32, LogPosition((hi << 32) | u64::from(l)));
         }
-        let ts: Vec<u32> = u32s(&buf[p.ts..p.ts + 4 * n]).collect();
+        let ts: Vec<u32> = u32s(&buf[p.ts.start..p.ts.start + 4 * n]).collect();
         index.extend_ts(&ts);
-        index.kind.extend_from_slice(&buf[p.kind..p.kind + n]);
-        index.class.extend_from_slice(&buf[p.class..p.class + n]);
-        let server = &buf[p.server..p.server + n];
+        index
+            .kind
+            .extend_from_slice(&buf[p.kind.start..p.kind.start + n]);
+        index
+            .class
+            .extend_from_slice(&buf[p.class.start..p.class.start + n]);
+        let server = &buf[p.server.start..p.server.start + n];
         index.server.extend(
             server
                 .iter()
                 .map(|&s| srv_map.get(s as usize).copied().unwrap_or(255)),
         );
-        let objects = buf[p.object..p.object + 2 * n].chunks_exact(2);
+        let objects = buf[p.object.start..p.object.start + 2 * n].chunks_exact(2);
         index
             .object
             .extend(objects.map(|c| obj_map[u16::from_le_bytes([c[0], c[1]]) as usize]));
-        let txn = u32s(&buf[p.txn.0..p.txn.0 + 4 * p.txn.1]);
+        let txn = u32s(&buf[p.txn.start..p.txn.start + 4 * p.txn.n]);
         index.txn_first.extend(txn.map(|t| t + base));
     }
     index.extra_objects.extend(
@@ -527,11 +590,10 @@ fn append(index: &mut EventIndex, map: &Arc<MappedFile>, p: Parts<'_>) -> FileSc
         end: EventId(index.len() as u32),
         indexed_end: LogPosition(p.covered),
     });
-    let mut state = p.state;
     state.tables = p
         .tables
         .iter()
         .map(|&(id, o)| (id, ObjectId(obj_map[o as usize])))
         .collect();
-    state
+    Some(state)
 }

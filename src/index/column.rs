@@ -1,56 +1,109 @@
 //! One column of the event index: a vector, or a slice of a memory-mapped cache file
-//! (reopening a cached index copies nothing). A mapped column becomes a vector the first
-//! time it is appended to.
+//! (reopening a cached index copies nothing, and reads nothing of a column until it is
+//! used: its check runs then, see `cache/check.rs`). A mapped column becomes a vector
+//! the first time it is appended to.
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use zerocopy::{FromBytes, Immutable, KnownLayout};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
+use super::cache::check::{ColumnCheck, Which};
+use super::event_index::EventIndex;
 use super::mapped::MappedFile;
 
 pub(crate) enum Column<T> {
     Owned(Vec<T>),
     /// `len` values of `T` stored little-endian at byte `start` of `map`; checked to be
     /// in bounds and aligned when made (see [`Column::mapped`]).
+    /// `check` runs on first use; a column that fails it reads as `fallback`.
     Mapped {
         map: Arc<MappedFile>,
         start: usize,
         len: usize,
+        check: Arc<ColumnCheck>,
+        fallback: Arc<OnceLock<Vec<T>>>,
     },
 }
 
-pub(crate) trait Plain: FromBytes + Immutable + KnownLayout + Copy {}
-impl Plain for u8 {}
-impl Plain for u16 {}
-impl Plain for u32 {}
+pub(crate) trait Plain: FromBytes + IntoBytes + Immutable + KnownLayout + Copy {
+    /// The index's column `w`, when it holds values of this type (else empty).
+    fn pick(ix: &EventIndex, w: Which) -> &[Self];
+    /// `v` cut to this type's width.
+    fn from_u32(v: u32) -> Self;
+}
+
+impl Plain for u8 {
+    fn pick(ix: &EventIndex, w: Which) -> &[u8] {
+        match w {
+            Which::Kind => &ix.kind,
+            Which::Class => &ix.class,
+            Which::Server => &ix.server,
+            _ => &[],
+        }
+    }
+    fn from_u32(v: u32) -> u8 {
+        v as u8
+    }
+}
+
+impl Plain for u16 {
+    fn pick(ix: &EventIndex, w: Which) -> &[u16] {
+        match w {
+            Which::Object => &ix.object,
+            _ => &[],
+        }
+    }
+    fn from_u32(v: u32) -> u16 {
+        v as u16
+    }
+}
+
+impl Plain for u32 {
+    fn pick(ix: &EventIndex, w: Which) -> &[u32] {
+        match w {
+            Which::PosLo => &ix.pos_lo,
+            Which::Ts => &ix.ts,
+            Which::TxnFirst => &ix.txn_first,
+            Which::TsBlockMax => &ix.ts_block_max,
+            _ => &[],
+        }
+    }
+    fn from_u32(v: u32) -> u32 {
+        v
+    }
+}
 
 fn cast<T: Plain>(bytes: &[u8]) -> Option<&[T]> {
     <[T]>::ref_from_bytes(bytes).ok()
 }
 
 impl<T: Plain> Column<T> {
-    /// `bytes` as values of `T` in place, if aligned and little-endian.
-    pub(crate) fn cast(bytes: &[u8]) -> Option<&[T]> {
-        if cfg!(target_endian = "big") {
-            return None;
-        }
-        cast(bytes)
-    }
-
     /// A column over `len` values at byte `start` of `map`, if they are in bounds and
-    /// aligned, and the host is little-endian (the cache's byte order).
-    pub(crate) fn mapped(map: &Arc<MappedFile>, start: usize, len: usize) -> Option<Column<T>> {
+    /// aligned, and the host is little-endian (the cache's byte order); `check` runs
+    /// when it is first read.
+    pub(crate) fn mapped(
+        map: &Arc<MappedFile>,
+        start: usize,
+        len: usize,
+        check: ColumnCheck,
+    ) -> Option<Column<T>> {
         if cfg!(target_endian = "big") {
             return None;
         }
         let end = start.checked_add(len.checked_mul(size_of::<T>())?)?;
-        cast::<T>(map.bytes().get(start..end)?)?;
+        // Only the length and alignment are checked here: no page is read.
+        let bytes = map.bytes().get(start..end)?;
+        if bytes.as_ptr().align_offset(align_of::<T>()) != 0 {
+            return None;
+        }
         Some(Column::Mapped {
             map: Arc::clone(map),
             start,
             len,
+            check: Arc::new(check),
+            fallback: Arc::new(OnceLock::new()),
         })
     }
 
@@ -104,11 +157,23 @@ impl<T: Plain> Deref for Column<T> {
     fn deref(&self) -> &[T] {
         match self {
             Column::Owned(v) => v,
-            Column::Mapped { map, start, len } => map
-                .bytes()
-                .get(*start..*start + *len * size_of::<T>())
-                .and_then(cast::<T>)
-                .unwrap_or_default(),
+            Column::Mapped {
+                map,
+                start,
+                len,
+                check,
+                fallback,
+            } => {
+                let bytes = map
+                    .bytes()
+                    .get(*start..*start + *len * size_of::<T>())
+                    .unwrap_or_default();
+                if check.passes(bytes) {
+                    cast::<T>(bytes).unwrap_or_default()
+                } else {
+                    fallback.get_or_init(|| check.fallback(*len))
+                }
+            }
         }
     }
 }
@@ -123,10 +188,18 @@ impl<T: Clone> Clone for Column<T> {
     fn clone(&self) -> Self {
         match self {
             Column::Owned(v) => Column::Owned(v.clone()),
-            Column::Mapped { map, start, len } => Column::Mapped {
+            Column::Mapped {
+                map,
+                start,
+                len,
+                check,
+                fallback,
+            } => Column::Mapped {
                 map: Arc::clone(map),
                 start: *start,
                 len: *len,
+                check: Arc::clone(check),
+                fallback: Arc::clone(fallback),
             },
         }
     }

@@ -34,7 +34,7 @@ pub enum FileChange {
 }
 
 #[allow(unsafe_code)]
-fn map_file(file: &File, len: u64, populate: bool) -> io::Result<GuardedMap> {
+fn map_file(file: &File, len: u64) -> io::Result<GuardedMap> {
     let len = usize::try_from(len)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "file too large to map"))?;
     // SAFETY: the map is read-only and private to this process, and `Mmap` hands out only
@@ -55,15 +55,12 @@ fn map_file(file: &File, len: u64, populate: bool) -> io::Result<GuardedMap> {
     // the vanished page and lets the read go on. The reader then sees zeros (a framing or
     // decoding error at that position, never a crash) and the next `check` reports the
     // truncation. Faults outside binlens' maps keep the default action.
-    // Index caches are mapped here too (whole, `populate`): binlens replaces a cache by
+    // Index caches are mapped here too (each column read when first used): binlens replaces a cache by
     // writing a new file and renaming it over the old path, so a mapped cache keeps its
     // inode and length; only another program truncating a cache file in place could
     // still raise SIGBUS, and nothing guards against that.
     let mut options = memmap2::MmapOptions::new();
     options.len(len);
-    if populate {
-        options.populate();
-    }
     sigbus::install();
     let mmap = unsafe { options.map(file) }?;
     let slot = sigbus::register(mmap.as_ptr() as usize, mmap.len());
@@ -353,15 +350,14 @@ impl MappedFile {
         MappedFile::open_with(path, false)
     }
 
-    /// Maps a file that will be read whole at once (an index cache): the pages are
-    /// read in by the one `mmap` call rather than faulted in one by one. A symbolic link
-    /// is refused (`O_NOFOLLOW`), not followed, and so is anything but a regular file.
-    pub fn open_populated(path: &Path) -> io::Result<MappedFile> {
+    /// Maps an index cache: a symbolic link is refused (`O_NOFOLLOW`), not followed, and
+    /// so is anything but a regular file. Nothing is read in until a column is used.
+    pub fn open_cache(path: &Path) -> io::Result<MappedFile> {
         MappedFile::open_with(path, true)
     }
 
-    fn open_with(path: &Path, populate: bool) -> io::Result<MappedFile> {
-        let file = if populate {
+    fn open_with(path: &Path, cache: bool) -> io::Result<MappedFile> {
+        let file = if cache {
             std::fs::OpenOptions::new()
                 .read(true)
                 .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
@@ -376,7 +372,7 @@ impl MappedFile {
                 "is a directory",
             ));
         }
-        if populate && !meta.is_file() {
+        if cache && !meta.is_file() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "not a regular file",
@@ -386,7 +382,7 @@ impl MappedFile {
         let map = if len == 0 {
             None
         } else {
-            Some(map_file(&file, len, populate)?)
+            Some(map_file(&file, len)?)
         };
         Ok(MappedFile {
             path: path.to_path_buf(),
@@ -417,9 +413,14 @@ impl MappedFile {
     pub fn remap(&mut self) -> io::Result<()> {
         let len = self.current_len()?;
         if len as usize > self.bytes().len() {
-            self.map = Some(map_file(&self.file, len, false)?);
+            self.map = Some(map_file(&self.file, len)?);
         }
         Ok(())
+    }
+
+    /// Whether `other` maps the same file (device and inode as opened) to the same length.
+    pub fn same_file_as(&self, other: &MappedFile) -> bool {
+        self.dev_ino == other.dev_ino && self.bytes().len() == other.bytes().len()
     }
 
     pub fn path(&self) -> &Path {

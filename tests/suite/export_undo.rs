@@ -216,3 +216,49 @@ fn redo_with_minimal_row_images() {
     let err = String::from_utf8_lossy(&undo.stderr);
     assert!(err.contains("binlog_row_image is not FULL"), "{err}");
 }
+
+/// `sql --undo` over thousands of transactions holds one transaction at a time: it runs
+/// under an RLIMIT_DATA (the heap and every private writable map, not the mapped
+/// binlog) of 32 MiB while it writes about 40 MB of SQL, which an export that holds the
+/// range (its statements, then its text) cannot.
+#[test]
+fn undo_memory_is_bounded_by_the_largest_transaction_not_the_range() {
+    let server = TestServer::start(&[
+        "--log-bin=mysql-bin",
+        "--server-id=1",
+        "--binlog-format=ROW",
+    ]);
+    server.sql(
+        "CREATE DATABASE big; USE big; CREATE TABLE big.t (id INT PRIMARY KEY, pad TEXT); \
+         INSERT INTO big.t SELECT seq, REPEAT(CHAR(97 + seq % 26), 2000) FROM seq_1_to_20000",
+    );
+    let (file, start) = master(&server);
+    let deletes: String = (0..2000)
+        .map(|k| {
+            format!(
+                "DELETE FROM big.t WHERE id > {} AND id <= {};\n",
+                k * 10,
+                k * 10 + 10
+            )
+        })
+        .collect();
+    server.sql_stdin(deletes.as_bytes());
+    let (_, stop) = master(&server);
+    let name = file.file_name().unwrap().to_str().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let out = Command::new("sh")
+        .args(["-c", "ulimit -d 32768 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_binlens"))
+        .args(["sql", "--undo"])
+        .arg(format!("--start={name}:{start}"))
+        .arg(format!("--stop={name}:{stop}"))
+        .arg(&file)
+        .env("XDG_CACHE_HOME", cache.path())
+        .output()
+        .unwrap();
+    expect_success("binlens sql --undo under ulimit -d 32768", &out);
+    let sql = String::from_utf8(out.stdout).unwrap();
+    assert!(sql.len() > 40_000_000, "{} bytes of SQL", sql.len());
+    assert_eq!(sql.matches("INSERT INTO `big`.`t`").count(), 20000);
+    assert!(sql.starts_with("-- binlens sql --undo: 2000 transaction(s)"));
+}

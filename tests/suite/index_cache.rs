@@ -141,10 +141,11 @@ fn a_corrupt_cache_is_rebuilt_never_trusted() {
     let path = cache_file(&f.cache);
     let good = std::fs::read(&path).unwrap();
     type Damage = Box<dyn Fn(&mut Vec<u8>)>;
-    let damaged: [Damage; 4] = [
+    let damaged: [Damage; 5] = [
+        Box::new(|c| c[40] ^= 0x01), // the identity, under the header checksum
         Box::new(|c| {
-            let n = c.len() / 2;
-            c[n] ^= 0x01;
+            let n = c.len() - 3;
+            c[n] ^= 0x01; // the scan state at the end
         }),
         Box::new(|c| c.truncate(c.len() - 7)),
         Box::new(|c| c.truncate(5)),
@@ -407,4 +408,71 @@ fn a_symlink_in_the_cache_directory_is_never_followed() {
     let again = open(&f.binlog, &f.cache);
     assert_eq!(again.sources, [IndexSource::Cached { grown: false }]);
     assert_eq!(digest(&again), fresh(&f.binlog));
+}
+
+/// Flips one bit at `step`-spaced offsets of the cache file in turn and reopens: every
+/// open must equal a fresh build. Returns how many opens used the cache anyway (the
+/// flip was in a column, whose check runs only when the column is first used).
+fn flip_each(binlog: &Path, cache: &Path, want: &[String], step: usize) -> usize {
+    let path = cache_file(cache);
+    let good = std::fs::read(&path).unwrap();
+    let mut cached = 0;
+    for at in (24..good.len()).step_by(step) {
+        let mut c = good.clone();
+        c[at] ^= 0x10;
+        std::fs::write(&path, &c).unwrap();
+        let b = open(binlog, cache);
+        assert_eq!(digest(&b), want, "a bit flipped at byte {at} of the cache");
+        cached += usize::from(b.sources == [IndexSource::Cached { grown: false }]);
+        std::fs::write(&path, &good).unwrap();
+    }
+    cached
+}
+
+#[test]
+fn a_corrupt_column_is_caught_when_first_used_and_never_read() {
+    let Some(f) = fixture(None) else {
+        return;
+    };
+    let want = digest(&open(&f.binlog, &f.cache));
+    let len = std::fs::metadata(cache_file(&f.cache)).unwrap().len() as usize;
+    let cached = flip_each(&f.binlog, &f.cache, &want, (len / 300).max(1));
+    // The columns are most of the file: most flips land in one and are caught on use.
+    assert!(
+        cached > 100,
+        "{cached} of 300 opens used the cache with a column flipped"
+    );
+}
+
+#[test]
+fn a_corrupt_column_of_a_copied_cache_is_caught_as_it_is_copied() {
+    let Some(dir) = corpus_dir() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = [2, 3]
+        .iter()
+        .map(|n| {
+            let to = tmp.path().join(format!("mysql-bin.00000{n}"));
+            std::fs::copy(dir.join(format!("mariadb/mysql-bin.00000{n}")), &to).unwrap();
+            to
+        })
+        .collect();
+    let cache = tmp.path().join("cache");
+    let options = OpenOptions {
+        cache_dir: Some(cache.clone()),
+        follow: false,
+    };
+    let want = digest(&Binlogs::open_with(&files, options.clone()).unwrap());
+    // The second file's cache is copied into the index behind the first (each file
+    // of a set is read on a thread of its own, then appended): its columns are checked
+    // as they are copied, and the flipped one is taken from the binlog instead.
+    let second = binlens::index::cache::cache_path(&cache, &files[1]);
+    let mut c = std::fs::read(&second).unwrap();
+    let at = c.len() / 2;
+    c[at] ^= 0x10;
+    std::fs::write(&second, &c).unwrap();
+    let b = Binlogs::open_with(&files, options).unwrap();
+    assert_eq!(b.sources, [IndexSource::Cached { grown: false }; 2]);
+    assert_eq!(digest(&b), want);
 }

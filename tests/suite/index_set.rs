@@ -138,3 +138,50 @@ fn time_lookup_at_the_boundaries() {
         assert_eq!(ix.first_at_or_after(t), want, "at {t}");
     }
 }
+
+/// The set indexed file by file on one thread (the background build's steps).
+fn stepwise(dir: &Path, options: OpenOptions) -> Binlogs {
+    let mut b = Binlogs::open_unindexed(&[dir.to_path_buf()], options).unwrap();
+    while b.index_step(usize::MAX) {}
+    b
+}
+
+#[test]
+fn a_set_indexed_on_several_threads_equals_one_indexed_file_by_file() {
+    if corpus_dir().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    copy_set(tmp.path(), &[1, 2, 3, 4, 5]);
+    // A damaged file in the middle: its problem is reported at its own file.
+    let third = tmp.path().join("mysql-bin.000003");
+    let bytes = std::fs::read(&third).unwrap();
+    std::fs::write(&third, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let one = stepwise(tmp.path(), OpenOptions::default());
+    let many = Binlogs::open(&[tmp.path().to_path_buf()]).unwrap();
+    assert_eq!(many.index.file_count(), 5);
+    assert_eq!(digest(&many), digest(&one));
+    assert_eq!(many.problems, one.problems);
+    assert!(!many.problems.is_empty());
+    assert_eq!(many.sources, one.sources);
+    assert_eq!(many.index.names().len(), one.index.names().len());
+    let tables =
+        |b: &Binlogs| -> Vec<String> { b.index.names().iter().map(|(_, n)| n.display()).collect() };
+    assert_eq!(tables(&many), tables(&one));
+    // With caches: written by the workers, then read back by them.
+    let cache = tmp.path().join("cache");
+    let options = OpenOptions {
+        cache_dir: Some(cache.clone()),
+        follow: false,
+    };
+    let built = Binlogs::open_with(&[tmp.path().to_path_buf()], options.clone()).unwrap();
+    assert_eq!(
+        std::fs::read_dir(&cache).unwrap().count(),
+        5,
+        "a cache per file"
+    );
+    let again = Binlogs::open_with(&[tmp.path().to_path_buf()], options).unwrap();
+    assert_eq!(digest(&built), digest(&one));
+    assert_eq!(digest(&again), digest(&one));
+    assert_eq!(again.problems, one.problems);
+}

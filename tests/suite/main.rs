@@ -21,6 +21,8 @@ mod vv_oracle;
 mod dump_damaged;
 // A MariaDB binlog written with encrypt_binlog=ON is detected, not misread.
 mod dump_encrypted;
+// `dump --threads N` writes byte for byte what the single-threaded dump writes.
+mod dump_parallel;
 // Transaction framing of every kind, on corpus binlogs.
 mod index_txn;
 // Binlog sets, the background build and the time lookup.

@@ -8,7 +8,7 @@
 //! - a directory that is a symbolic link, not owned by this user, or writable by group
 //!   or others is refused ([`DirRefusal`]): binlens then works without a cache;
 //! - nothing in it is read through a symbolic link (`O_NOFOLLOW`, see
-//!   [`MappedFile::open_populated`](super::super::mapped::MappedFile::open_populated)).
+//!   [`MappedFile::open_cache`](super::super::mapped::MappedFile::open_cache)).
 
 use std::fmt;
 use std::fs::{DirBuilder, OpenOptions};
