@@ -80,3 +80,66 @@ fn a_file_cut_inside_an_event_dumps_the_same_on_several_threads() {
         same_for_any_thread_count(&f);
     }
 }
+
+/// The text form of INET4/INET6/UUID comes from the DDL seen so far (without table-map
+/// metadata): each chunk rendered on another thread starts with the DDL as it stands
+/// there, in this file and in the files dumped before it.
+#[test]
+fn text_follows_the_ddl_across_chunks_and_files_on_several_threads() {
+    use crate::support::server::TestServer;
+    let server = TestServer::start(&[
+        "--log-bin=mysql-bin",
+        "--server-id=1",
+        "--binlog-format=ROW",
+        "--binlog-row-metadata=NO_LOG",
+    ]);
+    server.sql(
+        "CREATE DATABASE d; USE d; CREATE TABLE n (id INT PRIMARY KEY, i INET6, u UUID);
+         CREATE TABLE pad (id INT PRIMARY KEY AUTO_INCREMENT, t TEXT);
+         CREATE TABLE m (id INT PRIMARY KEY, i INET4);",
+    );
+    // Enough rows that the rows of `n` and `m` lie chunks after their CREATE TABLE.
+    let pad = "INSERT INTO d.pad (t) VALUES (REPEAT('x', 2000));\n".repeat(40);
+    let rows = "INSERT INTO d.n VALUES (1, '2001:db8::1', '00000000-0000-0000-0000-000000000001');
+                INSERT INTO d.m VALUES (1, '10.1.2.3');";
+    server.sql(&format!("{pad}{rows}"));
+    server.sql("FLUSH BINARY LOGS;");
+    server.sql(&format!(
+        "{pad}{}",
+        rows.replace("(1,", "(2,").replace("::1", "::2")
+    ));
+    let files = server.binlog_files();
+    assert!(files.len() >= 2, "{files:?}");
+    let dump = |threads: usize| {
+        let out = binlens()
+            .args([
+                "dump",
+                "--format",
+                "text",
+                "--threads",
+                &threads.to_string(),
+            ])
+            .args(&files)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let one = dump(1);
+    for want in [
+        "('2001:db8::1') /* INET6",
+        "('00000000-0000-0000-0000-000000000001') /* UUID",
+        "('10.1.2.3') /* INET4",
+        "('2001:db8::2') /* INET6",
+    ] {
+        assert!(one.contains(want), "no {want:?} in the dump");
+    }
+    for threads in [2, 3] {
+        assert!(dump(threads) == one, "--threads {threads} differs");
+    }
+}
