@@ -102,21 +102,24 @@ mod tests {
     #[test]
     fn inet_text() {
         assert_eq!(
-            text_form("INET4", &[19, 37, 94, 24]).unwrap(),
-            "19.37.94.24"
+            text_form("INET4", &[19, 37, 94, 24]).as_deref(),
+            Some("19.37.94.24")
         );
-        assert_eq!(text_form("INET4", &[10]).unwrap(), "10.0.0.0");
+        assert_eq!(text_form("INET4", &[10]).as_deref(), Some("10.0.0.0"));
         assert_eq!(
-            text_form("INET6", &[0x20, 0x01, 0x0d, 0xb8]).unwrap(),
-            "2001:db8::"
+            text_form("INET6", &[0x20, 0x01, 0x0d, 0xb8]).as_deref(),
+            Some("2001:db8::")
         );
-        assert_eq!(text_form("INET6", &[]).unwrap(), "::");
+        assert_eq!(text_form("INET6", &[]).as_deref(), Some("::"));
         let mut one = [0u8; 16];
         one[15] = 1;
-        assert_eq!(text_form("INET6", &one).unwrap(), "::1");
+        assert_eq!(text_form("INET6", &one).as_deref(), Some("::1"));
         let mut mapped = [0u8; 16];
         mapped[10..].copy_from_slice(&[0xff, 0xff, 1, 2, 3, 4]);
-        assert_eq!(text_form("INET6", &mapped).unwrap(), "::ffff:1.2.3.4");
+        assert_eq!(
+            text_form("INET6", &mapped).as_deref(),
+            Some("::ffff:1.2.3.4")
+        );
         assert_eq!(inet6_text(&[0; 15]), None);
         // MariaDB shortens a single zero group too, the first of the longest runs.
         let words = |w: [u16; 8]| -> Vec<u8> { w.iter().flat_map(|x| x.to_be_bytes()).collect() };
@@ -124,21 +127,24 @@ mod tests {
             inet6_text(&words([
                 0x8041, 0x5c41, 0x5cff, 0, 0x100, 0xff41, 0x20ff, 0
             ]))
-            .unwrap(),
-            "8041:5c41:5cff::100:ff41:20ff:0"
+            .as_deref(),
+            Some("8041:5c41:5cff::100:ff41:20ff:0")
         );
         assert_eq!(
-            inet6_text(&words([1, 0, 0, 2, 0, 0, 3, 4])).unwrap(),
-            "1::2:0:0:3:4"
+            inet6_text(&words([1, 0, 0, 2, 0, 0, 3, 4])).as_deref(),
+            Some("1::2:0:0:3:4")
         );
         assert_eq!(
-            inet6_text(&words([0, 0, 0, 0, 0, 0, 0x102, 0x304])).unwrap(),
-            "::1.2.3.4"
+            inet6_text(&words([0, 0, 0, 0, 0, 0, 0x102, 0x304])).as_deref(),
+            Some("::1.2.3.4")
         );
-        assert_eq!(inet6_text(&words([0, 0, 0, 0, 0, 0, 0, 2])).unwrap(), "::2");
         assert_eq!(
-            inet6_text(&words([1, 2, 3, 4, 5, 6, 7, 8])).unwrap(),
-            "1:2:3:4:5:6:7:8"
+            inet6_text(&words([0, 0, 0, 0, 0, 0, 0, 2])).as_deref(),
+            Some("::2")
+        );
+        assert_eq!(
+            inet6_text(&words([1, 2, 3, 4, 5, 6, 7, 8])).as_deref(),
+            Some("1:2:3:4:5:6:7:8")
         );
     }
 
@@ -149,17 +155,17 @@ mod tests {
             0x24, 0xdb,
         ];
         assert_eq!(
-            uuid_text(&b).unwrap(),
-            "6ccd780c-baba-1026-9564-5b8c656024db"
+            uuid_text(&b).as_deref(),
+            Some("6ccd780c-baba-1026-9564-5b8c656024db")
         );
         assert_eq!(uuid_text(&[]), None);
         assert_eq!(
-            text_form("UUID", &[]).unwrap(),
-            "00000000-0000-0000-0000-000000000000"
+            text_form("UUID", &[]).as_deref(),
+            Some("00000000-0000-0000-0000-000000000000")
         );
         assert_eq!(
-            text_form("UUID", &[1, 2]).unwrap(),
-            "01020000-0000-0000-0000-000000000000"
+            text_form("UUID", &[1, 2]).as_deref(),
+            Some("01020000-0000-0000-0000-000000000000")
         );
     }
 }

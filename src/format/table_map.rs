@@ -332,9 +332,9 @@ mod tests {
         b
     }
 
-    fn unsigned(body: &[u8], flavor: Flavor) -> Vec<Option<bool>> {
-        let tm = TableMap::parse(body, 6, flavor, 0).unwrap();
-        (0..4).map(|i| tm.is_unsigned(i)).collect()
+    fn unsigned(body: &[u8], flavor: Flavor) -> Result<Vec<Option<bool>>> {
+        let tm = TableMap::parse(body, 6, flavor, 0)?;
+        Ok((0..4).map(|i| tm.is_unsigned(i)).collect())
     }
 
     /// `(g GEOMETRY, c CHAR(4) ucs2)` with DEFAULT_CHARSET: default 63, column 1 is 35.
@@ -350,18 +350,19 @@ mod tests {
     }
 
     #[test]
-    fn mariadb_charsets_count_geometry() {
-        let tm = TableMap::parse(&geometry_table(), 6, Flavor::MariaDb, 0).unwrap();
+    fn mariadb_charsets_count_geometry() -> Result<()> {
+        let tm = TableMap::parse(&geometry_table(), 6, Flavor::MariaDb, 0)?;
         assert_eq!(tm.charset(0), Some("binary"));
         assert_eq!(tm.charset(1), Some("ucs2"));
         // MySQL gives GEOMETRY no collation: the list starts at the CHAR.
-        let tm = TableMap::parse(&geometry_table(), 6, Flavor::MySql, 0).unwrap();
+        let tm = TableMap::parse(&geometry_table(), 6, Flavor::MySql, 0)?;
         assert_eq!(tm.charset(0), None);
         assert_eq!(tm.charset(1), Some("binary"));
+        Ok(())
     }
 
     #[test]
-    fn mysql_charsets_count_vector() {
+    fn mysql_charsets_count_vector() -> Result<()> {
         // (v VECTOR, c CHAR(16)): COLUMN_CHARSET lists 63 for v, then 255 for c; MariaDB
         // would give v none and read 63 as c's.
         let mut b = vec![1, 0, 0, 0, 0, 0, 0, 0];
@@ -372,10 +373,11 @@ mod tests {
         b.push(0x03);
         // 255 is a three-byte lenenc (0xfc, then u16).
         b.extend([meta_type::COLUMN_CHARSET, 4, 63, 0xfc, 255, 0]);
-        let tm = TableMap::parse(&b, 6, Flavor::MySql, 0).unwrap();
+        let tm = TableMap::parse(&b, 6, Flavor::MySql, 0)?;
         assert_eq!(tm.charset(1), Some("utf8mb4"));
-        let tm = TableMap::parse(&b, 6, Flavor::MariaDb, 0).unwrap();
+        let tm = TableMap::parse(&b, 6, Flavor::MariaDb, 0)?;
         assert_eq!(tm.charset(1), Some("binary"));
+        Ok(())
     }
 
     #[test]
@@ -383,7 +385,7 @@ mod tests {
         // MariaDB: YEAR (always unsigned), TINYINT signed, INT UNSIGNED, DOUBLE signed.
         assert_eq!(
             unsigned(&year_table(0b1010_0000), Flavor::MariaDb),
-            [Some(true), Some(false), Some(true), Some(false)]
+            Ok(vec![Some(true), Some(false), Some(true), Some(false)])
         );
     }
 
@@ -392,12 +394,12 @@ mod tests {
         // MySQL: no bit for YEAR; TINYINT signed, INT UNSIGNED, DOUBLE signed.
         assert_eq!(
             unsigned(&year_table(0b0100_0000), Flavor::MySql),
-            [None, Some(false), Some(true), Some(false)]
+            Ok(vec![None, Some(false), Some(true), Some(false)])
         );
         // The same bytes read the other way round shift every bit by one.
         assert_eq!(
             unsigned(&year_table(0b1010_0000), Flavor::MySql),
-            [None, Some(true), Some(false), Some(true)]
+            Ok(vec![None, Some(true), Some(false), Some(true)])
         );
     }
 }
