@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::export::ErrorKind;
-use crate::export::conflicts::conflicts;
+use crate::export::conflicts::{conflicts, rows_after};
 use crate::export::diff::DiffRequest;
 use crate::export::range::{self, Range};
 use crate::export::sql::{self, Direction, SqlRequest, WriteError};
@@ -189,6 +189,9 @@ fn undo_conflicts(
     script: Option<&[u8]>,
     err: &mut impl Write,
 ) -> std::io::Result<bool> {
+    if !rows_after(b, range) {
+        return Ok(true);
+    }
     let catalog = Catalog::build(b, script);
     let req = DiffRequest {
         range,

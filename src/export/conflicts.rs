@@ -29,6 +29,16 @@ pub struct TableConflicts {
     pub conflicts: Vec<Conflict>,
 }
 
+/// Whether anything after `range` can change a row again (a rows event, compressed or
+/// not). When nothing can, an undo has no conflicts, and the check need not hold the
+/// range's keys — as for a range that runs to the end of the set.
+pub fn rows_after(b: &Binlogs, range: Range) -> bool {
+    (range.end.0..b.index.len() as u32).any(|i| {
+        let t = b.index.type_code(EventId(i));
+        t.is_rows() || t == crate::format::EventType::TRANSACTION_PAYLOAD
+    })
+}
+
 /// Per table, the keys `req.range` touched that the events after it, to the end of the
 /// set, touch again (each with the first such change), in the order found.
 pub fn conflicts(

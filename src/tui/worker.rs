@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 
-use crate::export::conflicts::conflicts;
+use crate::export::conflicts::{conflicts, rows_after};
 use crate::export::diff::{self, DiffRequest};
 use crate::export::diff_text::{conflict_lines, effect_text};
 use crate::export::preview::Preview;
@@ -226,7 +226,7 @@ pub fn run_job(
 
 /// For an undo: how many rows later transactions change again, and the first ones.
 fn undo_conflicts(b: &Binlogs, request: &SqlRequest) -> Vec<String> {
-    if request.direction != Direction::Undo {
+    if request.direction != Direction::Undo || !rows_after(b, request.range) {
         return Vec::new();
     }
     let catalog = Catalog::build(b, request.schema_script.as_deref());
