@@ -118,15 +118,21 @@ impl RowLayout {
         let widths = tm
             .columns
             .iter()
-            .map(|def| match width(def) {
-                Width::Json { len_bytes, .. } => {
-                    json_columns += 1;
-                    Width::Json {
+            .map(|def| {
+                let w = width(def);
+                // Every JSON column has a bit in a partial update's bitmap, as the decoder
+                // counts them, whether or not its length-prefix width is one we can walk.
+                if !matches!(def, ColumnDef::Json { .. }) {
+                    return w;
+                }
+                json_columns += 1;
+                match w {
+                    Width::Json { len_bytes, .. } => Width::Json {
                         len_bytes,
                         index: json_columns - 1,
-                    }
+                    },
+                    other => other,
                 }
-                w => w,
             })
             .collect();
         RowLayout {
