@@ -298,7 +298,9 @@ mod sigbus {
                             let mut held = Vec::new();
                             for k in 0..=(round % 4) {
                                 let start = fake_start(t, round, k);
-                                let slot = register(start, len_of(start)).expect("a free slot");
+                                let Some(slot) = register(start, len_of(start)) else {
+                                    panic!("no free slot for {start:#x}");
+                                };
                                 held.push((slot, start));
                             }
                             for &(slot, start) in &held {
@@ -333,10 +335,13 @@ mod sigbus {
             };
             go.wait();
             for w in writers {
-                w.join().expect("writer");
+                assert!(w.join().is_ok(), "a writer thread panicked");
             }
             done.store(true, Ordering::Relaxed);
-            assert!(reader.join().expect("reader") > 0);
+            assert!(
+                matches!(reader.join(), Ok(seen) if seen > 0),
+                "the reader saw no slot"
+            );
             for t in 0..THREADS {
                 let start = fake_start(t, 0, 0);
                 assert_eq!(find(start), None);
