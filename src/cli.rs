@@ -109,6 +109,14 @@ pub struct RangeArgs {
     pub tz: TzArg,
 }
 
+impl RangeArgs {
+    /// `--start` and `--stop` read in the `--tz` zone, time-only values on `b`'s first day.
+    pub fn locs(&self, b: &crate::index::Binlogs) -> Result<RangeLocs, String> {
+        let ctx = ParseContext::for_binlogs(b, self.tz.choice());
+        RangeLocs::parse(self.start.as_deref(), self.stop.as_deref(), &[], &ctx)
+    }
+}
+
 /// The LOCs of `--start`, `--stop` and `--skip`, read in one context.
 #[derive(Debug, Clone, Default)]
 pub struct RangeLocs {

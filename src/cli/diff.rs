@@ -12,7 +12,6 @@ use crate::export::range;
 use crate::format::display::escape_str;
 use crate::format::value_json::json_str;
 use crate::index::Binlogs;
-use crate::lang::ParseContext;
 use crate::schema::Catalog;
 
 use super::history::schema_script;
@@ -61,14 +60,7 @@ pub fn run(args: &DiffArgs, out: &mut impl Write, err: &mut impl Write) -> std::
             return Ok(Status::Error);
         }
     };
-    let ctx = ParseContext::for_binlogs(&b, args.range.tz.choice());
-    let locs = RangeLocs::parse(
-        args.range.start.as_deref(),
-        args.range.stop.as_deref(),
-        &[],
-        &ctx,
-    );
-    let RangeLocs { start, stop, .. } = match locs {
+    let RangeLocs { start, stop, .. } = match args.range.locs(&b) {
         Ok(l) => l,
         Err(e) => {
             writeln!(err, "binlens: {e}")?;

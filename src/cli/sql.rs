@@ -10,7 +10,6 @@ use crate::export::range::{self, Range};
 use crate::export::sql::{self, Direction, SqlRequest, WriteError};
 use crate::format::display::escape_str;
 use crate::index::Binlogs;
-use crate::lang::ParseContext;
 use crate::schema::Catalog;
 
 use super::{RangeArgs, RangeLocs, Status};
@@ -82,14 +81,7 @@ pub fn run(args: &SqlArgs, out: &mut impl Write, err: &mut impl Write) -> std::i
             None => None,
         },
     };
-    let ctx = ParseContext::for_binlogs(&b, args.range.tz.choice());
-    let locs = RangeLocs::parse(
-        args.range.start.as_deref(),
-        args.range.stop.as_deref(),
-        &[],
-        &ctx,
-    );
-    let RangeLocs { start, stop, .. } = match locs {
+    let RangeLocs { start, stop, .. } = match args.range.locs(&b) {
         Ok(l) => l,
         Err(e) => {
             writeln!(err, "binlens: {e}")?;
