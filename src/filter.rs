@@ -237,14 +237,18 @@ pub fn matches_in(b: &Binlogs, f: &Filter, catalog: &Catalog, e: EventId) -> boo
 
 /// Every matching event, in order. Header-only terms run as tight loops over the index
 /// columns; the events they leave undecided are decoded, checking `cancel` every few
-/// thousand and reporting `progress(done, total)`.
+/// thousand and reporting `progress(done, total)` (of the undecided events).
 pub fn apply(
     b: &Binlogs,
     f: &Filter,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<EventId>, Cancelled> {
-    eval::apply(b, f, None, cancel, progress)
+    let mut all = Vec::new();
+    eval::apply(b, f, None, cancel, progress, &mut |hits| {
+        all.extend_from_slice(hits);
+    })?;
+    Ok(all)
 }
 
 /// [`apply`] with the catalog `pk:` terms take primary keys from (without one, a
@@ -256,7 +260,25 @@ pub fn apply_in(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<EventId>, Cancelled> {
-    eval::apply(b, f, Some(catalog), cancel, progress)
+    let mut all = Vec::new();
+    eval::apply(b, f, Some(catalog), cancel, progress, &mut |hits| {
+        all.extend_from_slice(hits);
+    })?;
+    Ok(all)
+}
+
+/// [`apply`] handing the matches over as the scan finds them: `found` receives
+/// batches in event order (together, every match once) while the scan runs, so a
+/// list can show the first matches at once. Returns how many matched.
+pub fn apply_streaming(
+    b: &Binlogs,
+    f: &Filter,
+    catalog: Option<&Catalog>,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(usize, usize),
+    found: &mut dyn FnMut(&[EventId]),
+) -> Result<usize, Cancelled> {
+    eval::apply(b, f, catalog, cancel, progress, found)
 }
 
 /// The next matching event after `from` (before it when `forward` is false), without

@@ -374,14 +374,17 @@ pub(super) fn apply(
     catalog: Option<&Catalog>,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(usize, usize),
-) -> Result<Vec<EventId>, Cancelled> {
+    found: &mut dyn FnMut(&[EventId]),
+) -> Result<usize, Cancelled> {
     let n = b.index.len();
     let built = catalog_for(b, f, catalog);
     let empty = Catalog::default();
     let catalog = catalog.or(built.as_ref()).unwrap_or(&empty);
     let p = Prepared::compiled(b, f, catalog, true, cancel)?;
     if p.terms.is_empty() {
-        return Ok((0..n as u32).map(EventId).collect());
+        let all: Vec<EventId> = (0..n as u32).map(EventId).collect();
+        found(&all);
+        return Ok(n);
     }
     // Each term is one tight loop over the columns it needs, writing a bit per event
     // (not false; undecided); the surviving events are then read off the words.
@@ -397,42 +400,44 @@ pub(super) fn apply(
         }
         p.term_bits(b, t, &mut alive, &mut und);
     }
-    let count: usize = alive.iter().map(|w| w.count_ones() as usize).sum();
-    let mut ids: Vec<EventId> = Vec::with_capacity(count);
-    let mut undecided: Vec<usize> = Vec::new();
+    let total: usize = und.iter().map(|w| w.count_ones() as usize).sum();
+    // The matches go out in event order, in batches: every event decided by the
+    // columns up to the next undecided one, and each undecided one that matches.
+    let mut walker = Walker::default();
+    let mut batch: Vec<EventId> = Vec::new();
+    let (mut done, mut count) = (0usize, 0usize);
     for (w, (&a, &u)) in alive.iter().zip(&und).enumerate() {
         let mut bits = a;
         while bits != 0 {
             let k = bits.trailing_zeros();
-            if u & (1 << k) != 0 {
-                undecided.push(ids.len());
-            }
-            ids.push(EventId((w * 64) as u32 + k));
             bits &= bits - 1;
-        }
-    }
-    let total = undecided.len();
-    if total == 0 {
-        return Ok(ids);
-    }
-    let mut walker = Walker::default();
-    let mut rejected = vec![false; ids.len()];
-    for (done, &k) in undecided.iter().enumerate() {
-        if done % 2048 == 0 {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(Cancelled);
+            let id = EventId((w * 64) as u32 + k);
+            if u & (1 << k) != 0 {
+                if done % 2048 == 0 {
+                    if cancel.load(Ordering::Relaxed) {
+                        return Err(Cancelled);
+                    }
+                    if !batch.is_empty() {
+                        count += batch.len();
+                        found(&batch);
+                        batch.clear();
+                    }
+                    progress(done, total);
+                }
+                done += 1;
+                if !body::matches_body(b, &p, id, &mut walker) {
+                    continue;
+                }
             }
-            progress(done, total);
+            batch.push(id);
         }
-        rejected[k] = !body::matches_body(b, &p, ids[k], &mut walker);
+    }
+    count += batch.len();
+    if !batch.is_empty() {
+        found(&batch);
     }
     progress(total, total);
-    Ok(ids
-        .into_iter()
-        .zip(rejected)
-        .filter(|(_, r)| !r)
-        .map(|(id, _)| id)
-        .collect())
+    Ok(count)
 }
 
 pub(super) fn find_next(
