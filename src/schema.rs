@@ -18,6 +18,8 @@ pub mod key;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::index::QueryClass;
+
 use crate::format::column::ColumnDef;
 use crate::format::{Event, EventType, TableMap};
 use crate::index::{Binlogs, EventId};
@@ -157,12 +159,16 @@ impl Catalog {
     /// Takes in the DDL of the events indexed since the last call.
     pub fn extend(&mut self, b: &Binlogs) {
         let n = b.index.len() as u32;
+        let mut ddl = [false; 256];
+        for (c, d) in ddl.iter_mut().enumerate() {
+            *d = QueryClass::from_u8(c as u8).is_ddl();
+        }
+        let (classes, kinds) = (b.index.classes(), b.index.kinds());
         for i in self.scanned..n {
-            let e = EventId(i);
             // The index does not classify compressed statements: read those too.
-            let compressed = b.index.type_code(e) == EventType::MARIA_QUERY_COMPRESSED;
-            if b.index.class(e).is_ddl() || compressed {
-                self.apply_event(b, e);
+            let compressed = kinds[i as usize] == EventType::MARIA_QUERY_COMPRESSED.0;
+            if ddl[classes[i as usize] as usize] || compressed {
+                self.apply_event(b, EventId(i));
             }
         }
         self.scanned = self.scanned.max(n);

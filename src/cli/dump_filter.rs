@@ -59,8 +59,8 @@ pub fn run(
     let mut next = 0;
     // Text shows INET/UUID columns by the DDL in force at each event.
     let catalog = match args.format {
-        DumpFormat::Jsonl => Catalog::default(),
-        DumpFormat::Text | DumpFormat::Statements => Catalog::build(&b, None),
+        DumpFormat::Text | DumpFormat::Statements if !hits.is_empty() => Catalog::build(&b, None),
+        _ => Catalog::default(),
     };
     for f in 0..b.index.file_count() {
         let m = Matches {

@@ -269,16 +269,27 @@ impl<'f> Prepared<'f> {
                     }
                 }
             },
+            TermKind::Text(_) | TermKind::Pk(_) => self.tri_kind(t.kind, k),
+        }
+    }
+
+    /// The verdict of a free-text or `pk:` term for events of type `k`: undecided for
+    /// the types whose bodies it reads, false for the rest.
+    fn tri_kind(&self, kind: &TermKind, k: u8) -> u8 {
+        let cat = self.tables.cat[k as usize];
+        let rows = cat == CAT_OBJECT && self.tables.rows_op[k as usize] != 0;
+        match kind {
             TermKind::Text(_) => match cat {
                 CAT_QUERY | CAT_QUERY_Z | CAT_PAYLOAD | CAT_ROWS_QUERY => U,
-                CAT_OBJECT if self.tables.rows_op[k as usize] != 0 => U,
+                _ if rows => U,
                 _ => F,
             },
             TermKind::Pk(_) => match cat {
                 CAT_PAYLOAD => U,
-                CAT_OBJECT if self.tables.rows_op[k as usize] != 0 => U,
+                _ if rows => U,
                 _ => F,
             },
+            _ => U,
         }
     }
 }
@@ -379,6 +390,14 @@ impl Prepared<'_> {
                     }
                 });
             }
+            (TermKind::Text(_) | TermKind::Pk(_), _) => {
+                // Decided by the event type alone.
+                let mut by_kind = [F; 256];
+                for (k, v) in by_kind.iter_mut().enumerate() {
+                    *v = self.tri_kind(t.kind, k as u8);
+                }
+                fill(first, alive, und, neg, |i| by_kind[kinds[i] as usize]);
+            }
             (TermKind::Gtid(_), Pre::Events(bits)) => fill(first, alive, und, neg, |i| {
                 u8::from(bits[i / 64] & (1 << (i % 64)) != 0)
             }),
@@ -427,7 +446,7 @@ impl Prepared<'_> {
                 break;
             }
             // Every event alive here is undecided for the (positive) free-text term.
-            let keep = pf.candidates(b, start, end, cancel)?;
+            let keep = pf.candidates(b, start, end, &alive, cancel)?;
             for ((a, u), k) in alive.iter_mut().zip(und.iter_mut()).zip(&keep) {
                 *a &= k;
                 *u &= *a;

@@ -31,21 +31,38 @@ use regex::Regex;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::format::EventType;
+use crate::format::FormatDescription;
 use crate::format::column::ColumnType;
-use crate::format::reader::EventReader;
+use crate::format::header::HEADER_LEN;
 use crate::format::table_map::table_map_columns;
 use crate::index::{Binlogs, EventId, FileId};
 
 use super::Cancelled;
 
-/// The literals to look for, case folded.
-pub(super) struct Needles {
-    ac: AhoCorasick,
+/// The literals to look for, ASCII case folded.
+pub(super) enum Needles {
+    /// One needle with a run of at least `MIN_ANCHOR` bytes that are not letters: that
+    /// run is searched for exactly (fast), and each place it is found is compared with
+    /// the whole needle, case folded.
+    Anchored {
+        anchor: Box<memchr::memmem::Finder<'static>>,
+        /// Where the anchor starts in the needle.
+        offset: usize,
+        needle: Vec<u8>,
+    },
+    Many(AhoCorasick),
 }
+
+const MIN_ANCHOR: usize = 3;
 
 impl std::fmt::Debug for Needles {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Needles({} patterns)", self.ac.patterns_len())
+        match self {
+            Needles::Anchored { needle, .. } => {
+                write!(f, "Needles::Anchored({})", String::from_utf8_lossy(needle))
+            }
+            Needles::Many(ac) => write!(f, "Needles::Many({} patterns)", ac.patterns_len()),
+        }
     }
 }
 
@@ -54,18 +71,70 @@ impl Needles {
     /// regex has no literal that raw bytes can decide.
     pub(super) fn of(re: &Regex) -> Option<Needles> {
         let needles = needles_of(re.as_str())?;
+        if let [needle] = needles.as_slice() {
+            // The longest run of bytes that case folding leaves alone.
+            let (mut best, mut run_at) = ((0, 0), 0);
+            for (i, c) in needle.iter().enumerate() {
+                if c.is_ascii_alphabetic() {
+                    run_at = i + 1;
+                } else if i + 1 - run_at > best.1 {
+                    best = (run_at, i + 1 - run_at);
+                }
+            }
+            if best.1 >= MIN_ANCHOR {
+                let (offset, len) = best;
+                let anchor =
+                    memchr::memmem::Finder::new(&needle[offset..offset + len]).into_owned();
+                return Some(Needles::Anchored {
+                    anchor: Box::new(anchor),
+                    offset,
+                    needle: needle.clone(),
+                });
+            }
+        }
         let ac = AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            // Leftmost-first lets the searcher use SIMD; since no needle holds another
+            // (`minimal`), a leftmost match running past an event's end means no match
+            // lies wholly inside that event after where the search began.
+            .match_kind(MatchKind::LeftmostFirst)
             .build(&needles)
             .ok()?;
-        Some(Needles { ac })
+        Some(Needles::Many(ac))
+    }
+
+    /// The leftmost needle in `hay[at..]`: its start and end.
+    fn find(&self, hay: &[u8], at: usize) -> Option<(usize, usize)> {
+        match self {
+            Needles::Anchored {
+                anchor,
+                offset,
+                needle,
+            } => {
+                let mut from = at + offset;
+                while from <= hay.len() {
+                    let k = from + anchor.find(&hay[from..])?;
+                    let start = k - offset;
+                    let end = start + needle.len();
+                    if hay
+                        .get(start..end)
+                        .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+                    {
+                        return Some((start, end));
+                    }
+                    from = k + 1;
+                }
+                None
+            }
+            Needles::Many(ac) => ac
+                .find(Input::new(hay).span(at..hay.len()))
+                .map(|m| (m.start(), m.end())),
+        }
     }
 
     /// Whether `hay` holds a needle.
-    #[cfg(test)]
     fn is_in(&self, hay: &[u8]) -> bool {
-        self.ac.is_match(hay)
+        self.find(hay, 0).is_some()
     }
 }
 
@@ -230,21 +299,33 @@ fn minimal(mut needles: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 /// The prefilter of one free-text term.
 pub(super) struct Prefilter<'n> {
     pub needles: &'n Needles,
-    /// Per event type code: its text is not taken from its own bytes.
-    opaque: [bool; 256],
+    /// Per event type code: `KIND_OPAQUE` when its text is not taken from its own bytes,
+    /// `KIND_ROWS` for other rows events.
+    kind: [u8; 256],
 }
+
+const KIND_OTHER: u8 = 0;
+const KIND_OPAQUE: u8 = 1;
+const KIND_ROWS: u8 = 2;
 
 impl<'n> Prefilter<'n> {
     pub(super) fn new(needles: &'n Needles) -> Prefilter<'n> {
-        let mut opaque = [false; 256];
-        for (code, o) in opaque.iter_mut().enumerate() {
+        let mut kind = [KIND_OTHER; 256];
+        for (code, o) in kind.iter_mut().enumerate() {
             let t = EventType(code as u8);
-            *o = matches!(
+            let opaque = matches!(
                 t,
                 EventType::MARIA_QUERY_COMPRESSED | EventType::TRANSACTION_PAYLOAD
             ) || t.rows_kind().is_some_and(|k| k.compressed || k.partial);
+            *o = if opaque {
+                KIND_OPAQUE
+            } else if t.is_rows() {
+                KIND_ROWS
+            } else {
+                KIND_OTHER
+            };
         }
-        Prefilter { needles, opaque }
+        Prefilter { needles, kind }
     }
 
     /// One bit per event of `[start, end)` (from bit 0): set for the events whose raw
@@ -260,6 +341,7 @@ impl<'n> Prefilter<'n> {
         b: &Binlogs,
         start: u32,
         end: u32,
+        alive: &[u64],
         cancel: &AtomicBool,
     ) -> Result<Vec<u64>, Cancelled> {
         let ix = &b.index;
@@ -288,15 +370,24 @@ impl<'n> Prefilter<'n> {
                 keep[k / 64] |= 1 << (k % 64);
             }
         };
-        for i in start..end {
-            let k = kinds[i as usize];
-            let opaque = self.opaque[k as usize]
-                || (EventType(k).is_rows() && {
-                    let o = objects[i as usize];
-                    suspect[o as usize / 64] & (1 << (o % 64)) != 0
-                });
-            if opaque {
-                set(i);
+        for (w, &word) in alive.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let j = bits.trailing_zeros();
+                bits &= bits - 1;
+                let i = start + (w * 64) as u32 + j;
+                let k = kinds[i as usize] as usize;
+                let opaque = match self.kind[k] {
+                    KIND_OPAQUE => true,
+                    KIND_ROWS => {
+                        let o = objects[i as usize];
+                        suspect[o as usize / 64] & (1 << (o % 64)) != 0
+                    }
+                    _ => false,
+                };
+                if opaque {
+                    set(i);
+                }
             }
         }
         for (hits, _) in parts {
@@ -393,18 +484,15 @@ fn suspects_in(b: &Binlogs, needles: &Needles, f: FileId, a: u32, z: u32) -> Vec
     let bytes = b.readable_bytes(f);
     let fde = b.set.file(f).fde.as_ref();
     let id_len = fde.map_or(6, |d| d.table_id_len(EventType::TABLE_MAP));
+    let header_len = fde.map_or(HEADER_LEN, |d| usize::from(d.header_len));
+    let checksum_len = fde.map_or(0, FormatDescription::checksum_len);
     let mut out = Vec::new();
     for i in a..z {
         if kinds[i as usize] != EventType::TABLE_MAP.0 {
             continue;
         }
-        let pos = ix.pos(EventId(i));
-        let mut reader = match fde {
-            Some(d) => EventReader::resume(bytes, pos, d),
-            None => EventReader::at(bytes, pos),
-        };
-        let clean = reader.next().and_then(Result::ok).is_some_and(|raw| {
-            let body = raw.body();
+        let body = event_body(bytes, ix.pos(EventId(i)).0, header_len, checksum_len);
+        let clean = body.is_some_and(|body| {
             table_map_columns(body, id_len).is_some_and(|c| {
                 !c.types.iter().any(|&t| {
                     matches!(
@@ -413,7 +501,7 @@ fn suspects_in(b: &Binlogs, needles: &Needles, f: FileId, a: u32, z: u32) -> Vec
                             | ColumnType::BLOB_COMPRESSED
                             | ColumnType::VARCHAR_COMPRESSED
                     )
-                }) && !needles.ac.is_match(&body[c.after_names.min(body.len())..])
+                }) && !needles.is_in(&body[c.after_names.min(body.len())..])
             })
         });
         if !clean {
@@ -423,6 +511,16 @@ fn suspects_in(b: &Binlogs, needles: &Needles, f: FileId, a: u32, z: u32) -> Vec
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// The body of the event at `pos` (after its header, before its checksum), framed by
+/// the length in its header; `None` when that does not fit.
+fn event_body(bytes: &[u8], pos: u64, header_len: usize, checksum_len: usize) -> Option<&[u8]> {
+    let at = usize::try_from(pos).ok()?;
+    let len = bytes.get(at + 9..at + 13)?;
+    let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+    let end = (at + len).checked_sub(checksum_len)?;
+    bytes.get(at + header_len.max(HEADER_LEN)..end)
 }
 
 /// The events of `[a, z)` in file `f` whose bytes hold a needle, in order.
@@ -435,11 +533,11 @@ fn hits_in(b: &Binlogs, needles: &Needles, f: FileId, a: u32, z: u32) -> Vec<u32
     let mut at = start;
     let mut e = a;
     while at < end {
-        let Some(m) = needles.ac.find(Input::new(&bytes[..end]).span(at..end)) else {
+        let Some((m_start, m_end)) = needles.find(&bytes[..end], at) else {
             break;
         };
         // The event holding the match's first byte: galloping forward from `e`.
-        let s = m.start() as u64;
+        let s = m_start as u64;
         let mut step = 1;
         let mut lo = e;
         while lo + step < z && ix.pos(EventId(lo + step)).0 <= s {
@@ -457,9 +555,10 @@ fn hits_in(b: &Binlogs, needles: &Needles, f: FileId, a: u32, z: u32) -> Vec<u32
         }
         e = lo;
         let next = ix.next_pos(EventId(e)).0 as usize;
-        // A match running into the next event is in neither: the earliest-ending match
-        // from `at` ends past this event, so none lies wholly inside it.
-        if m.end() <= next {
+        // A match running into the next event is in neither, and no other match lies
+        // wholly inside this one after `at`: it would lie inside the leftmost match, and
+        // no needle holds another.
+        if m_end <= next {
             out.push(e);
         }
         at = next;
