@@ -237,8 +237,10 @@ pub fn matches_in(b: &Binlogs, f: &Filter, catalog: &Catalog, e: EventId) -> boo
 }
 
 /// Every matching event, in order. Header-only terms run as tight loops over the index
-/// columns; the events they leave undecided are decoded, checking `cancel` every few
-/// thousand and reporting `progress(done, total)` (of the undecided events).
+/// columns; a free-text term skips the events whose raw bytes cannot match (see
+/// `prefilter`); the events left undecided are decoded on a thread per core. The set is
+/// read in windows, checking `cancel` between blocks and reporting `progress(done,
+/// total)` in events of the set.
 pub fn apply(
     b: &Binlogs,
     f: &Filter,

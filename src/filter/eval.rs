@@ -413,8 +413,6 @@ struct Window {
     start: u32,
     alive: Vec<u64>,
     und: Vec<u64>,
-    /// Undecided events before the prefilter dropped some.
-    undecided_before: usize,
 }
 
 impl Prepared<'_> {
@@ -440,7 +438,6 @@ impl Prepared<'_> {
             }
             self.term_bits(b, t, start as usize, &mut alive, &mut und);
         }
-        let undecided_before = count(&und);
         for pf in prefilters {
             if !alive.iter().any(|&w| w != 0) {
                 break;
@@ -452,12 +449,7 @@ impl Prepared<'_> {
                 *u &= *a;
             }
         }
-        Ok(Window {
-            start,
-            alive,
-            und,
-            undecided_before,
-        })
+        Ok(Window { start, alive, und })
     }
 
     /// The prefilter of each free-text term with needles.
@@ -482,18 +474,18 @@ const BLOCK_UNDECIDED: usize = 1024;
 const BLOCK_ALIVE: usize = 1 << 16;
 
 /// Decides the undecided events of `w` on a thread per core and hands the matches to
-/// `sink` in event order, block by block, until it returns false. `progress` gets the
-/// undecided events done so far (those the prefilter dropped count as done).
+/// `sink` in event order, block by block, until it returns false. `progress` gets how
+/// far into the set (`total` events) the matches handed over reach.
 fn evaluate(
     b: &Binlogs,
     p: &Prepared<'_>,
     w: &Window,
+    total: usize,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(usize, usize),
     sink: &mut dyn FnMut(&[EventId]) -> bool,
 ) -> Result<(), Cancelled> {
-    let total = w.undecided_before;
-    let mut done = total - count(&w.und);
+    let reach = |k: usize| (w.start as usize + k * 64).min(total);
     let ids_in = |from: usize, to: usize, out: &mut Vec<EventId>, walker: &mut Walker| {
         for k in from..to {
             let mut bits = w.alive[k];
@@ -508,23 +500,22 @@ fn evaluate(
         }
     };
     // Blocks of words: cut when enough undecided or alive events are in one.
-    let mut blocks: Vec<(usize, usize, usize)> = Vec::new();
+    let mut blocks: Vec<(usize, usize)> = Vec::new();
     let (mut from, mut und_n, mut alive_n) = (0, 0, 0);
     for k in 0..w.alive.len() {
         und_n += w.und[k].count_ones() as usize;
         alive_n += w.alive[k].count_ones() as usize;
         if und_n >= BLOCK_UNDECIDED || alive_n >= BLOCK_ALIVE {
-            blocks.push((from, k + 1, und_n));
+            blocks.push((from, k + 1));
             (from, und_n, alive_n) = (k + 1, 0, 0);
         }
     }
     if from < w.alive.len() {
-        blocks.push((from, w.alive.len(), und_n));
+        blocks.push((from, w.alive.len()));
     }
-    progress(done, total);
     if count(&w.und) == 0 {
         let mut walker = Walker::default();
-        for &(a, z, _) in &blocks {
+        for &(a, z) in &blocks {
             let mut out = Vec::new();
             ids_in(a, z, &mut out, &mut walker);
             if !out.is_empty() && !sink(&out) {
@@ -551,7 +542,7 @@ fn evaluate(
                         return;
                     }
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(a, z, _)) = blocks.get(i) else {
+                    let Some(&(a, z)) = blocks.get(i) else {
                         return;
                     };
                     let mut out = Vec::new();
@@ -569,13 +560,13 @@ fn evaluate(
         for (i, out) in &rx {
             waiting.insert(i, out);
             while let Some(out) = waiting.remove(&emit) {
-                done += blocks[emit].2;
+                let reached = reach(blocks[emit].1);
                 emit += 1;
                 if !out.is_empty() && !sink(&out) {
                     stop.store(true, Ordering::Relaxed);
                     return Ok(());
                 }
-                progress(done, total);
+                progress(reached, total);
             }
             if cancel.load(Ordering::Relaxed) {
                 return Err(Cancelled);
@@ -607,15 +598,27 @@ pub(super) fn apply(
         return Ok(n);
     }
     let prefilters = p.prefilters();
-    let w = p.window(b, 0, n as u32, &prefilters, cancel)?;
+    // Window by window, so that the first matches go out before the whole set is read.
     let mut matched = 0;
-    evaluate(b, &p, &w, cancel, progress, &mut |hits| {
-        matched += hits.len();
-        found(hits);
-        true
-    })?;
+    let (mut start, mut size) = (0u32, APPLY_WINDOW);
+    while (start as usize) < n {
+        let end = start.saturating_add(size).min(n as u32);
+        let w = p.window(b, start, end, &prefilters, cancel)?;
+        evaluate(b, &p, &w, n, cancel, progress, &mut |hits| {
+            matched += hits.len();
+            found(hits);
+            true
+        })?;
+        progress(end as usize, n);
+        start = end;
+        size = (size * 2).min(APPLY_WINDOW_MAX);
+    }
     Ok(matched)
 }
+
+/// Events in the first window of a filter, and at most in any (each next doubles).
+const APPLY_WINDOW: u32 = 1 << 16;
+const APPLY_WINDOW_MAX: u32 = 1 << 21;
 
 /// Events per window of a search: the first is small so that a near match comes back
 /// at once; each next one doubles, up to the last.
@@ -647,7 +650,7 @@ pub(super) fn find_next(
             let end = start.saturating_add(size).min(n);
             let mut w = p.window(b, start, end, &prefilters, cancel).ok()?;
             mask_below(&mut w, lo - start);
-            evaluate(b, &p, &w, cancel, &mut |_, _| {}, &mut |hits| {
+            evaluate(b, &p, &w, n as usize, cancel, &mut |_, _| {}, &mut |hits| {
                 found = hits.first().copied();
                 false
             })
@@ -665,7 +668,7 @@ pub(super) fn find_next(
             let start = start - start % 64;
             let mut w = p.window(b, start, hi, &prefilters, cancel).ok()?;
             mask_below(&mut w, 0);
-            evaluate(b, &p, &w, cancel, &mut |_, _| {}, &mut |hits| {
+            evaluate(b, &p, &w, n as usize, cancel, &mut |_, _| {}, &mut |hits| {
                 found = hits.last().copied().or(found);
                 true
             })
