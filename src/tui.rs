@@ -26,6 +26,7 @@ pub mod marks;
 pub mod navigate;
 pub mod row_history;
 pub mod run;
+pub mod scan;
 pub mod stats_view;
 pub mod terminal;
 pub mod timeline;
