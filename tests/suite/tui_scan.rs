@@ -302,7 +302,7 @@ fn a_search_running_shows_and_esc_cancels_it() {
 
 /// A real server's binlog of some MB: `rows` single-row inserts in transactions of a
 /// thousand, every other one with `needle` in its text.
-fn needle_binlog(server: &TestServer, rows: usize) -> PathBuf {
+pub(crate) fn needle_binlog(server: &TestServer, rows: usize) -> PathBuf {
     server.sql("CREATE DATABASE d; CREATE TABLE d.t (id INT PRIMARY KEY, s TEXT);");
     for chunk in (0..rows).collect::<Vec<_>>().chunks(1000) {
         let mut sql = String::from("BEGIN;\n");
@@ -321,7 +321,7 @@ fn needle_binlog(server: &TestServer, rows: usize) -> PathBuf {
     files[files.len() - 2].clone()
 }
 
-fn start_server() -> TestServer {
+pub(crate) fn start_server() -> TestServer {
     TestServer::start(&[
         "--log-bin=mysql-bin",
         "--server-id=1",
