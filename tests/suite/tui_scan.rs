@@ -351,7 +351,11 @@ fn the_worker_reports_a_long_scans_matches_in_order_as_they_come() {
         filter: f,
     };
     let mut reports = Vec::new();
+    let start = std::time::Instant::now();
     let end = worker::run_job(&b, job, &AtomicBool::new(false), &mut |r| reports.push(r));
+    // At most one report per 40 ms, besides the first match's and the last one.
+    let most = start.elapsed().as_millis() / 40 + 3;
+    assert!(reports.len() as u128 <= most, "{} reports", reports.len());
     let mut streamed = Vec::new();
     let mut with_hits = 0;
     let mut last_done = 0;
