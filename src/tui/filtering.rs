@@ -209,8 +209,8 @@ impl App {
                             l.so_far += hits.len();
                         }
                     }
-                    // A re-run adds to a list already complete: its final result does.
-                    Pending::Refilter | Pending::Search | Pending::Export | Pending::Stats => {}
+                    Pending::Refilter => self.refilter_found(&hits),
+                    Pending::Search | Pending::Export | Pending::Stats => {}
                 }
             }
             JobResult::Filtered {

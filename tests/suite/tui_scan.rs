@@ -402,3 +402,36 @@ fn the_worker_reports_a_long_scans_matches_in_order_as_they_come() {
     let end = worker::run_job(&b, job, &AtomicBool::new(true), &mut |_| {});
     assert!(end.is_none());
 }
+
+#[test]
+fn a_rerun_over_a_grown_index_adds_the_new_matches_as_they_come() {
+    let Some(path) = incident_binlog() else {
+        return;
+    };
+    let mut a = app(&path, 120, 24);
+    let all = matches_of(&a, TEXT);
+    // The filter ran over the first 200 events only (as while the index built).
+    let covers = 200;
+    let early: Vec<EventId> = all.iter().copied().filter(|e| e.0 < covers).collect();
+    assert!(early.len() > 2 && early.len() < all.len());
+    let g = apply_uncounted(&mut a, TEXT);
+    a.update(Action::JobDone(Box::new(JobResult::Filtered {
+        generation: g,
+        text: TEXT.into(),
+        matches: early.clone(),
+        covers,
+    })));
+    a.update(Action::Down(1));
+    let cursor = a.cursor;
+    assert_eq!(cursor, early[1]);
+    // The index holds more: the filter runs again, and its reports extend the list.
+    let rerun = a.work.generation;
+    assert_eq!(a.work.awaited(rerun), Some(Pending::Refilter));
+    let k = early.len() + 2;
+    found(&mut a, rerun, &all[..k], 50);
+    assert_eq!(rows(&a), &all[..k], "the new matches after the old ones");
+    assert_eq!(a.cursor, cursor);
+    found(&mut a, rerun, &all[k..], 100);
+    filtered(&mut a, rerun, TEXT, all.clone());
+    assert_eq!((rows(&a), a.cursor), (all, cursor));
+}
