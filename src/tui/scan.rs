@@ -28,6 +28,8 @@ pub struct Scan {
     pub found: usize,
     /// Events indexed when the filter was applied.
     pub covers: u32,
+    /// Whether the list was grouped by transaction (the filtered list is not).
+    pub txn_view: bool,
 }
 
 impl Scan {
@@ -55,6 +57,7 @@ impl App {
             settled: false,
             found: 0,
             covers: self.event_count(),
+            txn_view: self.txn_view,
         });
     }
 
@@ -90,7 +93,9 @@ impl App {
         }
         // The first match at or after where the cursor was, else the last one so far.
         let at = hits.iter().copied().find(|&e| e >= from);
-        let target = at.unwrap_or(hits[hits.len() - 1]);
+        let Some(target) = at.or(hits.last().copied()) else {
+            return;
+        };
         if let Some(scan) = &mut self.filters.scan {
             scan.placed = Some(target);
             scan.settled = at.is_some();
@@ -119,7 +124,8 @@ impl App {
     }
 
     /// Esc while the applied filter's scan runs: the worker stops, the list is the
-    /// unfiltered one, the cursor on the event the user chose, else where it was.
+    /// unfiltered one (grouped again if it was), the cursor on the event the user
+    /// chose, else where it was.
     pub(super) fn cancel_scan(&mut self) {
         let Some(scan) = self.filters.scan.take() else {
             return;
@@ -132,6 +138,7 @@ impl App {
             scan.from
         };
         self.filters.active = None;
+        self.txn_view = scan.txn_view;
         self.move_to_event(back);
         self.message = Some(format!(
             "filter cancelled ({} matches found before)",
