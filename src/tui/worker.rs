@@ -1,6 +1,7 @@
 //! Slow work off the UI thread: filters that decode bodies, searches, exports. One
 //! thread takes jobs; a newer job replaces one still waiting and cancels the one running
-//! (its flag is set); results come back on the UI's channel as small messages.
+//! (its flag is set); results come back on the UI's channel as small messages, a
+//! filter's matches in batches while its scan runs.
 
 use std::cell::RefCell;
 use std::sync::Arc;
