@@ -65,6 +65,7 @@ fn bench(c: &mut Criterion) {
                 filter: None,
                 tz: TzArg::Utc,
                 threads: 1,
+                no_cache: true,
             };
             b.iter(|| dump::run(&args, &mut std::io::sink(), &mut std::io::sink()));
         });

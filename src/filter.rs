@@ -12,6 +12,7 @@
 mod body;
 mod eval;
 mod parse;
+mod prefilter;
 pub mod sql_names;
 
 use std::sync::atomic::AtomicBool;

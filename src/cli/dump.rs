@@ -38,6 +38,9 @@ pub struct DumpArgs {
     /// same for any number.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// With --filter: index the set without reading or writing the index cache.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Binlog files, dumped in the order given.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,

@@ -9,6 +9,7 @@ use crate::index::{Binlogs, EventId, QueryClass};
 use crate::schema::Catalog;
 
 use super::body::{self, Walker};
+use super::prefilter::{Needles, Prefilter};
 use super::{Cancelled, Filter, OP_DDL, OP_DELETE, OP_INSERT, OP_UPDATE, TermKind};
 use crate::lang::glob::ObjectSet;
 
@@ -99,6 +100,8 @@ enum Pre {
     Events(Vec<u64>),
     /// Per interned server byte: named by the term.
     Servers(Box<[bool; 256]>),
+    /// A free-text term's needles (see `prefilter`).
+    Text(Needles),
 }
 
 pub(super) struct PTerm<'f> {
@@ -177,6 +180,7 @@ impl<'f> Prepared<'f> {
                     }
                     Pre::Events(bits)
                 }
+                TermKind::Text(re) if !t.negated => Needles::of(re).map_or(Pre::None, Pre::Text),
                 _ => Pre::None,
             };
             terms.push(PTerm {
@@ -282,12 +286,18 @@ impl<'f> Prepared<'f> {
 /// Runs `tri` for every event still alive and folds its verdicts into the bit columns:
 /// false clears `alive`, undecided sets `und`.
 #[inline(always)]
-fn fill(alive: &mut [u64], und: &mut [u64], negated: bool, tri: impl Fn(usize) -> u8) {
+fn fill(
+    first: usize,
+    alive: &mut [u64],
+    und: &mut [u64],
+    negated: bool,
+    tri: impl Fn(usize) -> u8,
+) {
     for (w, (a, u)) in alive.iter_mut().zip(und.iter_mut()).enumerate() {
         if *a == 0 {
             continue;
         }
-        let base = w * 64;
+        let base = first + w * 64;
         let (mut yes, mut maybe) = (0u64, 0u64);
         if *a == u64::MAX {
             // A whole word alive (the first term's scan): a straight loop.
@@ -320,7 +330,14 @@ fn fill(alive: &mut [u64], und: &mut [u64], negated: bool, tri: impl Fn(usize) -
 impl Prepared<'_> {
     /// Folds one term's verdicts over every alive event into the bit columns, with a
     /// loop specialised to the term's kind.
-    fn term_bits(&self, b: &Binlogs, t: &PTerm<'_>, alive: &mut [u64], und: &mut [u64]) {
+    fn term_bits(
+        &self,
+        b: &Binlogs,
+        t: &PTerm<'_>,
+        first: usize,
+        alive: &mut [u64],
+        und: &mut [u64],
+    ) {
         let ix = &b.index;
         let (kinds, objects, classes, ts) =
             (ix.kinds(), ix.objects(), ix.classes(), ix.timestamps());
@@ -330,15 +347,17 @@ impl Prepared<'_> {
         match (t.kind, &t.pre) {
             (TermKind::Since(s), _) => {
                 let s = (*s).clamp(0, i64::from(u32::MAX) + 1);
-                fill(alive, und, neg, |i| u8::from(i64::from(ts[i]) >= s));
+                fill(first, alive, und, neg, |i| u8::from(i64::from(ts[i]) >= s));
             }
             (TermKind::Until(u), _) => {
                 let u = (*u).clamp(-1, i64::from(u32::MAX));
-                fill(alive, und, neg, |i| u8::from(i64::from(ts[i]) <= u));
+                fill(first, alive, und, neg, |i| u8::from(i64::from(ts[i]) <= u));
             }
-            (TermKind::Type(set), _) => fill(alive, und, neg, |i| u8::from(set.contains(kinds[i]))),
+            (TermKind::Type(set), _) => {
+                fill(first, alive, und, neg, |i| u8::from(set.contains(kinds[i])));
+            }
             (TermKind::Table(_), Pre::Objects(set)) => {
-                fill(alive, und, neg, |i| match cat[kinds[i] as usize] {
+                fill(first, alive, und, neg, |i| match cat[kinds[i] as usize] {
                     CAT_OBJECT => u8::from(set.contains(objects[i])),
                     CAT_QUERY if !names_tables(classes[i]) => F,
                     CAT_QUERY | CAT_QUERY_Z | CAT_PAYLOAD => U,
@@ -350,7 +369,7 @@ impl Prepared<'_> {
                 for (c, v) in by_class.iter_mut().enumerate() {
                     *v = u8::from(class_op(QueryClass::from_u8(c as u8)) & ops != 0);
                 }
-                fill(alive, und, neg, |i| {
+                fill(first, alive, und, neg, |i| {
                     let k = kinds[i] as usize;
                     match cat[k] {
                         CAT_OBJECT => u8::from(rows_op[k] & ops != 0),
@@ -360,12 +379,194 @@ impl Prepared<'_> {
                     }
                 });
             }
-            (TermKind::Gtid(_), Pre::Events(bits)) => fill(alive, und, neg, |i| {
+            (TermKind::Gtid(_), Pre::Events(bits)) => fill(first, alive, und, neg, |i| {
                 u8::from(bits[i / 64] & (1 << (i % 64)) != 0)
             }),
-            _ => fill(alive, und, neg, |i| self.tri_plain(b, t, i)),
+            _ => fill(first, alive, und, neg, |i| self.tri_plain(b, t, i)),
         }
     }
+}
+
+/// The events of `[start, end)` (`start` a multiple of 64) the terms leave alive, one
+/// bit each from bit 0, and of those the undecided ones, whose bodies must be decoded.
+/// Free-text terms with needles drop the events whose bytes cannot match.
+struct Window {
+    start: u32,
+    alive: Vec<u64>,
+    und: Vec<u64>,
+    /// Undecided events before the prefilter dropped some.
+    undecided_before: usize,
+}
+
+impl Prepared<'_> {
+    fn window(
+        &self,
+        b: &Binlogs,
+        start: u32,
+        end: u32,
+        prefilters: &[Prefilter<'_>],
+        cancel: &AtomicBool,
+    ) -> Result<Window, Cancelled> {
+        debug_assert!(start % 64 == 0);
+        let n = (end - start) as usize;
+        let words = n.div_ceil(64);
+        let mut alive = vec![u64::MAX; words];
+        if n % 64 != 0 {
+            alive[words - 1] = (1u64 << (n % 64)) - 1;
+        }
+        let mut und = vec![0u64; words];
+        for t in &self.terms {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Cancelled);
+            }
+            self.term_bits(b, t, start as usize, &mut alive, &mut und);
+        }
+        let undecided_before = count(&und);
+        for pf in prefilters {
+            if !alive.iter().any(|&w| w != 0) {
+                break;
+            }
+            // Every event alive here is undecided for the (positive) free-text term.
+            let keep = pf.candidates(b, start, end, cancel)?;
+            for ((a, u), k) in alive.iter_mut().zip(und.iter_mut()).zip(&keep) {
+                *a &= k;
+                *u &= *a;
+            }
+        }
+        Ok(Window {
+            start,
+            alive,
+            und,
+            undecided_before,
+        })
+    }
+
+    /// The prefilter of each free-text term with needles.
+    fn prefilters(&self) -> Vec<Prefilter<'_>> {
+        self.terms
+            .iter()
+            .filter_map(|t| match &t.pre {
+                Pre::Text(n) => Some(Prefilter::new(n)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn count(bits: &[u64]) -> usize {
+    bits.iter().map(|w| w.count_ones() as usize).sum()
+}
+
+/// Undecided events per block of the in-order evaluation.
+const BLOCK_UNDECIDED: usize = 1024;
+/// Alive events per block, decided or not.
+const BLOCK_ALIVE: usize = 1 << 16;
+
+/// Decides the undecided events of `w` on a thread per core and hands the matches to
+/// `sink` in event order, block by block, until it returns false. `progress` gets the
+/// undecided events done so far (those the prefilter dropped count as done).
+fn evaluate(
+    b: &Binlogs,
+    p: &Prepared<'_>,
+    w: &Window,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(usize, usize),
+    sink: &mut dyn FnMut(&[EventId]) -> bool,
+) -> Result<(), Cancelled> {
+    let total = w.undecided_before;
+    let mut done = total - count(&w.und);
+    let ids_in = |from: usize, to: usize, out: &mut Vec<EventId>, walker: &mut Walker| {
+        for k in from..to {
+            let mut bits = w.alive[k];
+            while bits != 0 {
+                let j = bits.trailing_zeros();
+                bits &= bits - 1;
+                let id = EventId(w.start + (k * 64) as u32 + j);
+                if w.und[k] & (1 << j) == 0 || body::matches_body(b, p, id, walker) {
+                    out.push(id);
+                }
+            }
+        }
+    };
+    // Blocks of words: cut when enough undecided or alive events are in one.
+    let mut blocks: Vec<(usize, usize, usize)> = Vec::new();
+    let (mut from, mut und_n, mut alive_n) = (0, 0, 0);
+    for k in 0..w.alive.len() {
+        und_n += w.und[k].count_ones() as usize;
+        alive_n += w.alive[k].count_ones() as usize;
+        if und_n >= BLOCK_UNDECIDED || alive_n >= BLOCK_ALIVE {
+            blocks.push((from, k + 1, und_n));
+            (from, und_n, alive_n) = (k + 1, 0, 0);
+        }
+    }
+    if from < w.alive.len() {
+        blocks.push((from, w.alive.len(), und_n));
+    }
+    progress(done, total);
+    if count(&w.und) == 0 {
+        let mut walker = Walker::default();
+        for &(a, z, _) in &blocks {
+            let mut out = Vec::new();
+            ids_in(a, z, &mut out, &mut walker);
+            if !out.is_empty() && !sink(&out) {
+                break;
+            }
+        }
+        return Ok(());
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, 8)
+        .min(blocks.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<EventId>)>();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, stop, blocks, ids_in) = (&next, &stop, &blocks, &ids_in);
+            s.spawn(move || {
+                let mut walker = Walker::default();
+                loop {
+                    if cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(a, z, _)) = blocks.get(i) else {
+                        return;
+                    };
+                    let mut out = Vec::new();
+                    ids_in(a, z, &mut out, &mut walker);
+                    if tx.send((i, out)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // In block order: finished blocks wait here until those before them are in.
+        let mut waiting: std::collections::BTreeMap<usize, Vec<EventId>> = Default::default();
+        let mut emit = 0;
+        for (i, out) in &rx {
+            waiting.insert(i, out);
+            while let Some(out) = waiting.remove(&emit) {
+                done += blocks[emit].2;
+                emit += 1;
+                if !out.is_empty() && !sink(&out) {
+                    stop.store(true, Ordering::Relaxed);
+                    return Ok(());
+                }
+                progress(done, total);
+            }
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Cancelled);
+            }
+        }
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Cancelled);
+        }
+        Ok(())
+    })
 }
 
 pub(super) fn apply(
@@ -386,59 +587,21 @@ pub(super) fn apply(
         found(&all);
         return Ok(n);
     }
-    // Each term is one tight loop over the columns it needs, writing a bit per event
-    // (not false; undecided); the surviving events are then read off the words.
-    let words = n.div_ceil(64);
-    let mut alive = vec![u64::MAX; words];
-    if n % 64 != 0 {
-        alive[words - 1] = (1u64 << (n % 64)) - 1;
-    }
-    let mut und = vec![0u64; words];
-    for t in &p.terms {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(Cancelled);
-        }
-        p.term_bits(b, t, &mut alive, &mut und);
-    }
-    let total: usize = und.iter().map(|w| w.count_ones() as usize).sum();
-    // The matches go out in event order, in batches: every event decided by the
-    // columns up to the next undecided one, and each undecided one that matches.
-    let mut walker = Walker::default();
-    let mut batch: Vec<EventId> = Vec::new();
-    let (mut done, mut count) = (0usize, 0usize);
-    for (w, (&a, &u)) in alive.iter().zip(&und).enumerate() {
-        let mut bits = a;
-        while bits != 0 {
-            let k = bits.trailing_zeros();
-            bits &= bits - 1;
-            let id = EventId((w * 64) as u32 + k);
-            if u & (1 << k) != 0 {
-                if done % 2048 == 0 {
-                    if cancel.load(Ordering::Relaxed) {
-                        return Err(Cancelled);
-                    }
-                    if !batch.is_empty() {
-                        count += batch.len();
-                        found(&batch);
-                        batch.clear();
-                    }
-                    progress(done, total);
-                }
-                done += 1;
-                if !body::matches_body(b, &p, id, &mut walker) {
-                    continue;
-                }
-            }
-            batch.push(id);
-        }
-    }
-    count += batch.len();
-    if !batch.is_empty() {
-        found(&batch);
-    }
-    progress(total, total);
-    Ok(count)
+    let prefilters = p.prefilters();
+    let w = p.window(b, 0, n as u32, &prefilters, cancel)?;
+    let mut matched = 0;
+    evaluate(b, &p, &w, cancel, progress, &mut |hits| {
+        matched += hits.len();
+        found(hits);
+        true
+    })?;
+    Ok(matched)
 }
+
+/// Events per window of a search: the first is small so that a near match comes back
+/// at once; each next one doubles, up to the last.
+const SEARCH_WINDOW: u32 = 1 << 14;
+const SEARCH_WINDOW_MAX: u32 = 1 << 22;
 
 pub(super) fn find_next(
     b: &Binlogs,
@@ -448,33 +611,60 @@ pub(super) fn find_next(
     forward: bool,
     cancel: &AtomicBool,
 ) -> Option<EventId> {
-    let never = AtomicBool::new(false);
     let built = catalog_for(b, f, catalog);
     let empty = Catalog::default();
     let catalog = catalog.or(built.as_ref()).unwrap_or(&empty);
     // GTIDs are decided per transaction head here: resolving them over the whole set
     // would cost more than a search usually walks.
-    let p = Prepared::compiled(b, f, catalog, false, &never).ok()?;
+    let p = Prepared::compiled(b, f, catalog, false, cancel).ok()?;
     let n = b.index.len() as u32;
-    let mut walker = Walker::default();
-    let mut i = from.0;
-    let mut steps = 0u32;
-    loop {
-        if forward {
-            i = i.checked_add(1).filter(|&x| x < n)?;
-        } else {
-            i = i.checked_sub(1)?;
+    let prefilters = p.prefilters();
+    let mut size = SEARCH_WINDOW;
+    let mut found = None;
+    if forward {
+        let mut lo = from.0.checked_add(1)?;
+        while lo < n {
+            let start = lo - lo % 64;
+            let end = start.saturating_add(size).min(n);
+            let mut w = p.window(b, start, end, &prefilters, cancel).ok()?;
+            mask_below(&mut w, lo - start);
+            evaluate(b, &p, &w, cancel, &mut |_, _| {}, &mut |hits| {
+                found = hits.first().copied();
+                false
+            })
+            .ok()?;
+            if found.is_some() {
+                return found;
+            }
+            lo = end;
+            size = (size * 2).min(SEARCH_WINDOW_MAX);
         }
-        steps += 1;
-        if steps % 4096 == 0 && cancel.load(Ordering::Relaxed) {
-            return None;
+    } else {
+        let mut hi = from.0.min(n);
+        while hi > 0 {
+            let start = hi.saturating_sub(size);
+            let start = start - start % 64;
+            let mut w = p.window(b, start, hi, &prefilters, cancel).ok()?;
+            mask_below(&mut w, 0);
+            evaluate(b, &p, &w, cancel, &mut |_, _| {}, &mut |hits| {
+                found = hits.last().copied().or(found);
+                true
+            })
+            .ok()?;
+            if found.is_some() {
+                return found;
+            }
+            hi = start;
+            size = (size * 2).min(SEARCH_WINDOW_MAX);
         }
-        let hit = match p.header(b, i as usize) {
-            Some(m) => m,
-            None => body::matches_body(b, &p, EventId(i), &mut walker),
-        };
-        if hit {
-            return Some(EventId(i));
-        }
+    }
+    None
+}
+
+/// Drops the first `k` events of the window.
+fn mask_below(w: &mut Window, k: u32) {
+    for bit in 0..k as usize {
+        w.alive[bit / 64] &= !(1 << (bit % 64));
+        w.und[bit / 64] &= !(1 << (bit % 64));
     }
 }

@@ -46,6 +46,28 @@ pub fn table_map_head(body: &[u8], table_id_len: usize) -> Option<TableMapHead<'
     })
 }
 
+/// The column part of a table map body as the free-text prefilter reads it: the type
+/// codes, and where the bytes after the table name (count, types, metadata, column names)
+/// begin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableMapColumns<'a> {
+    pub types: &'a [u8],
+    pub after_names: usize,
+}
+
+/// The column types of a table map body, without parsing the metadata.
+pub fn table_map_columns(body: &[u8], table_id_len: usize) -> Option<TableMapColumns<'_>> {
+    let mut c = Cursor::new(body);
+    c.uint_n(table_id_len).ok()?;
+    c.u16().ok()?;
+    c.len8_bytes_nul().ok()?;
+    c.len8_bytes_nul().ok()?;
+    let after_names = c.at();
+    let count = c.lenenc_u64().ok()?;
+    let types = c.bytes_u64(count).ok()?;
+    Some(TableMapColumns { types, after_names })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableMap {
     pub table_id: u64,

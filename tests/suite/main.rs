@@ -33,6 +33,7 @@ mod index_cache;
 mod index_follow;
 // The filter language over the corpus: matching, search, and apply.
 mod filter_match;
+mod filter_prefilter;
 // Goto targets: GTIDs, FILE:POS across a set, relative times.
 mod filter_goto;
 // `binlens dump --filter`.

@@ -1,0 +1,540 @@
+//! Skipping events a free-text term cannot match, exactly, without decoding them.
+//!
+//! A free-text term matches text rendered from an event: a statement's SQL as logged,
+//! and for rows events each value as shown (`'Ada'`, `12.50`, `NULL`), a string's bytes
+//! as they are, and `name=value` where the table map names the column. Every match holds
+//! one of the literals the regex requires (its prefix or suffix literals, from
+//! `regex-syntax`). Text copied from the event's bytes holds such a literal only if the
+//! bytes do, so an event whose raw bytes hold none of them cannot match, provided the
+//! literal cannot come from text binlens synthesises:
+//! - numbers, decimals, temporals, bits, ENUM/SET indexes, `NULL` and hex blobs are
+//!   written from a small alphabet (digits, `-+.: '`, `abcdef`, `X`, `b`, `inf`, `NaN`,
+//!   `NULL`); a literal with any other byte cannot lie in them;
+//! - strings are quoted and escaped (`\\`, `\n`, `\t`, `\r`, `\'`, `\xHH`, `\u{H…}`): a
+//!   literal with no `\` and no `'` can only overlap an escape by starting inside one,
+//!   and then the rest of it is copied text, which is searched for instead;
+//! - `name=value`: a literal with no `=` lies in the value or in the name, and names
+//!   live in the table map, whose bytes are searched too;
+//! - text not taken from the event's own bytes: compressed statements, compressed rows
+//!   events and transactions, MySQL binary JSON (and partial JSON updates), MariaDB
+//!   compressed columns. Such events are always decoded.
+//!
+//! So the needles are searched for in the bytes of whole files (ASCII case folded, a
+//! superset of what the case-insensitive regex accepts), and only the events holding one
+//! (or that the bytes cannot speak for) are decoded. A regex without such literals is not
+//! prefiltered.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use aho_corasick::{AhoCorasick, Input, MatchKind};
+use regex::Regex;
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+
+use crate::format::EventType;
+use crate::format::column::ColumnType;
+use crate::format::reader::EventReader;
+use crate::format::table_map::table_map_columns;
+use crate::index::{Binlogs, EventId, FileId};
+
+use super::Cancelled;
+
+/// The literals to look for, case folded.
+pub(super) struct Needles {
+    ac: AhoCorasick,
+}
+
+impl std::fmt::Debug for Needles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Needles({} patterns)", self.ac.patterns_len())
+    }
+}
+
+impl Needles {
+    /// The needles of a free-text regex (built case-insensitive), or `None` when the
+    /// regex has no literal that raw bytes can decide.
+    pub(super) fn of(re: &Regex) -> Option<Needles> {
+        let needles = needles_of(re.as_str())?;
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&needles)
+            .ok()?;
+        Some(Needles { ac })
+    }
+
+    /// Whether `hay` holds a needle.
+    #[cfg(test)]
+    fn is_in(&self, hay: &[u8]) -> bool {
+        self.ac.is_match(hay)
+    }
+}
+
+/// The byte strings to search for: one of them is in the raw bytes of any event the
+/// regex can match (apart from the events the module notes say are always decoded).
+fn needles_of(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .case_insensitive(true)
+        .build()
+        .parse(pattern)
+        .ok()?;
+    let mut best: Option<Vec<Vec<u8>>> = None;
+    for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
+        let seq = Extractor::new()
+            .kind(kind)
+            .limit_total(1 << 12)
+            .extract(&hir);
+        let Some(lits) = seq.literals() else { continue };
+        let mut needles = Vec::new();
+        if lits.is_empty() || !lits.iter().all(|l| needles_for(l.as_bytes(), &mut needles)) {
+            continue;
+        }
+        let needles = minimal(needles);
+        let shortest = |n: &[Vec<u8>]| n.iter().map(Vec::len).min().unwrap_or(0);
+        let better = best.as_ref().is_none_or(|b| {
+            (shortest(&needles), std::cmp::Reverse(needles.len()))
+                > (shortest(b), std::cmp::Reverse(b.len()))
+        });
+        if better {
+            best = Some(needles);
+        }
+    }
+    best
+}
+
+/// Adds the needles that stand for literal `p`; false when raw bytes cannot decide it.
+fn needles_for(p: &[u8], out: &mut Vec<Vec<u8>>) -> bool {
+    if p.is_empty() || p.iter().any(|c| matches!(c, b'\\' | b'\'' | b'=')) {
+        return false;
+    }
+    // U+FFFD (EF BF BD) stands in for bytes that are not UTF-8 in copied text.
+    if p.iter().any(|c| matches!(c, 0xef | 0xbf | 0xbd)) {
+        return false;
+    }
+    if p.iter().all(|&c| synthetic(c)) {
+        return false;
+    }
+    let Some(tails) = escape_tails(p) else {
+        return false;
+    };
+    out.push(p.to_vec());
+    for m in tails {
+        out.push(p[m..].to_vec());
+    }
+    true
+}
+
+/// Bytes the renderings of numbers, decimals, temporals, bits, ENUM/SET indexes, `NULL`
+/// and hex blobs are written with (`value_text`).
+fn synthetic(c: u8) -> bool {
+    c.is_ascii_digit() || b"abcdef-+.: 'XbinNUL".contains(&c)
+}
+
+fn hex(c: u8) -> bool {
+    matches!(c, b'0'..=b'9' | b'a'..=b'f')
+}
+
+/// The lengths `m` for which `p` can start `m` bytes before the end of a string escape
+/// (after its `\`), so that only `p[m..]` is copied text; `None` when `p` can lie wholly
+/// inside an escape. The escapes are `\n \t \r \xHH \u{H…}` (and `\\ \'`, which `p`
+/// cannot overlap without holding `\` or `'`).
+fn escape_tails(p: &[u8]) -> Option<Vec<usize>> {
+    let mut out = Vec::new();
+    let n = p.len();
+    // Each tail form: returns Some(m) when p starts with a whole tail of length m,
+    // Err when p is a prefix of one, nothing when inconsistent.
+    let mut form = |r: Result<Option<usize>, ()>| -> Option<()> {
+        match r {
+            Ok(Some(m)) if m < n => {
+                out.push(m);
+                Some(())
+            }
+            Ok(Some(_)) | Err(()) => None,
+            Ok(None) => Some(()),
+        }
+    };
+    // `\n`, `\t`, `\r`.
+    form(Ok(matches!(p[0], b'n' | b't' | b'r').then_some(1)))?;
+    // `\xHH`: tails `xHH`, `HH`, `H`.
+    form(fixed(p, b"x", 2))?;
+    form(fixed(p, b"", 2))?;
+    form(fixed(p, b"", 1))?;
+    // `\u{H…}`: tails `u{H…}`, `{H…}`, `H…}`, `}`.
+    form(braced(p, b"u{"))?;
+    form(braced(p, b"{"))?;
+    form(braced(p, b""))?;
+    form(Ok((p[0] == b'}').then_some(1)))?;
+    Some(out)
+}
+
+/// A tail `lead` + `digits` hex digits at the start of `p`.
+fn fixed(p: &[u8], lead: &[u8], digits: usize) -> Result<Option<usize>, ()> {
+    let tail_len = lead.len() + digits;
+    for i in 0..tail_len {
+        let Some(&c) = p.get(i) else {
+            return Err(()); // p ends inside the tail
+        };
+        let fits = if i < lead.len() { c == lead[i] } else { hex(c) };
+        if !fits {
+            return Ok(None);
+        }
+    }
+    Ok(Some(tail_len))
+}
+
+/// A tail `lead` + one or more hex digits + `}` at the start of `p` (for an empty
+/// `lead`, at least one digit).
+fn braced(p: &[u8], lead: &[u8]) -> Result<Option<usize>, ()> {
+    for (i, &l) in lead.iter().enumerate() {
+        match p.get(i) {
+            None => return Err(()),
+            Some(&c) if c != l => return Ok(None),
+            Some(_) => {}
+        }
+    }
+    let mut j = lead.len();
+    while j < p.len() && hex(p[j]) {
+        j += 1;
+    }
+    if j == p.len() {
+        // All digits so far: p may end inside the tail (or is no tail at all).
+        return if j > lead.len() || !lead.is_empty() {
+            Err(())
+        } else {
+            Ok(None)
+        };
+    }
+    if p[j] == b'}' && j > lead.len() {
+        Ok(Some(j + 1))
+    } else {
+        Ok(None)
+    }
+}
+
+/// The needles without case duplicates and without those that hold a shorter one (the
+/// shorter is found wherever the longer is).
+fn minimal(mut needles: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    for n in &mut needles {
+        n.make_ascii_lowercase();
+    }
+    needles.sort_by_key(Vec::len);
+    needles.dedup();
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    for n in needles {
+        if !out.iter().any(|s| memchr::memmem::find(&n, s).is_some()) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// The prefilter of one free-text term.
+pub(super) struct Prefilter<'n> {
+    pub needles: &'n Needles,
+    /// Per event type code: its text is not taken from its own bytes.
+    opaque: [bool; 256],
+}
+
+impl<'n> Prefilter<'n> {
+    pub(super) fn new(needles: &'n Needles) -> Prefilter<'n> {
+        let mut opaque = [false; 256];
+        for (code, o) in opaque.iter_mut().enumerate() {
+            let t = EventType(code as u8);
+            *o = matches!(
+                t,
+                EventType::MARIA_QUERY_COMPRESSED | EventType::TRANSACTION_PAYLOAD
+            ) || t.rows_kind().is_some_and(|k| k.compressed || k.partial);
+        }
+        Prefilter { needles, opaque }
+    }
+
+    /// One bit per event of `[start, end)` (from bit 0): set for the events whose raw
+    /// bytes hold a needle or cannot speak for them; the others cannot match. The
+    /// files are read on a thread per core, each piece once: the needles searched for,
+    /// then its table maps read while the bytes are hot. A table is suspect (its rows
+    /// events decoded whatever their bytes hold) when a table map of it read here names
+    /// a column with a needle, has a JSON or compressed column, or does not read; the
+    /// table maps read are those from the start of the transaction of `start` on
+    /// (servers write a rows event's table map in its own transaction).
+    pub(super) fn candidates(
+        &self,
+        b: &Binlogs,
+        start: u32,
+        end: u32,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<u64>, Cancelled> {
+        let ix = &b.index;
+        let (kinds, objects) = (ix.kinds(), ix.objects());
+        let from = if start == 0 {
+            0
+        } else {
+            ix.txn_span(ix.txn_of(EventId(start))).0.0.min(start)
+        };
+        let chunks = chunks(b, from, end);
+        let parts = on_cores(&chunks, cancel, |&(f, a, z)| {
+            scan_chunk(b, self.needles, f, a, z)
+        })?;
+        let mut suspect = vec![0u64; 1024];
+        // Rows events whose table the index could not name.
+        suspect[0] |= 1;
+        for (_, objs) in &parts {
+            for &o in objs {
+                suspect[o as usize / 64] |= 1 << (o % 64);
+            }
+        }
+        let mut keep = vec![0u64; (end - start).div_ceil(64) as usize];
+        let mut set = |i: u32| {
+            if i >= start {
+                let k = (i - start) as usize;
+                keep[k / 64] |= 1 << (k % 64);
+            }
+        };
+        for i in start..end {
+            let k = kinds[i as usize];
+            let opaque = self.opaque[k as usize]
+                || (EventType(k).is_rows() && {
+                    let o = objects[i as usize];
+                    suspect[o as usize / 64] & (1 << (o % 64)) != 0
+                });
+            if opaque {
+                set(i);
+            }
+        }
+        for (hits, _) in parts {
+            for i in hits {
+                set(i);
+            }
+        }
+        Ok(keep)
+    }
+}
+
+/// Pieces of `[start, end)` within one file each, of about `CHUNK` bytes.
+fn chunks(b: &Binlogs, start: u32, end: u32) -> Vec<(FileId, u32, u32)> {
+    const CHUNK: u64 = 1 << 20;
+    let ix = &b.index;
+    let mut out = Vec::new();
+    for f in 0..ix.file_count() {
+        let Some(x) = ix.file_extent(FileId(f as u16)) else {
+            continue;
+        };
+        let (a, z) = (x.first.0.max(start), x.end.0.min(end));
+        if a >= z {
+            continue;
+        }
+        let mut from = a;
+        while from < z {
+            let want = ix.pos(EventId(from)).0 + CHUNK;
+            // The first event at or past `want`, by bisection over positions.
+            let (mut lo, mut hi) = (from + 1, z);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if ix.pos(EventId(mid)).0 < want {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            out.push((FileId(f as u16), from, lo));
+            from = lo;
+        }
+    }
+    out
+}
+
+/// Runs `work` over `items` on a thread per core (at most 8); results in item order.
+fn on_cores<T: Sync, R: Send>(
+    items: &[T],
+    cancel: &AtomicBool,
+    work: impl Fn(&T) -> R + Sync,
+) -> Result<Vec<R>, Cancelled> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, 8)
+        .min(items.len().max(1));
+    let next = AtomicUsize::new(0);
+    let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    let results = std::sync::Mutex::new(&mut slots);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    if cancel.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(k) else { return };
+                    let r = work(item);
+                    if let Ok(mut slots) = results.lock() {
+                        slots[k] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    if cancel.load(Ordering::Relaxed) {
+        return Err(Cancelled);
+    }
+    Ok(slots.into_iter().flatten().collect())
+}
+
+/// Events `[a, z)` of file `f`: those whose bytes hold a needle, in order, and the
+/// tables of the table maps among them that make their rows events suspect.
+fn scan_chunk(b: &Binlogs, needles: &Needles, f: FileId, a: u32, z: u32) -> (Vec<u32>, Vec<u16>) {
+    let hits = hits_in(b, needles, f, a, z);
+    (hits, suspects_in(b, needles, f, a, z))
+}
+
+/// The objects of the table maps in events `[a, z)` of file `f` that make their rows
+/// events suspect: a needle after the table name (column names), a JSON or compressed
+/// column, or a table map that cannot be read.
+fn suspects_in(b: &Binlogs, needles: &Needles, f: FileId, a: u32, z: u32) -> Vec<u16> {
+    let ix = &b.index;
+    let (kinds, objects) = (ix.kinds(), ix.objects());
+    let bytes = b.readable_bytes(f);
+    let fde = b.set.file(f).fde.as_ref();
+    let id_len = fde.map_or(6, |d| d.table_id_len(EventType::TABLE_MAP));
+    let mut out = Vec::new();
+    for i in a..z {
+        if kinds[i as usize] != EventType::TABLE_MAP.0 {
+            continue;
+        }
+        let pos = ix.pos(EventId(i));
+        let mut reader = match fde {
+            Some(d) => EventReader::resume(bytes, pos, d),
+            None => EventReader::at(bytes, pos),
+        };
+        let clean = reader.next().and_then(Result::ok).is_some_and(|raw| {
+            let body = raw.body();
+            table_map_columns(body, id_len).is_some_and(|c| {
+                !c.types.iter().any(|&t| {
+                    matches!(
+                        ColumnType(t),
+                        ColumnType::JSON
+                            | ColumnType::BLOB_COMPRESSED
+                            | ColumnType::VARCHAR_COMPRESSED
+                    )
+                }) && !needles.ac.is_match(&body[c.after_names.min(body.len())..])
+            })
+        });
+        if !clean {
+            out.push(objects[i as usize]);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The events of `[a, z)` in file `f` whose bytes hold a needle, in order.
+fn hits_in(b: &Binlogs, needles: &Needles, f: FileId, a: u32, z: u32) -> Vec<u32> {
+    let ix = &b.index;
+    let bytes = b.readable_bytes(f);
+    let start = ix.pos(EventId(a)).0 as usize;
+    let end = (ix.next_pos(EventId(z - 1)).0 as usize).min(bytes.len());
+    let mut out = Vec::new();
+    let mut at = start;
+    let mut e = a;
+    while at < end {
+        let Some(m) = needles.ac.find(Input::new(&bytes[..end]).span(at..end)) else {
+            break;
+        };
+        // The event holding the match's first byte: galloping forward from `e`.
+        let s = m.start() as u64;
+        let mut step = 1;
+        let mut lo = e;
+        while lo + step < z && ix.pos(EventId(lo + step)).0 <= s {
+            lo += step;
+            step *= 2;
+        }
+        let mut hi = (lo + step).min(z);
+        while lo + 1 < hi {
+            let mid = lo + (hi - lo) / 2;
+            if ix.pos(EventId(mid)).0 <= s {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        e = lo;
+        let next = ix.next_pos(EventId(e)).0 as usize;
+        // A match running into the next event is in neither: the earliest-ending match
+        // from `at` ends past this event, so none lies wholly inside it.
+        if m.end() <= next {
+            out.push(e);
+        }
+        at = next;
+        e += 1;
+        if e >= z {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn needles(p: &str) -> Option<Vec<String>> {
+        needles_of(p).map(|v| {
+            v.into_iter()
+                .map(|n| String::from_utf8_lossy(&n).into_owned())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn plain_text_is_its_own_needle() {
+        assert_eq!(needles("u123456@example").unwrap(), vec!["u123456@example"]);
+        assert_eq!(needles("Grace Hopper").unwrap(), vec!["grace hopper"]);
+        // `\xad` + `a lovelace` is shown as `\xada lovelace`.
+        assert_eq!(needles("Ada Lovelace").unwrap(), vec!["a lovelace"]);
+    }
+
+    #[test]
+    fn literals_that_synthesised_text_could_hold_are_not_prefiltered() {
+        // digits, a date, NULL, hex: numbers and blobs are rendered from these.
+        for p in ["123456", "2024-01-01", "null", "X'00ff'", "1.5", "-", "inf"] {
+            assert_eq!(needles(p), None, "{p}");
+        }
+        // quotes, backslashes and `=` come from the rendering of strings and pairs.
+        for p in ["'Ada'", r"a\\b", "email=u1", "@1=5"] {
+            assert_eq!(needles(p), None, "{p}");
+        }
+        // no literal at all
+        assert_eq!(needles(r"\w+@\w+"), None);
+        assert_eq!(needles("a*"), None);
+    }
+
+    #[test]
+    fn a_literal_that_can_start_inside_an_escape_is_also_searched_without_that_start() {
+        // `\x0e` followed by `xample` is shown as `\x0example`.
+        let n = needles("example").unwrap();
+        assert_eq!(n, vec!["xample"]);
+        // `\n` + `ew@x` is shown as `\new@x`.
+        assert_eq!(needles("new@x").unwrap(), vec!["ew@x"]);
+        // `u{` can only be an escape's start when followed by digits and `}`.
+        assert_eq!(needles("u123456@example").unwrap(), vec!["u123456@example"]);
+        assert_eq!(needles(r"u\{12\}@z").unwrap(), vec!["@z"]);
+        // wholly inside an escape: nothing to search for
+        assert_eq!(needles("x0"), None);
+    }
+
+    #[test]
+    fn alternatives_give_one_needle_each_and_case_is_folded() {
+        let n = needles("(foo@x|BAR@y)").unwrap();
+        assert_eq!(n.len(), 2, "{n:?}");
+        let ns = Needles::of(&super::super::parse::text_regex("foo@x|bar@y")).unwrap();
+        assert!(ns.is_in(b"..FOO@X.."));
+        assert!(ns.is_in(b"..bar@Y.."));
+        assert!(!ns.is_in(b"..foo@y.."));
+    }
+
+    #[test]
+    fn the_kelvin_sign_folds_to_k() {
+        // The regex is Unicode case-insensitive: `k` also matches U+212A.
+        let ns = Needles::of(&super::super::parse::text_regex("@kk")).unwrap();
+        assert!(ns.is_in("x@\u{212a}k".as_bytes()));
+        assert!(ns.is_in(b"x@KK"));
+    }
+}
