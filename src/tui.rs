@@ -7,8 +7,9 @@
 //! whatever is indexed so far, catching up after each slice ([`growth`]); slow work runs
 //! on the [`worker`] thread. Input and worker results arrive on one channel, drained fully
 //! before each redraw. The App's state is in parts with their own updates: the filter
-//! session ([`filtering`]), the awaited job ([`work`]), the marks ([`marks`]), the
-//! timeline, the export dialog and the detail pane. [`live`] browses a live server
+//! session ([`filtering`]) and an applied filter's scan filling the list ([`scan`]),
+//! the awaited job ([`work`]), the marks ([`marks`]), the timeline, the export dialog and
+//! the detail pane. [`live`] browses a live server
 //! through a spool that [`crate::source`] fills.
 //! May import `format`, `index`, `insight`, `schema`, `lang`, `filter`, `export` and `source`; never `cli`. ratatui and crossterm
 //! live only here.
@@ -26,6 +27,7 @@ pub mod marks;
 pub mod navigate;
 pub mod row_history;
 pub mod run;
+pub mod scan;
 pub mod stats_view;
 pub mod terminal;
 pub mod timeline;

@@ -42,6 +42,8 @@ pub struct ActiveFilter {
     pub rows: Vec<EventId>,
     /// How many events were indexed when it ran: later ones are not looked at yet.
     pub covers: u32,
+    /// The scan still runs: `rows` are the matches so far.
+    pub scanning: bool,
 }
 
 /// The one-line summary of the event under the cursor.
@@ -267,7 +269,11 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) {
-        self.message = None;
+        // A stale job's answer changes nothing, so the message stays (a cancelled
+        // scan's last report would clear "filter cancelled").
+        if !matches!(&action, Action::JobDone(r) if self.work.awaited(r.generation()).is_none()) {
+            self.message = None;
+        }
         match action {
             Action::Resize(w, h) => {
                 self.width = w;
@@ -435,6 +441,7 @@ impl App {
             Action::QuitNow => self.outcome = Some(Outcome::Quit),
             Action::Back => self.back(),
         }
+        self.end_superseded_scan();
     }
 
     fn back(&mut self) {
@@ -457,7 +464,12 @@ impl App {
                 self.export = None;
                 self.work.forget(Pending::Export);
             }
-            // Esc on the list drops the filter; the cursor stays on its event.
+            // Esc on the list stops a scan or search running, else drops the filter;
+            // the cursor stays on its event.
+            Mode::List if self.filters.scan.is_some() => self.cancel_scan(),
+            Mode::List if self.work.pending.is_some_and(|p| p.what == Pending::Search) => {
+                self.cancel_search();
+            }
             Mode::List if self.filters.active.is_some() => self.clear_filter(),
             Mode::Detail => {
                 self.mode = Mode::List;

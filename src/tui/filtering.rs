@@ -6,6 +6,7 @@ use crate::index::EventId;
 use crate::lang::{self, ParseContext};
 
 use super::app::{ActiveFilter, App, PromptKind};
+use super::scan::Scan;
 use super::work::{JobProgress, Pending};
 use super::worker::{Job, JobResult};
 
@@ -14,6 +15,8 @@ use super::worker::{Job, JobResult};
 pub struct LiveCount {
     pub text: String,
     pub count: Option<usize>,
+    /// Matches reported while counting.
+    pub so_far: usize,
 }
 
 /// The matches of the newest counted draft, so Enter applies them at once.
@@ -39,6 +42,8 @@ pub struct FilterSession {
     pub live: Option<LiveCount>,
     pub live_result: Option<LiveResult>,
     pub search: Option<ActiveSearch>,
+    /// The applied filter's scan, while it runs.
+    pub scan: Option<Scan>,
 }
 
 impl FilterSession {
@@ -53,6 +58,7 @@ impl FilterSession {
         self.live = Some(LiveCount {
             text: text.clone(),
             count: Some(matches.len()),
+            so_far: matches.len(),
         });
         self.live_result = Some(LiveResult {
             text,
@@ -85,6 +91,7 @@ impl App {
                 self.filters.live = Some(LiveCount {
                     text: text.clone(),
                     count: None,
+                    so_far: 0,
                 });
                 self.work
                     .submit(Pending::Preview, |generation| Job::Filter {
@@ -123,13 +130,7 @@ impl App {
                     self.apply_filter(r.text, r.matches, r.covers);
                     return Ok(());
                 }
-                let text = text.to_string();
-                self.work.submit(Pending::Apply, |generation| Job::Filter {
-                    generation,
-                    text,
-                    filter: f,
-                });
-                self.message = Some("filtering…".into());
+                self.start_scan(text.to_string(), f);
                 Ok(())
             }
             PromptKind::Search => {
@@ -158,7 +159,6 @@ impl App {
             from,
             forward,
         });
-        self.message = Some("searching…".into());
     }
 
     pub(super) fn clear_filter(&mut self) {
@@ -169,7 +169,7 @@ impl App {
 
     /// Shows only `matches`, with the cursor on the first match at or after where it
     /// was, else the last one before.
-    fn apply_filter(&mut self, text: String, matches: Vec<EventId>, covers: u32) {
+    pub(super) fn apply_filter(&mut self, text: String, matches: Vec<EventId>, covers: u32) {
         let n = matches.len();
         let describe = Filter::parse(&text, &self.parse_context())
             .map(|f| f.describe())
@@ -179,6 +179,7 @@ impl App {
             describe,
             rows: matches,
             covers,
+            scanning: false,
         });
         self.txn_view = false;
         if n == 0 {
@@ -189,19 +190,28 @@ impl App {
     }
 
     pub(super) fn job_done(&mut self, r: JobResult) {
-        let generation = match &r {
-            JobResult::Progress { generation, .. }
-            | JobResult::Filtered { generation, .. }
-            | JobResult::Found { generation, .. }
-            | JobResult::Exported { generation, .. }
-            | JobResult::Stats { generation, .. } => *generation,
-        };
+        let generation = r.generation();
         let Some(what) = self.work.awaited(generation) else {
             return; // a stale answer to a question no longer asked
         };
         match r {
             JobResult::Progress { done, total, .. } => {
                 self.work.progress = Some(JobProgress { done, total });
+            }
+            JobResult::FilterFound {
+                hits, done, total, ..
+            } => {
+                self.work.progress = Some(JobProgress { done, total });
+                match what {
+                    Pending::Apply => self.scan_found(&hits),
+                    Pending::Preview => {
+                        if let Some(l) = self.filters.live.as_mut().filter(|l| l.count.is_none()) {
+                            l.so_far += hits.len();
+                        }
+                    }
+                    Pending::Refilter => self.refilter_found(&hits),
+                    Pending::Search | Pending::Export | Pending::Stats => {}
+                }
             }
             JobResult::Filtered {
                 text,
@@ -211,7 +221,7 @@ impl App {
             } => {
                 self.work.finished();
                 match what {
-                    Pending::Apply => self.apply_filter(text, matches, covers),
+                    Pending::Apply => self.scan_finished(text, matches, covers),
                     Pending::Refilter => self.refiltered(&text, matches, covers),
                     Pending::Preview | Pending::Search | Pending::Export | Pending::Stats => {
                         self.filters.draft_counted(text, matches, covers);

@@ -75,6 +75,26 @@ impl App {
             });
     }
 
+    /// A re-run's matches so far: those past the events the list covers join it at its
+    /// end (the ones before are the list's already), the cursor staying on its event.
+    pub(super) fn refilter_found(&mut self, hits: &[EventId]) {
+        let Some(f) = &mut self.filters.active else {
+            return;
+        };
+        let (covers, last) = (f.covers, f.rows.last().copied());
+        let new = hits.partition_point(|e| e.0 < covers || last.is_some_and(|l| *e <= l));
+        if new == hits.len() {
+            return;
+        }
+        f.rows.extend_from_slice(&hits[new..]);
+        if last.is_none() {
+            let at = self.cursor;
+            self.move_to_event(at);
+        } else {
+            self.summarize_visible();
+        }
+    }
+
     /// The result of a re-run: more matches, same cursor.
     pub(super) fn refiltered(&mut self, text: &str, matches: Vec<EventId>, covers: u32) {
         let Some(f) = &mut self.filters.active else {

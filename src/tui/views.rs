@@ -17,7 +17,7 @@ use super::keymap::{self, Mode};
 use super::list::{Columns, EventList};
 use super::stats_view::StatsPane;
 use super::timeline::TimelineView;
-use super::work::JobProgress;
+use super::work::{JobProgress, Pending};
 use crate::lang::zone_suffix;
 
 /// False when `NO_COLOR` is set (to anything non-empty): then only bold, reverse and
@@ -135,6 +135,8 @@ impl Widget for Title<'_> {
             if self.app.is_indexed() { "" } else { " so far" },
             if self.app.txn_view {
                 "  [by transaction]"
+            } else if self.app.filters.active.as_ref().is_some_and(|f| f.scanning) {
+                "  [matches so far: still filtering]"
             } else {
                 ""
             }
@@ -236,21 +238,42 @@ impl Widget for StatusBar<'_> {
                 }
             }
         }
-        if let Some(f) = &app.filters.active {
-            // Which match the cursor is on, when it is on one.
-            let at = f
-                .rows
-                .binary_search(&app.cursor)
-                .map(|k| format!("{} of ", k + 1));
+        // Which match the cursor is on, when it is on one.
+        let at = |rows: &[crate::index::EventId]| {
+            rows.binary_search(&app.cursor)
+                .map(|k| format!("{} of ", k + 1))
+                .unwrap_or_default()
+        };
+        let percent = |p: Option<JobProgress>| {
+            p.map_or(0, |JobProgress { done, total }| done * 100 / total.max(1))
+        };
+        if let Some((scan, progress)) = app.scan_progress() {
+            let rows = (app.filters.active.as_ref())
+                .filter(|f| f.scanning)
+                .map_or(&[][..], |f| &f.rows[..]);
+            parts.push(format!(
+                "filtering {} {}% · {}{} matches so far · Esc cancels",
+                escape_str(&scan.describe),
+                percent(progress),
+                at(rows),
+                scan.found
+            ));
+        } else if let Some(f) = &app.filters.active {
             parts.push(format!(
                 "filter {} ({}{} matches)",
-                crate::format::display::escape_str(&f.describe),
-                at.unwrap_or_default(),
+                escape_str(&f.describe),
+                at(&f.rows),
                 f.rows.len()
             ));
         }
-        if let Some(JobProgress { done, total }) = app.work.progress {
-            parts.push(format!("working {}%", done * 100 / total.max(1)));
+        match app.work.pending.map(|p| p.what) {
+            Some(Pending::Apply) => {}
+            Some(Pending::Search) => parts.push("searching… · Esc cancels".into()),
+            _ => {
+                if let Some(JobProgress { done, total }) = app.work.progress {
+                    parts.push(format!("working {}%", done * 100 / total.max(1)));
+                }
+            }
         }
         if let Some(p) = app.index_progress() {
             parts.push(p);
@@ -330,13 +353,16 @@ impl Widget for PromptLine<'_> {
                 Some(LiveCount {
                     text,
                     count: Some(n),
+                    ..
                 }) if *text == p.text && !self.app.is_indexed() => {
                     format!("  {n} matches so far")
                 }
                 Some(LiveCount {
                     text,
                     count: Some(n),
+                    ..
                 }) if *text == p.text => format!("  {n} matches"),
+                Some(LiveCount { so_far, .. }) if *so_far > 0 => format!("  {so_far}… matches"),
                 Some(_) => "  counting…".to_string(),
                 None => String::new(),
             };

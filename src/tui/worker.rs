@@ -1,11 +1,14 @@
 //! Slow work off the UI thread: filters that decode bodies, searches, exports. One
 //! thread takes jobs; a newer job replaces one still waiting and cancels the one running
-//! (its flag is set); results come back on the UI's channel as small messages.
+//! (its flag is set); results come back on the UI's channel as small messages, a
+//! filter's matches in batches while its scan runs.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::export::conflicts::{conflicts, rows_after};
 use crate::export::diff::{self, DiffRequest};
@@ -67,6 +70,14 @@ pub enum JobResult {
         done: usize,
         total: usize,
     },
+    /// Matches a filter found since its last report, in event order (together with the
+    /// earlier reports, every match once), and how far its scan has got.
+    FilterFound {
+        generation: u64,
+        hits: Vec<EventId>,
+        done: usize,
+        total: usize,
+    },
     Filtered {
         generation: u64,
         text: String,
@@ -92,6 +103,20 @@ pub enum JobResult {
     },
 }
 
+impl JobResult {
+    /// The generation of the job that sent it.
+    pub fn generation(&self) -> u64 {
+        match self {
+            JobResult::Progress { generation, .. }
+            | JobResult::FilterFound { generation, .. }
+            | JobResult::Filtered { generation, .. }
+            | JobResult::Found { generation, .. }
+            | JobResult::Exported { generation, .. }
+            | JobResult::Stats { generation, .. } => *generation,
+        }
+    }
+}
+
 /// Runs one job here; `report` receives progress. A cancelled job returns `None`.
 pub fn run_job(
     b: &Binlogs,
@@ -105,20 +130,18 @@ pub fn run_job(
             text,
             filter,
         } => {
-            let mut last = 0;
-            let mut progress = |done: usize, total: usize| {
-                // About a hundred progress messages per job at most.
-                if done > last + total / 100 {
-                    last = done;
-                    report(JobResult::Progress {
-                        generation,
-                        done,
-                        total,
-                    });
-                }
-            };
             let covers = b.index.len() as u32;
-            let matches = filter::apply(b, &filter, cancel, &mut progress).ok()?;
+            let stream = RefCell::new(Stream::new(generation, report));
+            filter::apply_streaming(
+                b,
+                &filter,
+                None,
+                cancel,
+                &mut |done, total| stream.borrow_mut().progress(done, total),
+                &mut |hits| stream.borrow_mut().found(hits),
+            )
+            .ok()?;
+            let matches = stream.into_inner().finish();
             Some(JobResult::Filtered {
                 generation,
                 text,
@@ -221,6 +244,75 @@ pub fn run_job(
                 preview: Some(Preview::of(b, &[request.range]).to_string()),
             })
         }
+    }
+}
+
+/// The shortest time between two reports of a filter's scan: a few dozen a second.
+const REPORT_EVERY: Duration = Duration::from_millis(40);
+
+/// A filter's matches on their way to the UI while its scan runs: the first match goes
+/// out at once, later ones in batches at most every [`REPORT_EVERY`].
+struct Stream<'r> {
+    generation: u64,
+    report: &'r mut dyn FnMut(JobResult),
+    all: Vec<EventId>,
+    /// How many of `all` were reported.
+    sent: usize,
+    done: usize,
+    total: usize,
+    last: Option<Instant>,
+}
+
+impl<'r> Stream<'r> {
+    fn new(generation: u64, report: &'r mut dyn FnMut(JobResult)) -> Self {
+        Stream {
+            generation,
+            report,
+            all: Vec::new(),
+            sent: 0,
+            done: 0,
+            total: 0,
+            last: None,
+        }
+    }
+
+    fn found(&mut self, hits: &[EventId]) {
+        self.all.extend_from_slice(hits);
+        if self.sent == 0 && !self.all.is_empty() {
+            self.send();
+        } else {
+            self.send_if_due();
+        }
+    }
+
+    fn progress(&mut self, done: usize, total: usize) {
+        (self.done, self.total) = (done, total);
+        self.send_if_due();
+    }
+
+    fn send_if_due(&mut self) {
+        if self.last.is_none_or(|t| t.elapsed() >= REPORT_EVERY) {
+            self.send();
+        }
+    }
+
+    fn send(&mut self) {
+        (self.report)(JobResult::FilterFound {
+            generation: self.generation,
+            hits: self.all[self.sent..].to_vec(),
+            done: self.done,
+            total: self.total,
+        });
+        self.sent = self.all.len();
+        self.last = Some(Instant::now());
+    }
+
+    /// Reports what is left; every match, for the final result.
+    fn finish(mut self) -> Vec<EventId> {
+        if self.sent < self.all.len() {
+            self.send();
+        }
+        self.all
     }
 }
 

@@ -56,6 +56,8 @@ mod tui_screens;
 mod tui_stats;
 // TUI: end-to-end in a real terminal under tmux.
 mod tui_tmux;
+// TUI: an applied filter's matches fill the list while its scan runs; Esc cancels.
+mod tui_scan;
 // The App over an index still building (a test-driven build), timeline units, JSON detail
 mod tui_building;
 // The row walk counts the rows the full decoder decodes, on every fixture and corpus file.

@@ -84,16 +84,17 @@ impl Session {
     }
 
     fn wait_for(&self, what: &str) -> String {
+        self.wait_for_within(what, Duration::from_secs(10))
+    }
+
+    fn wait_for_within(&self, what: &str, limit: Duration) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
             if s.contains(what) {
                 return s;
             }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "no {what:?} on screen:\n{s}"
-            );
+            assert!(start.elapsed() < limit, "no {what:?} on screen:\n{s}");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -388,6 +389,47 @@ fn stats_view_selects_a_table_and_lands_on_its_filtered_list() {
     s.keys(&["Escape"]);
     let screen = s.wait_for("filter table:shop.customers (");
     assert!(!screen.contains("stats of"), "{screen}");
+    s.keys(&["C-c"]);
+    let (rc, _) = s.wait_exit();
+    assert_eq!(rc, "0");
+}
+
+/// A free-text filter over a real server's binlog of some MB: the list fills with the
+/// matches (scanned on the worker) and the status bar counts them; Esc goes back.
+#[test]
+fn a_free_text_filter_over_megabytes_fills_the_list() {
+    if !have_tmux() {
+        return;
+    }
+    let server = crate::tui_scan::start_server();
+    let file = crate::tui_scan::needle_binlog(&server, 16_000);
+    let n = binlens::index::Binlogs::open(std::slice::from_ref(&file))
+        .unwrap()
+        .index
+        .len();
+    let s = Session::start(&file);
+    let screen = s.wait_for_within(&format!("{n} events"), Duration::from_secs(60));
+    assert!(screen.contains("TABLE_MAP"), "{screen}");
+    s.keys(&["f", "needle", "Enter"]);
+    // Slow machines show the matches so far first; the end is the same everywhere.
+    let screen = s.wait_for_within("(1 of 16000 matches)", Duration::from_secs(120));
+    assert!(
+        screen.contains("filter needle (1 of 16000 matches)"),
+        "{screen}"
+    );
+    let list: Vec<&str> = screen.lines().skip(2).take(30).collect();
+    assert!(
+        list.iter()
+            .all(|l| l.contains("ANNOTATE_ROWS") || l.contains("WRITE_ROWS_V1")),
+        "only the statements and rows of the needles: {screen}"
+    );
+    // The first match, the first needle's statement, is under the cursor.
+    assert!(screen.contains(" mysql-bin.000001:652  "), "{screen}");
+    assert!(!screen.contains("still filtering"), "{screen}");
+    s.keys(&["Escape"]);
+    let screen = s.wait_for("TABLE_MAP");
+    assert!(!screen.contains("filter needle"), "{screen}");
+    assert!(screen.contains(" mysql-bin.000001:652  "), "{screen}");
     s.keys(&["C-c"]);
     let (rc, _) = s.wait_exit();
     assert_eq!(rc, "0");

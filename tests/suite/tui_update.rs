@@ -250,7 +250,8 @@ fn filter_counts_live_applies_near_the_cursor_and_clears_in_place() {
         a.filters.live,
         Some(LiveCount {
             text: "table:shop.orders op:delete".into(),
-            count: Some(3)
+            count: Some(3),
+            so_far: 3,
         })
     );
     assert!(a.filters.active.is_none(), "typing does not filter yet");
@@ -429,7 +430,8 @@ fn stale_worker_results_are_ignored() {
         a.filters.live,
         Some(LiveCount {
             text: "op:delete ".into(),
-            count: None
+            count: None,
+            so_far: 0,
         }),
         "still counting the newest draft"
     );
