@@ -293,5 +293,18 @@ pub fn find_next(
     forward: bool,
     cancel: &AtomicBool,
 ) -> Option<EventId> {
-    eval::find_next(b, f, None, from, forward, cancel)
+    eval::find_next(b, f, None, from, forward, cancel, &mut |_, _| {})
+}
+
+/// [`find_next`] reporting `progress(done, total)` in events between `from` and the end
+/// of the set (its start, searching backwards) as the search goes.
+pub fn find_next_progress(
+    b: &Binlogs,
+    f: &Filter,
+    from: EventId,
+    forward: bool,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Option<EventId> {
+    eval::find_next(b, f, None, from, forward, cancel, progress)
 }

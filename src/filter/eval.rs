@@ -632,6 +632,7 @@ pub(super) fn find_next(
     from: EventId,
     forward: bool,
     cancel: &AtomicBool,
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Option<EventId> {
     let built = catalog_for(b, f, catalog);
     let empty = Catalog::default();
@@ -658,6 +659,7 @@ pub(super) fn find_next(
             if found.is_some() {
                 return found;
             }
+            progress((end - from.0) as usize, (n - from.0) as usize);
             lo = end;
             size = (size * 2).min(SEARCH_WINDOW_MAX);
         }
@@ -666,8 +668,7 @@ pub(super) fn find_next(
         while hi > 0 {
             let start = hi.saturating_sub(size);
             let start = start - start % 64;
-            let mut w = p.window(b, start, hi, &prefilters, cancel).ok()?;
-            mask_below(&mut w, 0);
+            let w = p.window(b, start, hi, &prefilters, cancel).ok()?;
             evaluate(b, &p, &w, n as usize, cancel, &mut |_, _| {}, &mut |hits| {
                 found = hits.last().copied().or(found);
                 true
@@ -676,6 +677,7 @@ pub(super) fn find_next(
             if found.is_some() {
                 return found;
             }
+            progress((from.0.min(n) - start) as usize, from.0.min(n) as usize);
             hi = start;
             size = (size * 2).min(SEARCH_WINDOW_MAX);
         }

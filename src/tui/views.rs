@@ -268,7 +268,12 @@ impl Widget for StatusBar<'_> {
         }
         match app.work.pending.map(|p| p.what) {
             Some(Pending::Apply) => {}
-            Some(Pending::Search) => parts.push("searching… · Esc cancels".into()),
+            Some(Pending::Search) => parts.push(match app.work.progress {
+                Some(JobProgress { done, total }) => {
+                    format!("searching {}% · Esc cancels", done * 100 / total.max(1))
+                }
+                None => "searching… · Esc cancels".into(),
+            }),
             _ => {
                 if let Some(JobProgress { done, total }) = app.work.progress {
                     parts.push(format!("working {}%", done * 100 / total.max(1)));

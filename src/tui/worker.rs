@@ -155,7 +155,19 @@ pub fn run_job(
             from,
             forward,
         } => {
-            let event = filter::find_next(b, &filter, from, forward, cancel);
+            let mut last = 0;
+            let mut progress = |done: usize, total: usize| {
+                if done > last + total / 100 {
+                    last = done;
+                    report(JobResult::Progress {
+                        generation,
+                        done,
+                        total,
+                    });
+                }
+            };
+            let event =
+                filter::find_next_progress(b, &filter, from, forward, cancel, &mut progress);
             (!cancel.load(Ordering::Relaxed)).then_some(JobResult::Found { generation, event })
         }
         Job::Replay {

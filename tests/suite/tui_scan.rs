@@ -291,6 +291,18 @@ fn a_search_running_shows_and_esc_cancels_it() {
         "{}",
         status(&a)
     );
+    // The worker's progress shows as a percentage of the events left to search.
+    let g = a.work.pending.map(|p| p.generation).unwrap();
+    a.update(Action::JobDone(Box::new(JobResult::Progress {
+        generation: g,
+        done: 40,
+        total: 160,
+    })));
+    assert!(
+        status(&a).contains("searching 25% · Esc cancels"),
+        "{}",
+        status(&a)
+    );
     a.update(Action::Back);
     assert!(matches!(a.work.queue.as_slice(), [Job::Cancel]));
     assert!(a.work.pending.is_none());
