@@ -113,7 +113,7 @@ fn the_prefilter_keeps_every_match_of_texts_taken_from_the_corpus() {
     for path in &files {
         let b = Binlogs::open(std::slice::from_ref(path)).unwrap();
         let what = path.display().to_string();
-        for p in pieces(&b, 40) {
+        for p in pieces(&b, 16) {
             let n = check(&b, &literal(&p), &what);
             assert!(
                 n > 0,
@@ -131,7 +131,7 @@ fn the_prefilter_keeps_every_match_of_texts_taken_from_the_corpus() {
             check(&b, &quoted(p), &what);
         }
     }
-    assert!(checked > 100, "only {checked} texts checked in {files:?}");
+    assert!(checked > 60, "only {checked} texts checked in {files:?}");
 }
 
 /// Values whose rendering holds text their bytes do not (escapes), tables with JSON and
