@@ -22,11 +22,8 @@ impl<'b> Line<'b> {
     }
 
     fn key(&mut self, k: &str) {
-        if !self.first {
-            self.buf.push(',');
-        }
+        self.buf.push_str(if self.first { "\"" } else { ",\"" });
         self.first = false;
-        self.buf.push('"');
         self.buf.push_str(k);
         self.buf.push_str("\":");
     }

@@ -100,17 +100,21 @@ pub fn value(out: &mut String, v: &Value<'_>) -> Result<(), String> {
         Value::Decimal(s) => json_str(out, s),
         Value::Year(y) => int(out, *y),
         Value::Date(d) => {
-            let _ = write!(out, "\"{d}\"");
+            out.push('"');
+            d.push_to(out);
+            out.push('"');
         }
         Value::Time(t) => {
-            let _ = write!(out, "\"{t}\"");
+            out.push('"');
+            t.push_to(out);
+            out.push('"');
         }
         Value::DateTime(t) => {
-            let _ = write!(out, "\"{t}\"");
+            out.push('"');
+            t.push_to(out);
+            out.push('"');
         }
-        Value::Timestamp(t) => {
-            let _ = write!(out, "{t}");
-        }
+        Value::Timestamp(t) => t.push_to(out),
         Value::Bit { value, .. } => int(out, *value),
         Value::Enum(e) => int(out, *e),
         Value::Set(s) => int(out, *s),
