@@ -48,6 +48,20 @@ pub fn rows_table(rows: &RowsEvent<'_>, dec: &Decoder) -> Option<String> {
         .map(|tm| format!("{}.{}", escape_bytes(&tm.schema), escape_bytes(&tm.table)))
 }
 
+/// [`summarize`] of a rows event with `rows` rows (counted by whoever decoded them; an
+/// error that ends the rows counts as one), `None` when its table map is not known.
+pub fn rows_summary(r: &RowsEvent<'_>, dec: &Decoder, rows: Option<usize>) -> String {
+    let table = rows_table(r, dec).unwrap_or_else(|| format!("table_id {}", r.table_id));
+    match rows {
+        Some(n) => format!(
+            "{} {table}: {n} row{}",
+            r.kind.op.as_str(),
+            if n == 1 { "" } else { "s" }
+        ),
+        None => format!("{} {table}", r.kind.op.as_str()),
+    }
+}
+
 /// A short summary: the SQL head, the row count, the GTID, the XID.
 pub fn summarize(ev: &Event<'_>, dec: &Decoder) -> String {
     match ev {
@@ -82,16 +96,8 @@ pub fn summarize(ev: &Event<'_>, dec: &Decoder) -> String {
             tm.column_count()
         ),
         Event::Rows(r) => {
-            let table = rows_table(r, dec).unwrap_or_else(|| format!("table_id {}", r.table_id));
             let n = dec.table(r.table_id).map(|tm| r.rows(tm).count());
-            match n {
-                Some(n) => format!(
-                    "{} {table}: {n} row{}",
-                    r.kind.op.as_str(),
-                    if n == 1 { "" } else { "s" }
-                ),
-                None => format!("{} {table}", r.kind.op.as_str()),
-            }
+            rows_summary(r, dec, n)
         }
         Event::Gtid(g) | Event::AnonymousGtid(g) => {
             if g.gtid.gno == 0 && g.gtid.uuid.0 == [0; 16] {
