@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::display::{hex, must_escape};
+use super::display::{find_special, hex, must_escape};
 use super::value::{Cell, Value};
 
 /// Bytes that may start something to escape inside a JSON string: controls, `"`, `\\`,
@@ -33,8 +33,11 @@ pub fn json_str(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut scan = 0;
-    while let Some(off) = bytes[scan..].iter().position(|&b| NEEDS_ESCAPE[b as usize]) {
-        let i = scan + off;
+    loop {
+        let i = find_special(bytes, scan, b'"', b'\\', |b| NEEDS_ESCAPE[b as usize]);
+        if i == bytes.len() {
+            break;
+        }
         let (esc, len): (&str, usize) = match bytes[i] {
             b'"' => ("\\\"", 1),
             b'\\' => ("\\\\", 1),
