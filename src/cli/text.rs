@@ -15,9 +15,9 @@ use crate::format::inet;
 use crate::format::query::StatusVars;
 use crate::format::reader::RawEvent;
 use crate::format::rows::RowsEvent;
-use crate::format::summary::{rows_summary, summarize};
+use crate::format::summary::{push_summary, rows_summary};
 use crate::format::table_map::TableMap;
-use crate::format::value::{Cell, Value, push_type_label, type_label};
+use crate::format::value::{Cell, Value, push_type_label};
 use crate::format::{FramingError, RowsOp};
 use crate::index::EventId;
 use crate::schema::{Catalog, Tables};
@@ -154,7 +154,7 @@ pub fn event_block(
             };
             if rows_at.is_none() && !matches!(ev, Event::Query(_) | Event::RowsQuery(_)) {
                 out.push_str("# ");
-                out.push_str(&summarize(&ev, dec));
+                push_summary(out, &ev, dec);
                 out.push('\n');
             }
             if let Event::Query(q) = &ev {
@@ -312,28 +312,26 @@ fn status_text(s: &StatusVars<'_>) -> String {
 
 fn table_map(out: &mut String, tm: &TableMap) {
     for i in 0..tm.column_count() {
-        let name = tm.column_name(i).map(escape_bytes).unwrap_or_default();
-        let label = type_label(tm.column_types[i], &tm.columns[i]);
-        let sign = match tm.is_unsigned(i) {
-            Some(true) => " UNSIGNED",
-            _ => "",
-        };
-        let null = if tm.is_nullable(i) {
+        out.push_str("#   @");
+        push_int(out, i + 1);
+        out.push(' ');
+        if let Some(name) = tm.column_name(i).filter(|n| !n.is_empty()) {
+            escape_bytes_into(out, name);
+            out.push(' ');
+        }
+        push_type_label(out, tm.column_types[i], &tm.columns[i]);
+        if tm.is_unsigned(i) == Some(true) {
+            out.push_str(" UNSIGNED");
+        }
+        out.push_str(if tm.is_nullable(i) {
             " NULL"
         } else {
             " NOT NULL"
-        };
-        let pk = if tm.meta.primary_key.iter().any(|&(c, _)| c == i) {
-            " PRIMARY KEY"
-        } else {
-            ""
-        };
-        let name = if name.is_empty() {
-            name
-        } else {
-            format!("{name} ")
-        };
-        let _ = writeln!(out, "#   @{} {name}{label}{sign}{null}{pk}", i + 1);
+        });
+        if tm.meta.primary_key.iter().any(|&(c, _)| c == i) {
+            out.push_str(" PRIMARY KEY");
+        }
+        out.push('\n');
     }
 }
 
