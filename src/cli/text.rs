@@ -15,7 +15,7 @@ use crate::format::inet;
 use crate::format::query::StatusVars;
 use crate::format::reader::RawEvent;
 use crate::format::rows::RowsEvent;
-use crate::format::summary::{push_summary, rows_summary};
+use crate::format::summary::{push_rows_summary, push_summary};
 use crate::format::table_map::TableMap;
 use crate::format::value::{Cell, Value, push_type_label};
 use crate::format::{FramingError, RowsOp};
@@ -163,7 +163,10 @@ pub fn event_block(
             let mut rows_seen = 0;
             let result = body(out, &ev, dec, ddl, &mut rows_seen);
             if let (Some(at), Event::Rows(r)) = (rows_at, &ev) {
-                let line = format!("# {}\n", rows_summary(r, dec, Some(rows_seen)));
+                let mut line = String::with_capacity(64);
+                line.push_str("# ");
+                push_rows_summary(&mut line, r, dec, Some(rows_seen));
+                line.push('\n');
                 out.insert_str(at, &line);
             }
             if let Err(e) = result {
@@ -380,6 +383,19 @@ fn column_line(
     out.push('\n');
 }
 
+/// `` `name` `` escaped, with a backquote in it doubled.
+fn push_ident(out: &mut String, name: &[u8]) {
+    out.push('`');
+    let start = out.len();
+    escape_bytes_into(out, name);
+    if out[start..].contains('`') {
+        let doubled = out[start..].replace('`', "``");
+        out.truncate(start);
+        out.push_str(&doubled);
+    }
+    out.push('`');
+}
+
 fn rows(
     out: &mut String,
     r: &RowsEvent<'_>,
@@ -392,11 +408,10 @@ fn rows(
         .ok_or_else(|| format!("no TABLE_MAP_EVENT for table_id {}", r.table_id))?;
     let declared = ddl.declared(tm);
     let declared = |i: usize| declared.get(i);
-    let table = format!(
-        "`{}`.`{}`",
-        escape_bytes(&tm.schema).replace('`', "``"),
-        escape_bytes(&tm.table).replace('`', "``")
-    );
+    let mut table = String::with_capacity(tm.schema.len() + tm.table.len() + 5);
+    push_ident(&mut table, &tm.schema);
+    table.push('.');
+    push_ident(&mut table, &tm.table);
     let (verb, first, second) = match r.kind.op {
         RowsOp::Insert => ("INSERT INTO", "SET", ""),
         RowsOp::Update => ("UPDATE", "WHERE", "SET"),

@@ -52,14 +52,30 @@ pub fn rows_table(rows: &RowsEvent<'_>, dec: &Decoder) -> Option<String> {
 /// [`summarize`] of a rows event with `rows` rows (counted by whoever decoded them; an
 /// error that ends the rows counts as one), `None` when its table map is not known.
 pub fn rows_summary(r: &RowsEvent<'_>, dec: &Decoder, rows: Option<usize>) -> String {
-    let table = rows_table(r, dec).unwrap_or_else(|| format!("table_id {}", r.table_id));
-    match rows {
-        Some(n) => format!(
-            "{} {table}: {n} row{}",
-            r.kind.op.as_str(),
-            if n == 1 { "" } else { "s" }
-        ),
-        None => format!("{} {table}", r.kind.op.as_str()),
+    let mut out = String::new();
+    push_rows_summary(&mut out, r, dec, rows);
+    out
+}
+
+/// [`rows_summary`] appended to `out`.
+pub fn push_rows_summary(out: &mut String, r: &RowsEvent<'_>, dec: &Decoder, rows: Option<usize>) {
+    out.push_str(r.kind.op.as_str());
+    out.push(' ');
+    match dec.table(r.table_id) {
+        Some(tm) => {
+            escape_bytes_into(out, &tm.schema);
+            out.push('.');
+            escape_bytes_into(out, &tm.table);
+        }
+        None => {
+            out.push_str("table_id ");
+            push_int(out, r.table_id);
+        }
+    }
+    if let Some(n) = rows {
+        out.push_str(": ");
+        push_int(out, n);
+        out.push_str(if n == 1 { " row" } else { " rows" });
     }
 }
 
