@@ -370,7 +370,7 @@ mod tests {
     #[test]
     fn find_special_agrees_with_a_plain_scan() {
         let text = "plain ascii text, then 'quoted' \\ and \"dq\" \t\x7f\u{9b} 日本 \u{202e}x and more words";
-        let special = |c: u8| c < 0x20 || c >= 0x7f || c == b'\'' || c == b'\\';
+        let special = |c: u8| !(0x20..0x7f).contains(&c) || c == b'\'' || c == b'\\';
         let bytes = text.as_bytes();
         for from in 0..bytes.len() {
             for to in from..=bytes.len() {
