@@ -15,6 +15,7 @@ pub mod compress;
 pub mod control;
 pub mod cursor;
 pub mod decimal;
+pub mod digits;
 pub mod display;
 pub mod error;
 pub mod event;

@@ -110,24 +110,36 @@ struct Chunk<'a> {
     items: Vec<Result<RawEvent<'a>, FramingError>>,
     dec: Decoder,
     ddl: Arc<Tables>,
-    done: SyncSender<Output>,
+    done: SyncSender<Output<'a>>,
 }
 
-/// A rendered chunk.
+/// A rendered chunk, and its emptied list of events for the next one.
 #[derive(Default)]
-struct Output {
+struct Output<'a> {
+    items: Vec<Result<RawEvent<'a>, FramingError>>,
     out: String,
     err: String,
     clean: bool,
 }
 
-fn render_chunk(chunk: Chunk<'_>, how: &How<'_>) {
+/// Output buffers written out, for the next chunks: fresh ones would be faulted in anew
+/// for every chunk. There are never more than the chunks in flight.
+type Pool = Mutex<Vec<String>>;
+
+fn render_chunk(chunk: Chunk<'_>, how: &How<'_>, pool: &Pool) {
     let mut dec = chunk.dec;
     let mut ddl = Tables::clone(&chunk.ddl);
     let held: usize = chunk.items.iter().flatten().map(|r| r.bytes.len()).sum();
+    let mut out = pool
+        .lock()
+        .ok()
+        .and_then(|mut p| p.pop())
+        .unwrap_or_default();
+    // Rendered text runs a few times longer than the events.
+    out.reserve(held * 4);
     let mut o = Output {
-        // Rendered text runs a few times longer than the events.
-        out: String::with_capacity(held * 4),
+        items: Vec::new(),
+        out,
         err: String::new(),
         clean: true,
     };
@@ -138,6 +150,7 @@ fn render_chunk(chunk: Chunk<'_>, how: &How<'_>) {
             break;
         }
     }
+    o.items = chunk.items;
     // The receiver is gone only when writing failed; the error is reported there.
     let _ = chunk.done.send(o);
 }
@@ -176,9 +189,9 @@ fn follow_ddl(raw: &RawEvent<'_>, dec: &mut Decoder, ddl: &mut Tables) -> bool {
 
 /// Dumps the events of `reader` as `job` says, with `ddl` the DDL of the files dumped
 /// before (and after it, of this one too); returns whether everything decoded cleanly.
-pub(super) fn dump_events(
+pub(super) fn dump_events<'r>(
     job: &Job<'_>,
-    reader: EventReader<'_>,
+    reader: EventReader<'r>,
     ddl: &mut Tables,
     out: &mut impl Write,
     err: &mut impl Write,
@@ -193,6 +206,7 @@ pub(super) fn dump_events(
     let size = chunk_bytes(job.len);
     let (jobs, queue) = sync_channel::<Chunk<'_>>(workers);
     let queue: Arc<Mutex<Receiver<Chunk<'_>>>> = Arc::new(Mutex::new(queue));
+    let pool = &Pool::default();
     std::thread::scope(|s| {
         for _ in 0..workers {
             let queue = Arc::clone(&queue);
@@ -202,20 +216,31 @@ pub(super) fn dump_events(
                     // The lock is held only while waiting for the next chunk.
                     let next = queue.lock().map(|q| q.recv());
                     match next {
-                        Ok(Ok(chunk)) => render_chunk(chunk, how),
+                        Ok(Ok(chunk)) => render_chunk(chunk, how, pool),
                         _ => break,
                     }
                 }
                 panic::clear();
             });
         }
-        let mut pending: VecDeque<Receiver<Output>> = VecDeque::new();
+        let mut pending: VecDeque<Receiver<Output<'r>>> = VecDeque::new();
+        let mut spare_items = Vec::new();
         let mut clean = true;
-        let mut write_one = |rx: Receiver<Output>, clean: &mut bool| -> std::io::Result<()> {
-            let o = rx.recv().unwrap_or_default();
+        let mut write_one = |rx: Receiver<Output<'r>>,
+                             clean: &mut bool,
+                             spare: &mut Vec<Result<RawEvent<'r>, FramingError>>|
+         -> std::io::Result<()> {
+            let mut o = rx.recv().unwrap_or_default();
             *clean &= o.clean;
             out.write_all(o.out.as_bytes())?;
-            err.write_all(o.err.as_bytes())
+            err.write_all(o.err.as_bytes())?;
+            o.out.clear();
+            o.items.clear();
+            *spare = o.items;
+            if let Ok(mut p) = pool.lock() {
+                p.push(o.out);
+            }
+            Ok(())
         };
         let mut dec = Decoder::default();
         let mut items = Vec::new();
@@ -244,7 +269,7 @@ pub(super) fn dump_events(
                 }
                 let (done, rx) = sync_channel(1);
                 let chunk = Chunk {
-                    items: std::mem::take(&mut items),
+                    items: std::mem::replace(&mut items, std::mem::take(&mut spare_items)),
                     dec: std::mem::replace(&mut start_dec, dec.clone()),
                     ddl: if dirty {
                         std::mem::replace(&mut start_ddl, Arc::new(ddl.clone()))
@@ -260,7 +285,7 @@ pub(super) fn dump_events(
                 pending.push_back(rx);
                 if pending.len() >= IN_FLIGHT * workers {
                     if let Some(rx) = pending.pop_front() {
-                        write_one(rx, &mut clean)?;
+                        write_one(rx, &mut clean, &mut spare_items)?;
                     }
                 }
                 if last {
@@ -268,7 +293,7 @@ pub(super) fn dump_events(
                 }
             }
             while let Some(rx) = pending.pop_front() {
-                write_one(rx, &mut clean)?;
+                write_one(rx, &mut clean, &mut spare_items)?;
             }
             Ok(())
         })();

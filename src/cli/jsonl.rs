@@ -22,11 +22,8 @@ impl<'b> Line<'b> {
     }
 
     fn key(&mut self, k: &str) {
-        if !self.first {
-            self.buf.push(',');
-        }
+        self.buf.push_str(if self.first { "\"" } else { ",\"" });
         self.first = false;
-        self.buf.push('"');
         self.buf.push_str(k);
         self.buf.push_str("\":");
     }
@@ -102,25 +99,33 @@ fn rows(line: &mut Line<'_>, ev: &RowsEvent<'_>, dec: &Decoder) -> Option<String
     err
 }
 
-/// The keys every line has, from the event header.
-fn header_keys(line: &mut Line<'_>, file: &str, raw: &RawEvent<'_>) {
-    line.str("file", file);
-    line.num("pos", raw.pos.get());
-    line.num("next_pos", raw.next_pos().get());
-    line.num("end_log_pos", raw.header.log_pos);
+/// Starts a line with the keys every line has, from the event header (written in one go:
+/// every event has them).
+fn header_keys<'b>(buf: &'b mut String, file: &str, raw: &RawEvent<'_>) -> Line<'b> {
+    buf.push_str("{\"file\":");
+    json_str(buf, file);
+    buf.push_str(",\"pos\":");
+    int(buf, raw.pos.get());
+    buf.push_str(",\"next_pos\":");
+    int(buf, raw.next_pos().get());
+    buf.push_str(",\"end_log_pos\":");
+    int(buf, raw.header.log_pos);
+    buf.push_str(",\"type\":");
     match raw.header.type_code.known_name() {
-        Some(n) => line.str("type", n),
-        None => line.str("type", &raw.header.type_code.to_string()),
+        Some(n) => json_str(buf, n),
+        None => json_str(buf, &raw.header.type_code.to_string()),
     }
-    line.num("timestamp", raw.header.timestamp);
-    line.num("server_id", raw.header.server_id);
+    buf.push_str(",\"timestamp\":");
+    int(buf, raw.header.timestamp);
+    buf.push_str(",\"server_id\":");
+    int(buf, raw.header.server_id);
+    Line { buf, first: false }
 }
 
 /// Writes one event's line (without the newline) into `buf`. Returns false when the
 /// line carries an `error` or a `checksum_error`.
 pub fn event_line(buf: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut Decoder) -> bool {
-    let mut line = Line::new(buf);
-    header_keys(&mut line, file, raw);
+    let mut line = header_keys(buf, file, raw);
     let mut ok = true;
     let error = match dec.decode(raw) {
         Ok(ev) => event_keys(&mut line, file, &ev, dec),
@@ -169,7 +174,17 @@ fn event_keys(line: &mut Line<'_>, file: &str, ev: &Event<'_>, dec: &Decoder) ->
         }
         Event::Xid(x) => line.num("xid", *x),
         Event::Gtid(g) => line.str("gtid", &g.gtid.to_string()),
-        Event::MariaGtid(g) => line.str("gtid", &g.gtid.to_string()),
+        Event::MariaGtid(g) => {
+            // `domain-server-seq`, as its `Display` writes it: digits need no escaping.
+            let out = line.raw_key("gtid");
+            out.push('"');
+            int(out, g.gtid.domain);
+            out.push('-');
+            int(out, g.gtid.server);
+            out.push('-');
+            int(out, g.gtid.seq);
+            out.push('"');
+        }
         Event::Rotate { next_file, .. } => line.bytes_lossy("next_file", next_file),
         Event::TransactionPayload(p) => {
             let inner = match p.decompress() {

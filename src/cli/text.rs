@@ -5,17 +5,19 @@
 
 use std::fmt::Write as _;
 
+use crate::format::digits::push_int;
 use crate::format::display::{
-    column_value_text, escape_bytes, escape_bytes_multiline, hex, unsigned_reading,
+    escape_bytes, escape_bytes_into, escape_bytes_multiline, escape_bytes_multiline_into, hex,
+    push_column_value_text, push_hex, unsigned_reading,
 };
 use crate::format::event::{Decoder, Event};
 use crate::format::inet;
 use crate::format::query::StatusVars;
 use crate::format::reader::RawEvent;
 use crate::format::rows::RowsEvent;
-use crate::format::summary::summarize;
+use crate::format::summary::{push_rows_summary, push_summary};
 use crate::format::table_map::TableMap;
-use crate::format::value::{Cell, Value, type_label};
+use crate::format::value::{Cell, Value, push_type_label};
 use crate::format::{FramingError, RowsOp};
 use crate::index::EventId;
 use crate::schema::{Catalog, Tables};
@@ -113,13 +115,28 @@ pub fn event_block(
     ddl: &mut dyn Declared,
 ) -> bool {
     let h = &raw.header;
-    let _ = write!(out, "# at {file}:{} (next {})\n#", raw.pos, raw.next_pos());
+    out.push_str("# at ");
+    out.push_str(file);
+    out.push(':');
+    push_int(out, raw.pos.get());
+    out.push_str(" (next ");
+    push_int(out, raw.next_pos().get());
+    out.push_str(")\n#");
     push_utc(out, h.timestamp);
-    let _ = writeln!(
-        out,
-        " UTC server id {} end_log_pos {} {} flags 0x{:04x}",
-        h.server_id, h.log_pos, h.type_code, h.flags
-    );
+    out.push_str(" UTC server id ");
+    push_int(out, h.server_id);
+    out.push_str(" end_log_pos ");
+    push_int(out, h.log_pos);
+    out.push(' ');
+    match h.type_code.known_name() {
+        Some(n) => out.push_str(n),
+        None => {
+            let _ = write!(out, "{}", h.type_code);
+        }
+    }
+    out.push_str(" flags 0x");
+    push_hex(out, &h.flags.to_be_bytes());
+    out.push('\n');
     let mut ok = true;
     if let Some(Err((stored, computed))) = raw.verify_checksum() {
         let _ = writeln!(
@@ -130,13 +147,29 @@ pub fn event_block(
     }
     match dec.decode(raw) {
         Ok(ev) => {
-            if !matches!(ev, Event::Query(_) | Event::RowsQuery(_)) {
-                let _ = writeln!(out, "# {}", summarize(&ev, dec));
+            // A rows event's summary counts its rows: written once the body has decoded them.
+            let rows_at = match &ev {
+                Event::Rows(r) if dec.table(r.table_id).is_some() => Some(out.len()),
+                _ => None,
+            };
+            if rows_at.is_none() && !matches!(ev, Event::Query(_) | Event::RowsQuery(_)) {
+                out.push_str("# ");
+                push_summary(out, &ev, dec);
+                out.push('\n');
             }
             if let Event::Query(q) = &ev {
                 ddl.statement(q.schema, &q.query);
             }
-            if let Err(e) = body(out, &ev, dec, ddl) {
+            let mut rows_seen = 0;
+            let result = body(out, &ev, dec, ddl, &mut rows_seen);
+            if let (Some(at), Event::Rows(r)) = (rows_at, &ev) {
+                let mut line = String::with_capacity(64);
+                line.push_str("# ");
+                push_rows_summary(&mut line, r, dec, Some(rows_seen));
+                line.push('\n');
+                out.insert_str(at, &line);
+            }
+            if let Err(e) = result {
                 let _ = writeln!(out, "# ERROR at {file}:{}: {e}", raw.pos);
                 ok = false;
             }
@@ -155,11 +188,14 @@ pub fn event_block(
     ok
 }
 
+/// Writes the body of `ev`; `rows_seen` counts the rows of a rows event decoded (an
+/// error that ends them counts as one, as [`summarize`] counts).
 fn body(
     out: &mut String,
     ev: &Event<'_>,
     dec: &Decoder,
     ddl: &mut dyn Declared,
+    rows_seen: &mut usize,
 ) -> Result<(), String> {
     match ev {
         Event::Query(q) => {
@@ -170,14 +206,17 @@ fn body(
             if !q.schema.is_empty() {
                 let _ = writeln!(out, "use `{}`;", escape_bytes(q.schema).replace('`', "``"));
             }
-            let _ = writeln!(out, "{};", escape_bytes_multiline(&q.query));
+            escape_bytes_multiline_into(out, &q.query);
+            out.push_str(";\n");
         }
         Event::RowsQuery(q) => {
             for l in escape_bytes_multiline(q).lines() {
-                let _ = writeln!(out, "#Q> {l}");
+                out.push_str("#Q> ");
+                out.push_str(l);
+                out.push('\n');
             }
         }
-        Event::Rows(r) => rows(out, r, dec, &*ddl)?,
+        Event::Rows(r) => rows(out, r, dec, &*ddl, rows_seen)?,
         Event::TableMap(tm) => table_map(out, tm),
         Event::Other(b) => {
             for chunk in b.chunks(32) {
@@ -276,28 +315,26 @@ fn status_text(s: &StatusVars<'_>) -> String {
 
 fn table_map(out: &mut String, tm: &TableMap) {
     for i in 0..tm.column_count() {
-        let name = tm.column_name(i).map(escape_bytes).unwrap_or_default();
-        let label = type_label(tm.column_types[i], &tm.columns[i]);
-        let sign = match tm.is_unsigned(i) {
-            Some(true) => " UNSIGNED",
-            _ => "",
-        };
-        let null = if tm.is_nullable(i) {
+        out.push_str("#   @");
+        push_int(out, i + 1);
+        out.push(' ');
+        if let Some(name) = tm.column_name(i).filter(|n| !n.is_empty()) {
+            escape_bytes_into(out, name);
+            out.push(' ');
+        }
+        push_type_label(out, tm.column_types[i], &tm.columns[i]);
+        if tm.is_unsigned(i) == Some(true) {
+            out.push_str(" UNSIGNED");
+        }
+        out.push_str(if tm.is_nullable(i) {
             " NULL"
         } else {
             " NOT NULL"
-        };
-        let pk = if tm.meta.primary_key.iter().any(|&(c, _)| c == i) {
-            " PRIMARY KEY"
-        } else {
-            ""
-        };
-        let name = if name.is_empty() {
-            name
-        } else {
-            format!("{name} ")
-        };
-        let _ = writeln!(out, "#   @{} {name}{label}{sign}{null}{pk}", i + 1);
+        });
+        if tm.meta.primary_key.iter().any(|&(c, _)| c == i) {
+            out.push_str(" PRIMARY KEY");
+        }
+        out.push('\n');
     }
 }
 
@@ -308,8 +345,7 @@ fn column_line(
     cell: &Cell<'_>,
     declared: Option<&DeclaredColumn>,
 ) {
-    let name = tm.column_name(i).map(escape_bytes).unwrap_or_default();
-    let label = type_label(tm.column_types[i], &tm.columns[i]);
+    let Cell::Present(v) = cell else { return };
     // The table map's signedness, else the DDL's.
     let by_ddl = tm.is_unsigned(i).is_none() && declared.is_some_and(|d| d.unsigned);
     let sign = match tm.is_unsigned(i) {
@@ -318,28 +354,46 @@ fn column_line(
         _ => "",
     };
     let declared = declared.and_then(|d| d.ty.as_deref());
-    match cell {
-        Cell::Absent => {}
-        Cell::Present(v) => {
-            let sep = if name.is_empty() { "" } else { " " };
-            let mut text = match unsigned_reading(tm, i, v) {
-                Some(u) if by_ddl => u.to_string(),
-                _ => column_value_text(tm, i, v),
-            };
-            let mut label = label;
-            if let (Value::Bytes(b), Some(ty)) = (v, declared) {
-                if let Some(t) = inet::text_form(ty, b) {
-                    let _ = write!(text, " ('{t}')");
-                    label = format!("{ty} {label}");
-                }
-            }
-            let _ = writeln!(
-                out,
-                "###   @{}={text} /* {label}{sign} */{sep}{name}",
-                i + 1,
-            );
+    out.push_str("###   @");
+    push_int(out, i + 1);
+    out.push('=');
+    match unsigned_reading(tm, i, v) {
+        Some(u) if by_ddl => push_int(out, u),
+        _ => push_column_value_text(out, tm, i, v),
+    }
+    let mut label_ty = None;
+    if let (Value::Bytes(b), Some(ty)) = (v, declared) {
+        if let Some(t) = inet::text_form(ty, b) {
+            let _ = write!(out, " ('{t}')");
+            label_ty = Some(ty);
         }
     }
+    out.push_str(" /* ");
+    if let Some(ty) = label_ty {
+        out.push_str(ty);
+        out.push(' ');
+    }
+    push_type_label(out, tm.column_types[i], &tm.columns[i]);
+    out.push_str(sign);
+    out.push_str(" */");
+    if let Some(name) = tm.column_name(i).filter(|n| !n.is_empty()) {
+        out.push(' ');
+        escape_bytes_into(out, name);
+    }
+    out.push('\n');
+}
+
+/// `` `name` `` escaped, with a backquote in it doubled.
+fn push_ident(out: &mut String, name: &[u8]) {
+    out.push('`');
+    let start = out.len();
+    escape_bytes_into(out, name);
+    if out[start..].contains('`') {
+        let doubled = out[start..].replace('`', "``");
+        out.truncate(start);
+        out.push_str(&doubled);
+    }
+    out.push('`');
 }
 
 fn rows(
@@ -347,31 +401,36 @@ fn rows(
     r: &RowsEvent<'_>,
     dec: &Decoder,
     ddl: &dyn Declared,
+    rows_seen: &mut usize,
 ) -> Result<(), String> {
     let tm = dec
         .table(r.table_id)
         .ok_or_else(|| format!("no TABLE_MAP_EVENT for table_id {}", r.table_id))?;
     let declared = ddl.declared(tm);
     let declared = |i: usize| declared.get(i);
-    let table = format!(
-        "`{}`.`{}`",
-        escape_bytes(&tm.schema).replace('`', "``"),
-        escape_bytes(&tm.table).replace('`', "``")
-    );
+    let mut table = String::with_capacity(tm.schema.len() + tm.table.len() + 5);
+    push_ident(&mut table, &tm.schema);
+    table.push('.');
+    push_ident(&mut table, &tm.table);
+    let (verb, first, second) = match r.kind.op {
+        RowsOp::Insert => ("INSERT INTO", "SET", ""),
+        RowsOp::Update => ("UPDATE", "WHERE", "SET"),
+        RowsOp::Delete => ("DELETE FROM", "WHERE", ""),
+    };
     for row in r.rows(tm) {
+        *rows_seen += 1;
         let row = row.map_err(|e| e.to_string())?;
-        let (verb, first, second) = match r.kind.op {
-            RowsOp::Insert => ("INSERT INTO", "SET", ""),
-            RowsOp::Update => ("UPDATE", "WHERE", "SET"),
-            RowsOp::Delete => ("DELETE FROM", "WHERE", ""),
-        };
-        let _ = writeln!(out, "### {verb} {table}\n### {first}");
+        for part in ["### ", verb, " ", &table, "\n### ", first, "\n"] {
+            out.push_str(part);
+        }
         let img = row.before.as_ref().or(row.after.as_ref());
         for (i, c) in img.into_iter().flatten().enumerate() {
             column_line(out, tm, i, c, declared(i));
         }
         if !second.is_empty() {
-            let _ = writeln!(out, "### {second}");
+            out.push_str("### ");
+            out.push_str(second);
+            out.push('\n');
             for (i, c) in row.after.iter().flatten().enumerate() {
                 column_line(out, tm, i, c, declared(i));
             }

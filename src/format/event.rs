@@ -13,7 +13,7 @@ use super::payload::{self, TransactionPayload};
 use super::query::{self, QueryEvent};
 use super::reader::RawEvent;
 use super::rows::RowsEvent;
-use super::table_map::TableMap;
+use super::table_map::{TableMap, table_map_head};
 
 /// A decoded event body. Byte fields borrow from the event.
 #[derive(Debug, Clone)]
@@ -68,6 +68,9 @@ pub enum Event<'a> {
 pub struct Decoder {
     pub fde: Arc<FormatDescription>,
     tables: HashMap<u64, Arc<TableMap>>,
+    /// The body each table map in `tables` was parsed from: a table map logged again
+    /// unchanged (before every rows event) is not parsed again.
+    bodies: HashMap<u64, Arc<[u8]>>,
 }
 
 impl Default for Decoder {
@@ -81,6 +84,7 @@ impl Decoder {
         Decoder {
             fde: Arc::new(fde),
             tables: HashMap::new(),
+            bodies: HashMap::new(),
         }
     }
 
@@ -90,6 +94,7 @@ impl Decoder {
 
     /// Makes `tm` known, as if its TABLE_MAP_EVENT had been decoded.
     pub fn insert_table(&mut self, tm: Arc<TableMap>) {
+        self.bodies.remove(&tm.table_id);
         self.tables.insert(tm.table_id, tm);
     }
 
@@ -106,6 +111,7 @@ impl Decoder {
                 self.fde = Arc::new(f.clone());
                 // A new FDE starts a new stream: table ids may be reused.
                 self.tables.clear();
+                self.bodies.clear();
                 Event::FormatDescription(f)
             }
             EventType::QUERY | EventType::EXECUTE_LOAD_QUERY => {
@@ -124,12 +130,15 @@ impl Decoder {
             }
             EventType::XID => Event::Xid(control::parse_xid(body, base)?),
             EventType::TABLE_MAP => {
-                let tm = Arc::new(TableMap::parse(
-                    body,
-                    fde.table_id_len(t),
-                    fde.flavor(),
-                    base,
-                )?);
+                let id_len = fde.table_id_len(t);
+                let known = table_map_head(body, id_len)
+                    .filter(|h| self.bodies.get(&h.table_id).is_some_and(|b| **b == *body))
+                    .and_then(|h| self.tables.get(&h.table_id));
+                if let Some(tm) = known {
+                    return Ok(Event::TableMap(Arc::clone(tm)));
+                }
+                let tm = Arc::new(TableMap::parse(body, id_len, fde.flavor(), base)?);
+                self.bodies.insert(tm.table_id, Arc::from(body));
                 self.tables.insert(tm.table_id, tm.clone());
                 Event::TableMap(tm)
             }

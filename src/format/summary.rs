@@ -1,7 +1,8 @@
 //! The one-line description of an event that both the TUI list and `dump --format text`
 //! show, so the two front ends use the same words.
 
-use super::display::{escape_bytes, escape_str};
+use super::digits::push_int;
+use super::display::{escape_bytes, escape_bytes_into, escape_str};
 use super::event::{Decoder, Event};
 use super::rows::RowsEvent;
 
@@ -48,6 +49,72 @@ pub fn rows_table(rows: &RowsEvent<'_>, dec: &Decoder) -> Option<String> {
         .map(|tm| format!("{}.{}", escape_bytes(&tm.schema), escape_bytes(&tm.table)))
 }
 
+/// [`summarize`] of a rows event with `rows` rows (counted by whoever decoded them; an
+/// error that ends the rows counts as one), `None` when its table map is not known.
+pub fn rows_summary(r: &RowsEvent<'_>, dec: &Decoder, rows: Option<usize>) -> String {
+    let mut out = String::new();
+    push_rows_summary(&mut out, r, dec, rows);
+    out
+}
+
+/// [`rows_summary`] appended to `out`.
+pub fn push_rows_summary(out: &mut String, r: &RowsEvent<'_>, dec: &Decoder, rows: Option<usize>) {
+    out.push_str(r.kind.op.as_str());
+    out.push(' ');
+    match dec.table(r.table_id) {
+        Some(tm) => {
+            escape_bytes_into(out, &tm.schema);
+            out.push('.');
+            escape_bytes_into(out, &tm.table);
+        }
+        None => {
+            out.push_str("table_id ");
+            push_int(out, r.table_id);
+        }
+    }
+    if let Some(n) = rows {
+        out.push_str(": ");
+        push_int(out, n);
+        out.push_str(if n == 1 { " row" } else { " rows" });
+    }
+}
+
+/// [`summarize`] appended to `out`; the events of every transaction are written without
+/// `fmt`.
+pub fn push_summary(out: &mut String, ev: &Event<'_>, dec: &Decoder) {
+    match ev {
+        Event::Xid(x) => {
+            out.push_str("COMMIT /* xid=");
+            push_int(out, *x);
+            out.push_str(" */");
+        }
+        Event::TableMap(tm) => {
+            escape_bytes_into(out, &tm.schema);
+            out.push('.');
+            escape_bytes_into(out, &tm.table);
+            out.push_str(" id=");
+            push_int(out, tm.table_id);
+            out.push_str(" (");
+            push_int(out, tm.column_count());
+            out.push_str(" columns)");
+        }
+        Event::MariaGtid(g) => {
+            out.push_str("GTID ");
+            push_int(out, g.gtid.domain);
+            out.push('-');
+            push_int(out, g.gtid.server);
+            out.push('-');
+            push_int(out, g.gtid.seq);
+            out.push_str(if g.is_standalone() {
+                " standalone"
+            } else {
+                " BEGIN"
+            });
+        }
+        _ => out.push_str(&summarize(ev, dec)),
+    }
+}
+
 /// A short summary: the SQL head, the row count, the GTID, the XID.
 pub fn summarize(ev: &Event<'_>, dec: &Decoder) -> String {
     match ev {
@@ -73,25 +140,14 @@ pub fn summarize(ev: &Event<'_>, dec: &Decoder) -> String {
         } => {
             format!("→ {}:{position}", escape_bytes(next_file))
         }
-        Event::Xid(x) => format!("COMMIT /* xid={x} */"),
-        Event::TableMap(tm) => format!(
-            "{}.{} id={} ({} columns)",
-            escape_bytes(&tm.schema),
-            escape_bytes(&tm.table),
-            tm.table_id,
-            tm.column_count()
-        ),
+        Event::Xid(_) | Event::TableMap(_) | Event::MariaGtid(_) => {
+            let mut s = String::new();
+            push_summary(&mut s, ev, dec);
+            s
+        }
         Event::Rows(r) => {
-            let table = rows_table(r, dec).unwrap_or_else(|| format!("table_id {}", r.table_id));
             let n = dec.table(r.table_id).map(|tm| r.rows(tm).count());
-            match n {
-                Some(n) => format!(
-                    "{} {table}: {n} row{}",
-                    r.kind.op.as_str(),
-                    if n == 1 { "" } else { "s" }
-                ),
-                None => format!("{} {table}", r.kind.op.as_str()),
-            }
+            rows_summary(r, dec, n)
         }
         Event::Gtid(g) | Event::AnonymousGtid(g) => {
             if g.gtid.gno == 0 && g.gtid.uuid.0 == [0; 16] {
@@ -102,14 +158,6 @@ pub fn summarize(ev: &Event<'_>, dec: &Decoder) -> String {
             }
         }
         Event::PreviousGtids(s) => format!("previous {}", escape_str(&s.to_string())),
-        Event::MariaGtid(g) => {
-            let kind = if g.is_standalone() {
-                "standalone"
-            } else {
-                "BEGIN"
-            };
-            format!("GTID {} {kind}", g.gtid)
-        }
         Event::MariaGtidList(l) => {
             let v: Vec<String> = l.iter().map(std::string::ToString::to_string).collect();
             format!("gtid list [{}]", v.join(","))

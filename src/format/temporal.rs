@@ -16,6 +16,7 @@
 use std::fmt;
 
 use super::cursor::Cursor;
+use super::digits::{push_fraction, push_int, push_padded};
 use super::error::Result;
 
 /// A time of day or duration, `-838:59:59.000000` to `838:59:59.000000`.
@@ -54,50 +55,68 @@ pub struct Timestamp {
     pub fsp: u8,
 }
 
-fn write_fraction(f: &mut fmt::Formatter<'_>, micros: u32, fsp: u8) -> fmt::Result {
-    if fsp == 0 {
-        return Ok(());
-    }
-    let fsp = fsp.min(6) as usize;
-    let digits = format!("{micros:06}");
-    write!(f, ".{}", &digits[..fsp])
-}
-
-impl fmt::Display for Date {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+impl Date {
+    /// Appends `YYYY-MM-DD`, as [`Display`](fmt::Display) writes it.
+    pub fn push_to(&self, out: &mut String) {
+        push_padded(out, u64::from(self.year), 4);
+        out.push('-');
+        push_padded(out, u64::from(self.month), 2);
+        out.push('-');
+        push_padded(out, u64::from(self.day), 2);
     }
 }
 
-impl fmt::Display for Time {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.negative { "-" } else { "" };
-        write!(
-            f,
-            "{sign}{:02}:{:02}:{:02}",
-            self.hours, self.minutes, self.seconds
-        )?;
-        write_fraction(f, self.micros, self.fsp)
+impl Time {
+    /// Appends `[-]HH:MM:SS[.fraction]`, as [`Display`](fmt::Display) writes it.
+    pub fn push_to(&self, out: &mut String) {
+        if self.negative {
+            out.push('-');
+        }
+        push_padded(out, u64::from(self.hours), 2);
+        out.push(':');
+        push_padded(out, u64::from(self.minutes), 2);
+        out.push(':');
+        push_padded(out, u64::from(self.seconds), 2);
+        push_fraction(out, self.micros, self.fsp);
     }
 }
 
-impl fmt::Display for DateTime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {:02}:{:02}:{:02}",
-            self.date, self.hour, self.minute, self.second
-        )?;
-        write_fraction(f, self.micros, self.fsp)
+impl DateTime {
+    /// Appends `YYYY-MM-DD HH:MM:SS[.fraction]`, as [`Display`](fmt::Display) writes it.
+    pub fn push_to(&self, out: &mut String) {
+        self.date.push_to(out);
+        out.push(' ');
+        push_padded(out, u64::from(self.hour), 2);
+        out.push(':');
+        push_padded(out, u64::from(self.minute), 2);
+        out.push(':');
+        push_padded(out, u64::from(self.second), 2);
+        push_fraction(out, self.micros, self.fsp);
     }
 }
 
-impl fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.seconds)?;
-        write_fraction(f, self.micros, self.fsp)
+impl Timestamp {
+    /// Appends `seconds[.fraction]`, as [`Display`](fmt::Display) writes it.
+    pub fn push_to(&self, out: &mut String) {
+        push_int(out, self.seconds);
+        push_fraction(out, self.micros, self.fsp);
     }
 }
+
+/// [`Display`](fmt::Display) through `push_to`, so both write the same text.
+macro_rules! display_by_push {
+    ($($t:ty),*) => {$(
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut s = String::with_capacity(32);
+                self.push_to(&mut s);
+                f.write_str(&s)
+            }
+        }
+    )*};
+}
+
+display_by_push!(Date, Time, DateTime, Timestamp);
 
 fn be(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0u64, |a, &b| (a << 8) | u64::from(b))

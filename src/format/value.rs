@@ -6,6 +6,7 @@ use super::column::{ColumnDef, ColumnType};
 use super::compress;
 use super::cursor::Cursor;
 use super::decimal::decode_decimal;
+use super::digits::push_int;
 use super::error::{Error, ErrorKind, Result};
 use super::json::json_to_text;
 use super::temporal::{self, Date, DateTime, Time, Timestamp};
@@ -212,19 +213,38 @@ pub fn decode_json_diff<'a>(c: &mut Cursor<'a>) -> Result<Value<'a>> {
 
 /// The SQL type name of a column, for display (`VARCHAR(20)`, `DECIMAL(10,2)`, `TIME(3)`).
 pub fn type_label(ty: ColumnType, def: &ColumnDef) -> String {
-    match *def {
-        ColumnDef::Decimal { precision, scale } => format!("DECIMAL({precision},{scale})"),
+    let mut out = String::new();
+    push_type_label(&mut out, ty, def);
+    out
+}
+
+/// [`type_label`] appended to `out`.
+pub fn push_type_label(out: &mut String, ty: ColumnType, def: &ColumnDef) {
+    let (name, args): (&str, [Option<u64>; 2]) = match *def {
+        ColumnDef::Decimal { precision, scale } => {
+            ("DECIMAL", [Some(precision.into()), Some(scale.into())])
+        }
         ColumnDef::Time2 { fsp } | ColumnDef::DateTime2 { fsp } | ColumnDef::Timestamp2 { fsp }
             if fsp > 0 =>
         {
-            format!("{}({fsp})", ty.name())
+            (ty.name(), [Some(fsp.into()), None])
         }
-        ColumnDef::VarChar { max_len } => format!("VARCHAR({max_len})"),
-        ColumnDef::Char { max_len } => format!("CHAR({max_len})"),
-        ColumnDef::Bit { bits } => format!("BIT({bits})"),
-        ColumnDef::Enum { .. } => "ENUM".to_string(),
-        ColumnDef::Set { .. } => "SET".to_string(),
-        _ => ty.name().to_string(),
+        ColumnDef::VarChar { max_len } => ("VARCHAR", [Some(max_len.into()), None]),
+        ColumnDef::Char { max_len } => ("CHAR", [Some(max_len.into()), None]),
+        ColumnDef::Bit { bits } => ("BIT", [Some(bits.into()), None]),
+        ColumnDef::Enum { .. } => ("ENUM", [None, None]),
+        ColumnDef::Set { .. } => ("SET", [None, None]),
+        _ => (ty.name(), [None, None]),
+    };
+    out.push_str(name);
+    if let [Some(a), b] = args {
+        out.push('(');
+        push_int(out, a);
+        if let Some(b) = b {
+            out.push(',');
+            push_int(out, b);
+        }
+        out.push(')');
     }
 }
 

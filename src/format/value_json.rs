@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::display::{hex, must_escape};
+use super::display::{find_special, hex, must_escape};
 use super::value::{Cell, Value};
 
 /// Bytes that may start something to escape inside a JSON string: controls, `"`, `\\`,
@@ -33,8 +33,11 @@ pub fn json_str(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut scan = 0;
-    while let Some(off) = bytes[scan..].iter().position(|&b| NEEDS_ESCAPE[b as usize]) {
-        let i = scan + off;
+    loop {
+        let i = find_special(bytes, scan, b'"', b'\\', |b| NEEDS_ESCAPE[b as usize]);
+        if i == bytes.len() {
+            break;
+        }
         let (esc, len): (&str, usize) = match bytes[i] {
             b'"' => ("\\\"", 1),
             b'\\' => ("\\\\", 1),
@@ -100,17 +103,21 @@ pub fn value(out: &mut String, v: &Value<'_>) -> Result<(), String> {
         Value::Decimal(s) => json_str(out, s),
         Value::Year(y) => int(out, *y),
         Value::Date(d) => {
-            let _ = write!(out, "\"{d}\"");
+            out.push('"');
+            d.push_to(out);
+            out.push('"');
         }
         Value::Time(t) => {
-            let _ = write!(out, "\"{t}\"");
+            out.push('"');
+            t.push_to(out);
+            out.push('"');
         }
         Value::DateTime(t) => {
-            let _ = write!(out, "\"{t}\"");
+            out.push('"');
+            t.push_to(out);
+            out.push('"');
         }
-        Value::Timestamp(t) => {
-            let _ = write!(out, "{t}");
-        }
+        Value::Timestamp(t) => t.push_to(out),
         Value::Bit { value, .. } => int(out, *value),
         Value::Enum(e) => int(out, *e),
         Value::Set(s) => int(out, *s),
