@@ -307,7 +307,7 @@ fn a_live_server_streams_into_the_browser_and_reconnects() {
         ),
         "HOME=/nonexistent",
     );
-    let screen = s.wait_for("streaming");
+    let mut screen = s.wait_for("streaming");
     assert!(
         screen.contains(&format!(
             "root@socket {} streaming, lag",
@@ -315,6 +315,16 @@ fn a_live_server_streams_into_the_browser_and_reconnects() {
         )),
         "{screen}"
     );
+    // Streaming shows once connected; the events follow as the spool is indexed.
+    let start = Instant::now();
+    while screen.contains(" no events ") {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no events:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+        screen = s.screen();
+    }
     let before = event_total(&screen);
     // Column names from the server's information_schema in the detail pane.
     s.keys(&["G", "k", "Enter"]);
