@@ -107,6 +107,10 @@ for t in ["table:shop.orders", "type:delete and since:-10m", "14:35", "mysql-bin
           "gtid:3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5", 'not (op:update or sql:"DELETE%")',
           "@2034-01-01T00:00:00Z", "0-1-100,0-2-5"]:
     save("filter_text", t.encode())
+# Free text (first line) and a value (the rest) for the prefilter's check.
+for t in [b"example\n\x0example", b"need@x\n\need@x", b"u123456@example\nu123456@example.com",
+          b"200b}z\n\xe2\x80\x8bz", b"Ada Lovelace\n\xadA lovelace", b"(foo|bar)@\nBAR@"]:
+    save("filter_text", t)
 # Names and values that reach exported commands and SQL.
 for t in ["mysql-bin.000004:50876", "2034-03-09 14:44:08", "-rf", "bin logs 'x' $(false) `y`",
           "a\nb", "it's", "back`tick", "\\'; DROP TABLE t; --", "caf\u00e9"]:

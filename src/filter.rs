@@ -13,6 +13,8 @@ mod body;
 mod eval;
 mod parse;
 mod prefilter;
+#[doc(hidden)]
+pub use prefilter::check as check_prefilter;
 pub mod sql_names;
 
 use std::sync::atomic::AtomicBool;

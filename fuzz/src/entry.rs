@@ -202,6 +202,13 @@ pub fn filter_text(data: &[u8]) {
     for stmt in binlens::format::sql_lex::split_statements(data) {
         let _ = tables.apply(b"db", stmt);
     }
+    // The free-text prefilter never misses a match: the first line as the pattern, the
+    // rest (any bytes) as a value.
+    if let Some(i) = data.iter().position(|&c| c == b'\n') {
+        if let Ok(pattern) = std::str::from_utf8(&data[..i]) {
+            binlens::filter::check_prefilter(pattern, &data[i + 1..]);
+        }
+    }
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

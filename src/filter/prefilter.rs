@@ -570,6 +570,41 @@ fn hits_in(b: &Binlogs, needles: &Needles, f: FileId, a: u32, z: u32) -> Vec<u32
     out
 }
 
+/// Panics when the needles of free text `pattern` miss a match: a rendering of a value
+/// made from `sample` (as a string, and as numbers and temporals made from its bytes)
+/// that the regex matches although the sample holds no needle. For the fuzzer.
+pub fn check(pattern: &str, sample: &[u8]) {
+    use crate::format::display::value_text;
+    use crate::format::value::Value;
+    let re = super::parse::text_regex(pattern);
+    let Some(needles) = Needles::of(&re) else {
+        return;
+    };
+    let found = needles.is_in(sample);
+    let mut texts = vec![
+        value_text(&Value::Bytes(std::borrow::Cow::Borrowed(sample))),
+        String::from_utf8_lossy(sample).into_owned(),
+    ];
+    let mut word = [0u8; 8];
+    for (w, b) in word.iter_mut().zip(sample) {
+        *w = *b;
+    }
+    let n = i64::from_le_bytes(word);
+    texts.push(value_text(&Value::Int(n)));
+    texts.push(value_text(&Value::UInt(n as u64)));
+    texts.push(value_text(&Value::Double(f64::from_bits(n as u64))));
+    texts.push(value_text(&Value::Float(f32::from_bits(n as u32))));
+    texts.push(value_text(&Value::Bit { value: n as u64, bits: 64 }));
+    texts.push(value_text(&Value::Geometry(sample)));
+    texts.push(value_text(&Value::Null));
+    for t in &texts {
+        assert!(
+            found || !re.is_match(t),
+            "{pattern:?} matches {t:?} but its needles ({needles:?}) are not in {sample:?}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
