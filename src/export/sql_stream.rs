@@ -14,20 +14,25 @@
 //! literal, a damaged row image) stops the output after the last whole transaction,
 //! with the error.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::io::Write;
+use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use crate::format::{Cell, Event, RowsOp, TableMap};
+use crate::format::{Cell, Event, EventType, RowsOp, TableMap};
 use crate::index::{Binlogs, EventId, TxnId};
 use crate::lang::TableGlob;
 use crate::schema::Catalog;
 
-use super::quote::sql_comment;
+use super::quote::{push_sql_comment, sql_comment};
 use super::range::{self, Range};
-use super::sql::{Direction, SQL_MODE, Shape, SqlRequest, opt, overlay, txn_header, uncovered};
+use super::sql::{
+    Direction, SQL_MODE, Shape, SqlRequest, TxnHeaders, opt, overlay, push_txn_header, uncovered,
+};
 use super::walk::walk;
 use super::{Error, ErrorKind};
 
@@ -161,16 +166,82 @@ struct Rows<'a> {
 }
 
 /// A rows event the SQL covers: its location text, table and shape.
-struct Covered<'t> {
-    tm: &'t TableMap,
+struct Covered {
     at: String,
     full: String,
-    shape: Shape<'t>,
+    shape: Shape,
 }
 
-/// One transaction's statements, in redo order, by rows event: each event's position
-/// and a statement per row.
-type TxnEvents = Vec<(String, Vec<String>)>;
+/// The table and shape of the rows events of one table map.
+struct Cover {
+    full: String,
+    shape: Shape,
+}
+
+/// What a walk has worked out per table id: a table map equal to the last one for its
+/// id, with the same DDL applied before the event, gets the same answer.
+struct Known<T> {
+    tm: Arc<TableMap>,
+    ddl_seen: usize,
+    answer: T,
+}
+
+type KnownById<T> = HashMap<u64, Known<T>>;
+
+/// The DDL events the catalog applied before `e`.
+fn ddl_seen(c: &Catalog, e: EventId) -> usize {
+    let d = c.ddl_events();
+    if d.last().is_none_or(|&x| x < e) {
+        d.len()
+    } else {
+        d.partition_point(|&x| x < e)
+    }
+}
+
+/// The answer remembered for `tm` at `e`, if it still holds.
+fn known<'k, T>(k: &'k KnownById<T>, c: &Catalog, e: EventId, tm: &Arc<TableMap>) -> Option<&'k T> {
+    let x = k.get(&tm.table_id)?;
+    let same = Arc::ptr_eq(&x.tm, tm) || *x.tm == **tm;
+    (same && x.ddl_seen == ddl_seen(c, e)).then_some(&x.answer)
+}
+
+fn remember<T>(k: &mut KnownById<T>, c: &Catalog, e: EventId, tm: &Arc<TableMap>, answer: T) {
+    let entry = Known {
+        tm: tm.clone(),
+        ddl_seen: ddl_seen(c, e),
+        answer,
+    };
+    k.insert(tm.table_id, entry);
+}
+
+/// What the count pass needs about a table map.
+#[derive(Clone, Copy)]
+enum Counted {
+    /// Left out by `--table`.
+    Filtered,
+    /// Selected, with column names.
+    Named,
+    /// Selected without names (or filtered out after all): [`Rows::covered`] says.
+    Ask,
+}
+
+/// What rendering a run keeps between its rows events.
+#[derive(Default)]
+struct RunState {
+    covers: KnownById<Option<Rc<Cover>>>,
+    headers: TxnHeaders,
+    /// A rows event's location, before it is quoted.
+    at: String,
+    /// Undo: the transaction's text in redo order, to be written out in reverse.
+    text: String,
+    /// Undo: per rows event, its comment line and its statements' range in `stmts`.
+    events: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
+    stmts: Vec<std::ops::Range<usize>>,
+}
+
+/// Binlog events per chunk of the parallel count pass (at least; it ends at a
+/// transaction's end).
+const COUNT_CHUNK: u32 = 1 << 16;
 
 impl Rows<'_> {
     fn selected(&self, tm: &TableMap) -> bool {
@@ -178,11 +249,11 @@ impl Rows<'_> {
     }
 
     /// The rows event `e` with its table map, if the SQL covers it.
-    fn covered<'t>(
+    fn covered(
         &self,
         e: EventId,
-        tm: Result<&'t TableMap, crate::format::Error>,
-    ) -> Result<Option<Covered<'t>>, Error> {
+        tm: Result<&TableMap, crate::format::Error>,
+    ) -> Result<Option<Covered>, Error> {
         let at = self.b.named(self.b.index.get(e).location()).to_string();
         let tm = tm.map_err(|err| Error::new(ErrorKind::Damaged, format!("{at}: {}", err.kind)))?;
         if !self.selected(tm) {
@@ -190,35 +261,149 @@ impl Rows<'_> {
         }
         let shape = Shape::of(tm, &self.catalog.resolve(e, tm), &at)?;
         Ok(Some(Covered {
-            tm,
             at,
             full: full_name(tm),
             shape,
         }))
     }
 
+    /// The shape of table map `tm` at `e` from `st`, worked out on its first use.
+    fn cover(
+        &self,
+        e: EventId,
+        tm: Result<&Arc<TableMap>, crate::format::Error>,
+        st: &mut RunState,
+    ) -> Result<Option<Rc<Cover>>, Error> {
+        let ok = tm.as_ref().ok().copied();
+        if let Some(tm) = ok {
+            if let Some(c) = known(&st.covers, &self.catalog, e, tm) {
+                return Ok(c.clone());
+            }
+        }
+        let c = self.covered(e, tm.map(|t| &**t))?.map(|c| {
+            Rc::new(Cover {
+                full: c.full,
+                shape: c.shape,
+            })
+        });
+        if let Some(tm) = ok {
+            remember(&mut st.covers, &self.catalog, e, tm, c.clone());
+        }
+        Ok(c)
+    }
+
+    fn at(&self, e: EventId) -> String {
+        self.b.named(self.b.index.get(e).location()).to_string()
+    }
+
     /// The first pass: how many transactions the SQL holds; refuses what cannot be
-    /// exported (see the module doc).
+    /// exported (see the module doc). Chunks of whole transactions are counted on a
+    /// thread per core; when one fails, the range is counted again in one walk, which
+    /// finds the first failure (a chunk's walk starts without the table maps of the
+    /// transactions before it).
     fn count(&self, r: Range) -> Result<usize, Error> {
+        let chunks = self.chunks(r);
+        if chunks.len() < 2 {
+            return self.count_in(r);
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let next = AtomicUsize::new(0);
+        let counted: Vec<Option<usize>> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    let (next, chunks) = (&next, &chunks);
+                    s.spawn(move || {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(&c) = chunks.get(i) else {
+                                return mine;
+                            };
+                            mine.push((i, self.count_in(c).ok()));
+                        }
+                    })
+                })
+                .collect();
+            let mut all = vec![None; chunks.len()];
+            for w in workers {
+                for (i, n) in w.join().unwrap_or_default() {
+                    all[i] = n;
+                }
+            }
+            all
+        });
+        match counted.iter().copied().sum::<Option<usize>>() {
+            Some(n) => Ok(n),
+            None => self.count_in(r),
+        }
+    }
+
+    /// `r` cut at transaction starts into pieces of about [`COUNT_CHUNK`] events; none
+    /// (one piece) when a format description event inside a file could change how the
+    /// events after it decode.
+    fn chunks(&self, r: Range) -> Vec<Range> {
+        let ix = &self.b.index;
+        let kinds = ix.kinds();
+        let inner_fde = (r.start.0..r.end.0).any(|i| {
+            kinds.get(i as usize) == Some(&EventType::FORMAT_DESCRIPTION.0)
+                && ix.pos(EventId(i)).get() > 4
+        });
+        if inner_fde {
+            return vec![r];
+        }
+        let mut chunks = Vec::new();
+        let mut start = r.start;
+        while start.0 < r.end.0 {
+            let probe = start.0.saturating_add(COUNT_CHUNK);
+            let end = if probe >= r.end.0 {
+                r.end
+            } else {
+                let (a, z) = ix.txn_span(ix.txn_of(EventId(probe)));
+                // A transaction that starts at or before `start` ends this piece.
+                EventId(if a.0 > start.0 { a.0 } else { z.0 + 1 }.min(r.end.0))
+            };
+            chunks.push(Range { start, end });
+            start = end;
+        }
+        chunks
+    }
+
+    /// [`Rows::count`] in one walk.
+    fn count_in(&self, r: Range) -> Result<usize, Error> {
         let (mut count, mut last) = (0, None::<TxnId>);
+        let mut seen = KnownById::new();
         walk(self.b, r, |e, _, ev, dec| {
             let Event::Rows(rows) = ev else {
                 return Ok(());
             };
-            let tm = dec.table_for(rows).map(|t| &**t);
+            let tm = dec.table_for(rows);
             // Cheap checks first; the shape (and its error) only when one fails.
-            let cheap = match &tm {
-                Ok(tm) => {
-                    if !self.selected(tm) {
+            let counted = match tm {
+                Ok(tm) => match known(&seen, &self.catalog, e, tm) {
+                    Some(&c) => c,
+                    None => {
+                        let c = if !self.selected(tm) {
+                            Counted::Filtered
+                        } else if self.catalog.resolve(e, tm).names().is_ok() {
+                            Counted::Named
+                        } else {
+                            Counted::Ask
+                        };
+                        remember(&mut seen, &self.catalog, e, tm, c);
+                        c
+                    }
+                },
+                Err(_) => Counted::Ask,
+            };
+            match counted {
+                Counted::Filtered => return Ok(()),
+                Counted::Named => {}
+                // Says why (or finds the table filtered out after all).
+                Counted::Ask => {
+                    if self.covered(e, tm.map(|t| &**t))?.is_none() {
                         return Ok(());
                     }
-                    self.catalog.resolve(e, tm).names().is_ok()
                 }
-                Err(_) => false,
-            };
-            // Says why (or finds the table filtered out after all).
-            if !cheap && self.covered(e, tm)?.is_none() {
-                return Ok(());
             }
             let t = self.b.index.txn_of(e);
             if last != Some(t) {
@@ -253,33 +438,66 @@ impl Rows<'_> {
         Ok(count)
     }
 
-    /// The statements of the rows events of `r`, in redo order, by rows event.
-    fn events(&self, r: Range) -> Result<TxnEvents, Error> {
-        let mut events = Vec::new();
+    /// Appends the statements of the rows events of `r` to `out`, in the SQL's order,
+    /// each event under its position; returns how many rows events the SQL covers.
+    fn events(&self, r: Range, out: &mut String, st: &mut RunState) -> Result<usize, Error> {
+        let undo = self.req.direction == Direction::Undo;
+        let mut n = 0;
+        st.text.clear();
+        st.events.clear();
+        st.stmts.clear();
         walk(self.b, r, |e, _, ev, dec| {
             let Event::Rows(rows) = ev else {
                 return Ok(());
             };
-            let Some(c) = self.covered(e, dec.table_for(rows).map(|t| &**t))? else {
+            let Some(c) = self.cover(e, dec.table_for(rows), st)? else {
                 return Ok(());
             };
-            let mut stmts = Vec::new();
-            for row in rows.rows(c.tm) {
+            let Ok(tm) = dec.table_for(rows) else {
+                return Ok(());
+            };
+            n += 1;
+            st.at.clear();
+            let _ = write!(st.at, "{}", self.b.named(self.b.index.get(e).location()));
+            let text = if undo { &mut st.text } else { &mut *out };
+            let line = text.len();
+            text.push_str("-- rows event at ");
+            push_sql_comment(text, &st.at);
+            text.push('\n');
+            let (line, first) = (line..text.len(), st.stmts.len());
+            for row in rows.rows(tm) {
                 let row = row.map_err(|err| {
-                    Error::new(ErrorKind::Damaged, format!("{}: {}", c.at, err.kind))
+                    Error::new(ErrorKind::Damaged, format!("{}: {}", self.at(e), err.kind))
                 })?;
-                let ctx =
-                    |m: Error| Error::new(m.kind, format!("{} ({}): {}", c.at, c.full, m.message));
-                let s = c
-                    .shape
-                    .statement(self.req.direction, rows.kind.op, &row)
+                let ctx = |m: Error| {
+                    Error::new(
+                        m.kind,
+                        format!("{} ({}): {}", self.at(e), c.full, m.message),
+                    )
+                };
+                let from = text.len();
+                c.shape
+                    .push_statement(text, self.req.direction, rows.kind.op, &row)
                     .map_err(ctx)?;
-                stmts.push(s);
+                text.push('\n');
+                if undo {
+                    st.stmts.push(from..text.len());
+                }
             }
-            events.push((c.at, stmts));
+            if undo {
+                st.events.push((line, first..st.stmts.len()));
+            }
             Ok(())
         })?;
-        Ok(events)
+        if undo {
+            for (line, stmts) in st.events.iter().rev() {
+                out.push_str(&st.text[line.clone()]);
+                for s in st.stmts[stmts.clone()].iter().rev() {
+                    out.push_str(&st.text[s.clone()]);
+                }
+            }
+        }
+        Ok(n)
     }
 
     /// The transactions of `r` in the order the SQL has them (oldest first for redo,
@@ -361,44 +579,29 @@ impl Rows<'_> {
         })
     }
 
-    /// The SQL of the transactions `run` (their parts inside `r`), as the output has it.
+    /// The SQL of the transactions `run` (their parts inside `r`), as the output has it:
+    /// each one's header comment, BEGIN, each rows event's position and statements (all
+    /// in reverse for undo), COMMIT.
     fn render_run(&self, run: &[TxnId], r: Range) -> Result<String, Error> {
         let ix = &self.b.index;
         let mut out = String::new();
+        let mut st = RunState::default();
         for &t in run {
             let (a, z) = ix.txn_span(t);
             let span = Range {
                 start: EventId(a.0.max(r.start.0)),
                 end: EventId((z.0 + 1).min(r.end.0)),
             };
-            let events = self.events(span)?;
-            if !events.is_empty() {
-                self.write_txn(t, events, &mut out);
+            let mark = out.len();
+            push_txn_header(self.b, t, &mut out, &mut st.headers);
+            out.push_str("BEGIN;\n");
+            if self.events(span, &mut out, &mut st)? == 0 {
+                out.truncate(mark);
+            } else {
+                out.push_str("COMMIT;\n");
             }
         }
         Ok(out)
-    }
-
-    /// One transaction: its header comment, BEGIN, each rows event's position and
-    /// statements (all in reverse for undo), COMMIT.
-    fn write_txn(&self, t: TxnId, mut events: TxnEvents, out: &mut String) {
-        let undo = self.req.direction == Direction::Undo;
-        if undo {
-            events.reverse();
-        }
-        out.push_str(&txn_header(self.b, t));
-        out.push_str("BEGIN;\n");
-        for (at, mut stmts) in events {
-            if undo {
-                stmts.reverse();
-            }
-            let _ = writeln!(out, "-- rows event at {}", sql_comment(&at));
-            for s in stmts {
-                out.push_str(&s);
-                out.push('\n');
-            }
-        }
-        out.push_str("COMMIT;\n");
     }
 }
 
@@ -417,34 +620,36 @@ fn image_complete(op: RowsOp, row: &crate::format::Row<'_>) -> bool {
     }
 }
 
-impl Shape<'_> {
-    /// The statement for `row` of a rows event of kind `op`, in `direction`.
-    fn statement(
+impl Shape {
+    /// Appends the statement for `row` of a rows event of kind `op`, in `direction`, to
+    /// `out` (on an error, `out` may hold part of it).
+    fn push_statement(
         &self,
+        out: &mut String,
         direction: Direction,
         op: RowsOp,
         row: &crate::format::Row<'_>,
-    ) -> Result<String, Error> {
+    ) -> Result<(), Error> {
         let (before, after) = (opt(&row.before), opt(&row.after));
         match (direction, op) {
             // A MINIMAL insert image holds the columns the statement set: the rest
             // take their defaults again. Re-inserting a deleted row needs all.
-            (Direction::Redo, RowsOp::Insert) => self.insert(after, false),
-            (Direction::Undo, RowsOp::Delete) => self.insert(before, true),
-            (Direction::Redo, RowsOp::Delete) => self.delete(before),
-            (Direction::Undo, RowsOp::Insert) => self.delete(after),
-            (Direction::Redo, RowsOp::Update) => self.update(before, after),
+            (Direction::Redo, RowsOp::Insert) => self.push_insert(out, after, false),
+            (Direction::Undo, RowsOp::Delete) => self.push_insert(out, before, true),
+            (Direction::Redo, RowsOp::Delete) => self.push_delete(out, before),
+            (Direction::Undo, RowsOp::Insert) => self.push_delete(out, after),
+            (Direction::Redo, RowsOp::Update) => self.push_update(out, before, after),
             (Direction::Undo, RowsOp::Update) => {
                 self.undo_check(before, after)?;
                 // The row as the update left it: a MINIMAL after image holds only the
                 // changed columns, the unchanged key columns are in the before.
                 let now = overlay(after, before);
-                self.update(&now, before)
+                self.push_update(out, &now, before)
             }
         }
     }
 
-    /// What [`Shape::statement`] refuses for the images' shape alone (not their values):
+    /// What [`Shape::push_statement`] refuses for the images' shape alone (not their values):
     /// the same for every row of a rows event.
     fn image_check(
         &self,
