@@ -199,9 +199,14 @@ pub fn txn_label(b: &Binlogs, t: TxnId) -> String {
 
 /// Appends [`txn_label`] to `out`.
 pub fn push_txn_label(b: &Binlogs, t: TxnId, out: &mut String) {
+    push_txn_label_of(b, t, super::gtid::of_txn(b, t), out);
+}
+
+/// Appends [`txn_label`] to `out`, for `gtid` the GTID of `t` ([`super::gtid::of_txn`]).
+pub fn push_txn_label_of(b: &Binlogs, t: TxnId, gtid: Option<super::gtid::Gtid>, out: &mut String) {
     use std::fmt::Write as _;
     let (first, _) = b.index.txn_span(t);
-    let _ = match super::gtid::of_txn(b, t) {
+    let _ = match gtid {
         Some(g) => write!(out, "GTID {g}"),
         None => write!(
             out,

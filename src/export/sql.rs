@@ -133,9 +133,11 @@ pub(super) struct TxnHeaders {
 
 /// Appends a transaction's header comment to `out`: where it starts, when, and its GTID
 /// (or first event).
+/// `gtid`: the GTID of `t` ([`super::gtid::of_txn`]).
 pub(super) fn push_txn_header(
     b: &Binlogs,
     t: crate::index::TxnId,
+    gtid: Option<super::gtid::Gtid>,
     out: &mut String,
     h: &mut TxnHeaders,
 ) {
@@ -156,7 +158,7 @@ pub(super) fn push_txn_header(
     }
     out.push_str(" UTC, ");
     h.part.clear();
-    range::push_txn_label(b, t, &mut h.part);
+    range::push_txn_label_of(b, t, gtid, &mut h.part);
     push_sql_comment(out, &h.part);
     out.push('\n');
 }

@@ -28,12 +28,13 @@ use crate::index::{Binlogs, EventId, TxnId};
 use crate::lang::TableGlob;
 use crate::schema::Catalog;
 
+use super::gtid::{self, Gtid};
 use super::quote::{push_sql_comment, sql_comment};
 use super::range::{self, Range};
 use super::sql::{
     Direction, SQL_MODE, Shape, SqlRequest, TxnHeaders, opt, overlay, push_txn_header, uncovered,
 };
-use super::walk::walk;
+use super::walk::{walk, walk_txns};
 use super::{Error, ErrorKind};
 
 /// Binlog bytes per run of transactions rendered at once (a run holds at least one).
@@ -232,8 +233,15 @@ struct RunState {
     headers: TxnHeaders,
     /// A rows event's location, before it is quoted.
     at: String,
-    /// Undo: the transaction's text in redo order, to be written out in reverse.
+    /// The transaction's text in redo order (for undo, to be written out in reverse).
     text: String,
+    /// The GTID of the transaction, when its first event was walked.
+    gtid: Option<Gtid>,
+    /// The transaction's first event, and whether it is a GTID event.
+    first: Option<EventId>,
+    gtid_type: bool,
+    /// Rows events of the transaction that the SQL covers.
+    covered: usize,
     /// Undo: per rows event, its comment line and its statements' range in `stmts`.
     events: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
     stmts: Vec<std::ops::Range<usize>>,
@@ -370,7 +378,7 @@ impl Rows<'_> {
 
     /// [`Rows::count`] in one walk.
     fn count_in(&self, r: Range) -> Result<usize, Error> {
-        let (mut count, mut last) = (0, None::<TxnId>);
+        let (mut count, mut last) = (0, None::<(TxnId, u32)>);
         let mut seen = KnownById::new();
         walk(self.b, r, |e, _, ev, dec| {
             let Event::Rows(rows) = ev else {
@@ -405,10 +413,13 @@ impl Rows<'_> {
                     }
                 }
             }
-            let t = self.b.index.txn_of(e);
-            if last != Some(t) {
-                count += 1;
-                last = Some(t);
+            // The transaction of `e`: the last one's while `e` is inside its span.
+            if last.is_none_or(|(_, end)| e.0 > end) {
+                let t = self.b.index.txn_of(e);
+                if last.map(|(l, _)| l) != Some(t) {
+                    count += 1;
+                }
+                last = Some((t, self.b.index.txn_span(t).1.0));
             }
             let needs_whole = self.req.direction == Direction::Undo
                 && matches!(rows.kind.op, RowsOp::Delete | RowsOp::Update);
@@ -438,66 +449,105 @@ impl Rows<'_> {
         Ok(count)
     }
 
-    /// Appends the statements of the rows events of `r` to `out`, in the SQL's order,
-    /// each event under its position; returns how many rows events the SQL covers.
-    fn events(&self, r: Range, out: &mut String, st: &mut RunState) -> Result<usize, Error> {
+    /// The statements of the rows events of `r` (of a transaction starting at `first`),
+    /// in redo order, each event under its position, into `st.text`; returns how many
+    /// rows events the SQL covers. Notes the transaction's GTID in `st.gtid` when its
+    /// first event is in `r`.
+    fn events(&self, r: Range, first: EventId, st: &mut RunState) -> Result<usize, Error> {
+        st.begin(self.b, first);
+        walk(self.b, r, |e, _, ev, dec| self.event(e, ev, dec, st))?;
+        Ok(st.covered)
+    }
+
+    /// One event of the transaction [`RunState::begin`] started, as [`Rows::events`]
+    /// takes it.
+    fn event(
+        &self,
+        e: EventId,
+        ev: &Event<'_>,
+        dec: &crate::format::Decoder,
+        st: &mut RunState,
+    ) -> Result<(), Error> {
         let undo = self.req.direction == Direction::Undo;
-        let mut n = 0;
-        st.text.clear();
-        st.events.clear();
-        st.stmts.clear();
-        walk(self.b, r, |e, _, ev, dec| {
-            let Event::Rows(rows) = ev else {
-                return Ok(());
-            };
-            let Some(c) = self.cover(e, dec.table_for(rows), st)? else {
-                return Ok(());
-            };
-            let Ok(tm) = dec.table_for(rows) else {
-                return Ok(());
-            };
-            n += 1;
-            st.at.clear();
-            let _ = write!(st.at, "{}", self.b.named(self.b.index.get(e).location()));
-            let text = if undo { &mut st.text } else { &mut *out };
-            let line = text.len();
-            text.push_str("-- rows event at ");
-            push_sql_comment(text, &st.at);
-            text.push('\n');
-            let (line, first) = (line..text.len(), st.stmts.len());
-            for row in rows.rows(tm) {
-                let row = row.map_err(|err| {
-                    Error::new(ErrorKind::Damaged, format!("{}: {}", self.at(e), err.kind))
-                })?;
-                let ctx = |m: Error| {
-                    Error::new(
-                        m.kind,
-                        format!("{} ({}): {}", self.at(e), c.full, m.message),
-                    )
-                };
-                let from = text.len();
-                c.shape
-                    .push_statement(text, self.req.direction, rows.kind.op, &row)
-                    .map_err(ctx)?;
-                text.push('\n');
-                if undo {
-                    st.stmts.push(from..text.len());
-                }
-            }
-            if undo {
-                st.events.push((line, first..st.stmts.len()));
-            }
-            Ok(())
-        })?;
-        if undo {
-            for (line, stmts) in st.events.iter().rev() {
-                out.push_str(&st.text[line.clone()]);
-                for s in st.stmts[stmts.clone()].iter().rev() {
-                    out.push_str(&st.text[s.clone()]);
-                }
+        if st.gtid_type && st.first == Some(e) {
+            // As `gtid::of_event` reads it.
+            match ev {
+                Event::Gtid(g) => st.gtid = Some(Gtid::Mysql(g.gtid.clone())),
+                Event::MariaGtid(g) => st.gtid = Some(Gtid::Maria(g.gtid)),
+                _ => {}
             }
         }
-        Ok(n)
+        let Event::Rows(rows) = ev else {
+            return Ok(());
+        };
+        let Some(c) = self.cover(e, dec.table_for(rows), st)? else {
+            return Ok(());
+        };
+        let Ok(tm) = dec.table_for(rows) else {
+            return Ok(());
+        };
+        st.covered += 1;
+        st.at.clear();
+        let _ = write!(st.at, "{}", self.b.named(self.b.index.get(e).location()));
+        let text = &mut st.text;
+        let line = text.len();
+        text.push_str("-- rows event at ");
+        push_sql_comment(text, &st.at);
+        text.push('\n');
+        let (line, stmt0) = (line..text.len(), st.stmts.len());
+        for row in rows.rows(tm) {
+            let row = row.map_err(|err| {
+                Error::new(ErrorKind::Damaged, format!("{}: {}", self.at(e), err.kind))
+            })?;
+            let ctx = |m: Error| {
+                Error::new(
+                    m.kind,
+                    format!("{} ({}): {}", self.at(e), c.full, m.message),
+                )
+            };
+            let from = text.len();
+            c.shape
+                .push_statement(text, self.req.direction, rows.kind.op, &row)
+                .map_err(ctx)?;
+            text.push('\n');
+            if undo {
+                st.stmts.push(from..text.len());
+            }
+        }
+        if undo {
+            st.events.push((line, stmt0..st.stmts.len()));
+        }
+        Ok(())
+    }
+
+    /// Appends transaction `t` as [`Rows::events`] left it in `st` to `out`, unless the
+    /// SQL covers none of its rows events.
+    fn push_txn(&self, t: TxnId, out: &mut String, st: &mut RunState) {
+        if st.covered == 0 {
+            return;
+        }
+        let g = match st.gtid.take() {
+            Some(g) => Some(g),
+            None => gtid::of_txn(self.b, t),
+        };
+        push_txn_header(self.b, t, g, out, &mut st.headers);
+        out.push_str("BEGIN;\n");
+        self.push_events(out, st);
+        out.push_str("COMMIT;\n");
+    }
+
+    /// Appends the text [`Rows::events`] left in `st` to `out`, in the SQL's order.
+    fn push_events(&self, out: &mut String, st: &RunState) {
+        if self.req.direction == Direction::Redo {
+            out.push_str(&st.text);
+            return;
+        }
+        for (line, stmts) in st.events.iter().rev() {
+            out.push_str(&st.text[line.clone()]);
+            for s in st.stmts[stmts.clone()].iter().rev() {
+                out.push_str(&st.text[s.clone()]);
+            }
+        }
     }
 
     /// The transactions of `r` in the order the SQL has them (oldest first for redo,
@@ -581,8 +631,13 @@ impl Rows<'_> {
 
     /// The SQL of the transactions `run` (their parts inside `r`), as the output has it:
     /// each one's header comment, BEGIN, each rows event's position and statements (all
-    /// in reverse for undo), COMMIT.
+    /// in reverse for undo), COMMIT. The run is decoded in one walk when its
+    /// transactions follow each other; on an error, each is walked on its own, in the
+    /// SQL's order, so that the error is the one that order meets first.
     fn render_run(&self, run: &[TxnId], r: Range) -> Result<String, Error> {
+        if let Some(text) = self.render_run_in_one_walk(run, r) {
+            return Ok(text);
+        }
         let ix = &self.b.index;
         let mut out = String::new();
         let mut st = RunState::default();
@@ -592,16 +647,79 @@ impl Rows<'_> {
                 start: EventId(a.0.max(r.start.0)),
                 end: EventId((z.0 + 1).min(r.end.0)),
             };
-            let mark = out.len();
-            push_txn_header(self.b, t, &mut out, &mut st.headers);
-            out.push_str("BEGIN;\n");
-            if self.events(span, &mut out, &mut st)? == 0 {
-                out.truncate(mark);
-            } else {
-                out.push_str("COMMIT;\n");
-            }
+            self.events(span, a, &mut st)?;
+            self.push_txn(t, &mut out, &mut st);
         }
         Ok(out)
+    }
+
+    /// [`Rows::render_run`] in one walk over the run's events (`None`: the run's
+    /// transactions do not follow each other, or a row failed).
+    fn render_run_in_one_walk(&self, run: &[TxnId], r: Range) -> Option<String> {
+        let ix = &self.b.index;
+        let lo = run.iter().map(|t| t.0).min()?;
+        let hi = run.iter().map(|t| t.0).max()?;
+        // Each transaction's events follow the one before's.
+        let tiles =
+            (lo..hi).all(|t| ix.txn_span(TxnId(t)).1.0 + 1 == ix.txn_span(TxnId(t + 1)).0.0);
+        if !tiles || run.len() != (hi - lo + 1) as usize {
+            return None;
+        }
+        let span = Range {
+            start: EventId(ix.txn_span(TxnId(lo)).0.0.max(r.start.0)),
+            end: EventId((ix.txn_span(TxnId(hi)).1.0 + 1).min(r.end.0)),
+        };
+        let mut st = RunState::default();
+        // Each transaction's SQL, by transaction from `lo`.
+        let (mut done, mut parts) = (String::new(), Vec::with_capacity(run.len()));
+        let (mut current, mut next_txn) = (None, 0);
+        let walked = walk_txns(self.b, span, |e, _, ev, dec| {
+            if current.is_some() && e.0 < next_txn {
+                return self.event(e, ev, dec, &mut st);
+            }
+            let t = ix.txn_of(e);
+            next_txn = ix.txn_span(t).1.0.saturating_add(1);
+            if current != Some(t) {
+                if let Some(c) = current {
+                    let from = done.len();
+                    self.push_txn(c, &mut done, &mut st);
+                    parts.push(from..done.len());
+                }
+                current = Some(t);
+                st.begin(self.b, ix.txn_span(t).0);
+            }
+            self.event(e, ev, dec, &mut st)
+        });
+        walked.ok()?;
+        if let Some(c) = current {
+            let from = done.len();
+            self.push_txn(c, &mut done, &mut st);
+            parts.push(from..done.len());
+        }
+        if self.req.direction == Direction::Redo {
+            return Some(done);
+        }
+        let mut out = String::with_capacity(done.len());
+        for p in parts.iter().rev() {
+            out.push_str(&done[p.clone()]);
+        }
+        Some(out)
+    }
+}
+
+impl RunState {
+    /// Starts a transaction whose first event is `first`.
+    fn begin(&mut self, b: &Binlogs, first: EventId) {
+        self.text.clear();
+        self.events.clear();
+        self.stmts.clear();
+        self.gtid = None;
+        self.covered = 0;
+        self.first = Some(first);
+        self.gtid_type = matches!(
+            b.index.type_code(first),
+            EventType::GTID | EventType::GTID_TAGGED | EventType::MARIA_GTID
+        );
     }
 }
 

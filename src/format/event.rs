@@ -68,7 +68,13 @@ pub enum Event<'a> {
 pub struct Decoder {
     pub fde: Arc<FormatDescription>,
     tables: HashMap<u64, Arc<TableMap>>,
+    /// Table maps decoded under this format description, by their body: the same bytes
+    /// again are the same table map, not parsed twice.
+    parsed: Vec<(Box<[u8]>, Arc<TableMap>)>,
 }
+
+/// Table maps [`Decoder`] keeps by their bytes (the tables of a busy binlog are few).
+const PARSED_MAPS: usize = 64;
 
 impl Default for Decoder {
     fn default() -> Self {
@@ -81,7 +87,14 @@ impl Decoder {
         Decoder {
             fde: Arc::new(fde),
             tables: HashMap::new(),
+            parsed: Vec::new(),
         }
+    }
+
+    /// Forgets the table maps that rows events can refer to, as a decoder made anew
+    /// under the same format description would not know them.
+    pub fn forget_tables(&mut self) {
+        self.tables.clear();
     }
 
     pub fn table(&self, table_id: u64) -> Option<&Arc<TableMap>> {
@@ -106,6 +119,7 @@ impl Decoder {
                 self.fde = Arc::new(f.clone());
                 // A new FDE starts a new stream: table ids may be reused.
                 self.tables.clear();
+                self.parsed.clear();
                 Event::FormatDescription(f)
             }
             EventType::QUERY | EventType::EXECUTE_LOAD_QUERY => {
@@ -124,12 +138,23 @@ impl Decoder {
             }
             EventType::XID => Event::Xid(control::parse_xid(body, base)?),
             EventType::TABLE_MAP => {
-                let tm = Arc::new(TableMap::parse(
-                    body,
-                    fde.table_id_len(t),
-                    fde.flavor(),
-                    base,
-                )?);
+                let known = self.parsed.iter().find(|(b, _)| **b == *body);
+                let tm = match known {
+                    Some((_, tm)) => tm.clone(),
+                    None => {
+                        let tm = Arc::new(TableMap::parse(
+                            body,
+                            fde.table_id_len(t),
+                            fde.flavor(),
+                            base,
+                        )?);
+                        if self.parsed.len() >= PARSED_MAPS {
+                            self.parsed.clear();
+                        }
+                        self.parsed.push((body.into(), tm.clone()));
+                        tm
+                    }
+                };
                 self.tables.insert(tm.table_id, tm.clone());
                 Event::TableMap(tm)
             }
