@@ -14,7 +14,7 @@
 //! literal, a damaged row image) stops the output after the last whole transaction,
 //! with the error.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::rc::Rc;
@@ -187,7 +187,11 @@ struct Known<T> {
     answer: T,
 }
 
-type KnownById<T> = HashMap<u64, Known<T>>;
+/// By table id (a busy binlog's tables are few: a short list, emptied when it grows long).
+type KnownById<T> = Vec<Known<T>>;
+
+/// Entries a [`KnownById`] holds at most.
+const KNOWN: usize = 64;
 
 /// The DDL events the catalog applied before `e`.
 fn ddl_seen(c: &Catalog, e: EventId) -> usize {
@@ -201,7 +205,7 @@ fn ddl_seen(c: &Catalog, e: EventId) -> usize {
 
 /// The answer remembered for `tm` at `e`, if it still holds.
 fn known<'k, T>(k: &'k KnownById<T>, c: &Catalog, e: EventId, tm: &Arc<TableMap>) -> Option<&'k T> {
-    let x = k.get(&tm.table_id)?;
+    let x = k.iter().find(|x| x.tm.table_id == tm.table_id)?;
     let same = Arc::ptr_eq(&x.tm, tm) || *x.tm == **tm;
     (same && x.ddl_seen == ddl_seen(c, e)).then_some(&x.answer)
 }
@@ -212,7 +216,11 @@ fn remember<T>(k: &mut KnownById<T>, c: &Catalog, e: EventId, tm: &Arc<TableMap>
         ddl_seen: ddl_seen(c, e),
         answer,
     };
-    k.insert(tm.table_id, entry);
+    k.retain(|x| x.tm.table_id != tm.table_id);
+    if k.len() >= KNOWN {
+        k.clear();
+    }
+    k.push(entry);
 }
 
 /// What the count pass needs about a table map.
