@@ -6,7 +6,6 @@
 
 use super::cursor::Cursor;
 use super::error::{Error, Result};
-use std::fmt::Write as _;
 
 const DIG2BYTES: [usize; 10] = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
 const DIGITS_PER_GROUP: usize = 9;
@@ -56,43 +55,50 @@ pub fn decode_decimal(c: &mut Cursor<'_>, precision: u8, scale: u8) -> Result<St
         v
     };
 
-    let mut int_text = String::new();
-    let lead = intg % DIGITS_PER_GROUP;
-    if lead > 0 {
-        let v = take(DIG2BYTES[lead]);
-        int_text.push_str(&v.to_string());
-    }
-    for _ in 0..intg / DIGITS_PER_GROUP {
-        let v = take(4);
-        if int_text.is_empty() || int_text == "0" {
-            int_text = v.to_string();
-        } else {
-            let _ = write!(int_text, "{v:09}");
-        }
-    }
-    let trimmed = int_text.trim_start_matches('0');
-    let int_text = if trimmed.is_empty() { "0" } else { trimmed };
-
-    let mut frac_text = String::with_capacity(frac);
-    for _ in 0..frac / DIGITS_PER_GROUP {
-        let _ = write!(frac_text, "{:09}", take(4));
-    }
-    let tail = frac % DIGITS_PER_GROUP;
-    if tail > 0 {
-        let v = take(DIG2BYTES[tail]);
-        let _ = write!(frac_text, "{v:0tail$}");
-    }
-
-    let mut out = String::with_capacity(int_text.len() + frac_text.len() + 2);
+    // The integer digits with their leading zeros dropped ("0" for none), then the
+    // fraction's, each group as wide as its digits (wider when damaged, never cut).
+    let mut out = String::with_capacity(precision as usize + 3);
     if negative {
         out.push('-');
     }
-    out.push_str(int_text);
+    let int_at = out.len();
+    let lead = intg % DIGITS_PER_GROUP;
+    if lead > 0 {
+        let v = take(DIG2BYTES[lead]);
+        push_padded(&mut out, v, 0);
+    }
+    for _ in 0..intg / DIGITS_PER_GROUP {
+        let v = take(4);
+        push_padded(&mut out, v, DIGITS_PER_GROUP);
+    }
+    let zeros = out[int_at..].bytes().take_while(|&b| b == b'0').count();
+    out.drain(int_at..int_at + zeros);
+    if out.len() == int_at {
+        out.push('0');
+    }
     if frac > 0 {
         out.push('.');
-        out.push_str(&frac_text);
+        for _ in 0..frac / DIGITS_PER_GROUP {
+            let v = take(4);
+            push_padded(&mut out, v, DIGITS_PER_GROUP);
+        }
+        let tail = frac % DIGITS_PER_GROUP;
+        if tail > 0 {
+            let v = take(DIG2BYTES[tail]);
+            push_padded(&mut out, v, tail);
+        }
     }
     Ok(out)
+}
+
+/// `v` in decimal, zero-padded to at least `width` digits (as `{v:0width$}`).
+fn push_padded(out: &mut String, v: u32, width: usize) {
+    let mut digits = itoa::Buffer::new();
+    let text = digits.format(v);
+    for _ in text.len()..width {
+        out.push('0');
+    }
+    out.push_str(text);
 }
 
 #[cfg(test)]

@@ -223,3 +223,65 @@ impl Decoder {
             .ok_or(Error::new(0, ErrorKind::NoTableMap(rows.table_id)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::EventReader;
+
+    /// The same table map bytes decoded again give the table map already parsed (equal
+    /// to a parse of them); other bytes, or the same after a format description, a new one.
+    #[test]
+    fn table_map_bytes_seen_before_are_not_parsed_again() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/mariadb/mysql-bin.000001"
+        );
+        let bytes = std::fs::read(path).unwrap();
+        let mut dec = Decoder::default();
+        let mut maps: Vec<(Vec<u8>, Arc<TableMap>)> = Vec::new();
+        let mut fde_raw = None;
+        for raw in EventReader::new(&bytes).unwrap() {
+            let raw = raw.unwrap();
+            match dec.decode(&raw).unwrap() {
+                Event::TableMap(tm) => maps.push((raw.body().to_vec(), tm)),
+                Event::FormatDescription(_) => fde_raw = Some(raw),
+                _ => {}
+            }
+        }
+        let (mut same, mut differ) = (0, 0);
+        for (i, (body, tm)) in maps.iter().enumerate() {
+            let t = EventType::TABLE_MAP;
+            let parsed = TableMap::parse(body, dec.fde.table_id_len(t), dec.fde.flavor(), 0);
+            assert_eq!(**tm, parsed.unwrap());
+            for (b2, tm2) in &maps[..i] {
+                if b2 == body {
+                    assert!(Arc::ptr_eq(tm, tm2));
+                    same += 1;
+                } else {
+                    assert!(!Arc::ptr_eq(tm, tm2));
+                    differ += 1;
+                }
+            }
+        }
+        assert!(same > 0 && differ > 0, "{same} {differ}");
+        // A format description forgets them.
+        let (body, tm) = &maps[0];
+        dec.decode(&fde_raw.unwrap()).unwrap();
+        let again = maps_after(&mut dec, &bytes, body);
+        assert!(again.is_some_and(|a| !Arc::ptr_eq(&a, tm) && *a == **tm));
+    }
+
+    /// The table map of the first TABLE_MAP event with `body` in `bytes`, decoded by `dec`.
+    fn maps_after(dec: &mut Decoder, bytes: &[u8], body: &[u8]) -> Option<Arc<TableMap>> {
+        for raw in EventReader::new(bytes).ok()? {
+            let raw = raw.ok()?;
+            if raw.header.type_code == EventType::TABLE_MAP && raw.body() == body {
+                if let Ok(Event::TableMap(tm)) = dec.decode(&raw) {
+                    return Some(tm);
+                }
+            }
+        }
+        None
+    }
+}
