@@ -1,18 +1,22 @@
 //! Redo and undo SQL written as it is made, in memory bounded by the largest transaction.
 //!
-//! Two passes over the range. The first ([`plan`]) decodes the events (not the row
-//! values) to count the transactions the SQL will hold, for its first line, and to
-//! refuse early what cannot be exported at all: a table without column names, and row
-//! images that are not FULL where the SQL needs them whole (checked on each rows event's
-//! first row). Nothing is written until it is done, so a caller can still refuse (no
-//! transaction selected, `--strict` undo conflicts). The second ([`SqlPlan::write`])
-//! writes the transactions in the SQL's order through the index (oldest first for redo;
-//! newest first for undo, each one's rows events and their statements in reverse), each
-//! decoded on its own: runs of them are rendered on a thread per core and written in
-//! order, so memory holds a few runs (a run is about [`RUN_BYTES`] of binlog, or one
-//! transaction when that is larger). A row that still fails (a value with no SQL
-//! literal, a damaged row image) stops the output after the last whole transaction,
-//! with the error.
+//! Two passes over the range. The first ([`plan`], `count.rs`) decodes the events (not
+//! the row values) to count the transactions the SQL will hold, for its first line, and
+//! to refuse early what cannot be exported at all: a table without column names, and
+//! row images that are not FULL where the SQL needs them whole (checked on each rows
+//! event's first row). It counts chunks of whole transactions on a thread per core, and
+//! walks the range again in one piece when a chunk fails, so the refusal is the one a
+//! single walk meets first. Nothing is written until it is done, so a caller can still
+//! refuse (no transaction selected, `--strict` undo conflicts). The second
+//! ([`SqlPlan::write`]) writes the transactions in the SQL's order through the index
+//! (oldest first for redo; newest first for undo, each one's rows events and their
+//! statements in reverse), each decoded as on its own: runs of them are rendered on a
+//! thread per core and written in order, so memory holds a few runs (a run is about
+//! [`RUN_BYTES`] of binlog, or one transaction when that is larger). Statements and
+//! literals go straight into the run's text; a table's shape (names, literal facts,
+//! key) is worked out once per table map (`known.rs`). A row that still fails (a value
+//! with no SQL literal, a damaged row image) stops the output after the last whole
+//! transaction, with the error.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt::Write as _;
@@ -20,7 +24,6 @@ use std::io::Write;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use crate::format::{Cell, Event, EventType, RowsOp, TableMap};
@@ -36,6 +39,11 @@ use super::sql::{
 };
 use super::walk::{walk, walk_txns};
 use super::{Error, ErrorKind};
+
+mod count;
+mod known;
+
+use known::{KnownById, known, remember};
 
 /// Binlog bytes per run of transactions rendered at once (a run holds at least one).
 const RUN_BYTES: u64 = 256 << 10;
@@ -179,61 +187,6 @@ struct Cover {
     shape: Shape,
 }
 
-/// What a walk has worked out per table id: a table map equal to the last one for its
-/// id, with the same DDL applied before the event, gets the same answer.
-struct Known<T> {
-    tm: Arc<TableMap>,
-    ddl_seen: usize,
-    answer: T,
-}
-
-/// By table id (a busy binlog's tables are few: a short list, emptied when it grows long).
-type KnownById<T> = Vec<Known<T>>;
-
-/// Entries a [`KnownById`] holds at most.
-const KNOWN: usize = 64;
-
-/// The DDL events the catalog applied before `e`.
-fn ddl_seen(c: &Catalog, e: EventId) -> usize {
-    let d = c.ddl_events();
-    if d.last().is_none_or(|&x| x < e) {
-        d.len()
-    } else {
-        d.partition_point(|&x| x < e)
-    }
-}
-
-/// The answer remembered for `tm` at `e`, if it still holds.
-fn known<'k, T>(k: &'k KnownById<T>, c: &Catalog, e: EventId, tm: &Arc<TableMap>) -> Option<&'k T> {
-    let x = k.iter().find(|x| x.tm.table_id == tm.table_id)?;
-    let same = Arc::ptr_eq(&x.tm, tm) || *x.tm == **tm;
-    (same && x.ddl_seen == ddl_seen(c, e)).then_some(&x.answer)
-}
-
-fn remember<T>(k: &mut KnownById<T>, c: &Catalog, e: EventId, tm: &Arc<TableMap>, answer: T) {
-    let entry = Known {
-        tm: tm.clone(),
-        ddl_seen: ddl_seen(c, e),
-        answer,
-    };
-    k.retain(|x| x.tm.table_id != tm.table_id);
-    if k.len() >= KNOWN {
-        k.clear();
-    }
-    k.push(entry);
-}
-
-/// What the count pass needs about a table map.
-#[derive(Clone, Copy)]
-enum Counted {
-    /// Left out by `--table`.
-    Filtered,
-    /// Selected, with column names.
-    Named,
-    /// Selected without names (or filtered out after all): [`Rows::covered`] says.
-    Ask,
-}
-
 /// What rendering a run keeps between its rows events.
 #[derive(Default)]
 struct RunState {
@@ -254,10 +207,6 @@ struct RunState {
     events: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
     stmts: Vec<std::ops::Range<usize>>,
 }
-
-/// Binlog events per chunk of the parallel count pass (at least; it ends at a
-/// transaction's end).
-const COUNT_CHUNK: u32 = 1 << 16;
 
 impl Rows<'_> {
     fn selected(&self, tm: &TableMap) -> bool {
@@ -310,151 +259,6 @@ impl Rows<'_> {
 
     fn at(&self, e: EventId) -> String {
         self.b.named(self.b.index.get(e).location()).to_string()
-    }
-
-    /// The first pass: how many transactions the SQL holds; refuses what cannot be
-    /// exported (see the module doc). Chunks of whole transactions are counted on a
-    /// thread per core; when one fails, the range is counted again in one walk, which
-    /// finds the first failure (a chunk's walk starts without the table maps of the
-    /// transactions before it).
-    fn count(&self, r: Range) -> Result<usize, Error> {
-        let chunks = self.chunks(r);
-        if chunks.len() < 2 {
-            return self.count_in(r);
-        }
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        let next = AtomicUsize::new(0);
-        let counted: Vec<Option<usize>> = std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    let (next, chunks) = (&next, &chunks);
-                    s.spawn(move || {
-                        let mut mine = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(&c) = chunks.get(i) else {
-                                return mine;
-                            };
-                            mine.push((i, self.count_in(c).ok()));
-                        }
-                    })
-                })
-                .collect();
-            let mut all = vec![None; chunks.len()];
-            for w in workers {
-                for (i, n) in w.join().unwrap_or_default() {
-                    all[i] = n;
-                }
-            }
-            all
-        });
-        match counted.iter().copied().sum::<Option<usize>>() {
-            Some(n) => Ok(n),
-            None => self.count_in(r),
-        }
-    }
-
-    /// `r` cut at transaction starts into pieces of about [`COUNT_CHUNK`] events; none
-    /// (one piece) when a format description event inside a file could change how the
-    /// events after it decode.
-    fn chunks(&self, r: Range) -> Vec<Range> {
-        let ix = &self.b.index;
-        let kinds = ix.kinds();
-        let inner_fde = (r.start.0..r.end.0).any(|i| {
-            kinds.get(i as usize) == Some(&EventType::FORMAT_DESCRIPTION.0)
-                && ix.pos(EventId(i)).get() > 4
-        });
-        if inner_fde {
-            return vec![r];
-        }
-        let mut chunks = Vec::new();
-        let mut start = r.start;
-        while start.0 < r.end.0 {
-            let probe = start.0.saturating_add(COUNT_CHUNK);
-            let end = if probe >= r.end.0 {
-                r.end
-            } else {
-                let (a, z) = ix.txn_span(ix.txn_of(EventId(probe)));
-                // A transaction that starts at or before `start` ends this piece.
-                EventId(if a.0 > start.0 { a.0 } else { z.0 + 1 }.min(r.end.0))
-            };
-            chunks.push(Range { start, end });
-            start = end;
-        }
-        chunks
-    }
-
-    /// [`Rows::count`] in one walk.
-    fn count_in(&self, r: Range) -> Result<usize, Error> {
-        let (mut count, mut last) = (0, None::<(TxnId, u32)>);
-        let mut seen = KnownById::new();
-        walk(self.b, r, |e, _, ev, dec| {
-            let Event::Rows(rows) = ev else {
-                return Ok(());
-            };
-            let tm = dec.table_for(rows);
-            // Cheap checks first; the shape (and its error) only when one fails.
-            let counted = match tm {
-                Ok(tm) => match known(&seen, &self.catalog, e, tm) {
-                    Some(&c) => c,
-                    None => {
-                        let c = if !self.selected(tm) {
-                            Counted::Filtered
-                        } else if self.catalog.resolve(e, tm).names().is_ok() {
-                            Counted::Named
-                        } else {
-                            Counted::Ask
-                        };
-                        remember(&mut seen, &self.catalog, e, tm, c);
-                        c
-                    }
-                },
-                Err(_) => Counted::Ask,
-            };
-            match counted {
-                Counted::Filtered => return Ok(()),
-                Counted::Named => {}
-                // Says why (or finds the table filtered out after all).
-                Counted::Ask => {
-                    if self.covered(e, tm.map(|t| &**t))?.is_none() {
-                        return Ok(());
-                    }
-                }
-            }
-            // The transaction of `e`: the last one's while `e` is inside its span.
-            if last.is_none_or(|(_, end)| e.0 > end) {
-                let t = self.b.index.txn_of(e);
-                if last.map(|(l, _)| l) != Some(t) {
-                    count += 1;
-                }
-                last = Some((t, self.b.index.txn_span(t).1.0));
-            }
-            let needs_whole = self.req.direction == Direction::Undo
-                && matches!(rows.kind.op, RowsOp::Delete | RowsOp::Update);
-            let (Ok(tm), true) = (dec.table_for(rows), needs_whole) else {
-                return Ok(());
-            };
-            let Some(row) = rows.rows(tm).next() else {
-                return Ok(());
-            };
-            if row
-                .as_ref()
-                .is_ok_and(|row| image_complete(rows.kind.op, row))
-            {
-                return Ok(());
-            }
-            let Some(c) = self.covered(e, Ok(tm))? else {
-                return Ok(());
-            };
-            let row = row
-                .map_err(|err| Error::new(ErrorKind::Damaged, format!("{}: {}", c.at, err.kind)))?;
-            let ctx =
-                |m: Error| Error::new(m.kind, format!("{} ({}): {}", c.at, c.full, m.message));
-            c.shape
-                .image_check(self.req.direction, rows.kind.op, &row)
-                .map_err(ctx)
-        })?;
-        Ok(count)
     }
 
     /// The statements of the rows events of `r` (of a transaction starting at `first`),
