@@ -17,7 +17,9 @@ use crate::format::json::json_to_text;
 use crate::format::value::{JsonDiff, JsonDiffOp, Value};
 use crate::schema::ColumnSchema;
 
-use super::quote::{sql_hex, sql_text};
+use std::fmt::Write as _;
+
+use super::quote::{push_sql_hex, push_sql_text, sql_text};
 use super::{Error, ErrorKind};
 
 /// What a literal needs to know about its column beyond the table map's type.
@@ -44,8 +46,21 @@ impl From<&ColumnSchema> for ColumnFacts {
 }
 
 pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<String, Error> {
-    Ok(match v {
-        Value::Null => "NULL".to_string(),
+    let mut out = String::new();
+    push_literal(&mut out, v, def, facts)?;
+    Ok(out)
+}
+
+/// Appends [`literal`] of `v` to `out` (on an error, `out` may hold part of it).
+pub fn push_literal(
+    out: &mut String,
+    v: &Value<'_>,
+    def: &ColumnDef,
+    facts: &ColumnFacts,
+) -> Result<(), Error> {
+    let mut digits = itoa::Buffer::new();
+    match v {
+        Value::Null => out.push_str("NULL"),
         Value::Int(i) => match (facts.unsigned, def.int_bits()) {
             (Some(true), Some(bits)) if *i < 0 => {
                 let mask = if bits == 64 {
@@ -53,21 +68,43 @@ pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<St
                 } else {
                     (1u64 << bits) - 1
                 };
-                ((*i as u64) & mask).to_string()
+                out.push_str(digits.format((*i as u64) & mask));
             }
-            _ => i.to_string(),
+            _ => out.push_str(digits.format(*i)),
         },
-        Value::UInt(u) => u.to_string(),
-        Value::Float(f) => format!("{:e}", f64::from(*f)),
-        Value::Double(d) => format!("{d:e}"),
-        Value::Decimal(s) => s.clone(),
-        Value::Year(y) => y.to_string(),
-        Value::Date(d) => format!("'{d}'"),
-        Value::Time(t) => format!("'{t}'"),
-        Value::DateTime(t) => format!("'{t}'"),
+        Value::UInt(u) => out.push_str(digits.format(*u)),
+        Value::Float(f) => {
+            let _ = write!(out, "{:e}", f64::from(*f));
+        }
+        Value::Double(d) => {
+            let _ = write!(out, "{d:e}");
+        }
+        Value::Decimal(s) => out.push_str(s),
+        Value::Year(y) => out.push_str(digits.format(*y)),
+        Value::Date(d) => {
+            let _ = write!(out, "'{d}'");
+        }
+        Value::Time(t) => {
+            let _ = write!(out, "'{t}'");
+        }
+        Value::DateTime(t) => {
+            let (d, fields) = (&t.date, [t.hour, t.minute, t.second].map(u32::from));
+            out.push('\'');
+            let ymd = [u32::from(d.year), u32::from(d.month), u32::from(d.day)];
+            if push_ymdhms(
+                out,
+                [ymd[0], ymd[1], ymd[2], fields[0], fields[1], fields[2]],
+            ) {
+                push_fraction(out, t.micros, t.fsp);
+            } else {
+                let _ = write!(out, "{t}");
+            }
+            out.push('\'');
+        }
         Value::Timestamp(t) => {
-            let mut s = if t.seconds == 0 && t.micros == 0 {
-                "0000-00-00 00:00:00".to_string()
+            out.push('\'');
+            if t.seconds == 0 && t.micros == 0 {
+                out.push_str("0000-00-00 00:00:00");
             } else {
                 let dt =
                     chrono::DateTime::from_timestamp(i64::from(t.seconds), 0).ok_or_else(|| {
@@ -76,23 +113,34 @@ pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<St
                             format!("timestamp {} out of range", t.seconds),
                         )
                     })?;
-                dt.format("%Y-%m-%d %H:%M:%S").to_string()
-            };
-            if t.fsp > 0 {
-                let digits = format!("{:06}", t.micros);
-                s.push('.');
-                s.push_str(&digits[..(t.fsp.min(6) as usize)]);
+                use chrono::{Datelike, Timelike};
+                let ymd = [dt.month(), dt.day(), dt.hour(), dt.minute(), dt.second()];
+                let whole = u32::try_from(dt.year())
+                    .is_ok_and(|y| push_ymdhms(out, [y, ymd[0], ymd[1], ymd[2], ymd[3], ymd[4]]));
+                if !whole {
+                    out.push_str(&dt.format("%Y-%m-%d %H:%M:%S").to_string());
+                }
             }
-            format!("'{s}'")
+            push_fraction(out, t.micros, t.fsp);
+            out.push('\'');
         }
         Value::Bit { value, bits } => {
-            format!("b'{:0width$b}'", value, width = (*bits).max(1) as usize)
+            let _ = write!(
+                out,
+                "b'{:0width$b}'",
+                value,
+                width = (*bits).max(1) as usize
+            );
         }
-        Value::Enum(i) => i.to_string(),
-        Value::Set(mask) => mask.to_string(),
-        Value::Bytes(b) => bytes_value(b, facts),
+        Value::Enum(i) => out.push_str(digits.format(*i)),
+        Value::Set(mask) => out.push_str(digits.format(*mask)),
+        Value::Bytes(b) => push_bytes_value(out, b, facts),
         Value::Json(_) => match v.json_text() {
-            Some(Ok(t)) => format!("CAST({} AS JSON)", sql_text(&t)),
+            Some(Ok(t)) => {
+                out.push_str("CAST(");
+                push_sql_text(out, &t);
+                out.push_str(" AS JSON)");
+            }
             _ => {
                 return Err(Error::new(
                     ErrorKind::Value,
@@ -107,30 +155,82 @@ pub fn literal(v: &Value<'_>, def: &ColumnDef, facts: &ColumnFacts) -> Result<St
                     .into(),
             ));
         }
-        Value::Geometry(b) | Value::Vector(b) => sql_hex(b),
+        Value::Geometry(b) | Value::Vector(b) => push_sql_hex(out, b),
         Value::Raw(_) => {
             return Err(Error::new(
                 ErrorKind::Value,
                 "a column of a type binlens cannot read".into(),
             ));
         }
-    })
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD HH:MM:SS` as `{:04}-{:02}-{:02} {:02}:{:02}:{:02}` writes it, for a year
+/// of at most 4 digits and the rest of at most 2 (`false`, and nothing written, else).
+fn push_ymdhms(out: &mut String, [y, mo, d, h, mi, s]: [u32; 6]) -> bool {
+    if y > 9999 || [mo, d, h, mi, s].iter().any(|&n| n > 99) {
+        return false;
+    }
+    let two = |out: &mut String, n: u32| {
+        out.push(char::from(b'0' + (n / 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    };
+    two(out, y / 100);
+    two(out, y % 100);
+    for (sep, n) in [('-', mo), ('-', d), (' ', h), (':', mi), (':', s)] {
+        out.push(sep);
+        two(out, n);
+    }
+    true
+}
+
+/// `.` and the first `fsp` (at most 6) digits of `micros` as `{:06}` writes it.
+fn push_fraction(out: &mut String, micros: u32, fsp: u8) {
+    if fsp == 0 {
+        return;
+    }
+    let fsp = fsp.min(6) as usize;
+    let mut digits = itoa::Buffer::new();
+    let text = digits.format(micros);
+    out.push('.');
+    if text.len() >= 6 {
+        out.push_str(&text[..fsp]);
+    } else {
+        let pad = 6 - text.len();
+        for i in 0..fsp {
+            out.push(if i < pad {
+                '0'
+            } else {
+                char::from(text.as_bytes()[i - pad])
+            });
+        }
+    }
 }
 
 /// A string column's value, exact for its type and charset.
-fn bytes_value(b: &[u8], facts: &ColumnFacts) -> String {
-    let full = match facts.fixed_len {
-        Some(n) => inet::padded(b, n),
-        None => b.to_vec(),
+fn push_bytes_value(out: &mut String, b: &[u8], facts: &ColumnFacts) {
+    let padded;
+    let full: &[u8] = match facts.fixed_len {
+        Some(n) => {
+            padded = inet::padded(b, n);
+            &padded
+        }
+        None => b,
     };
-    if let Some(text) = facts.ty.as_deref().and_then(|t| inet::text_form(t, &full)) {
-        return sql_text(&text);
+    if let Some(text) = facts.ty.as_deref().and_then(|t| inet::text_form(t, full)) {
+        return push_sql_text(out, &text);
     }
     match facts.charset.as_deref() {
-        Some(cs) if is_binary(cs) => bytes_literal(&full),
-        Some(cs) if ascii_transparent(cs) && plain_ascii(&full) => bytes_literal(&full),
-        Some(cs) => format!("_{cs} {}", sql_hex(&full)),
-        None => sql_hex(&full),
+        Some(cs) if is_binary(cs) => push_bytes_literal(out, full),
+        Some(cs) if ascii_transparent(cs) && plain_ascii(full) => push_bytes_literal(out, full),
+        Some(cs) => {
+            out.push('_');
+            out.push_str(cs);
+            out.push(' ');
+            push_sql_hex(out, full);
+        }
+        None => push_sql_hex(out, full),
     }
 }
 
@@ -169,11 +269,17 @@ pub fn json_diff_expr(column: &str, diffs: &[JsonDiff<'_>]) -> Result<String, Er
 /// `'…'` for ASCII text without NUL, else `X'…'`: exact for a binary string, or for a
 /// column whose charset reads ASCII as utf8mb4 does.
 pub fn bytes_literal(b: &[u8]) -> String {
-    if plain_ascii(b) {
+    let mut out = String::new();
+    push_bytes_literal(&mut out, b);
+    out
+}
+
+/// Appends [`bytes_literal`] of `b` to `out`.
+pub fn push_bytes_literal(out: &mut String, b: &[u8]) {
+    match std::str::from_utf8(b) {
         // ASCII is valid UTF-8.
-        sql_text(std::str::from_utf8(b).unwrap_or_default())
-    } else {
-        sql_hex(b)
+        Ok(text) if plain_ascii(b) => push_sql_text(out, text),
+        _ => push_sql_hex(out, b),
     }
 }
 

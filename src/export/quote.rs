@@ -4,8 +4,6 @@
 //! unchanged; SQL identifiers use backticks with backticks doubled; SQL strings use
 //! single quotes with the characters that could end or corrupt a statement escaped.
 
-use std::fmt::Write as _;
-
 /// A POSIX shell word that stands for exactly `s`. Plain words (letters, digits and
 /// `-_./:=,@+%`) stay bare for readability; everything else is single-quoted.
 pub fn shell_word(s: &str) -> String {
@@ -67,42 +65,88 @@ pub fn sql_string(bytes: &[u8]) -> String {
 /// A `'…'` literal for text (see [`sql_string`]).
 pub fn sql_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
-            '\0' => out.push_str("\\0"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\x1a' => out.push_str("\\Z"),
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
+    push_sql_text(&mut out, s);
     out
+}
+
+/// Appends [`sql_text`] of `s` to `out`.
+pub fn push_sql_text(out: &mut String, s: &str) {
+    out.push('\'');
+    let mut rest = s;
+    // Runs of bytes that need no escape are copied whole.
+    while let Some(i) = rest
+        .bytes()
+        .position(|b| matches!(b, b'\\' | b'\'' | 0 | b'\n' | b'\r' | 0x1a))
+    {
+        out.push_str(&rest[..i]);
+        out.push_str(match rest.as_bytes()[i] {
+            b'\\' => "\\\\",
+            b'\'' => "\\'",
+            0 => "\\0",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            _ => "\\Z",
+        });
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
+    out.push('\'');
 }
 
 /// `X'0aff'`; the empty string is `''` (MariaDB accepts `X''`, but `''` reads better).
 pub fn sql_hex(bytes: &[u8]) -> String {
-    if bytes.is_empty() {
-        return "''".to_string();
-    }
     let mut out = String::with_capacity(bytes.len() * 2 + 3);
+    push_sql_hex(&mut out, bytes);
+    out
+}
+
+/// Appends [`sql_hex`] of `bytes` to `out`.
+pub fn push_sql_hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    if bytes.is_empty() {
+        out.push_str("''");
+        return;
+    }
+    out.reserve(bytes.len() * 2 + 3);
     out.push_str("X'");
-    for b in bytes {
-        let _ = write!(out, "{b:02X}");
+    for &b in bytes {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
     }
     out.push('\'');
-    out
 }
 
 /// A SQL comment body with nothing that could close it or start a new line.
 pub fn sql_comment(s: &str) -> String {
-    s.replace("*/", "* /")
-        .chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    push_sql_comment(&mut out, s);
+    out
+}
+
+/// Appends [`sql_comment`] of `s` to `out`.
+pub fn push_sql_comment(out: &mut String, s: &str) {
+    if !s.contains("*/") && s.bytes().all(|b| b.is_ascii() && !b.is_ascii_control()) {
+        out.push_str(s);
+        return;
+    }
+    out.extend(
+        s.replace("*/", "* /")
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c }),
+    );
+}
+
+/// Appends [`sql_ident`] of `name` to `out`.
+pub fn push_sql_ident(out: &mut String, name: &[u8]) {
+    let s = String::from_utf8_lossy(name);
+    out.push('`');
+    for c in s.chars() {
+        if c == '`' {
+            out.push('`');
+        }
+        out.push(c);
+    }
+    out.push('`');
 }
 
 #[cfg(test)]

@@ -192,9 +192,26 @@ fn time_boundary(b: &Binlogs, ts: u32, side: Side, notes: &mut Vec<String>) -> B
 
 /// A short name for a transaction: its GTID when it has one, else its first event.
 pub fn txn_label(b: &Binlogs, t: TxnId) -> String {
+    let mut s = String::new();
+    push_txn_label(b, t, &mut s);
+    s
+}
+
+/// Appends [`txn_label`] to `out`.
+pub fn push_txn_label(b: &Binlogs, t: TxnId, out: &mut String) {
+    push_txn_label_of(b, t, super::gtid::of_txn(b, t), out);
+}
+
+/// Appends [`txn_label`] to `out`, for `gtid` the GTID of `t` ([`super::gtid::of_txn`]).
+pub fn push_txn_label_of(b: &Binlogs, t: TxnId, gtid: Option<super::gtid::Gtid>, out: &mut String) {
+    use std::fmt::Write as _;
     let (first, _) = b.index.txn_span(t);
-    match super::gtid::of_txn(b, t) {
-        Some(g) => format!("GTID {g}"),
-        None => format!("first event {}", b.named(b.index.get(first).location())),
-    }
+    let _ = match gtid {
+        Some(g) => write!(out, "GTID {g}"),
+        None => write!(
+            out,
+            "first event {}",
+            b.named(b.index.get(first).location())
+        ),
+    };
 }

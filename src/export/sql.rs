@@ -16,8 +16,8 @@ use crate::index::{Binlogs, EventId};
 use crate::lang::{TimeZoneChoice, format_instant};
 use crate::schema::{NameSource, TableSchema};
 
-use super::literal::{ColumnFacts, bytes_literal, json_diff_expr, literal};
-use super::quote::{sql_comment, sql_hex, sql_ident, sql_table};
+use super::literal::{ColumnFacts, bytes_literal, json_diff_expr, literal, push_literal};
+use super::quote::{push_sql_comment, sql_comment, sql_hex, sql_ident, sql_table};
 use super::range::{self, Range};
 pub use super::sql_stream::{SqlPlan, WriteError, plan, write_sql};
 use super::{Error, ErrorKind};
@@ -123,26 +123,51 @@ pub(super) fn opt<'r, 'a>(img: &'r Option<Vec<Cell<'a>>>) -> &'r [Cell<'a>] {
     img.as_deref().unwrap_or(&[])
 }
 
-pub(super) fn txn_header(b: &Binlogs, t: crate::index::TxnId) -> String {
+/// What [`push_txn_header`] keeps between transactions: the last time written, and room
+/// for the parts it quotes.
+#[derive(Debug, Default)]
+pub(super) struct TxnHeaders {
+    when: Option<(u32, String)>,
+    part: String,
+}
+
+/// Appends a transaction's header comment to `out`: where it starts, when, and its GTID
+/// (or first event).
+/// `gtid`: the GTID of `t` ([`super::gtid::of_txn`]).
+pub(super) fn push_txn_header(
+    b: &Binlogs,
+    t: crate::index::TxnId,
+    gtid: Option<super::gtid::Gtid>,
+    out: &mut String,
+    h: &mut TxnHeaders,
+) {
+    use std::fmt::Write as _;
     let (first, _) = b.index.txn_span(t);
     let m = b.index.get(first);
-    let when = format!(
-        "{} UTC",
-        format_instant(i64::from(m.timestamp), TimeZoneChoice::Utc)
-    );
-    format!(
-        "-- {} at {}, {}\n",
-        sql_comment(&b.named(m.location()).to_string()),
-        when,
-        sql_comment(&range::txn_label(b, t))
-    )
+    out.push_str("-- ");
+    h.part.clear();
+    let _ = write!(h.part, "{}", b.named(m.location()));
+    push_sql_comment(out, &h.part);
+    out.push_str(" at ");
+    if h.when.as_ref().is_none_or(|(ts, _)| *ts != m.timestamp) {
+        let text = format_instant(i64::from(m.timestamp), TimeZoneChoice::Utc);
+        h.when = Some((m.timestamp, text));
+    }
+    if let Some((_, text)) = &h.when {
+        out.push_str(text);
+    }
+    out.push_str(" UTC, ");
+    h.part.clear();
+    range::push_txn_label_of(b, t, gtid, &mut h.part);
+    push_sql_comment(out, &h.part);
+    out.push('\n');
 }
 
 /// What the SQL needs about one table: names, facts per column, key.
-pub(super) struct Shape<'t> {
+pub(super) struct Shape {
     table: String,
     names: Vec<String>,
-    defs: &'t [ColumnDef],
+    defs: Vec<ColumnDef>,
     facts: Vec<ColumnFacts>,
     key: Vec<usize>,
     /// For pseudo statements (`dump --format statements`): a value with no SQL literal
@@ -150,9 +175,9 @@ pub(super) struct Shape<'t> {
     pseudo: bool,
 }
 
-impl<'t> Shape<'t> {
+impl Shape {
     /// For pseudo statements: the names the catalog knows, `@N` for the others.
-    pub(super) fn pseudo(tm: &'t TableMap, schema: &TableSchema) -> Shape<'t> {
+    pub(super) fn pseudo(tm: &TableMap, schema: &TableSchema) -> Shape {
         let names = (0..tm.column_count())
             .map(|i| match schema.name(i) {
                 Some(n) if !matches!(schema.names, NameSource::Unknown(_)) => sql_ident(n),
@@ -162,14 +187,14 @@ impl<'t> Shape<'t> {
         Shape {
             table: sql_table(&tm.schema, &tm.table),
             names,
-            defs: &tm.columns,
+            defs: tm.columns.clone(),
             facts: facts_of(schema),
             key: schema.key.clone(),
             pseudo: true,
         }
     }
 
-    pub(super) fn of(tm: &'t TableMap, schema: &TableSchema, at: &str) -> Result<Shape<'t>, Error> {
+    pub(super) fn of(tm: &TableMap, schema: &TableSchema, at: &str) -> Result<Shape, Error> {
         let names = schema.names().map_err(|why| {
             Error::new(ErrorKind::NoColumnNames, format!(
                 "{at}: no column names for {}: the table map has no names \
@@ -180,7 +205,7 @@ impl<'t> Shape<'t> {
         Ok(Shape {
             table: sql_table(&tm.schema, &tm.table),
             names: names.into_iter().map(sql_ident).collect(),
-            defs: &tm.columns,
+            defs: tm.columns.clone(),
             facts: facts_of(schema),
             key: schema.key.clone(),
             pseudo: false,
@@ -209,6 +234,24 @@ impl<'t> Shape<'t> {
             }
             Cell::Present(v) => literal(v, &self.defs[i], &self.facts[i])
                 .map(Some)
+                .map_err(|e| {
+                    Error::new(e.kind, format!("column {}: {}", self.names[i], e.message))
+                }),
+        }
+    }
+
+    /// Appends [`Shape::lit`] of column `i` to `out`; `false` for an absent column.
+    fn push_lit(&self, out: &mut String, i: usize, c: &Cell<'_>) -> Result<bool, Error> {
+        match c {
+            Cell::Absent => Ok(false),
+            Cell::Present(_) if self.pseudo => {
+                if let Some(l) = self.lit(i, c)? {
+                    out.push_str(&l);
+                }
+                Ok(true)
+            }
+            Cell::Present(v) => push_literal(out, v, &self.defs[i], &self.facts[i])
+                .map(|()| true)
                 .map_err(|e| {
                     Error::new(e.kind, format!("column {}: {}", self.names[i], e.message))
                 }),
@@ -259,56 +302,89 @@ impl<'t> Shape<'t> {
     }
 
     pub(super) fn insert(&self, img: &[Cell<'_>], whole: bool) -> Result<String, Error> {
-        let mut cols = Vec::new();
-        let mut vals = Vec::new();
-        for (i, c) in img.iter().enumerate() {
-            if let Some(l) = self.lit(i, c)? {
-                cols.push(self.names[i].clone());
-                vals.push(l);
-            }
-        }
-        if whole && cols.len() < img.len() {
-            self.whole_check(img)?;
-        }
-        Ok(format!(
-            "INSERT INTO {} ({}) VALUES ({});",
-            self.table,
-            cols.join(", "),
-            vals.join(", ")
-        ))
+        let mut out = String::new();
+        self.push_insert(&mut out, img, whole)?;
+        Ok(out)
     }
 
-    fn where_clause(&self, img: &[Cell<'_>]) -> Result<String, Error> {
+    /// Appends [`Shape::insert`] to `out` (on an error, `out` may hold part of it).
+    pub(super) fn push_insert(
+        &self,
+        out: &mut String,
+        img: &[Cell<'_>],
+        whole: bool,
+    ) -> Result<(), Error> {
+        out.push_str("INSERT INTO ");
+        out.push_str(&self.table);
+        out.push_str(" (");
+        let mut n = 0;
+        for (i, c) in img.iter().enumerate() {
+            if matches!(c, Cell::Present(_)) {
+                if n > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&self.names[i]);
+                n += 1;
+            }
+        }
+        out.push_str(") VALUES (");
+        let mut first = true;
+        for (i, c) in img.iter().enumerate() {
+            if matches!(c, Cell::Present(_)) && !first {
+                out.push_str(", ");
+            }
+            if self.push_lit(out, i, c)? {
+                first = false;
+            }
+        }
+        if whole && n < img.len() {
+            self.whole_check(img)?;
+        }
+        out.push_str(");");
+        Ok(())
+    }
+
+    /// Appends the WHERE terms that find the row `img` (without `WHERE`).
+    fn push_where(&self, out: &mut String, img: &[Cell<'_>]) -> Result<(), Error> {
         let key_present = !self.key.is_empty()
             && self
                 .key
                 .iter()
                 .all(|&k| matches!(img.get(k), Some(Cell::Present(_))));
-        let mut terms = Vec::new();
+        let mut terms = 0;
         for (i, c) in img.iter().enumerate() {
             if key_present && !self.key.contains(&i) {
                 continue;
             }
-            let Some(l) = self.lit(i, c)? else {
+            if !matches!(c, Cell::Present(_)) {
                 continue;
-            };
+            }
+            if terms > 0 {
+                out.push_str(" AND ");
+            }
+            terms += 1;
+            out.push_str(&self.names[i]);
             if key_present {
-                terms.push(format!("{} = {l}", self.names[i]));
+                out.push_str(" = ");
+                self.push_lit(out, i, c)?;
             } else if self.by_bytes(i, c) {
                 // Text compares by its collation ('a' = 'A' = 'a '): without a key,
                 // another row could match; bytes match only this one.
-                terms.push(format!("{} <=> CAST({l} AS BINARY)", self.names[i]));
+                out.push_str(" <=> CAST(");
+                self.push_lit(out, i, c)?;
+                out.push_str(" AS BINARY)");
             } else {
-                terms.push(format!("{} <=> {l}", self.names[i]));
+                out.push_str(" <=> ");
+                self.push_lit(out, i, c)?;
             }
         }
-        if terms.is_empty() {
+        if terms == 0 {
             return Err(Error::new(
                 ErrorKind::NoKey,
                 "the row image has no columns to find the row by".into(),
             ));
         }
-        Ok(terms.join(" AND "))
+        Ok(())
     }
 
     /// Whether column `i` is a string compared by collation (not INET4/INET6/UUID, whose
@@ -326,33 +402,61 @@ impl<'t> Shape<'t> {
     }
 
     pub(super) fn delete(&self, img: &[Cell<'_>]) -> Result<String, Error> {
-        Ok(format!(
-            "DELETE FROM {} WHERE {} LIMIT 1;",
-            self.table,
-            self.where_clause(img)?
-        ))
+        let mut out = String::new();
+        self.push_delete(&mut out, img)?;
+        Ok(out)
+    }
+
+    /// Appends [`Shape::delete`] to `out` (on an error, `out` may hold part of it).
+    pub(super) fn push_delete(&self, out: &mut String, img: &[Cell<'_>]) -> Result<(), Error> {
+        out.push_str("DELETE FROM ");
+        out.push_str(&self.table);
+        out.push_str(" WHERE ");
+        self.push_where(out, img)?;
+        out.push_str(" LIMIT 1;");
+        Ok(())
     }
 
     /// `UPDATE … SET <to> WHERE <from>`.
     pub(super) fn update(&self, from: &[Cell<'_>], to: &[Cell<'_>]) -> Result<String, Error> {
-        let mut sets = Vec::new();
+        let mut out = String::new();
+        self.push_update(&mut out, from, to)?;
+        Ok(out)
+    }
+
+    /// Appends [`Shape::update`] to `out` (on an error, `out` may hold part of it).
+    pub(super) fn push_update(
+        &self,
+        out: &mut String,
+        from: &[Cell<'_>],
+        to: &[Cell<'_>],
+    ) -> Result<(), Error> {
+        out.push_str("UPDATE ");
+        out.push_str(&self.table);
+        out.push_str(" SET ");
+        let mut sets = 0;
         for (i, c) in to.iter().enumerate() {
-            if let Some(l) = self.lit(i, c)? {
-                sets.push(format!("{} = {l}", self.names[i]));
+            if !matches!(c, Cell::Present(_)) {
+                continue;
             }
+            if sets > 0 {
+                out.push_str(", ");
+            }
+            sets += 1;
+            out.push_str(&self.names[i]);
+            out.push_str(" = ");
+            self.push_lit(out, i, c)?;
         }
-        if sets.is_empty() {
+        if sets == 0 {
             return Err(Error::new(
                 ErrorKind::CannotInvert,
                 "the image to restore has no columns (an undo of an UPDATE needs binlog_row_image=FULL)"
                     .into(),
             ));
         }
-        Ok(format!(
-            "UPDATE {} SET {} WHERE {} LIMIT 1;",
-            self.table,
-            sets.join(", "),
-            self.where_clause(from)?
-        ))
+        out.push_str(" WHERE ");
+        self.push_where(out, from)?;
+        out.push_str(" LIMIT 1;");
+        Ok(())
     }
 }

@@ -1,35 +1,49 @@
 //! Redo and undo SQL written as it is made, in memory bounded by the largest transaction.
 //!
-//! Two passes over the range. The first ([`plan`]) decodes the events (not the row
-//! values) to count the transactions the SQL will hold, for its first line, and to
-//! refuse early what cannot be exported at all: a table without column names, and row
-//! images that are not FULL where the SQL needs them whole (checked on each rows event's
-//! first row). Nothing is written until it is done, so a caller can still refuse (no
-//! transaction selected, `--strict` undo conflicts). The second ([`SqlPlan::write`])
-//! writes the transactions in the SQL's order through the index (oldest first for redo;
-//! newest first for undo, each one's rows events and their statements in reverse), each
-//! decoded on its own: runs of them are rendered on a thread per core and written in
-//! order, so memory holds a few runs (a run is about [`RUN_BYTES`] of binlog, or one
-//! transaction when that is larger). A row that still fails (a value with no SQL
-//! literal, a damaged row image) stops the output after the last whole transaction,
-//! with the error.
+//! Two passes over the range. The first ([`plan`], `count.rs`) decodes the events (not
+//! the row values) to count the transactions the SQL will hold, for its first line, and
+//! to refuse early what cannot be exported at all: a table without column names, and
+//! row images that are not FULL where the SQL needs them whole (checked on each rows
+//! event's first row). It counts chunks of whole transactions on a thread per core, and
+//! walks the range again in one piece when a chunk fails, so the refusal is the one a
+//! single walk meets first. Nothing is written until it is done, so a caller can still
+//! refuse (no transaction selected, `--strict` undo conflicts). The second
+//! ([`SqlPlan::write`]) writes the transactions in the SQL's order through the index
+//! (oldest first for redo; newest first for undo, each one's rows events and their
+//! statements in reverse), each decoded as on its own: runs of them are rendered on a
+//! thread per core and written in order, so memory holds a few runs (a run is about
+//! [`RUN_BYTES`] of binlog, or one transaction when that is larger). Statements and
+//! literals go straight into the run's text; a table's shape (names, literal facts,
+//! key) is worked out once per table map (`known.rs`). A row that still fails (a value
+//! with no SQL literal, a damaged row image) stops the output after the last whole
+//! transaction, with the error.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt::Write as _;
 use std::io::Write;
+use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use crate::format::{Cell, Event, RowsOp, TableMap};
+use crate::format::{Cell, Event, EventType, RowsOp, TableMap};
 use crate::index::{Binlogs, EventId, TxnId};
 use crate::lang::TableGlob;
 use crate::schema::Catalog;
 
-use super::quote::sql_comment;
+use super::gtid::{self, Gtid};
+use super::quote::{push_sql_comment, sql_comment};
 use super::range::{self, Range};
-use super::sql::{Direction, SQL_MODE, Shape, SqlRequest, opt, overlay, txn_header, uncovered};
-use super::walk::walk;
+use super::sql::{
+    Direction, SQL_MODE, Shape, SqlRequest, TxnHeaders, opt, overlay, push_txn_header, uncovered,
+};
+use super::walk::{walk, walk_txns};
 use super::{Error, ErrorKind};
+
+mod count;
+mod known;
+
+use known::{KnownById, known, remember};
 
 /// Binlog bytes per run of transactions rendered at once (a run holds at least one).
 const RUN_BYTES: u64 = 256 << 10;
@@ -161,16 +175,38 @@ struct Rows<'a> {
 }
 
 /// A rows event the SQL covers: its location text, table and shape.
-struct Covered<'t> {
-    tm: &'t TableMap,
+struct Covered {
     at: String,
     full: String,
-    shape: Shape<'t>,
+    shape: Shape,
 }
 
-/// One transaction's statements, in redo order, by rows event: each event's position
-/// and a statement per row.
-type TxnEvents = Vec<(String, Vec<String>)>;
+/// The table and shape of the rows events of one table map.
+struct Cover {
+    full: String,
+    shape: Shape,
+}
+
+/// What rendering a run keeps between its rows events.
+#[derive(Default)]
+struct RunState {
+    covers: KnownById<Option<Rc<Cover>>>,
+    headers: TxnHeaders,
+    /// A rows event's location, before it is quoted.
+    at: String,
+    /// The transaction's text in redo order (for undo, to be written out in reverse).
+    text: String,
+    /// The GTID of the transaction, when its first event was walked.
+    gtid: Option<Gtid>,
+    /// The transaction's first event, and whether it is a GTID event.
+    first: Option<EventId>,
+    gtid_type: bool,
+    /// Rows events of the transaction that the SQL covers.
+    covered: usize,
+    /// Undo: per rows event, its comment line and its statements' range in `stmts`.
+    events: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
+    stmts: Vec<std::ops::Range<usize>>,
+}
 
 impl Rows<'_> {
     fn selected(&self, tm: &TableMap) -> bool {
@@ -178,11 +214,11 @@ impl Rows<'_> {
     }
 
     /// The rows event `e` with its table map, if the SQL covers it.
-    fn covered<'t>(
+    fn covered(
         &self,
         e: EventId,
-        tm: Result<&'t TableMap, crate::format::Error>,
-    ) -> Result<Option<Covered<'t>>, Error> {
+        tm: Result<&TableMap, crate::format::Error>,
+    ) -> Result<Option<Covered>, Error> {
         let at = self.b.named(self.b.index.get(e).location()).to_string();
         let tm = tm.map_err(|err| Error::new(ErrorKind::Damaged, format!("{at}: {}", err.kind)))?;
         if !self.selected(tm) {
@@ -190,96 +226,140 @@ impl Rows<'_> {
         }
         let shape = Shape::of(tm, &self.catalog.resolve(e, tm), &at)?;
         Ok(Some(Covered {
-            tm,
             at,
             full: full_name(tm),
             shape,
         }))
     }
 
-    /// The first pass: how many transactions the SQL holds; refuses what cannot be
-    /// exported (see the module doc).
-    fn count(&self, r: Range) -> Result<usize, Error> {
-        let (mut count, mut last) = (0, None::<TxnId>);
-        walk(self.b, r, |e, _, ev, dec| {
-            let Event::Rows(rows) = ev else {
-                return Ok(());
-            };
-            let tm = dec.table_for(rows).map(|t| &**t);
-            // Cheap checks first; the shape (and its error) only when one fails.
-            let cheap = match &tm {
-                Ok(tm) => {
-                    if !self.selected(tm) {
-                        return Ok(());
-                    }
-                    self.catalog.resolve(e, tm).names().is_ok()
-                }
-                Err(_) => false,
-            };
-            // Says why (or finds the table filtered out after all).
-            if !cheap && self.covered(e, tm)?.is_none() {
-                return Ok(());
+    /// The shape of table map `tm` at `e` from `st`, worked out on its first use.
+    fn cover(
+        &self,
+        e: EventId,
+        tm: Result<&Arc<TableMap>, crate::format::Error>,
+        st: &mut RunState,
+    ) -> Result<Option<Rc<Cover>>, Error> {
+        let ok = tm.as_ref().ok().copied();
+        if let Some(tm) = ok {
+            if let Some(c) = known(&st.covers, &self.catalog, e, tm) {
+                return Ok(c.clone());
             }
-            let t = self.b.index.txn_of(e);
-            if last != Some(t) {
-                count += 1;
-                last = Some(t);
-            }
-            let needs_whole = self.req.direction == Direction::Undo
-                && matches!(rows.kind.op, RowsOp::Delete | RowsOp::Update);
-            let (Ok(tm), true) = (dec.table_for(rows), needs_whole) else {
-                return Ok(());
-            };
-            let Some(row) = rows.rows(tm).next() else {
-                return Ok(());
-            };
-            if row
-                .as_ref()
-                .is_ok_and(|row| image_complete(rows.kind.op, row))
-            {
-                return Ok(());
-            }
-            let Some(c) = self.covered(e, Ok(tm))? else {
-                return Ok(());
-            };
-            let row = row
-                .map_err(|err| Error::new(ErrorKind::Damaged, format!("{}: {}", c.at, err.kind)))?;
-            let ctx =
-                |m: Error| Error::new(m.kind, format!("{} ({}): {}", c.at, c.full, m.message));
-            c.shape
-                .image_check(self.req.direction, rows.kind.op, &row)
-                .map_err(ctx)
-        })?;
-        Ok(count)
+        }
+        let c = self.covered(e, tm.map(|t| &**t))?.map(|c| {
+            Rc::new(Cover {
+                full: c.full,
+                shape: c.shape,
+            })
+        });
+        if let Some(tm) = ok {
+            remember(&mut st.covers, &self.catalog, e, tm, c.clone());
+        }
+        Ok(c)
     }
 
-    /// The statements of the rows events of `r`, in redo order, by rows event.
-    fn events(&self, r: Range) -> Result<TxnEvents, Error> {
-        let mut events = Vec::new();
-        walk(self.b, r, |e, _, ev, dec| {
-            let Event::Rows(rows) = ev else {
-                return Ok(());
-            };
-            let Some(c) = self.covered(e, dec.table_for(rows).map(|t| &**t))? else {
-                return Ok(());
-            };
-            let mut stmts = Vec::new();
-            for row in rows.rows(c.tm) {
-                let row = row.map_err(|err| {
-                    Error::new(ErrorKind::Damaged, format!("{}: {}", c.at, err.kind))
-                })?;
-                let ctx =
-                    |m: Error| Error::new(m.kind, format!("{} ({}): {}", c.at, c.full, m.message));
-                let s = c
-                    .shape
-                    .statement(self.req.direction, rows.kind.op, &row)
-                    .map_err(ctx)?;
-                stmts.push(s);
+    fn at(&self, e: EventId) -> String {
+        self.b.named(self.b.index.get(e).location()).to_string()
+    }
+
+    /// The statements of the rows events of `r` (of a transaction starting at `first`),
+    /// in redo order, each event under its position, into `st.text`; returns how many
+    /// rows events the SQL covers. Notes the transaction's GTID in `st.gtid` when its
+    /// first event is in `r`.
+    fn events(&self, r: Range, first: EventId, st: &mut RunState) -> Result<usize, Error> {
+        st.begin(self.b, first);
+        walk(self.b, r, |e, _, ev, dec| self.event(e, ev, dec, st))?;
+        Ok(st.covered)
+    }
+
+    /// One event of the transaction [`RunState::begin`] started, as [`Rows::events`]
+    /// takes it.
+    fn event(
+        &self,
+        e: EventId,
+        ev: &Event<'_>,
+        dec: &crate::format::Decoder,
+        st: &mut RunState,
+    ) -> Result<(), Error> {
+        let undo = self.req.direction == Direction::Undo;
+        if st.gtid_type && st.first == Some(e) {
+            // As `gtid::of_event` reads it.
+            match ev {
+                Event::Gtid(g) => st.gtid = Some(Gtid::Mysql(g.gtid.clone())),
+                Event::MariaGtid(g) => st.gtid = Some(Gtid::Maria(g.gtid)),
+                _ => {}
             }
-            events.push((c.at, stmts));
-            Ok(())
-        })?;
-        Ok(events)
+        }
+        let Event::Rows(rows) = ev else {
+            return Ok(());
+        };
+        let Some(c) = self.cover(e, dec.table_for(rows), st)? else {
+            return Ok(());
+        };
+        let Ok(tm) = dec.table_for(rows) else {
+            return Ok(());
+        };
+        st.covered += 1;
+        st.at.clear();
+        let _ = write!(st.at, "{}", self.b.named(self.b.index.get(e).location()));
+        let text = &mut st.text;
+        let line = text.len();
+        text.push_str("-- rows event at ");
+        push_sql_comment(text, &st.at);
+        text.push('\n');
+        let (line, stmt0) = (line..text.len(), st.stmts.len());
+        for row in rows.rows(tm) {
+            let row = row.map_err(|err| {
+                Error::new(ErrorKind::Damaged, format!("{}: {}", self.at(e), err.kind))
+            })?;
+            let ctx = |m: Error| {
+                Error::new(
+                    m.kind,
+                    format!("{} ({}): {}", self.at(e), c.full, m.message),
+                )
+            };
+            let from = text.len();
+            c.shape
+                .push_statement(text, self.req.direction, rows.kind.op, &row)
+                .map_err(ctx)?;
+            text.push('\n');
+            if undo {
+                st.stmts.push(from..text.len());
+            }
+        }
+        if undo {
+            st.events.push((line, stmt0..st.stmts.len()));
+        }
+        Ok(())
+    }
+
+    /// Appends transaction `t` as [`Rows::events`] left it in `st` to `out`, unless the
+    /// SQL covers none of its rows events.
+    fn push_txn(&self, t: TxnId, out: &mut String, st: &mut RunState) {
+        if st.covered == 0 {
+            return;
+        }
+        let g = match st.gtid.take() {
+            Some(g) => Some(g),
+            None => gtid::of_txn(self.b, t),
+        };
+        push_txn_header(self.b, t, g, out, &mut st.headers);
+        out.push_str("BEGIN;\n");
+        self.push_events(out, st);
+        out.push_str("COMMIT;\n");
+    }
+
+    /// Appends the text [`Rows::events`] left in `st` to `out`, in the SQL's order.
+    fn push_events(&self, out: &mut String, st: &RunState) {
+        if self.req.direction == Direction::Redo {
+            out.push_str(&st.text);
+            return;
+        }
+        for (line, stmts) in st.events.iter().rev() {
+            out.push_str(&st.text[line.clone()]);
+            for s in st.stmts[stmts.clone()].iter().rev() {
+                out.push_str(&st.text[s.clone()]);
+            }
+        }
     }
 
     /// The transactions of `r` in the order the SQL has them (oldest first for redo,
@@ -361,44 +441,97 @@ impl Rows<'_> {
         })
     }
 
-    /// The SQL of the transactions `run` (their parts inside `r`), as the output has it.
+    /// The SQL of the transactions `run` (their parts inside `r`), as the output has it:
+    /// each one's header comment, BEGIN, each rows event's position and statements (all
+    /// in reverse for undo), COMMIT. The run is decoded in one walk when its
+    /// transactions follow each other; on an error, each is walked on its own, in the
+    /// SQL's order, so that the error is the one that order meets first.
     fn render_run(&self, run: &[TxnId], r: Range) -> Result<String, Error> {
+        if let Some(text) = self.render_run_in_one_walk(run, r) {
+            return Ok(text);
+        }
         let ix = &self.b.index;
         let mut out = String::new();
+        let mut st = RunState::default();
         for &t in run {
             let (a, z) = ix.txn_span(t);
             let span = Range {
                 start: EventId(a.0.max(r.start.0)),
                 end: EventId((z.0 + 1).min(r.end.0)),
             };
-            let events = self.events(span)?;
-            if !events.is_empty() {
-                self.write_txn(t, events, &mut out);
-            }
+            self.events(span, a, &mut st)?;
+            self.push_txn(t, &mut out, &mut st);
         }
         Ok(out)
     }
 
-    /// One transaction: its header comment, BEGIN, each rows event's position and
-    /// statements (all in reverse for undo), COMMIT.
-    fn write_txn(&self, t: TxnId, mut events: TxnEvents, out: &mut String) {
-        let undo = self.req.direction == Direction::Undo;
-        if undo {
-            events.reverse();
+    /// [`Rows::render_run`] in one walk over the run's events (`None`: the run's
+    /// transactions do not follow each other, or a row failed).
+    fn render_run_in_one_walk(&self, run: &[TxnId], r: Range) -> Option<String> {
+        let ix = &self.b.index;
+        let lo = run.iter().map(|t| t.0).min()?;
+        let hi = run.iter().map(|t| t.0).max()?;
+        // Each transaction's events follow the one before's.
+        let tiles =
+            (lo..hi).all(|t| ix.txn_span(TxnId(t)).1.0 + 1 == ix.txn_span(TxnId(t + 1)).0.0);
+        if !tiles || run.len() != (hi - lo + 1) as usize {
+            return None;
         }
-        out.push_str(&txn_header(self.b, t));
-        out.push_str("BEGIN;\n");
-        for (at, mut stmts) in events {
-            if undo {
-                stmts.reverse();
+        let span = Range {
+            start: EventId(ix.txn_span(TxnId(lo)).0.0.max(r.start.0)),
+            end: EventId((ix.txn_span(TxnId(hi)).1.0 + 1).min(r.end.0)),
+        };
+        let mut st = RunState::default();
+        // Each transaction's SQL, by transaction from `lo`.
+        let (mut done, mut parts) = (String::new(), Vec::with_capacity(run.len()));
+        let (mut current, mut next_txn) = (None, 0);
+        let walked = walk_txns(self.b, span, |e, _, ev, dec| {
+            if current.is_some() && e.0 < next_txn {
+                return self.event(e, ev, dec, &mut st);
             }
-            let _ = writeln!(out, "-- rows event at {}", sql_comment(&at));
-            for s in stmts {
-                out.push_str(&s);
-                out.push('\n');
+            let t = ix.txn_of(e);
+            next_txn = ix.txn_span(t).1.0.saturating_add(1);
+            if current != Some(t) {
+                if let Some(c) = current {
+                    let from = done.len();
+                    self.push_txn(c, &mut done, &mut st);
+                    parts.push(from..done.len());
+                }
+                current = Some(t);
+                st.begin(self.b, ix.txn_span(t).0);
             }
+            self.event(e, ev, dec, &mut st)
+        });
+        walked.ok()?;
+        if let Some(c) = current {
+            let from = done.len();
+            self.push_txn(c, &mut done, &mut st);
+            parts.push(from..done.len());
         }
-        out.push_str("COMMIT;\n");
+        if self.req.direction == Direction::Redo {
+            return Some(done);
+        }
+        let mut out = String::with_capacity(done.len());
+        for p in parts.iter().rev() {
+            out.push_str(&done[p.clone()]);
+        }
+        Some(out)
+    }
+}
+
+impl RunState {
+    /// Starts a transaction whose first event is `first`.
+    fn begin(&mut self, b: &Binlogs, first: EventId) {
+        self.text.clear();
+        self.events.clear();
+        self.stmts.clear();
+        self.gtid = None;
+        self.covered = 0;
+        self.first = Some(first);
+        self.gtid_type = matches!(
+            b.index.type_code(first),
+            EventType::GTID | EventType::GTID_TAGGED | EventType::MARIA_GTID
+        );
     }
 }
 
@@ -417,34 +550,36 @@ fn image_complete(op: RowsOp, row: &crate::format::Row<'_>) -> bool {
     }
 }
 
-impl Shape<'_> {
-    /// The statement for `row` of a rows event of kind `op`, in `direction`.
-    fn statement(
+impl Shape {
+    /// Appends the statement for `row` of a rows event of kind `op`, in `direction`, to
+    /// `out` (on an error, `out` may hold part of it).
+    fn push_statement(
         &self,
+        out: &mut String,
         direction: Direction,
         op: RowsOp,
         row: &crate::format::Row<'_>,
-    ) -> Result<String, Error> {
+    ) -> Result<(), Error> {
         let (before, after) = (opt(&row.before), opt(&row.after));
         match (direction, op) {
             // A MINIMAL insert image holds the columns the statement set: the rest
             // take their defaults again. Re-inserting a deleted row needs all.
-            (Direction::Redo, RowsOp::Insert) => self.insert(after, false),
-            (Direction::Undo, RowsOp::Delete) => self.insert(before, true),
-            (Direction::Redo, RowsOp::Delete) => self.delete(before),
-            (Direction::Undo, RowsOp::Insert) => self.delete(after),
-            (Direction::Redo, RowsOp::Update) => self.update(before, after),
+            (Direction::Redo, RowsOp::Insert) => self.push_insert(out, after, false),
+            (Direction::Undo, RowsOp::Delete) => self.push_insert(out, before, true),
+            (Direction::Redo, RowsOp::Delete) => self.push_delete(out, before),
+            (Direction::Undo, RowsOp::Insert) => self.push_delete(out, after),
+            (Direction::Redo, RowsOp::Update) => self.push_update(out, before, after),
             (Direction::Undo, RowsOp::Update) => {
                 self.undo_check(before, after)?;
                 // The row as the update left it: a MINIMAL after image holds only the
                 // changed columns, the unchanged key columns are in the before.
                 let now = overlay(after, before);
-                self.update(&now, before)
+                self.push_update(out, &now, before)
             }
         }
     }
 
-    /// What [`Shape::statement`] refuses for the images' shape alone (not their values):
+    /// What [`Shape::push_statement`] refuses for the images' shape alone (not their values):
     /// the same for every row of a rows event.
     fn image_check(
         &self,

@@ -13,17 +13,50 @@ use super::{Error, ErrorKind};
 pub fn walk(
     b: &Binlogs,
     r: Range,
+    f: impl FnMut(EventId, &RawEvent<'_>, &Event<'_>, &Decoder) -> Result<(), Error>,
+) -> Result<(), Error> {
+    walk_with(b, r, false, f)
+}
+
+/// [`walk`], with each transaction decoded as a walk of it alone would: at a
+/// transaction's first event the table maps before it are forgotten (a table map's bytes
+/// seen before are not parsed again, though).
+pub fn walk_txns(
+    b: &Binlogs,
+    r: Range,
+    f: impl FnMut(EventId, &RawEvent<'_>, &Event<'_>, &Decoder) -> Result<(), Error>,
+) -> Result<(), Error> {
+    walk_with(b, r, true, f)
+}
+
+fn walk_with(
+    b: &Binlogs,
+    r: Range,
+    by_txn: bool,
     mut f: impl FnMut(EventId, &RawEvent<'_>, &Event<'_>, &Decoder) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let mut current_file = None;
     let mut dec = Decoder::default();
+    // A format description decoded since the decoder was made: it holds another one.
+    let mut fde_seen = false;
+    // The first event after the current transaction (no transaction starts before it).
+    let mut next_txn = r.start.0;
     for i in r.start.0..r.end.0 {
         let e = EventId(i);
         let file = b.index.file_of(e);
-        if current_file != Some(file) {
+        let mut txn_start = false;
+        if by_txn && i >= next_txn {
+            let (first, last) = b.index.txn_span(b.index.txn_of(e));
+            txn_start = i > r.start.0 && first == e;
+            next_txn = last.0.saturating_add(1).max(i + 1);
+        }
+        if current_file != Some(file) || (txn_start && fde_seen) {
             // Start from the transaction's first event so its table maps are known.
             dec = b.decoder_for(e);
             current_file = Some(file);
+            fde_seen = false;
+        } else if txn_start {
+            dec.forget_tables();
         }
         let Some(raw) = b.raw(e) else {
             return Err(Error::new(
@@ -40,6 +73,7 @@ pub fn walk(
                 format!("{}: {}", b.named(b.index.get(e).location()), err.kind),
             )
         })?;
+        fde_seen |= matches!(ev, Event::FormatDescription(_));
         if let Event::TransactionPayload(p) = &ev {
             // A compressed transaction: its events, with the outer file's format and
             // table maps, all reported at the payload event's id.

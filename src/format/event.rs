@@ -13,7 +13,7 @@ use super::payload::{self, TransactionPayload};
 use super::query::{self, QueryEvent};
 use super::reader::RawEvent;
 use super::rows::RowsEvent;
-use super::table_map::{TableMap, table_map_head};
+use super::table_map::TableMap;
 
 /// A decoded event body. Byte fields borrow from the event.
 #[derive(Debug, Clone)]
@@ -68,10 +68,13 @@ pub enum Event<'a> {
 pub struct Decoder {
     pub fde: Arc<FormatDescription>,
     tables: HashMap<u64, Arc<TableMap>>,
-    /// The body each table map in `tables` was parsed from: a table map logged again
-    /// unchanged (before every rows event) is not parsed again.
-    bodies: HashMap<u64, Arc<[u8]>>,
+    /// Table maps decoded under this format description, by their body: the same bytes
+    /// again are the same table map, not parsed twice.
+    parsed: Vec<(Box<[u8]>, Arc<TableMap>)>,
 }
+
+/// Table maps [`Decoder`] keeps by their bytes (the tables of a busy binlog are few).
+const PARSED_MAPS: usize = 64;
 
 impl Default for Decoder {
     fn default() -> Self {
@@ -84,8 +87,14 @@ impl Decoder {
         Decoder {
             fde: Arc::new(fde),
             tables: HashMap::new(),
-            bodies: HashMap::new(),
+            parsed: Vec::new(),
         }
+    }
+
+    /// Forgets the table maps that rows events can refer to, as a decoder made anew
+    /// under the same format description would not know them.
+    pub fn forget_tables(&mut self) {
+        self.tables.clear();
     }
 
     pub fn table(&self, table_id: u64) -> Option<&Arc<TableMap>> {
@@ -94,7 +103,6 @@ impl Decoder {
 
     /// Makes `tm` known, as if its TABLE_MAP_EVENT had been decoded.
     pub fn insert_table(&mut self, tm: Arc<TableMap>) {
-        self.bodies.remove(&tm.table_id);
         self.tables.insert(tm.table_id, tm);
     }
 
@@ -111,7 +119,7 @@ impl Decoder {
                 self.fde = Arc::new(f.clone());
                 // A new FDE starts a new stream: table ids may be reused.
                 self.tables.clear();
-                self.bodies.clear();
+                self.parsed.clear();
                 Event::FormatDescription(f)
             }
             EventType::QUERY | EventType::EXECUTE_LOAD_QUERY => {
@@ -130,15 +138,23 @@ impl Decoder {
             }
             EventType::XID => Event::Xid(control::parse_xid(body, base)?),
             EventType::TABLE_MAP => {
-                let id_len = fde.table_id_len(t);
-                let known = table_map_head(body, id_len)
-                    .filter(|h| self.bodies.get(&h.table_id).is_some_and(|b| **b == *body))
-                    .and_then(|h| self.tables.get(&h.table_id));
-                if let Some(tm) = known {
-                    return Ok(Event::TableMap(Arc::clone(tm)));
-                }
-                let tm = Arc::new(TableMap::parse(body, id_len, fde.flavor(), base)?);
-                self.bodies.insert(tm.table_id, Arc::from(body));
+                let known = self.parsed.iter().find(|(b, _)| **b == *body);
+                let tm = match known {
+                    Some((_, tm)) => tm.clone(),
+                    None => {
+                        let tm = Arc::new(TableMap::parse(
+                            body,
+                            fde.table_id_len(t),
+                            fde.flavor(),
+                            base,
+                        )?);
+                        if self.parsed.len() >= PARSED_MAPS {
+                            self.parsed.clear();
+                        }
+                        self.parsed.push((body.into(), tm.clone()));
+                        tm
+                    }
+                };
                 self.tables.insert(tm.table_id, tm.clone());
                 Event::TableMap(tm)
             }
@@ -205,5 +221,67 @@ impl Decoder {
         self.tables
             .get(&rows.table_id)
             .ok_or(Error::new(0, ErrorKind::NoTableMap(rows.table_id)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::EventReader;
+
+    /// The same table map bytes decoded again give the table map already parsed (equal
+    /// to a parse of them); other bytes, or the same after a format description, a new one.
+    #[test]
+    fn table_map_bytes_seen_before_are_not_parsed_again() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/mariadb/mysql-bin.000001"
+        );
+        let bytes = std::fs::read(path).unwrap();
+        let mut dec = Decoder::default();
+        let mut maps: Vec<(Vec<u8>, Arc<TableMap>)> = Vec::new();
+        let mut fde_raw = None;
+        for raw in EventReader::new(&bytes).unwrap() {
+            let raw = raw.unwrap();
+            match dec.decode(&raw).unwrap() {
+                Event::TableMap(tm) => maps.push((raw.body().to_vec(), tm)),
+                Event::FormatDescription(_) => fde_raw = Some(raw),
+                _ => {}
+            }
+        }
+        let (mut same, mut differ) = (0, 0);
+        for (i, (body, tm)) in maps.iter().enumerate() {
+            let t = EventType::TABLE_MAP;
+            let parsed = TableMap::parse(body, dec.fde.table_id_len(t), dec.fde.flavor(), 0);
+            assert_eq!(**tm, parsed.unwrap());
+            for (b2, tm2) in &maps[..i] {
+                if b2 == body {
+                    assert!(Arc::ptr_eq(tm, tm2));
+                    same += 1;
+                } else {
+                    assert!(!Arc::ptr_eq(tm, tm2));
+                    differ += 1;
+                }
+            }
+        }
+        assert!(same > 0 && differ > 0, "{same} {differ}");
+        // A format description forgets them.
+        let (body, tm) = &maps[0];
+        dec.decode(&fde_raw.unwrap()).unwrap();
+        let again = maps_after(&mut dec, &bytes, body);
+        assert!(again.is_some_and(|a| !Arc::ptr_eq(&a, tm) && *a == **tm));
+    }
+
+    /// The table map of the first TABLE_MAP event with `body` in `bytes`, decoded by `dec`.
+    fn maps_after(dec: &mut Decoder, bytes: &[u8], body: &[u8]) -> Option<Arc<TableMap>> {
+        for raw in EventReader::new(bytes).ok()? {
+            let raw = raw.ok()?;
+            if raw.header.type_code == EventType::TABLE_MAP && raw.body() == body {
+                if let Ok(Event::TableMap(tm)) = dec.decode(&raw) {
+                    return Some(tm);
+                }
+            }
+        }
+        None
     }
 }
