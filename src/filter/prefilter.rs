@@ -594,7 +594,10 @@ pub fn check(pattern: &str, sample: &[u8]) {
     texts.push(value_text(&Value::UInt(n as u64)));
     texts.push(value_text(&Value::Double(f64::from_bits(n as u64))));
     texts.push(value_text(&Value::Float(f32::from_bits(n as u32))));
-    texts.push(value_text(&Value::Bit { value: n as u64, bits: 64 }));
+    texts.push(value_text(&Value::Bit {
+        value: n as u64,
+        bits: 64,
+    }));
     texts.push(value_text(&Value::Geometry(sample)));
     texts.push(value_text(&Value::Null));
     for t in &texts {
