@@ -11,10 +11,12 @@
 
 mod body;
 mod eval;
+mod needles;
 mod parse;
 mod prefilter;
+mod scan;
 #[doc(hidden)]
-pub use prefilter::check as check_prefilter;
+pub use needles::check as check_prefilter;
 pub mod sql_names;
 
 use std::sync::atomic::AtomicBool;
@@ -250,7 +252,7 @@ pub fn apply(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<EventId>, Cancelled> {
     let mut all = Vec::new();
-    eval::apply(b, f, None, cancel, progress, &mut |hits| {
+    scan::apply(b, f, None, cancel, progress, &mut |hits| {
         all.extend_from_slice(hits);
     })?;
     Ok(all)
@@ -266,7 +268,7 @@ pub fn apply_in(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<EventId>, Cancelled> {
     let mut all = Vec::new();
-    eval::apply(b, f, Some(catalog), cancel, progress, &mut |hits| {
+    scan::apply(b, f, Some(catalog), cancel, progress, &mut |hits| {
         all.extend_from_slice(hits);
     })?;
     Ok(all)
@@ -283,7 +285,7 @@ pub fn apply_streaming(
     progress: &mut dyn FnMut(usize, usize),
     found: &mut dyn FnMut(&[EventId]),
 ) -> Result<usize, Cancelled> {
-    eval::apply(b, f, catalog, cancel, progress, found)
+    scan::apply(b, f, catalog, cancel, progress, found)
 }
 
 /// The next matching event after `from` (before it when `forward` is false), without
@@ -295,7 +297,7 @@ pub fn find_next(
     forward: bool,
     cancel: &AtomicBool,
 ) -> Option<EventId> {
-    eval::find_next(b, f, None, from, forward, cancel, &mut |_, _| {})
+    scan::find_next(b, f, None, from, forward, cancel, &mut |_, _| {})
 }
 
 /// [`find_next`] reporting `progress(done, total)` in events between `from` and the end
@@ -308,5 +310,5 @@ pub fn find_next_progress(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Option<EventId> {
-    eval::find_next(b, f, None, from, forward, cancel, progress)
+    scan::find_next(b, f, None, from, forward, cancel, progress)
 }

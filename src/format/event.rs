@@ -232,18 +232,19 @@ mod tests {
     /// The same table map bytes decoded again give the table map already parsed (equal
     /// to a parse of them); other bytes, or the same after a format description, a new one.
     #[test]
-    fn table_map_bytes_seen_before_are_not_parsed_again() {
+    fn table_map_bytes_seen_before_are_not_parsed_again()
+    -> std::result::Result<(), Box<dyn std::error::Error>> {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/mariadb/mysql-bin.000001"
         );
-        let bytes = std::fs::read(path).unwrap();
+        let bytes = std::fs::read(path)?;
         let mut dec = Decoder::default();
         let mut maps: Vec<(Vec<u8>, Arc<TableMap>)> = Vec::new();
         let mut fde_raw = None;
-        for raw in EventReader::new(&bytes).unwrap() {
-            let raw = raw.unwrap();
-            match dec.decode(&raw).unwrap() {
+        for raw in EventReader::new(&bytes)? {
+            let raw = raw.map_err(|e| e.error)?;
+            match dec.decode(&raw)? {
                 Event::TableMap(tm) => maps.push((raw.body().to_vec(), tm)),
                 Event::FormatDescription(_) => fde_raw = Some(raw),
                 _ => {}
@@ -253,7 +254,7 @@ mod tests {
         for (i, (body, tm)) in maps.iter().enumerate() {
             let t = EventType::TABLE_MAP;
             let parsed = TableMap::parse(body, dec.fde.table_id_len(t), dec.fde.flavor(), 0);
-            assert_eq!(**tm, parsed.unwrap());
+            assert_eq!(**tm, parsed?);
             for (b2, tm2) in &maps[..i] {
                 if b2 == body {
                     assert!(Arc::ptr_eq(tm, tm2));
@@ -267,9 +268,10 @@ mod tests {
         assert!(same > 0 && differ > 0, "{same} {differ}");
         // A format description forgets them.
         let (body, tm) = &maps[0];
-        dec.decode(&fde_raw.unwrap()).unwrap();
+        dec.decode(&fde_raw.ok_or("no format description")?)?;
         let again = maps_after(&mut dec, &bytes, body);
         assert!(again.is_some_and(|a| !Arc::ptr_eq(&a, tm) && *a == **tm));
+        Ok(())
     }
 
     /// The table map of the first TABLE_MAP event with `body` in `bytes`, decoded by `dec`.
