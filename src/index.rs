@@ -33,6 +33,11 @@ use crate::format::reader::{EventReader, RawEvent};
 use crate::format::{EventType, Result as FormatResult};
 
 pub use crate::format::query_class::QueryClass;
+
+/// Threads for work spread over the cores: one per core, at most 8.
+pub fn worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
 pub use background::{IndexBuild, Progress, Step};
 pub use build::FileScanState;
 pub use event_index::{
@@ -123,7 +128,7 @@ impl Binlogs {
     /// thread per core (at most 8), one file (or a followed set) on this thread.
     pub fn open_with(paths: &[PathBuf], options: OpenOptions) -> Result<Binlogs, OpenError> {
         let mut b = Binlogs::open_unindexed(paths, options)?;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let threads = worker_threads();
         if threads > 1 && b.set.files.len() > 1 && !b.options.follow {
             b.index_in_parallel(threads);
         }

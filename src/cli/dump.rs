@@ -86,7 +86,7 @@ pub fn run(args: &DumpArgs, out: &mut impl Write, err: &mut impl Write) -> std::
             }
         };
         let threads = match args.threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            0 => crate::index::worker_threads(),
             n => n,
         };
         clean &= dump_file(

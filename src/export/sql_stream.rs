@@ -377,7 +377,7 @@ impl Rows<'_> {
             Direction::Redo => Box::new(first..=last),
             Direction::Undo => Box::new((first..=last).rev()),
         };
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let threads = crate::index::worker_threads();
         let (jobs, queue) = sync_channel::<Job>(threads);
         let queue = Mutex::new(queue);
         std::thread::scope(|s| {

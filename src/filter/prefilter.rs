@@ -8,11 +8,10 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use crate::format::EventType;
-use crate::format::FormatDescription;
 use crate::format::column::ColumnType;
 use crate::format::header::HEADER_LEN;
 use crate::format::table_map::table_map_columns;
+use crate::format::{EventType, FormatDescription, LogPosition};
 use crate::index::{Binlogs, EventId, FileId};
 
 use super::Cancelled;
@@ -136,19 +135,10 @@ fn chunks(b: &Binlogs, start: u32, end: u32) -> Vec<(FileId, u32, u32)> {
         }
         let mut from = a;
         while from < z {
-            let want = ix.pos(EventId(from)).0 + CHUNK;
-            // The first event at or past `want`, by bisection over positions.
-            let (mut lo, mut hi) = (from + 1, z);
-            while lo < hi {
-                let mid = lo + (hi - lo) / 2;
-                if ix.pos(EventId(mid)).0 < want {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            out.push((FileId(f as u16), from, lo));
-            from = lo;
+            let want = ix.pos(EventId(from)).after(CHUNK);
+            let to = ix.first_at_pos(EventId(from + 1), EventId(z), want).0;
+            out.push((FileId(f as u16), from, to));
+            from = to;
         }
     }
     out
@@ -160,10 +150,7 @@ fn on_cores<T: Sync, R: Send>(
     cancel: &AtomicBool,
     work: impl Fn(&T) -> R + Sync,
 ) -> Result<Vec<R>, Cancelled> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .clamp(1, 8)
-        .min(items.len().max(1));
+    let threads = crate::index::worker_threads().min(items.len().max(1));
     let next = AtomicUsize::new(0);
     let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
     let results = std::sync::Mutex::new(&mut slots);
@@ -258,24 +245,17 @@ fn hits_in(b: &Binlogs, needles: &Needles, f: FileId, a: u32, z: u32) -> Vec<u32
         let Some((m_start, m_end)) = needles.find(&bytes[..end], at) else {
             break;
         };
-        // The event holding the match's first byte: galloping forward from `e`.
-        let s = m_start as u64;
+        // The event holding the match's first byte: galloping forward from `e` (matches
+        // are often close), then a bisection over the last step.
+        let past = LogPosition(m_start as u64).after(1);
         let mut step = 1;
         let mut lo = e;
-        while lo + step < z && ix.pos(EventId(lo + step)).0 <= s {
+        while lo + step < z && ix.pos(EventId(lo + step)) < past {
             lo += step;
             step *= 2;
         }
-        let mut hi = (lo + step).min(z);
-        while lo + 1 < hi {
-            let mid = lo + (hi - lo) / 2;
-            if ix.pos(EventId(mid)).0 <= s {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        e = lo;
+        let hi = (lo + step).min(z);
+        e = ix.first_at_pos(EventId(lo + 1), EventId(hi), past).0 - 1;
         let next = ix.next_pos(EventId(e)).0 as usize;
         // A match running into the next event is in neither, and no other match lies
         // wholly inside this one after `at`: it would lie inside the leftmost match, and

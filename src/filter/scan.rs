@@ -130,10 +130,7 @@ fn evaluate(
         }
         return Ok(());
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .clamp(1, 8)
-        .min(blocks.len());
+    let threads = crate::index::worker_threads().min(blocks.len());
     let next = std::sync::atomic::AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<EventId>)>();

@@ -231,34 +231,33 @@ impl EventIndex {
         }
     }
 
-    /// The event that starts exactly at `loc`, if any.
-    pub fn event_at(&self, loc: Location) -> Option<EventId> {
-        let f = self.file_extent(loc.file)?;
-        let (mut lo, mut hi) = (f.first.0, f.end.0);
+    /// The first event of `[from, to)` (events of one file) that starts at or after
+    /// `pos`; `to` when none does. A bisection over positions.
+    pub fn first_at_pos(&self, from: EventId, to: EventId, pos: LogPosition) -> EventId {
+        let (mut lo, mut hi) = (from.0, to.0);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if self.pos(EventId(mid)) < loc.pos {
+            if self.pos(EventId(mid)) < pos {
                 lo = mid + 1;
             } else {
                 hi = mid;
             }
         }
-        (lo < f.end.0 && self.pos(EventId(lo)) == loc.pos).then_some(EventId(lo))
+        EventId(lo)
+    }
+
+    /// The event that starts exactly at `loc`, if any.
+    pub fn event_at(&self, loc: Location) -> Option<EventId> {
+        let f = self.file_extent(loc.file)?;
+        let e = self.first_at_pos(f.first, f.end, loc.pos);
+        (e.0 < f.end.0 && self.pos(e) == loc.pos).then_some(e)
     }
 
     /// The event that contains byte `loc` (starts at or before it), if any.
     pub fn event_containing(&self, loc: Location) -> Option<EventId> {
         let f = self.file_extent(loc.file)?;
-        let (mut lo, mut hi) = (f.first.0, f.end.0);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if self.pos(EventId(mid)) <= loc.pos {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        (lo > f.first.0 && loc.pos < f.indexed_end).then(|| EventId(lo - 1))
+        let after = self.first_at_pos(f.first, f.end, loc.pos.after(1));
+        (after.0 > f.first.0 && loc.pos < f.indexed_end).then(|| EventId(after.0 - 1))
     }
 
     // Transactions ------------------------------------------------------------------

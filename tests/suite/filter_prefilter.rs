@@ -189,12 +189,16 @@ fn a_search_finds_the_same_events_as_the_filter() {
         .into_iter()
         .find(|p| p.to_string_lossy().contains("mariadb"))
     else {
+        assert!(corpus_dir().is_none(), "the corpus holds no MariaDB binlog");
         return;
     };
     let b = Binlogs::open(&[path]).unwrap();
-    for p in pieces(&b, 8) {
+    let texts = pieces(&b, 8);
+    assert!(texts.len() >= 4, "{texts:?}");
+    for p in texts {
         let text = literal(&p);
         let hits = apply(&b, &text);
+        assert!(!hits.is_empty(), "{text} is taken from the file");
         let f = Filter::parse(&text, &ctx()).unwrap();
         let never = AtomicBool::new(false);
         let mut found = Vec::new();

@@ -39,7 +39,7 @@ impl Rows<'_> {
         if chunks.len() < 2 {
             return self.count_in(r);
         }
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let threads = crate::index::worker_threads();
         let next = AtomicUsize::new(0);
         let counted: Vec<Option<usize>> = std::thread::scope(|s| {
             let workers: Vec<_> = (0..threads)
