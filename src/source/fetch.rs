@@ -305,11 +305,24 @@ fn accept(server: &str, spool: &mut Spool, cursor: &mut Cursor, bytes: &[u8]) ->
         let fde = FormatDescription::parse(&bytes[HEADER_LEN..])
             .map_err(|e| protocol(format!("the format description for {}: {e}", at.file)))?;
         verify(server, &at, bytes, &fde)?;
-        cursor.fde = Some(fde);
         if at.pos != LogPosition::FIRST_EVENT {
-            // The copy sent when a dump starts mid-file.
+            // The copy sent when a dump starts mid-file: it must frame events as the
+            // one the file starts with does, or what follows would not read back.
+            if let Some(old) = &cursor.fde {
+                let framing = |f: &FormatDescription| {
+                    (f.header_len, f.checksum_len(), f.post_header_lens.clone())
+                };
+                if framing(old) != framing(&fde) {
+                    return Err(protocol(format!(
+                        "the format description resent at {at} frames events otherwise                          than the one {} starts with",
+                        at.file
+                    )));
+                }
+            }
+            cursor.fde = Some(fde);
             return Ok(Accepted::Skipped);
         }
+        cursor.fde = Some(fde);
     } else {
         let fde = cursor
             .fde
