@@ -244,7 +244,7 @@ pub(super) fn dump_events<'r>(
         };
         let mut dec = Decoder::default();
         let mut items = Vec::new();
-        let (mut start_dec, mut held) = (dec.clone(), 0usize);
+        let (mut start_dec, mut held) = (dec.detached(), 0usize);
         // The DDL as it stands at the chunk being cut (shared until a statement changes it).
         let (mut start_ddl, mut dirty) = (Arc::new(ddl.clone()), false);
         let text = job.format != DumpFormat::Jsonl;
@@ -270,7 +270,7 @@ pub(super) fn dump_events<'r>(
                 let (done, rx) = sync_channel(1);
                 let chunk = Chunk {
                     items: std::mem::replace(&mut items, std::mem::take(&mut spare_items)),
-                    dec: std::mem::replace(&mut start_dec, dec.clone()),
+                    dec: std::mem::replace(&mut start_dec, dec.detached()),
                     ddl: if dirty {
                         std::mem::replace(&mut start_ddl, Arc::new(ddl.clone()))
                     } else {

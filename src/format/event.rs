@@ -91,6 +91,31 @@ impl Decoder {
         }
     }
 
+    /// A copy that shares no table map with `self`: threads that decode on copies of their
+    /// own then never write to the same reference counts (every table map decoded clones
+    /// and drops one), which would bounce a cache line between the cores for each event.
+    #[must_use]
+    pub fn detached(&self) -> Decoder {
+        let copy = |tm: &Arc<TableMap>| Arc::new(TableMap::clone(tm));
+        let parsed: Vec<(Box<[u8]>, Arc<TableMap>)> =
+            self.parsed.iter().map(|(b, tm)| (b.clone(), copy(tm))).collect();
+        let tables = self
+            .tables
+            .iter()
+            .map(|(&id, tm)| {
+                // One copy for a map both lists hold, as there is one original.
+                let known = self.parsed.iter().position(|(_, p)| Arc::ptr_eq(p, tm));
+                let tm = known.map_or_else(|| copy(tm), |i| Arc::clone(&parsed[i].1));
+                (id, tm)
+            })
+            .collect();
+        Decoder {
+            fde: Arc::new(FormatDescription::clone(&self.fde)),
+            tables,
+            parsed,
+        }
+    }
+
     /// Forgets the table maps that rows events can refer to, as a decoder made anew
     /// under the same format description would not know them.
     pub fn forget_tables(&mut self) {
