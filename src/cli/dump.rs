@@ -155,6 +155,9 @@ fn dump_file(
     r
 }
 
+/// How much rendered output [`dump_events`] gathers before it writes it out.
+const FLUSH_AT: usize = 64 << 10;
+
 fn dump_events(
     how: &How<'_>,
     reader: EventReader<'_>,
@@ -164,17 +167,24 @@ fn dump_events(
 ) -> std::io::Result<bool> {
     let mut dec = Decoder::default();
     let mut clean = true;
-    let (mut buf, mut msg) = (String::with_capacity(1 << 16), String::new());
+    let (mut buf, mut msg) = (String::with_capacity(FLUSH_AT * 2), String::new());
     for item in reader {
-        buf.clear();
-        msg.clear();
-        let r = render_item(&item, how, &mut dec, ddl, &mut buf, &mut msg);
+        let r = render_item(item.as_ref(), how, &mut dec, ddl, &mut buf, &mut msg);
         clean &= r.clean;
-        out.write_all(buf.as_bytes())?;
-        err.write_all(msg.as_bytes())?;
+        // Output goes out in runs of about FLUSH_AT bytes; a message is written after the
+        // output of the events before it, as it comes.
+        if buf.len() >= FLUSH_AT || !msg.is_empty() || r.stop {
+            out.write_all(buf.as_bytes())?;
+            buf.clear();
+        }
+        if !msg.is_empty() {
+            err.write_all(msg.as_bytes())?;
+            msg.clear();
+        }
         if r.stop {
             break;
         }
     }
+    out.write_all(buf.as_bytes())?;
     Ok(clean)
 }

@@ -48,7 +48,7 @@ pub(super) struct How<'a> {
 /// stderr (if any) into `err`; `ddl` is the DDL seen so far (text follows it as it goes).
 /// The one rendering of an event, for both dump paths.
 pub(super) fn render_item(
-    item: &Result<RawEvent<'_>, FramingError>,
+    item: Result<&RawEvent<'_>, &FramingError>,
     how: &How<'_>,
     dec: &mut Decoder,
     ddl: &mut Tables,
@@ -105,9 +105,13 @@ fn chunk_bytes(len: usize) -> usize {
     (len / 64).clamp(4 << 10, 256 << 10)
 }
 
+/// An event or framing error as a chunk holds it: framing errors are rare and large, so
+/// they are boxed, and the events that are moved through a chunk's list stay small.
+type Item<'a> = Result<RawEvent<'a>, Box<FramingError>>;
+
 /// A run of consecutive events and the decoder and DDL as they stand before the first.
 struct Chunk<'a> {
-    items: Vec<Result<RawEvent<'a>, FramingError>>,
+    items: Vec<Item<'a>>,
     dec: Decoder,
     ddl: Arc<Tables>,
     done: SyncSender<Output<'a>>,
@@ -116,7 +120,7 @@ struct Chunk<'a> {
 /// A rendered chunk, and its emptied list of events for the next one.
 #[derive(Default)]
 struct Output<'a> {
-    items: Vec<Result<RawEvent<'a>, FramingError>>,
+    items: Vec<Item<'a>>,
     out: String,
     err: String,
     clean: bool,
@@ -144,6 +148,7 @@ fn render_chunk(chunk: Chunk<'_>, how: &How<'_>, pool: &Pool) {
         clean: true,
     };
     for item in &chunk.items {
+        let item = item.as_ref().map_err(|e| &**e);
         let r = render_item(item, how, &mut dec, &mut ddl, &mut o.out, &mut o.err);
         o.clean &= r.clean;
         if r.stop {
@@ -228,7 +233,7 @@ pub(super) fn dump_events<'r>(
         let mut clean = true;
         let mut write_one = |rx: Receiver<Output<'r>>,
                              clean: &mut bool,
-                             spare: &mut Vec<Result<RawEvent<'r>, FramingError>>|
+                             spare: &mut Vec<Item<'r>>|
          -> std::io::Result<()> {
             let mut o = rx.recv().unwrap_or_default();
             *clean &= o.clean;
@@ -248,44 +253,49 @@ pub(super) fn dump_events<'r>(
         // The DDL as it stands at the chunk being cut (shared until a statement changes it).
         let (mut start_ddl, mut dirty) = (Arc::new(ddl.clone()), false);
         let text = job.format != DumpFormat::Jsonl;
-        let mut reader = reader.peekable();
+        let mut reader = reader.map(|item| item.map_err(Box::new));
         let result = (|| -> std::io::Result<()> {
-            while let Some(item) = reader.next() {
-                let mut last = reader.peek().is_none();
-                if let Ok(raw) = &item {
-                    held += raw.bytes.len();
-                    let t = raw.header.type_code;
-                    if t == EventType::FORMAT_DESCRIPTION || t == EventType::TABLE_MAP {
-                        let _ = dec.decode(raw);
-                    } else if text && follow_ddl(raw, &mut dec, ddl) {
-                        dirty = true;
+            loop {
+                let item = reader.next();
+                // The end of the file, or an event after which nothing is rendered.
+                let mut last = item.is_none();
+                if let Some(item) = item {
+                    if let Ok(raw) = &item {
+                        held += raw.bytes.len();
+                        let t = raw.header.type_code;
+                        if t == EventType::FORMAT_DESCRIPTION || t == EventType::TABLE_MAP {
+                            let _ = dec.decode(raw);
+                        } else if text && follow_ddl(raw, &mut dec, ddl) {
+                            dirty = true;
+                        }
+                        last |= t == EventType::MARIA_START_ENCRYPTION;
                     }
-                    // Nothing after it is rendered.
-                    last |= t == EventType::MARIA_START_ENCRYPTION;
+                    items.push(item);
                 }
-                items.push(item);
                 if held < size && !last {
                     continue;
                 }
-                let (done, rx) = sync_channel(1);
-                let chunk = Chunk {
-                    items: std::mem::replace(&mut items, std::mem::take(&mut spare_items)),
-                    dec: std::mem::replace(&mut start_dec, dec.detached()),
-                    ddl: if dirty {
-                        std::mem::replace(&mut start_ddl, Arc::new(ddl.clone()))
-                    } else {
-                        Arc::clone(&start_ddl)
-                    },
-                    done,
-                };
-                (held, dirty) = (0, false);
-                if jobs.send(chunk).is_err() {
-                    break;
-                }
-                pending.push_back(rx);
-                if pending.len() >= IN_FLIGHT * workers {
-                    if let Some(rx) = pending.pop_front() {
-                        write_one(rx, &mut clean, &mut spare_items)?;
+                if !items.is_empty() {
+                    let (done, rx) = sync_channel(1);
+                    let chunk = Chunk {
+                        items: std::mem::replace(&mut items, std::mem::take(&mut spare_items)),
+                        dec: std::mem::replace(&mut start_dec, dec.detached()),
+                        ddl: if dirty {
+                            std::mem::replace(&mut start_ddl, Arc::new(ddl.clone()))
+                        } else {
+                            Arc::clone(&start_ddl)
+                        },
+                        done,
+                    };
+                    (held, dirty) = (0, false);
+                    if jobs.send(chunk).is_err() {
+                        break;
+                    }
+                    pending.push_back(rx);
+                    if pending.len() >= IN_FLIGHT * workers {
+                        if let Some(rx) = pending.pop_front() {
+                            write_one(rx, &mut clean, &mut spare_items)?;
+                        }
                     }
                 }
                 if last {
