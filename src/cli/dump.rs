@@ -10,7 +10,7 @@ use crate::index::MappedFile;
 use crate::schema::Tables;
 
 use super::dump_parallel::{self, How, render_item};
-use super::{TzArg, panic};
+use super::{TzArg, panic, text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DumpFormat {
@@ -167,6 +167,7 @@ fn dump_events(
 ) -> std::io::Result<bool> {
     let mut dec = Decoder::default();
     let mut clean = true;
+    let ddl = &mut text::Following::new(ddl);
     let (mut buf, mut msg) = (String::with_capacity(FLUSH_AT * 2), String::new());
     for item in reader {
         let r = render_item(item.as_ref(), how, &mut dec, ddl, &mut buf, &mut msg);

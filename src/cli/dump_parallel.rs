@@ -51,7 +51,7 @@ pub(super) fn render_item(
     item: Result<&RawEvent<'_>, &FramingError>,
     how: &How<'_>,
     dec: &mut Decoder,
-    ddl: &mut Tables,
+    ddl: &mut text::Following<'_>,
     out: &mut String,
     err: &mut String,
 ) -> Rendered {
@@ -132,7 +132,8 @@ type Pool = Mutex<Vec<String>>;
 
 fn render_chunk(chunk: Chunk<'_>, how: &How<'_>, pool: &Pool) {
     let mut dec = chunk.dec;
-    let mut ddl = Tables::clone(&chunk.ddl);
+    let mut tables = Tables::clone(&chunk.ddl);
+    let mut ddl = text::Following::new(&mut tables);
     let held: usize = chunk.items.iter().flatten().map(|r| r.bytes.len()).sum();
     let mut out = pool
         .lock()

@@ -4,6 +4,8 @@
 //! text form, from the DDL seen so far ([`Declared`]).
 
 use std::fmt::Write as _;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::format::digits::push_int;
 use crate::format::display::{
@@ -36,6 +38,121 @@ pub trait Declared {
     fn statement(&mut self, _schema: &[u8], _sql: &[u8]) {}
     /// Per column of `tm`, what its declaration says.
     fn declared(&self, tm: &TableMap) -> Vec<DeclaredColumn>;
+    /// The fixed parts of the lines of `tm`'s rows, as [`declared`](Self::declared)
+    /// makes them; worked out anew each time unless the implementation keeps them.
+    fn column_texts(&mut self, tm: &Arc<TableMap>) -> Rc<ColumnTexts> {
+        Rc::new(ColumnTexts::new(tm, &self.declared(tm)))
+    }
+}
+
+/// The parts of a rows event's text that depend only on its table map and the DDL: the
+/// table's name and, per column, the text before and after its value.
+pub struct ColumnTexts {
+    /// `` `db`.`table` ``.
+    table: String,
+    columns: Vec<ColumnText>,
+}
+
+struct ColumnText {
+    /// `###   @N=`.
+    head: String,
+    /// ` /* TYPE [UNSIGNED] */[ name]` and the newline.
+    tail: String,
+    /// The DDL (not the table map) says the column is unsigned.
+    by_ddl: bool,
+    /// The declared type where the value has a text form besides its bytes.
+    textual: Option<String>,
+    /// The type label and its signedness (the middle of `tail`).
+    label: String,
+    /// ` name`, escaped, or nothing.
+    name: String,
+}
+
+impl ColumnTexts {
+    fn new(tm: &TableMap, declared: &[DeclaredColumn]) -> ColumnTexts {
+        let mut table = String::with_capacity(tm.schema.len() + tm.table.len() + 5);
+        push_ident(&mut table, &tm.schema);
+        table.push('.');
+        push_ident(&mut table, &tm.table);
+        let columns = (0..tm.column_count())
+            .map(|i| {
+                let declared = declared.get(i);
+                // The table map's signedness, else the DDL's.
+                let by_ddl = tm.is_unsigned(i).is_none() && declared.is_some_and(|d| d.unsigned);
+                let sign = match tm.is_unsigned(i) {
+                    Some(true) => " UNSIGNED",
+                    None if by_ddl && tm.columns[i].int_bits().is_some() => " UNSIGNED",
+                    _ => "",
+                };
+                let mut head = String::from("###   @");
+                push_int(&mut head, i + 1);
+                head.push('=');
+                let mut label = String::new();
+                push_type_label(&mut label, tm.column_types[i], &tm.columns[i]);
+                label.push_str(sign);
+                let mut name = String::new();
+                if let Some(n) = tm.column_name(i).filter(|n| !n.is_empty()) {
+                    name.push(' ');
+                    escape_bytes_into(&mut name, n);
+                }
+                let tail = format!(" /* {label} */{name}\n");
+                ColumnText {
+                    head,
+                    tail,
+                    by_ddl,
+                    textual: declared.and_then(|d| d.ty.clone()),
+                    label,
+                    name,
+                }
+            })
+            .collect();
+        ColumnTexts { table, columns }
+    }
+}
+
+/// [`Tables`] followed through a dump, keeping the [`ColumnTexts`] of the table maps it
+/// has seen until a statement changes the DDL: most rows events of a binlog are of a few
+/// tables, and their fixed text is then worked out once, not per event.
+pub struct Following<'t> {
+    pub tables: &'t mut Tables,
+    /// By table map (held, so that the one compared with is the one kept).
+    known: Vec<(Arc<TableMap>, Rc<ColumnTexts>)>,
+}
+
+/// Table maps [`Following`] keeps the texts of.
+const KNOWN_TEXTS: usize = 16;
+
+impl<'t> Following<'t> {
+    pub fn new(tables: &'t mut Tables) -> Self {
+        Following {
+            tables,
+            known: Vec::new(),
+        }
+    }
+}
+
+impl Declared for Following<'_> {
+    fn statement(&mut self, schema: &[u8], sql: &[u8]) {
+        if !self.tables.apply(schema, sql).is_empty() {
+            self.known.clear();
+        }
+    }
+
+    fn declared(&self, tm: &TableMap) -> Vec<DeclaredColumn> {
+        self.tables.declared(tm)
+    }
+
+    fn column_texts(&mut self, tm: &Arc<TableMap>) -> Rc<ColumnTexts> {
+        if let Some((_, t)) = self.known.iter().find(|(k, _)| Arc::ptr_eq(k, tm)) {
+            return Rc::clone(t);
+        }
+        let t = Rc::new(ColumnTexts::new(tm, &self.declared(tm)));
+        if self.known.len() >= KNOWN_TEXTS {
+            self.known.clear();
+        }
+        self.known.push((Arc::clone(tm), Rc::clone(&t)));
+        t
+    }
 }
 
 /// The DDL seen so far in a dump, in file order.
@@ -216,7 +333,7 @@ fn body(
                 out.push('\n');
             }
         }
-        Event::Rows(r) => rows(out, r, dec, &*ddl, rows_seen)?,
+        Event::Rows(r) => rows(out, r, dec, ddl, rows_seen)?,
         Event::TableMap(tm) => table_map(out, tm),
         Event::Other(b) => {
             for chunk in b.chunks(32) {
@@ -338,49 +455,21 @@ fn table_map(out: &mut String, tm: &TableMap) {
     }
 }
 
-fn column_line(
-    out: &mut String,
-    tm: &TableMap,
-    i: usize,
-    cell: &Cell<'_>,
-    declared: Option<&DeclaredColumn>,
-) {
+fn column_line(out: &mut String, tm: &TableMap, i: usize, cell: &Cell<'_>, text: &ColumnText) {
     let Cell::Present(v) = cell else { return };
-    // The table map's signedness, else the DDL's.
-    let by_ddl = tm.is_unsigned(i).is_none() && declared.is_some_and(|d| d.unsigned);
-    let sign = match tm.is_unsigned(i) {
-        Some(true) => " UNSIGNED",
-        None if by_ddl && tm.columns[i].int_bits().is_some() => " UNSIGNED",
-        _ => "",
-    };
-    let declared = declared.and_then(|d| d.ty.as_deref());
-    out.push_str("###   @");
-    push_int(out, i + 1);
-    out.push('=');
+    out.push_str(&text.head);
     match unsigned_reading(tm, i, v) {
-        Some(u) if by_ddl => push_int(out, u),
+        Some(u) if text.by_ddl => push_int(out, u),
         _ => push_column_value_text(out, tm, i, v),
     }
-    let mut label_ty = None;
-    if let (Value::Bytes(b), Some(ty)) = (v, declared) {
+    if let (Value::Bytes(b), Some(ty)) = (v, &text.textual) {
         if let Some(t) = inet::text_form(ty, b) {
-            let _ = write!(out, " ('{t}')");
-            label_ty = Some(ty);
+            let _ = write!(out, " ('{t}') /* {ty} {} */{}", text.label, text.name);
+            out.push('\n');
+            return;
         }
     }
-    out.push_str(" /* ");
-    if let Some(ty) = label_ty {
-        out.push_str(ty);
-        out.push(' ');
-    }
-    push_type_label(out, tm.column_types[i], &tm.columns[i]);
-    out.push_str(sign);
-    out.push_str(" */");
-    if let Some(name) = tm.column_name(i).filter(|n| !n.is_empty()) {
-        out.push(' ');
-        escape_bytes_into(out, name);
-    }
-    out.push('\n');
+    out.push_str(&text.tail);
 }
 
 /// `` `name` `` escaped, with a backquote in it doubled.
@@ -400,40 +489,35 @@ fn rows(
     out: &mut String,
     r: &RowsEvent<'_>,
     dec: &Decoder,
-    ddl: &dyn Declared,
+    ddl: &mut dyn Declared,
     rows_seen: &mut usize,
 ) -> Result<(), String> {
     let tm = dec
         .table(r.table_id)
         .ok_or_else(|| format!("no TABLE_MAP_EVENT for table_id {}", r.table_id))?;
-    let declared = ddl.declared(tm);
-    let declared = |i: usize| declared.get(i);
-    let mut table = String::with_capacity(tm.schema.len() + tm.table.len() + 5);
-    push_ident(&mut table, &tm.schema);
-    table.push('.');
-    push_ident(&mut table, &tm.table);
+    let texts = ddl.column_texts(tm);
     let (verb, first, second) = match r.kind.op {
         RowsOp::Insert => ("INSERT INTO", "SET", ""),
         RowsOp::Update => ("UPDATE", "WHERE", "SET"),
         RowsOp::Delete => ("DELETE FROM", "WHERE", ""),
     };
+    let lines = |out: &mut String, img: Option<&Vec<Cell<'_>>>| {
+        for ((i, c), text) in img.into_iter().flatten().enumerate().zip(&texts.columns) {
+            column_line(out, tm, i, c, text);
+        }
+    };
     for row in r.rows(tm) {
         *rows_seen += 1;
         let row = row.map_err(|e| e.to_string())?;
-        for part in ["### ", verb, " ", &table, "\n### ", first, "\n"] {
+        for part in ["### ", verb, " ", &texts.table, "\n### ", first, "\n"] {
             out.push_str(part);
         }
-        let img = row.before.as_ref().or(row.after.as_ref());
-        for (i, c) in img.into_iter().flatten().enumerate() {
-            column_line(out, tm, i, c, declared(i));
-        }
+        lines(out, row.before.as_ref().or(row.after.as_ref()));
         if !second.is_empty() {
             out.push_str("### ");
             out.push_str(second);
             out.push('\n');
-            for (i, c) in row.after.iter().flatten().enumerate() {
-                column_line(out, tm, i, c, declared(i));
-            }
+            lines(out, row.after.as_ref());
         }
     }
     Ok(())
