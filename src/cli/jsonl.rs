@@ -102,24 +102,60 @@ fn rows(line: &mut Line<'_>, ev: &RowsEvent<'_>, dec: &Decoder) -> Option<String
 /// Starts a line with the keys every line has, from the event header (written in one go:
 /// every event has them).
 fn header_keys<'b>(buf: &'b mut String, file: &str, raw: &RawEvent<'_>) -> Line<'b> {
-    buf.push_str("{\"file\":");
-    json_str(buf, file);
-    buf.push_str(",\"pos\":");
-    int(buf, raw.pos.get());
-    buf.push_str(",\"next_pos\":");
-    int(buf, raw.next_pos().get());
-    buf.push_str(",\"end_log_pos\":");
-    int(buf, raw.header.log_pos);
-    buf.push_str(",\"type\":");
-    match raw.header.type_code.known_name() {
-        Some(n) => json_str(buf, n),
-        None => json_str(buf, &raw.header.type_code.to_string()),
-    }
-    buf.push_str(",\"timestamp\":");
-    int(buf, raw.header.timestamp);
-    buf.push_str(",\"server_id\":");
-    int(buf, raw.header.server_id);
+    let h = &raw.header;
+    HEAD.with(|head| {
+        let mut head = head.borrow_mut();
+        if head.file != file || head.opening.is_empty() {
+            head.file = file.to_string();
+            head.opening.clear();
+            head.opening.push_str("{\"file\":");
+            json_str(&mut head.opening, file);
+            head.opening.push_str(",\"pos\":");
+        }
+        buf.push_str(&head.opening);
+        int(buf, raw.pos.get());
+        buf.push_str(",\"next_pos\":");
+        let mut next = itoa::Buffer::new();
+        let next = next.format(raw.next_pos().get());
+        buf.push_str(next);
+        buf.push_str(",\"end_log_pos\":");
+        // The end position is mostly where the next event starts: its digits are written.
+        if raw.next_pos().get() == u64::from(h.log_pos) {
+            buf.push_str(next);
+        } else {
+            int(buf, h.log_pos);
+        }
+        buf.push_str(",\"type\":");
+        match h.type_code.known_name() {
+            Some(n) => json_str(buf, n),
+            None => json_str(buf, &h.type_code.to_string()),
+        }
+        if head.stamp.0 != (h.timestamp, h.server_id) || head.stamp.1.is_empty() {
+            let text = &mut head.stamp.1;
+            text.clear();
+            text.push_str(",\"timestamp\":");
+            int(text, h.timestamp);
+            text.push_str(",\"server_id\":");
+            int(text, h.server_id);
+            head.stamp.0 = (h.timestamp, h.server_id);
+        }
+        buf.push_str(&head.stamp.1);
+    });
     Line { buf, first: false }
+}
+
+/// The parts of the common keys that repeat from line to line, per thread.
+#[derive(Default)]
+struct Head {
+    /// The file of the last line and `{"file":FILE,"pos":`.
+    file: String,
+    opening: String,
+    /// The last line's time and server id and `,"timestamp":T,"server_id":S`.
+    stamp: ((u32, u32), String),
+}
+
+thread_local! {
+    static HEAD: std::cell::RefCell<Head> = std::cell::RefCell::new(Head::default());
 }
 
 /// Writes one event's line (without the newline) into `buf`. Returns false when the

@@ -207,17 +207,26 @@ fn utc(ts: u32) -> String {
 }
 
 thread_local! {
-    /// The last header time written and its text: consecutive events mostly share one.
-    static LAST_UTC: std::cell::RefCell<(u32, String)> =
-        std::cell::RefCell::new((0, utc(0)));
+    /// The last header's time and server id and the text between them
+    /// (`TIME UTC server id ID end_log_pos `): consecutive events mostly share both.
+    static LAST_STAMP: std::cell::RefCell<((u32, u32), String)> =
+        std::cell::RefCell::new(((0, 0), stamp(0, 0)));
 }
 
-/// [`utc`] of `ts` appended to `out`, formatted once per distinct run of times.
-fn push_utc(out: &mut String, ts: u32) {
-    LAST_UTC.with(|last| {
+fn stamp(ts: u32, server_id: u32) -> String {
+    let mut s = utc(ts);
+    s.push_str(" UTC server id ");
+    push_int(&mut s, server_id);
+    s.push_str(" end_log_pos ");
+    s
+}
+
+/// [`stamp`] appended to `out`, formatted once per run of events that share it.
+fn push_stamp(out: &mut String, ts: u32, server_id: u32) {
+    LAST_STAMP.with(|last| {
         let mut last = last.borrow_mut();
-        if last.0 != ts {
-            *last = (ts, utc(ts));
+        if last.0 != (ts, server_id) {
+            *last = ((ts, server_id), stamp(ts, server_id));
         }
         out.push_str(&last.1);
     });
@@ -237,13 +246,17 @@ pub fn event_block(
     out.push(':');
     push_int(out, raw.pos.get());
     out.push_str(" (next ");
-    push_int(out, raw.next_pos().get());
+    let mut next = itoa::Buffer::new();
+    let next = next.format(raw.next_pos().get());
+    out.push_str(next);
     out.push_str(")\n#");
-    push_utc(out, h.timestamp);
-    out.push_str(" UTC server id ");
-    push_int(out, h.server_id);
-    out.push_str(" end_log_pos ");
-    push_int(out, h.log_pos);
+    push_stamp(out, h.timestamp, h.server_id);
+    // The end position is mostly where the next event starts: its digits are written.
+    if raw.next_pos().get() == u64::from(h.log_pos) {
+        out.push_str(next);
+    } else {
+        push_int(out, h.log_pos);
+    }
     out.push(' ');
     match h.type_code.known_name() {
         Some(n) => out.push_str(n),

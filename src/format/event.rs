@@ -68,6 +68,8 @@ pub enum Event<'a> {
 pub struct Decoder {
     pub fde: Arc<FormatDescription>,
     tables: HashMap<u64, Arc<TableMap>>,
+    /// The table map inserted last (also in `tables`): rows events mostly follow their own.
+    last: Option<Arc<TableMap>>,
     /// Table maps decoded under this format description, by their body: the same bytes
     /// again are the same table map, not parsed twice.
     parsed: Vec<(Box<[u8]>, Arc<TableMap>)>,
@@ -87,6 +89,7 @@ impl Decoder {
         Decoder {
             fde: Arc::new(fde),
             tables: HashMap::new(),
+            last: None,
             parsed: Vec::new(),
         }
     }
@@ -99,7 +102,7 @@ impl Decoder {
         let copy = |tm: &Arc<TableMap>| Arc::new(TableMap::clone(tm));
         let parsed: Vec<(Box<[u8]>, Arc<TableMap>)> =
             self.parsed.iter().map(|(b, tm)| (b.clone(), copy(tm))).collect();
-        let tables = self
+        let tables: HashMap<u64, Arc<TableMap>> = self
             .tables
             .iter()
             .map(|(&id, tm)| {
@@ -109,9 +112,14 @@ impl Decoder {
                 (id, tm)
             })
             .collect();
+        let last = self
+            .last
+            .as_ref()
+            .and_then(|tm| tables.get(&tm.table_id).cloned());
         Decoder {
             fde: Arc::new(FormatDescription::clone(&self.fde)),
             tables,
+            last,
             parsed,
         }
     }
@@ -120,15 +128,20 @@ impl Decoder {
     /// under the same format description would not know them.
     pub fn forget_tables(&mut self) {
         self.tables.clear();
+        self.last = None;
     }
 
     pub fn table(&self, table_id: u64) -> Option<&Arc<TableMap>> {
-        self.tables.get(&table_id)
+        match &self.last {
+            Some(tm) if tm.table_id == table_id => Some(tm),
+            _ => self.tables.get(&table_id),
+        }
     }
 
     /// Makes `tm` known, as if its TABLE_MAP_EVENT had been decoded.
     pub fn insert_table(&mut self, tm: Arc<TableMap>) {
-        self.tables.insert(tm.table_id, tm);
+        self.tables.insert(tm.table_id, Arc::clone(&tm));
+        self.last = Some(tm);
     }
 
     /// Decodes `raw`'s body. Errors carry offsets relative to the event's first byte.
@@ -144,6 +157,7 @@ impl Decoder {
                 self.fde = Arc::new(f.clone());
                 // A new FDE starts a new stream: table ids may be reused.
                 self.tables.clear();
+                self.last = None;
                 self.parsed.clear();
                 Event::FormatDescription(f)
             }
@@ -181,6 +195,7 @@ impl Decoder {
                     }
                 };
                 self.tables.insert(tm.table_id, tm.clone());
+                self.last = Some(tm.clone());
                 Event::TableMap(tm)
             }
             EventType::GTID => Event::Gtid(gtid::parse_gtid(body, base)?),
@@ -243,8 +258,7 @@ impl Decoder {
 
     /// The table map a rows event refers to, or the spec's "no TABLE_MAP_EVENT" error.
     pub fn table_for(&self, rows: &RowsEvent<'_>) -> Result<&Arc<TableMap>> {
-        self.tables
-            .get(&rows.table_id)
+        self.table(rows.table_id)
             .ok_or(Error::new(0, ErrorKind::NoTableMap(rows.table_id)))
     }
 }
