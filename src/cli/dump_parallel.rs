@@ -9,10 +9,10 @@
 //! buffers; this thread writes them in file order. At most [`IN_FLIGHT`] chunks are out
 //! at once, so memory stays a small multiple of the chunk size (or of the largest event).
 
-use std::collections::VecDeque;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use crate::format::EventType;
@@ -109,18 +109,27 @@ fn chunk_bytes(len: usize) -> usize {
 /// they are boxed, and the events that are moved through a chunk's list stay small.
 type Item<'a> = Result<RawEvent<'a>, Box<FramingError>>;
 
-/// A run of consecutive events and the decoder and DDL as they stand before the first.
-struct Chunk<'a> {
-    items: Vec<Item<'a>>,
+/// What a worker takes to cut the next chunk: the file read up to where the chunks so
+/// far end, and the decoder and DDL as they stand there. There is one; the worker that
+/// holds it frames the next chunk, passes it on, then renders what it framed.
+struct Token<'r> {
+    reader: EventReader<'r>,
+    /// The number of the next chunk, for the writer's order.
+    seq: u64,
     dec: Decoder,
-    ddl: Arc<Tables>,
-    done: SyncSender<Output<'a>>,
+    /// The DDL, followed through the events for text.
+    ddl: Tables,
+    /// `ddl` as the chunks cut under it share it, and whether a statement has changed
+    /// `ddl` since it was taken.
+    snapshot: Arc<Tables>,
+    dirty: bool,
+    /// Nothing more is to be cut: the file ended, or nothing after it is rendered.
+    finished: bool,
 }
 
-/// A rendered chunk, and its emptied list of events for the next one.
-#[derive(Default)]
-struct Output<'a> {
-    items: Vec<Item<'a>>,
+/// A rendered chunk.
+struct Output {
+    seq: u64,
     out: String,
     err: String,
     clean: bool,
@@ -130,11 +139,67 @@ struct Output<'a> {
 /// for every chunk. There are never more than the chunks in flight.
 type Pool = Mutex<Vec<String>>;
 
-fn render_chunk(chunk: Chunk<'_>, how: &How<'_>, pool: &Pool) {
-    let mut dec = chunk.dec;
-    let mut tables = Tables::clone(&chunk.ddl);
+/// What the workers share.
+struct Shared<'r> {
+    /// The one [`Token`], between holders.
+    token: (Mutex<Receiver<Token<'r>>>, SyncSender<Token<'r>>),
+    /// A worker takes a permit before it cuts a chunk; the writer hands it back once the
+    /// chunk is written, so at most [`IN_FLIGHT`] chunks per worker are out at once. The
+    /// permits end when writing fails.
+    permits: Mutex<Receiver<()>>,
+    pool: Pool,
+}
+
+/// Cuts the next chunk from `token` into `items` (framing the events, following the
+/// decoder and, for text, the DDL through them); returns the decoder and DDL as they
+/// stand at its first event, and the chunk's number.
+fn cut<'r>(
+    token: &mut Token<'r>,
+    size: usize,
+    text: bool,
+    items: &mut Vec<Item<'r>>,
+) -> (Decoder, Arc<Tables>, u64) {
+    if token.dirty {
+        token.snapshot = Arc::new(token.ddl.clone());
+        token.dirty = false;
+    }
+    let start = (token.dec.detached(), Arc::clone(&token.snapshot), token.seq);
+    token.seq += 1;
+    let mut held = 0usize;
+    while held < size {
+        let Some(item) = token.reader.next() else {
+            token.finished = true;
+            break;
+        };
+        if let Ok(raw) = &item {
+            held += raw.bytes.len();
+            let t = raw.header.type_code;
+            if t == EventType::FORMAT_DESCRIPTION || t == EventType::TABLE_MAP {
+                let _ = token.dec.decode(raw);
+            } else if text && follow_ddl(raw, &mut token.dec, &mut token.ddl) {
+                // The chunks after this one start from a DDL of their own.
+                token.dirty = true;
+            }
+            // Nothing after it is rendered.
+            token.finished |= t == EventType::MARIA_START_ENCRYPTION;
+        }
+        items.push(item.map_err(Box::new));
+        if token.finished {
+            break;
+        }
+    }
+    start
+}
+
+fn render_chunk<'r>(
+    items: &[Item<'r>],
+    (mut dec, ddl, seq): (Decoder, Arc<Tables>, u64),
+    how: &How<'_>,
+    pool: &Pool,
+) -> Output {
+    let mut tables = Tables::clone(&ddl);
     let mut ddl = text::Following::new(&mut tables);
-    let held: usize = chunk.items.iter().flatten().map(|r| r.bytes.len()).sum();
+    let held: usize = items.iter().flatten().map(|r| r.bytes.len()).sum();
     let mut out = pool
         .lock()
         .ok()
@@ -143,12 +208,12 @@ fn render_chunk(chunk: Chunk<'_>, how: &How<'_>, pool: &Pool) {
     // Rendered text runs a few times longer than the events.
     out.reserve(held * 4);
     let mut o = Output {
-        items: Vec::new(),
+        seq,
         out,
         err: String::new(),
         clean: true,
     };
-    for item in &chunk.items {
+    for item in items {
         let item = item.as_ref().map_err(|e| &**e);
         let r = render_item(item, how, &mut dec, &mut ddl, &mut o.out, &mut o.err);
         o.clean &= r.clean;
@@ -156,9 +221,38 @@ fn render_chunk(chunk: Chunk<'_>, how: &How<'_>, pool: &Pool) {
             break;
         }
     }
-    o.items = chunk.items;
-    // The receiver is gone only when writing failed; the error is reported there.
-    let _ = chunk.done.send(o);
+    o
+}
+
+/// One worker: takes a permit and the token, cuts a chunk, passes the token on, renders
+/// the chunk and hands it to the writer; until the token says the file is done.
+fn work<'r>(shared: &Shared<'r>, how: &How<'_>, size: usize, outputs: &Sender<Output>) {
+    let text = how.format != DumpFormat::Jsonl;
+    let mut items = Vec::new();
+    loop {
+        // Each lock is held only while waiting for what it guards.
+        let permit = shared.permits.lock().map(|p| p.recv());
+        if !matches!(permit, Ok(Ok(()))) {
+            break;
+        }
+        let token = shared.token.0.lock().map(|t| t.recv());
+        let Ok(Ok(mut token)) = token else { break };
+        if token.finished {
+            // For the next worker to see, and for the caller at the end.
+            let _ = shared.token.1.send(token);
+            break;
+        }
+        items.clear();
+        let start = cut(&mut token, size, text, &mut items);
+        if shared.token.1.send(token).is_err() {
+            break;
+        }
+        let o = render_chunk(&items, start, how, &shared.pool);
+        // The receiver is gone only when writing failed; the error is reported there.
+        if outputs.send(o).is_err() {
+            break;
+        }
+    }
 }
 
 /// What to dump: a file of `len` bytes named `name`, on `workers` threads.
@@ -195,6 +289,11 @@ fn follow_ddl(raw: &RawEvent<'_>, dec: &mut Decoder, ddl: &mut Tables) -> bool {
 
 /// Dumps the events of `reader` as `job` says, with `ddl` the DDL of the files dumped
 /// before (and after it, of this one too); returns whether everything decoded cleanly.
+///
+/// The workers cut the file into chunks in turn (the one holding the [`Token`] frames the
+/// next chunk's events, follows the decoder through them and passes the token on), then
+/// render their chunks; this thread writes the rendered chunks in file order. The events
+/// are read by the thread that renders them, once.
 pub(super) fn dump_events<'r>(
     job: &Job<'_>,
     reader: EventReader<'r>,
@@ -202,7 +301,7 @@ pub(super) fn dump_events<'r>(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<bool> {
-    let (name, workers) = (job.name, job.workers);
+    let (name, workers) = (job.name, job.workers.max(1));
     let shown = &escape_str(name);
     let how = &How {
         name,
@@ -210,105 +309,65 @@ pub(super) fn dump_events<'r>(
         format: job.format,
     };
     let size = chunk_bytes(job.len);
-    let (jobs, queue) = sync_channel::<Chunk<'_>>(workers);
-    let queue: Arc<Mutex<Receiver<Chunk<'_>>>> = Arc::new(Mutex::new(queue));
-    let pool = &Pool::default();
-    std::thread::scope(|s| {
+    let (token_tx, token_rx) = sync_channel(1);
+    let _ = token_tx.send(Token {
+        reader,
+        seq: 0,
+        dec: Decoder::default(),
+        ddl: ddl.clone(),
+        snapshot: Arc::new(ddl.clone()),
+        dirty: false,
+        finished: false,
+    });
+    let permits = IN_FLIGHT * workers;
+    let (permit_tx, permit_rx) = sync_channel(permits);
+    for _ in 0..permits {
+        let _ = permit_tx.send(());
+    }
+    let (output_tx, output_rx) = channel();
+    let shared = &Shared {
+        token: (Mutex::new(token_rx), token_tx),
+        permits: Mutex::new(permit_rx),
+        pool: Pool::default(),
+    };
+    let result = std::thread::scope(|s| {
         for _ in 0..workers {
-            let queue = Arc::clone(&queue);
+            let outputs = output_tx.clone();
             s.spawn(move || {
                 panic::set_file(name);
-                loop {
-                    // The lock is held only while waiting for the next chunk.
-                    let next = queue.lock().map(|q| q.recv());
-                    match next {
-                        Ok(Ok(chunk)) => render_chunk(chunk, how, pool),
-                        _ => break,
-                    }
-                }
+                work(shared, how, size, &outputs);
                 panic::clear();
             });
         }
-        let mut pending: VecDeque<Receiver<Output<'r>>> = VecDeque::new();
-        let mut spare_items = Vec::new();
-        let mut clean = true;
-        let mut write_one = |rx: Receiver<Output<'r>>,
-                             clean: &mut bool,
-                             spare: &mut Vec<Item<'r>>|
-         -> std::io::Result<()> {
-            let mut o = rx.recv().unwrap_or_default();
-            *clean &= o.clean;
-            out.write_all(o.out.as_bytes())?;
-            err.write_all(o.err.as_bytes())?;
-            o.out.clear();
-            o.items.clear();
-            *spare = o.items;
-            if let Ok(mut p) = pool.lock() {
-                p.push(o.out);
-            }
-            Ok(())
-        };
-        let mut dec = Decoder::default();
-        let mut items = Vec::new();
-        let (mut start_dec, mut held) = (dec.detached(), 0usize);
-        // The DDL as it stands at the chunk being cut (shared until a statement changes it).
-        let (mut start_ddl, mut dirty) = (Arc::new(ddl.clone()), false);
-        let text = job.format != DumpFormat::Jsonl;
-        let mut reader = reader.map(|item| item.map_err(Box::new));
-        let result = (|| -> std::io::Result<()> {
-            loop {
-                let item = reader.next();
-                // The end of the file, or an event after which nothing is rendered.
-                let mut last = item.is_none();
-                if let Some(item) = item {
-                    if let Ok(raw) = &item {
-                        held += raw.bytes.len();
-                        let t = raw.header.type_code;
-                        if t == EventType::FORMAT_DESCRIPTION || t == EventType::TABLE_MAP {
-                            let _ = dec.decode(raw);
-                        } else if text && follow_ddl(raw, &mut dec, ddl) {
-                            dirty = true;
-                        }
-                        last |= t == EventType::MARIA_START_ENCRYPTION;
+        // The outputs end when the last worker is done.
+        drop(output_tx);
+        let mut waiting: BTreeMap<u64, Output> = BTreeMap::new();
+        let (mut next, mut clean) = (0u64, true);
+        let written = (|| -> std::io::Result<()> {
+            while let Ok(o) = output_rx.recv() {
+                waiting.insert(o.seq, o);
+                while let Some(mut o) = waiting.remove(&next) {
+                    clean &= o.clean;
+                    out.write_all(o.out.as_bytes())?;
+                    err.write_all(o.err.as_bytes())?;
+                    o.out.clear();
+                    if let Ok(mut p) = shared.pool.lock() {
+                        p.push(o.out);
                     }
-                    items.push(item);
+                    next += 1;
+                    let _ = permit_tx.send(());
                 }
-                if held < size && !last {
-                    continue;
-                }
-                if !items.is_empty() {
-                    let (done, rx) = sync_channel(1);
-                    let chunk = Chunk {
-                        items: std::mem::replace(&mut items, std::mem::take(&mut spare_items)),
-                        dec: std::mem::replace(&mut start_dec, dec.detached()),
-                        ddl: if dirty {
-                            std::mem::replace(&mut start_ddl, Arc::new(ddl.clone()))
-                        } else {
-                            Arc::clone(&start_ddl)
-                        },
-                        done,
-                    };
-                    (held, dirty) = (0, false);
-                    if jobs.send(chunk).is_err() {
-                        break;
-                    }
-                    pending.push_back(rx);
-                    if pending.len() >= IN_FLIGHT * workers {
-                        if let Some(rx) = pending.pop_front() {
-                            write_one(rx, &mut clean, &mut spare_items)?;
-                        }
-                    }
-                }
-                if last {
-                    break;
-                }
-            }
-            while let Some(rx) = pending.pop_front() {
-                write_one(rx, &mut clean, &mut spare_items)?;
             }
             Ok(())
         })();
-        drop(jobs);
-        result.map(|()| clean)
-    })
+        // A failed write ends the permits, and with them the workers.
+        drop(permit_tx);
+        drop(output_rx);
+        written.map(|()| clean)
+    });
+    // The token is back in its channel once every worker is done: its DDL is the file's.
+    if let Ok(Ok(token)) = shared.token.0.lock().map(|t| t.try_recv()) {
+        *ddl = token.ddl;
+    }
+    result
 }
