@@ -175,7 +175,7 @@ fn cut<'r>(
             held += raw.bytes.len();
             let t = raw.header.type_code;
             if t == EventType::FORMAT_DESCRIPTION || t == EventType::TABLE_MAP {
-                let _ = token.dec.decode(raw);
+                token.dec.learn(raw);
             } else if text && follow_ddl(raw, &mut token.dec, &mut token.ddl) {
                 // The chunks after this one start from a DDL of their own.
                 token.dirty = true;

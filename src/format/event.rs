@@ -73,6 +73,8 @@ pub struct Decoder {
     /// Table maps decoded under this format description, by their body: the same bytes
     /// again are the same table map, not parsed twice.
     parsed: Vec<(Box<[u8]>, Arc<TableMap>)>,
+    /// Where in `parsed` the last table map was found: most often the next one's place.
+    hit: usize,
 }
 
 /// Table maps [`Decoder`] keeps by their bytes (the tables of a busy binlog are few).
@@ -91,7 +93,51 @@ impl Decoder {
             tables: HashMap::new(),
             last: None,
             parsed: Vec::new(),
+            hit: 0,
         }
+    }
+
+    /// Takes in what `raw` changes in the decoder (a format description, a table map), as
+    /// [`decode`](Self::decode) does, without making its event: a reader that only
+    /// follows the decoder through events that others render.
+    pub fn learn(&mut self, raw: &RawEvent<'_>) {
+        if raw.header.type_code == EventType::TABLE_MAP {
+            let _ = self.learn_table_map(raw.body(), raw.header_len);
+        } else if raw.header.type_code == EventType::FORMAT_DESCRIPTION {
+            let _ = self.decode(raw);
+        }
+    }
+
+    /// The table map in `body` (a TABLE_MAP_EVENT's), now the one its table id refers to:
+    /// parsed once for the same bytes, and put in place (a reference count written) only
+    /// when it is not already there.
+    fn learn_table_map(&mut self, body: &[u8], base: usize) -> Result<&Arc<TableMap>> {
+        let same = |(b, _): &&(Box<[u8]>, Arc<TableMap>)| **b == *body;
+        let i = match self.parsed.get(self.hit).filter(same) {
+            Some(_) => self.hit,
+            None => match self.parsed.iter().position(|e| same(&e)) {
+                Some(i) => i,
+                None => {
+                    let fde = &self.fde;
+                    let t = EventType::TABLE_MAP;
+                    let tm = TableMap::parse(body, fde.table_id_len(t), fde.flavor(), base)?;
+                    if self.parsed.len() >= PARSED_MAPS {
+                        self.parsed.clear();
+                    }
+                    self.parsed.push((body.into(), Arc::new(tm)));
+                    self.parsed.len() - 1
+                }
+            },
+        };
+        self.hit = i;
+        let tm = &self.parsed[i].1;
+        // `last` is always what `tables` holds for its id.
+        if !self.last.as_ref().is_some_and(|l| Arc::ptr_eq(l, tm)) {
+            let tm = Arc::clone(tm);
+            self.tables.insert(tm.table_id, Arc::clone(&tm));
+            self.last = Some(tm);
+        }
+        Ok(&self.parsed[i].1)
     }
 
     /// A copy that shares no table map with `self`: threads that decode on copies of their
@@ -121,6 +167,7 @@ impl Decoder {
             tables,
             last,
             parsed,
+            hit: self.hit,
         }
     }
 
@@ -177,26 +224,7 @@ impl Decoder {
             }
             EventType::XID => Event::Xid(control::parse_xid(body, base)?),
             EventType::TABLE_MAP => {
-                let known = self.parsed.iter().find(|(b, _)| **b == *body);
-                let tm = match known {
-                    Some((_, tm)) => tm.clone(),
-                    None => {
-                        let tm = Arc::new(TableMap::parse(
-                            body,
-                            fde.table_id_len(t),
-                            fde.flavor(),
-                            base,
-                        )?);
-                        if self.parsed.len() >= PARSED_MAPS {
-                            self.parsed.clear();
-                        }
-                        self.parsed.push((body.into(), tm.clone()));
-                        tm
-                    }
-                };
-                self.tables.insert(tm.table_id, tm.clone());
-                self.last = Some(tm.clone());
-                Event::TableMap(tm)
+                Event::TableMap(Arc::clone(self.learn_table_map(body, base)?))
             }
             EventType::GTID => Event::Gtid(gtid::parse_gtid(body, base)?),
             EventType::ANONYMOUS_GTID => Event::AnonymousGtid(gtid::parse_gtid(body, base)?),
