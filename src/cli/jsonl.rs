@@ -3,9 +3,12 @@
 //! Written by hand into a reused buffer: a dump of a gigabyte binlog formats tens of
 //! millions of values, and building a `serde_json::Value` for each would dominate.
 
+use std::sync::Arc;
+
 use crate::format::event::{Decoder, Event};
 use crate::format::reader::RawEvent;
 use crate::format::rows::RowsEvent;
+use crate::format::table_map::TableMap;
 use crate::format::value_json::{image, int, json_bytes_lossy, json_str};
 use crate::format::{EventReader, FramingError};
 
@@ -21,6 +24,7 @@ impl<'b> Line<'b> {
         Line { buf, first: true }
     }
 
+    #[inline(always)]
     fn key(&mut self, k: &str) {
         self.buf.push_str(if self.first { "\"" } else { ",\"" });
         self.first = false;
@@ -28,25 +32,43 @@ impl<'b> Line<'b> {
         self.buf.push_str("\":");
     }
 
+    #[inline(always)]
     pub fn str(&mut self, k: &str, v: &str) {
         self.key(k);
         json_str(self.buf, v);
     }
 
+    #[inline(always)]
     pub fn bytes_lossy(&mut self, k: &str, v: &[u8]) {
         self.key(k);
         json_bytes_lossy(self.buf, v);
     }
 
+    #[inline(always)]
     pub fn num(&mut self, k: &str, v: impl itoa::Integer) {
         self.key(k);
         int(self.buf, v);
     }
 
     /// A key whose value the caller writes into `buf()` next.
+    #[inline(always)]
     pub fn raw_key(&mut self, k: &str) -> &mut String {
         self.key(k);
         self.buf
+    }
+
+    /// A value known to need no escaping (a name of this program's own: the type and
+    /// operation names), written as it is.
+    #[inline(always)]
+    pub fn plain(&mut self, k: &str, v: &'static str) {
+        debug_assert!(
+            v.bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        );
+        self.key(k);
+        self.buf.push('"');
+        self.buf.push_str(v);
+        self.buf.push('"');
     }
 
     pub fn finish(self) {
@@ -127,7 +149,12 @@ fn header_keys<'b>(buf: &'b mut String, file: &str, raw: &RawEvent<'_>) -> Line<
         }
         buf.push_str(",\"type\":");
         match h.type_code.known_name() {
-            Some(n) => json_str(buf, n),
+            // The known names are this program's own: letters, digits and `_`.
+            Some(n) => {
+                buf.push('"');
+                buf.push_str(n);
+                buf.push('"');
+            }
             None => json_str(buf, &h.type_code.to_string()),
         }
         if head.stamp.0 != (h.timestamp, h.server_id) || head.stamp.1.is_empty() {
@@ -186,6 +213,41 @@ pub fn event_line(buf: &mut String, file: &str, raw: &RawEvent<'_>, dec: &mut De
     ok
 }
 
+/// Writes `"db":…,"table":…` of `tm`: the same for every event of a table, so kept (per
+/// thread) for the table maps seen last.
+fn names(line: &mut Line<'_>, tm: &Arc<TableMap>) {
+    NAMES.with(|known| {
+        let mut known = known.borrow_mut();
+        let i = match known.iter().position(|(k, _)| Arc::ptr_eq(k, tm)) {
+            Some(i) => i,
+            None => {
+                let mut text = String::new();
+                let mut l = Line {
+                    buf: &mut text,
+                    first: false,
+                };
+                l.bytes_lossy("db", &tm.schema);
+                l.bytes_lossy("table", &tm.table);
+                if known.len() >= KNOWN_NAMES {
+                    known.remove(0);
+                }
+                // Held, so that the table map compared with is the one whose names these are.
+                known.push((Arc::clone(tm), text));
+                known.len() - 1
+            }
+        };
+        line.buf.push_str(&known[i].1);
+    });
+}
+
+/// Table maps whose names [`names`] keeps.
+const KNOWN_NAMES: usize = 8;
+
+thread_local! {
+    static NAMES: std::cell::RefCell<Vec<(Arc<TableMap>, String)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The keys an event adds; returns a decoding error found along the way.
 fn event_keys(line: &mut Line<'_>, file: &str, ev: &Event<'_>, dec: &Decoder) -> Option<String> {
     match ev {
@@ -195,17 +257,15 @@ fn event_keys(line: &mut Line<'_>, file: &str, ev: &Event<'_>, dec: &Decoder) ->
         }
         Event::RowsQuery(q) => line.bytes_lossy("query", q),
         Event::TableMap(tm) => {
-            line.bytes_lossy("db", &tm.schema);
-            line.bytes_lossy("table", &tm.table);
+            names(line, tm);
             line.num("table_id", tm.table_id);
         }
         Event::Rows(r) => {
             if let Some(tm) = dec.table(r.table_id) {
-                line.bytes_lossy("db", &tm.schema);
-                line.bytes_lossy("table", &tm.table);
+                names(line, tm);
             }
             line.num("table_id", r.table_id);
-            line.str("op", r.kind.op.as_str());
+            line.plain("op", r.kind.op.as_str());
             return rows(line, r, dec);
         }
         Event::Xid(x) => line.num("xid", *x),

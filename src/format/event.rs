@@ -146,8 +146,11 @@ impl Decoder {
     #[must_use]
     pub fn detached(&self) -> Decoder {
         let copy = |tm: &Arc<TableMap>| Arc::new(TableMap::clone(tm));
-        let parsed: Vec<(Box<[u8]>, Arc<TableMap>)> =
-            self.parsed.iter().map(|(b, tm)| (b.clone(), copy(tm))).collect();
+        let parsed: Vec<(Box<[u8]>, Arc<TableMap>)> = self
+            .parsed
+            .iter()
+            .map(|(b, tm)| (b.clone(), copy(tm)))
+            .collect();
         let tables: HashMap<u64, Arc<TableMap>> = self
             .tables
             .iter()
@@ -223,9 +226,7 @@ impl Decoder {
                 }
             }
             EventType::XID => Event::Xid(control::parse_xid(body, base)?),
-            EventType::TABLE_MAP => {
-                Event::TableMap(Arc::clone(self.learn_table_map(body, base)?))
-            }
+            EventType::TABLE_MAP => Event::TableMap(Arc::clone(self.learn_table_map(body, base)?)),
             EventType::GTID => Event::Gtid(gtid::parse_gtid(body, base)?),
             EventType::ANONYMOUS_GTID => Event::AnonymousGtid(gtid::parse_gtid(body, base)?),
             EventType::GTID_TAGGED => Event::Gtid(gtid::parse_tagged_gtid(body, base)?),

@@ -238,6 +238,21 @@ impl fmt::Display for EventType {
 mod tests {
     use super::*;
 
+    /// The JSON and text writers put these names out as they are, unescaped.
+    #[test]
+    fn known_names_are_letters_digits_and_underscores() {
+        for code in 0..=255u8 {
+            if let Some(n) = EventType(code).known_name() {
+                assert!(
+                    !n.is_empty()
+                        && n.bytes()
+                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
+                    "{n}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn names() {
         assert_eq!(EventType(2).to_string(), "QUERY_EVENT");
