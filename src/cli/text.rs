@@ -17,7 +17,7 @@ use crate::format::inet;
 use crate::format::query::StatusVars;
 use crate::format::reader::RawEvent;
 use crate::format::rows::RowsEvent;
-use crate::format::summary::{push_rows_summary, push_summary};
+use crate::format::summary::push_summary;
 use crate::format::table_map::TableMap;
 use crate::format::value::{Cell, Value, push_type_label};
 use crate::format::{FramingError, RowsOp};
@@ -50,6 +50,11 @@ pub trait Declared {
 pub struct ColumnTexts {
     /// `` `db`.`table` ``.
     table: String,
+    /// `db.table`, escaped, as summaries write it.
+    shown: String,
+    /// The table map event's summary and body lines.
+    map_summary: String,
+    map_body: String,
     columns: Vec<ColumnText>,
 }
 
@@ -74,6 +79,19 @@ impl ColumnTexts {
         push_ident(&mut table, &tm.schema);
         table.push('.');
         push_ident(&mut table, &tm.table);
+        let mut shown = String::new();
+        escape_bytes_into(&mut shown, &tm.schema);
+        shown.push('.');
+        escape_bytes_into(&mut shown, &tm.table);
+        let mut map_summary = String::from("# ");
+        push_summary(
+            &mut map_summary,
+            &Event::TableMap(Arc::new(tm.clone())),
+            &Decoder::default(),
+        );
+        map_summary.push('\n');
+        let mut map_body = String::new();
+        table_map(&mut map_body, tm);
         let columns = (0..tm.column_count())
             .map(|i| {
                 let declared = declared.get(i);
@@ -106,7 +124,13 @@ impl ColumnTexts {
                 }
             })
             .collect();
-        ColumnTexts { table, columns }
+        ColumnTexts {
+            table,
+            shown,
+            map_summary,
+            map_body,
+            columns,
+        }
     }
 }
 
@@ -207,6 +231,8 @@ fn utc(ts: u32) -> String {
 }
 
 thread_local! {
+    /// A line written before text already written (a rows event's summary).
+    static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     /// The last header's time and server id and the text between them
     /// (`TIME UTC server id ID end_log_pos `): consecutive events mostly share both.
     static LAST_STAMP: std::cell::RefCell<((u32, u32), String)> =
@@ -277,27 +303,52 @@ pub fn event_block(
     }
     match dec.decode(raw) {
         Ok(ev) => {
-            // A rows event's summary counts its rows: written once the body has decoded them.
-            let rows_at = match &ev {
-                Event::Rows(r) if dec.table(r.table_id).is_some() => Some(out.len()),
+            // The fixed text of a table map's table, for its own event and its rows events.
+            let texts = match &ev {
+                Event::TableMap(tm) => Some(ddl.column_texts(tm)),
+                Event::Rows(r) => dec.table(r.table_id).map(|tm| ddl.column_texts(tm)),
                 _ => None,
             };
-            if rows_at.is_none() && !matches!(ev, Event::Query(_) | Event::RowsQuery(_)) {
-                out.push_str("# ");
-                push_summary(out, &ev, dec);
-                out.push('\n');
+            // A rows event's summary counts its rows: written once the body has decoded them.
+            let rows_at = match (&ev, &texts) {
+                (Event::Rows(_), Some(_)) => Some(out.len()),
+                _ => None,
+            };
+            match (&ev, &texts) {
+                (Event::TableMap(_), Some(t)) => out.push_str(&t.map_summary),
+                _ if rows_at.is_some() || matches!(ev, Event::Query(_) | Event::RowsQuery(_)) => {}
+                _ => {
+                    out.push_str("# ");
+                    push_summary(out, &ev, dec);
+                    out.push('\n');
+                }
             }
             if let Event::Query(q) = &ev {
                 ddl.statement(q.schema, &q.query);
             }
             let mut rows_seen = 0;
-            let result = body(out, &ev, dec, ddl, &mut rows_seen);
-            if let (Some(at), Event::Rows(r)) = (rows_at, &ev) {
-                let mut line = String::with_capacity(64);
-                line.push_str("# ");
-                push_rows_summary(&mut line, r, dec, Some(rows_seen));
-                line.push('\n');
-                out.insert_str(at, &line);
+            let result = match (&ev, &texts) {
+                (Event::TableMap(_), Some(t)) => {
+                    out.push_str(&t.map_body);
+                    Ok(())
+                }
+                (Event::Rows(r), Some(t)) => rows(out, r, dec, t, &mut rows_seen),
+                _ => body(out, &ev, dec, ddl, &mut rows_seen),
+            };
+            if let (Some(at), Event::Rows(r), Some(t)) = (rows_at, &ev, &texts) {
+                // `# op db.table: N rows`, as `push_rows_summary` writes it.
+                let mut n = itoa::Buffer::new();
+                let n = n.format(rows_seen);
+                let word = if rows_seen == 1 { " row\n" } else { " rows\n" };
+                let parts = ["# ", r.kind.op.as_str(), " ", &t.shown, ": ", n, word];
+                SCRATCH.with(|line| {
+                    let mut line = line.borrow_mut();
+                    line.clear();
+                    for p in parts {
+                        line.push_str(p);
+                    }
+                    out.insert_str(at, &line);
+                });
             }
             if let Err(e) = result {
                 let _ = writeln!(out, "# ERROR at {file}:{}: {e}", raw.pos);
@@ -346,7 +397,10 @@ fn body(
                 out.push('\n');
             }
         }
-        Event::Rows(r) => rows(out, r, dec, ddl, rows_seen)?,
+        Event::Rows(r) => match dec.table(r.table_id) {
+            Some(tm) => rows(out, r, dec, &ddl.column_texts(tm), rows_seen)?,
+            None => return Err(format!("no TABLE_MAP_EVENT for table_id {}", r.table_id)),
+        },
         Event::TableMap(tm) => table_map(out, tm),
         Event::Other(b) => {
             for chunk in b.chunks(32) {
@@ -502,13 +556,12 @@ fn rows(
     out: &mut String,
     r: &RowsEvent<'_>,
     dec: &Decoder,
-    ddl: &mut dyn Declared,
+    texts: &ColumnTexts,
     rows_seen: &mut usize,
 ) -> Result<(), String> {
     let tm = dec
         .table(r.table_id)
         .ok_or_else(|| format!("no TABLE_MAP_EVENT for table_id {}", r.table_id))?;
-    let texts = ddl.column_texts(tm);
     let (verb, first, second) = match r.kind.op {
         RowsOp::Insert => ("INSERT INTO", "SET", ""),
         RowsOp::Update => ("UPDATE", "WHERE", "SET"),
