@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use crate::format::EventType;
 use crate::format::display::escape_str;
@@ -144,10 +144,94 @@ struct Shared<'r> {
     /// The one [`Token`], between holders.
     token: (Mutex<Receiver<Token<'r>>>, SyncSender<Token<'r>>),
     /// A worker takes a permit before it cuts a chunk; the writer hands it back once the
-    /// chunk is written, so at most [`IN_FLIGHT`] chunks per worker are out at once. The
-    /// permits end when writing fails.
-    permits: Mutex<Receiver<()>>,
+    /// chunk is written, so at most [`IN_FLIGHT`] chunks per worker are out at once.
+    permits: Permits,
     pool: Pool,
+}
+
+/// A counting semaphore that can be closed (when writing fails, the workers stop).
+#[derive(Default)]
+struct Permits {
+    /// The permits free, and whether they are closed.
+    state: Mutex<(usize, bool)>,
+    freed: Condvar,
+}
+
+impl Permits {
+    /// Waits for a permit; false once closed.
+    fn take(&self) -> bool {
+        let Ok(mut st) = self.state.lock() else {
+            return false;
+        };
+        while st.0 == 0 && !st.1 {
+            st = match self.freed.wait(st) {
+                Ok(st) => st,
+                Err(_) => return false,
+            };
+        }
+        if st.1 {
+            return false;
+        }
+        st.0 -= 1;
+        true
+    }
+
+    /// A permit if one is free now.
+    fn try_take(&self) -> bool {
+        match self.state.lock() {
+            Ok(mut st) if st.0 > 0 && !st.1 => {
+                st.0 -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn give(&self) {
+        if let Ok(mut st) = self.state.lock() {
+            st.0 += 1;
+        }
+        self.freed.notify_one();
+    }
+
+    fn close(&self) {
+        if let Ok(mut st) = self.state.lock() {
+            st.1 = true;
+        }
+        self.freed.notify_all();
+    }
+}
+
+/// What taking the token gave.
+enum Taken {
+    /// A chunk cut into the items, and the decoder, DDL and number it starts with.
+    Chunk((Decoder, Arc<Tables>, u64)),
+    /// The file is done: there were this many chunks.
+    Finished(u64),
+    /// The token is gone (a worker ended early).
+    Gone,
+}
+
+/// Takes the token (the caller holds a permit), cuts the next chunk into `items` and
+/// passes the token on.
+fn take<'r>(shared: &Shared<'r>, size: usize, text: bool, items: &mut Vec<Item<'r>>) -> Taken {
+    // The lock is held only while waiting for the token.
+    let token = shared.token.0.lock().map(|t| t.recv());
+    let Ok(Ok(mut token)) = token else {
+        return Taken::Gone;
+    };
+    if token.finished {
+        let total = token.seq;
+        // For the next to see, and for the caller at the end.
+        let _ = shared.token.1.send(token);
+        return Taken::Finished(total);
+    }
+    items.clear();
+    let start = cut(&mut token, size, text, items);
+    if shared.token.1.send(token).is_err() {
+        return Taken::Gone;
+    }
+    Taken::Chunk(start)
 }
 
 /// Cuts the next chunk from `token` into `items` (framing the events, following the
@@ -229,30 +313,22 @@ fn render_chunk<'r>(
 fn work<'r>(shared: &Shared<'r>, how: &How<'_>, size: usize, outputs: &Sender<Output>) {
     let text = how.format != DumpFormat::Jsonl;
     let mut items = Vec::new();
-    loop {
-        // Each lock is held only while waiting for what it guards.
-        let permit = shared.permits.lock().map(|p| p.recv());
-        if !matches!(permit, Ok(Ok(()))) {
+    while shared.permits.take() {
+        let Taken::Chunk(start) = take(shared, size, text, &mut items) else {
             break;
-        }
-        let token = shared.token.0.lock().map(|t| t.recv());
-        let Ok(Ok(mut token)) = token else { break };
-        if token.finished {
-            // For the next worker to see, and for the caller at the end.
-            let _ = shared.token.1.send(token);
-            break;
-        }
-        items.clear();
-        let start = cut(&mut token, size, text, &mut items);
-        if shared.token.1.send(token).is_err() {
-            break;
-        }
+        };
         let o = render_chunk(&items, start, how, &shared.pool);
         // The receiver is gone only when writing failed; the error is reported there.
         if outputs.send(o).is_err() {
             break;
         }
     }
+}
+
+/// Chunks are missing and no worker is left to render them (one ended early): said
+/// rather than leaving a hole in the output.
+fn lost() -> std::io::Error {
+    std::io::Error::other("a dump worker ended before its chunks were rendered")
 }
 
 /// What to dump: a file of `len` bytes named `name`, on `workers` threads.
@@ -319,19 +395,19 @@ pub(super) fn dump_events<'r>(
         dirty: false,
         finished: false,
     });
-    let permits = IN_FLIGHT * workers;
-    let (permit_tx, permit_rx) = sync_channel(permits);
-    for _ in 0..permits {
-        let _ = permit_tx.send(());
-    }
-    let (output_tx, output_rx) = channel();
     let shared = &Shared {
         token: (Mutex::new(token_rx), token_tx),
-        permits: Mutex::new(permit_rx),
+        permits: Permits::default(),
         pool: Pool::default(),
     };
+    if let Ok(mut st) = shared.permits.state.lock() {
+        st.0 = IN_FLIGHT * workers;
+    }
+    let text = job.format != DumpFormat::Jsonl;
+    let (output_tx, output_rx) = channel();
     let result = std::thread::scope(|s| {
-        for _ in 0..workers {
+        // This thread is one of the workers, and the writer.
+        for _ in 1..workers {
             let outputs = output_tx.clone();
             s.spawn(move || {
                 panic::set_file(name);
@@ -339,13 +415,17 @@ pub(super) fn dump_events<'r>(
                 panic::clear();
             });
         }
-        // The outputs end when the last worker is done.
+        // The outputs end when the last other worker is done.
         drop(output_tx);
+        panic::set_file(name);
         let mut waiting: BTreeMap<u64, Output> = BTreeMap::new();
-        let (mut next, mut clean) = (0u64, true);
+        let (mut next, mut clean, mut total) = (0u64, true, None);
+        let mut items = Vec::new();
         let written = (|| -> std::io::Result<()> {
-            while let Ok(o) = output_rx.recv() {
-                waiting.insert(o.seq, o);
+            loop {
+                while let Ok(o) = output_rx.try_recv() {
+                    waiting.insert(o.seq, o);
+                }
                 while let Some(mut o) = waiting.remove(&next) {
                     clean &= o.clean;
                     out.write_all(o.out.as_bytes())?;
@@ -355,13 +435,38 @@ pub(super) fn dump_events<'r>(
                         p.push(o.out);
                     }
                     next += 1;
-                    let _ = permit_tx.send(());
+                    shared.permits.give();
+                }
+                if total.is_some_and(|t| next >= t) {
+                    return Ok(());
+                }
+                // Every chunk is cut, or every permit is out: what is missing is being
+                // rendered by another worker.
+                if total.is_some() || !shared.permits.try_take() {
+                    match output_rx.recv() {
+                        Ok(o) => {
+                            waiting.insert(o.seq, o);
+                            continue;
+                        }
+                        Err(_) => return Err(lost()),
+                    }
+                }
+                match take(shared, size, text, &mut items) {
+                    Taken::Chunk(start) => {
+                        let o = render_chunk(&items, start, how, &shared.pool);
+                        waiting.insert(o.seq, o);
+                    }
+                    Taken::Finished(t) => {
+                        total = Some(t);
+                        shared.permits.give();
+                    }
+                    Taken::Gone => return Err(lost()),
                 }
             }
-            Ok(())
         })();
-        // A failed write ends the permits, and with them the workers.
-        drop(permit_tx);
+        panic::clear();
+        // A failed write (or the end) closes the permits, and with them the other workers.
+        shared.permits.close();
         drop(output_rx);
         written.map(|()| clean)
     });
