@@ -1,13 +1,12 @@
 //! A bounds-checked reader over a borrowed byte slice.
 //!
-//! Every read goes through nom's `complete` parsers, so running off the end is an
-//! error (`Truncated`) rather than a panic, and every error carries the offset at
-//! which it happened. Length prefixes are checked against what remains before
+//! Every read is checked against what remains (integers as fixed-size arrays, byte runs
+//! through nom's `complete` parsers), so running off the end is an error (`Truncated`)
+//! rather than a panic, and every error carries the offset at which it happened. Length prefixes are checked against what remains before
 //! anything is sliced or allocated.
 
 use nom::IResult;
 use nom::bytes::complete::take;
-use nom::number::complete::{be_u8, le_u16, le_u24, le_u32, le_u64};
 
 use super::error::{Error, ErrorKind, Result};
 
@@ -54,31 +53,38 @@ impl<'a> Cursor<'a> {
         &self.buf[self.pos..]
     }
 
-    fn run<T>(&mut self, needed: usize, p: impl Fn(&'a [u8]) -> IResult<&'a [u8], T>) -> Result<T> {
-        let input = &self.buf[self.pos..];
-        match p(input) {
-            Ok((rest, v)) => {
-                self.pos = self.buf.len() - rest.len();
-                Ok(v)
+    /// The next `N` bytes, as an array: the integers are read through this, one bounds
+    /// check and a fixed-size load each.
+    #[inline]
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        match self.buf.get(self.pos..).and_then(|rest| rest.first_chunk::<N>()) {
+            Some(a) => {
+                self.pos += N;
+                Ok(*a)
             }
-            Err(_) => Err(Error::truncated(self.at(), needed, input.len())),
+            None => Err(Error::truncated(self.at(), N, self.remaining())),
         }
     }
 
+    #[inline]
     pub fn u8(&mut self) -> Result<u8> {
-        self.run(1, be_u8)
+        Ok(self.array::<1>()?[0])
     }
 
+    #[inline]
     pub fn u16(&mut self) -> Result<u16> {
-        self.run(2, le_u16)
+        self.array().map(u16::from_le_bytes)
     }
 
+    #[inline]
     pub fn u24(&mut self) -> Result<u32> {
-        self.run(3, le_u24)
+        let [a, b, c] = self.array()?;
+        Ok(u32::from_le_bytes([a, b, c, 0]))
     }
 
+    #[inline]
     pub fn u32(&mut self) -> Result<u32> {
-        self.run(4, le_u32)
+        self.array().map(u32::from_le_bytes)
     }
 
     pub fn u48(&mut self) -> Result<u64> {
@@ -87,8 +93,9 @@ impl<'a> Cursor<'a> {
         Ok(lo | (hi << 32))
     }
 
+    #[inline]
     pub fn u64(&mut self) -> Result<u64> {
-        self.run(8, le_u64)
+        self.array().map(u64::from_le_bytes)
     }
 
     /// An unsigned little-endian integer of `n` bytes (0..=8).
