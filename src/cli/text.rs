@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use crate::format::digits::push_int;
 use crate::format::display::{
-    escape_bytes, escape_bytes_into, escape_bytes_multiline, escape_bytes_multiline_into, hex,
-    push_column_value_text, push_hex, unsigned_reading,
+    escape_bytes, escape_bytes_into, escape_bytes_multiline_into, hex, push_column_value_text,
+    push_hex, unsigned_reading,
 };
 use crate::format::event::{Decoder, Event};
 use crate::format::inet;
@@ -233,29 +233,40 @@ fn utc(ts: u32) -> String {
 thread_local! {
     /// A line written before text already written (a rows event's summary).
     static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-    /// The last header's time and server id and the text between them
-    /// (`TIME UTC server id ID end_log_pos `): consecutive events mostly share both.
-    static LAST_STAMP: std::cell::RefCell<((u32, u32), String)> =
-        std::cell::RefCell::new(((0, 0), stamp(0, 0)));
+    /// The parts of event headers that repeat, per thread.
+    static HEAD: std::cell::RefCell<Head> = std::cell::RefCell::new(Head::default());
 }
 
+/// The parts of the header lines that repeat from event to event.
+struct Head {
+    /// The file of the last event and `# at FILE:`.
+    file: String,
+    opening: String,
+    /// The last event's time and server id and [`stamp`] of them.
+    stamp: ((u32, u32), String),
+    /// Per type code: the last flags seen with it and ` TYPE flags 0xFFFF` and a newline.
+    kinds: Vec<(u16, String)>,
+}
+
+impl Default for Head {
+    fn default() -> Self {
+        Head {
+            file: String::new(),
+            opening: String::new(),
+            stamp: ((0, 0), String::new()),
+            kinds: vec![(0, String::new()); 256],
+        }
+    }
+}
+
+/// `TIME UTC server id ID end_log_pos `: the text between a header's time and its end
+/// position.
 fn stamp(ts: u32, server_id: u32) -> String {
     let mut s = utc(ts);
     s.push_str(" UTC server id ");
     push_int(&mut s, server_id);
     s.push_str(" end_log_pos ");
     s
-}
-
-/// [`stamp`] appended to `out`, formatted once per run of events that share it.
-fn push_stamp(out: &mut String, ts: u32, server_id: u32) {
-    LAST_STAMP.with(|last| {
-        let mut last = last.borrow_mut();
-        if last.0 != (ts, server_id) {
-            *last = ((ts, server_id), stamp(ts, server_id));
-        }
-        out.push_str(&last.1);
-    });
 }
 
 /// Writes one event block into `out`. Returns false when the event had an error.
@@ -267,32 +278,50 @@ pub fn event_block(
     ddl: &mut dyn Declared,
 ) -> bool {
     let h = &raw.header;
-    out.push_str("# at ");
-    out.push_str(file);
-    out.push(':');
-    push_int(out, raw.pos.get());
-    out.push_str(" (next ");
-    let mut next = itoa::Buffer::new();
-    let next = next.format(raw.next_pos().get());
-    out.push_str(next);
-    out.push_str(")\n#");
-    push_stamp(out, h.timestamp, h.server_id);
-    // The end position is mostly where the next event starts: its digits are written.
-    if raw.next_pos().get() == u64::from(h.log_pos) {
-        out.push_str(next);
-    } else {
-        push_int(out, h.log_pos);
-    }
-    out.push(' ');
-    match h.type_code.known_name() {
-        Some(n) => out.push_str(n),
-        None => {
-            let _ = write!(out, "{}", h.type_code);
+    let next = raw.next_pos().get();
+    HEAD.with(|head| {
+        let mut head = head.borrow_mut();
+        let head = &mut *head;
+        if head.file != file || head.opening.is_empty() {
+            head.file = file.to_string();
+            head.opening = format!("# at {file}:");
         }
-    }
-    out.push_str(" flags 0x");
-    push_hex(out, &h.flags.to_be_bytes());
-    out.push('\n');
+        out.push_str(&head.opening);
+        push_int(out, raw.pos.get());
+        out.push_str(" (next ");
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(next);
+        out.push_str(digits);
+        out.push_str(")\n#");
+        if head.stamp.0 != (h.timestamp, h.server_id) || head.stamp.1.is_empty() {
+            head.stamp = ((h.timestamp, h.server_id), stamp(h.timestamp, h.server_id));
+        }
+        out.push_str(&head.stamp.1);
+        // The end position is mostly where the next event starts: its digits are written.
+        if next == u64::from(h.log_pos) {
+            out.push_str(digits);
+        } else {
+            push_int(out, h.log_pos);
+        }
+        // ` TYPE flags 0xFFFF` and the newline, per type code (flags mostly repeat).
+        let kind = &mut head.kinds[usize::from(h.type_code.0)];
+        if kind.0 != h.flags || kind.1.is_empty() {
+            let text = &mut kind.1;
+            text.clear();
+            text.push(' ');
+            match h.type_code.known_name() {
+                Some(n) => text.push_str(n),
+                None => {
+                    let _ = write!(text, "{}", h.type_code);
+                }
+            }
+            text.push_str(" flags 0x");
+            push_hex(text, &h.flags.to_be_bytes());
+            text.push('\n');
+            kind.0 = h.flags;
+        }
+        out.push_str(&kind.1);
+    });
     let mut ok = true;
     if let Some(Err((stored, computed))) = raw.verify_checksum() {
         let _ = writeln!(
@@ -391,10 +420,33 @@ fn body(
             out.push_str(";\n");
         }
         Event::RowsQuery(q) => {
-            for l in escape_bytes_multiline(q).lines() {
-                out.push_str("#Q> ");
-                out.push_str(l);
+            // Escaped in place after the first prefix; a statement of several lines is
+            // then cut into its lines, each with its prefix (as `str::lines` cuts them).
+            let start = out.len();
+            out.push_str("#Q> ");
+            escape_bytes_multiline_into(out, q);
+            let text_at = start + "#Q> ".len();
+            if out.len() == text_at {
+                out.truncate(start);
+            } else if !out.as_bytes()[text_at..].contains(&b'\n') {
                 out.push('\n');
+            } else {
+                SCRATCH.with(|text| {
+                    let mut text = text.borrow_mut();
+                    text.clear();
+                    text.push_str(&out[text_at..]);
+                    out.truncate(start);
+                    // No line of the escaped text ends in a bare CR (it is written `\r`), so
+                    // cutting at each LF, without a last empty line, is `str::lines`.
+                    let text = text.strip_suffix('\n').unwrap_or(&text);
+                    let mut from = 0;
+                    for end in memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]) {
+                        out.push_str("#Q> ");
+                        out.push_str(&text[from..end]);
+                        out.push('\n');
+                        from = end + 1;
+                    }
+                });
             }
         }
         Event::Rows(r) => match dec.table(r.table_id) {

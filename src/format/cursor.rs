@@ -57,7 +57,11 @@ impl<'a> Cursor<'a> {
     /// check and a fixed-size load each.
     #[inline]
     fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        match self.buf.get(self.pos..).and_then(|rest| rest.first_chunk::<N>()) {
+        match self
+            .buf
+            .get(self.pos..)
+            .and_then(|rest| rest.first_chunk::<N>())
+        {
             Some(a) => {
                 self.pos += N;
                 Ok(*a)
