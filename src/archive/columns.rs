@@ -332,10 +332,14 @@ impl ColumnBuilder {
             (ColumnBuilder::F32(b), Value::Float(f)) => b.append_value(*f),
             (ColumnBuilder::F64(b), Value::Double(d)) => b.append_value(*d),
             (ColumnBuilder::D128(b), Value::Decimal(t)) => {
-                b.append_value(decimal_digits(t).parse::<i128>().map_err(|_| Invalid)?);
+                b.append_value(
+                    decimal_digits(&t.text())
+                        .parse::<i128>()
+                        .map_err(|_| Invalid)?,
+                );
             }
             (ColumnBuilder::D256(b), Value::Decimal(t)) => {
-                b.append_value(i256::from_string(&decimal_digits(t)).ok_or(Invalid)?);
+                b.append_value(i256::from_string(&decimal_digits(&t.text())).ok_or(Invalid)?);
             }
             (ColumnBuilder::Date(b), Value::Date(d)) => b.append_value(days(d).ok_or(Invalid)?),
             (ColumnBuilder::Micros(b), Value::DateTime(t)) => {
@@ -403,7 +407,8 @@ fn append_text(b: &mut StringBuilder, kind: &Kind, v: &Value<'_>) -> Result<usiz
         }
         // DECIMAL with a precision Arrow cannot hold: its exact text.
         (Kind::Text, Value::Decimal(t)) => {
-            b.append_value(t);
+            let t = t.text();
+            b.append_value(&*t);
             Ok(t.len())
         }
         (Kind::Json, Value::Json(_)) => match v.json_text() {

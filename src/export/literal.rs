@@ -79,7 +79,7 @@ pub fn push_literal(
         Value::Double(d) => {
             let _ = write!(out, "{d:e}");
         }
-        Value::Decimal(s) => out.push_str(s),
+        Value::Decimal(d) => d.push_text(out),
         Value::Year(y) => out.push_str(digits.format(*y)),
         Value::Date(d) => {
             let _ = write!(out, "'{d}'");

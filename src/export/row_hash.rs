@@ -36,9 +36,9 @@ impl Fnv {
                 tag(self, 3);
                 self.bytes(&d.to_bits().to_le_bytes());
             }
-            Value::Decimal(s) => {
+            Value::Decimal(d) => {
                 tag(self, 4);
-                self.bytes(s.as_bytes());
+                self.bytes(d.text().as_bytes());
             }
             Value::Bytes(b) => {
                 tag(self, 5);

@@ -26,16 +26,89 @@ pub fn decimal_len(precision: u8, scale: u8) -> Option<usize> {
     )
 }
 
-/// Decodes a packed decimal to its exact text with `scale` fraction digits.
-pub fn decode_decimal(c: &mut Cursor<'_>, precision: u8, scale: u8) -> Result<String> {
+/// A DECIMAL value: as the binlog packs it (its text written on demand, so decoding a
+/// row allocates nothing for it), or text already (a value a person typed).
+#[derive(Debug, Clone)]
+pub enum Decimal<'a> {
+    /// `bytes` are the value's [`decimal_len`] bytes.
+    Packed {
+        bytes: &'a [u8],
+        precision: u8,
+        scale: u8,
+    },
+    Text(String),
+}
+
+impl Decimal<'_> {
+    /// Appends the exact text, with the column's scale.
+    pub fn push_text(&self, out: &mut String) {
+        match self {
+            Decimal::Packed {
+                bytes,
+                precision,
+                scale,
+            } => push_packed(out, bytes, *precision, *scale),
+            Decimal::Text(t) => out.push_str(t),
+        }
+    }
+
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Decimal::Packed { .. } => {
+                let mut s = String::with_capacity(70);
+                self.push_text(&mut s);
+                s.into()
+            }
+            Decimal::Text(t) => t.as_str().into(),
+        }
+    }
+}
+
+/// Two decimals are equal when their texts are: a packed value and the same typed one.
+impl PartialEq for Decimal<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl std::fmt::Display for Decimal<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+/// Reads a packed decimal of DECIMAL(`precision`, `scale`) from `c`.
+pub fn read_decimal<'a>(c: &mut Cursor<'a>, precision: u8, scale: u8) -> Result<Decimal<'a>> {
     let at = c.at();
-    let mut buf = [0u8; 40];
     // Servers stop at DECIMAL(65,30) (MariaDB: 65,38), 29 bytes; the precision comes from
     // the table map, so anything that would not fit the buffer is an error, not a panic.
     let len = decimal_len(precision, scale)
-        .filter(|&l| l > 0 && l <= buf.len())
+        .filter(|&l| l > 0 && l <= MAX_LEN)
         .ok_or_else(|| Error::malformed(at, "decimal precision/scale"))?;
-    let raw = c.bytes(len)?;
+    Ok(Decimal::Packed {
+        bytes: c.bytes(len)?,
+        precision,
+        scale,
+    })
+}
+
+/// The longest packed decimal read (more than any server writes).
+const MAX_LEN: usize = 40;
+
+/// Decodes a packed decimal to its exact text with `scale` fraction digits.
+pub fn decode_decimal(c: &mut Cursor<'_>, precision: u8, scale: u8) -> Result<String> {
+    Ok(read_decimal(c, precision, scale)?.text().into_owned())
+}
+
+/// Appends the text of `raw`, a packed DECIMAL(`precision`, `scale`) of
+/// [`decimal_len`] bytes (as [`read_decimal`] checked).
+fn push_packed(out: &mut String, raw: &[u8], precision: u8, scale: u8) {
+    let mut buf = [0u8; MAX_LEN];
+    let len = raw.len().min(MAX_LEN);
+    if len == 0 {
+        return;
+    }
+    let raw = &raw[..len];
     let negative = raw[0] & 0x80 == 0;
     let mask: u8 = if negative { 0xff } else { 0 };
     let bytes = &mut buf[..len];
@@ -45,11 +118,14 @@ pub fn decode_decimal(c: &mut Cursor<'_>, precision: u8, scale: u8) -> Result<St
         *b ^= mask;
     }
 
-    let intg = (precision - scale) as usize;
+    let intg = precision.saturating_sub(scale) as usize;
     let frac = scale as usize;
     let mut pos = 0;
+    // Past the bytes (a caller's mistake, not the binlog's) reads as zeros.
     let mut take = |n: usize| -> u32 {
-        let v = bytes[pos..pos + n]
+        let v = bytes
+            .get(pos..pos + n)
+            .unwrap_or(&[])
             .iter()
             .fold(0u32, |a, &b| (a << 8) | u32::from(b));
         pos += n;
@@ -58,17 +134,17 @@ pub fn decode_decimal(c: &mut Cursor<'_>, precision: u8, scale: u8) -> Result<St
 
     // Every group zero-padded to its digits, then the integer part's leading zeros
     // trimmed: one string, written once.
-    let mut out = String::with_capacity(intg + frac + 3);
+    out.reserve(intg + frac + 3);
     if negative {
         out.push('-');
     }
     let int_start = out.len();
     let lead = intg % DIGITS_PER_GROUP;
     if lead > 0 {
-        push_padded(&mut out, u64::from(take(DIG2BYTES[lead])), lead);
+        push_padded(out, u64::from(take(DIG2BYTES[lead])), lead);
     }
     for _ in 0..intg / DIGITS_PER_GROUP {
-        push_padded(&mut out, u64::from(take(4)), DIGITS_PER_GROUP);
+        push_padded(out, u64::from(take(4)), DIGITS_PER_GROUP);
     }
     let zeros = out[int_start..].bytes().take_while(|&b| b == b'0').count();
     out.replace_range(int_start..int_start + zeros, "");
@@ -78,14 +154,13 @@ pub fn decode_decimal(c: &mut Cursor<'_>, precision: u8, scale: u8) -> Result<St
     if frac > 0 {
         out.push('.');
         for _ in 0..frac / DIGITS_PER_GROUP {
-            push_padded(&mut out, u64::from(take(4)), DIGITS_PER_GROUP);
+            push_padded(out, u64::from(take(4)), DIGITS_PER_GROUP);
         }
         let tail = frac % DIGITS_PER_GROUP;
         if tail > 0 {
-            push_padded(&mut out, u64::from(take(DIG2BYTES[tail])), tail);
+            push_padded(out, u64::from(take(DIG2BYTES[tail])), tail);
         }
     }
-    Ok(out)
 }
 
 #[cfg(test)]

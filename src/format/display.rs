@@ -202,7 +202,7 @@ pub fn push_value_text(out: &mut String, v: &Value<'_>) {
         Value::Double(d) => {
             let _ = write!(out, "{d}");
         }
-        Value::Decimal(s) => out.push_str(s),
+        Value::Decimal(d) => d.push_text(out),
         Value::Year(y) => push_int(out, *y),
         Value::Date(d) => {
             out.push('\'');

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use super::column::{ColumnDef, ColumnType};
 use super::compress;
 use super::cursor::Cursor;
-use super::decimal::decode_decimal;
+use super::decimal::{Decimal, read_decimal};
 use super::digits::push_int;
 use super::error::{Error, ErrorKind, Result};
 use super::json::json_to_text;
@@ -20,7 +20,7 @@ pub enum Value<'a> {
     Float(f32),
     Double(f64),
     /// Exact decimal text with the column's scale.
-    Decimal(String),
+    Decimal(Decimal<'a>),
     Year(u16),
     Date(Date),
     Time(Time),
@@ -120,7 +120,7 @@ pub fn decode_value<'a>(c: &mut Cursor<'a>, def: &ColumnDef, unsigned: bool) -> 
         ColumnDef::Double => Value::Double(f64::from_bits(c.u64()?)),
         ColumnDef::Null => Value::Null,
         ColumnDef::Decimal { precision, scale } => {
-            Value::Decimal(decode_decimal(c, precision, scale)?)
+            Value::Decimal(read_decimal(c, precision, scale)?)
         }
         ColumnDef::Year => {
             let y = c.u8()?;

@@ -100,7 +100,13 @@ pub fn value(out: &mut String, v: &Value<'_>) -> Result<(), String> {
             let _ = write!(out, "{d}");
         }
         Value::Float(_) | Value::Double(_) => out.push_str("null"),
-        Value::Decimal(s) => json_str(out, s),
+        // Digits, a sign and a point, when decoded; a typed one is escaped as any text.
+        Value::Decimal(d @ crate::format::decimal::Decimal::Packed { .. }) => {
+            out.push('"');
+            d.push_text(out);
+            out.push('"');
+        }
+        Value::Decimal(d) => json_str(out, &d.text()),
         Value::Year(y) => int(out, *y),
         Value::Date(d) => {
             out.push('"');

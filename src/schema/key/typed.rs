@@ -68,7 +68,9 @@ pub(super) fn typed(
         ColumnDef::Double => {
             Value::Double(utf8(a)?.parse().map_err(|_| "not a number".to_string())?)
         }
-        ColumnDef::Decimal { scale, .. } => Value::Decimal(decimal(utf8(a)?, scale)?),
+        ColumnDef::Decimal { scale, .. } => Value::Decimal(crate::format::decimal::Decimal::Text(
+            decimal(utf8(a)?, scale)?,
+        )),
         ColumnDef::Date => Value::Date(date(utf8(a)?)?),
         ColumnDef::DateTime => Value::DateTime(datetime(utf8(a)?, 0)?),
         ColumnDef::DateTime2 { fsp } => Value::DateTime(datetime(utf8(a)?, fsp)?),
