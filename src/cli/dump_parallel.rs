@@ -247,7 +247,8 @@ fn cut<'r>(
         token.snapshot = Arc::new(token.ddl.clone());
         token.dirty = false;
     }
-    let start = (token.dec.detached(), Arc::clone(&token.snapshot), token.seq);
+    // Detached from the token's table maps by the thread that renders the chunk.
+    let start = (token.dec.clone(), Arc::clone(&token.snapshot), token.seq);
     token.seq += 1;
     let mut held = 0usize;
     while held < size {
@@ -275,14 +276,24 @@ fn cut<'r>(
     start
 }
 
+/// What a worker carries from one chunk to its next: its decoder as the last chunk left
+/// it and the texts it worked out, so that its table maps (and what is kept per table
+/// map) are found again rather than copied and worked out anew per chunk.
+#[derive(Default)]
+struct Carried {
+    dec: Option<Decoder>,
+    texts: Option<text::Kept>,
+}
+
 fn render_chunk<'r>(
     items: &[Item<'r>],
-    (mut dec, ddl, seq): (Decoder, Arc<Tables>, u64),
+    (dec, ddl, seq): (Decoder, Arc<Tables>, u64),
     how: &How<'_>,
     pool: &Pool,
+    carried: &mut Carried,
 ) -> Output {
-    let mut tables = Tables::clone(&ddl);
-    let mut ddl = text::Following::new(&mut tables);
+    let mut dec = dec.detached_like(carried.dec.as_ref());
+    let mut ddl = text::Following::shared(ddl, carried.texts.take());
     let held: usize = items.iter().flatten().map(|r| r.bytes.len()).sum();
     let mut out = pool
         .lock()
@@ -305,6 +316,8 @@ fn render_chunk<'r>(
             break;
         }
     }
+    carried.texts = ddl.keep();
+    carried.dec = Some(dec);
     o
 }
 
@@ -312,12 +325,12 @@ fn render_chunk<'r>(
 /// the chunk and hands it to the writer; until the token says the file is done.
 fn work<'r>(shared: &Shared<'r>, how: &How<'_>, size: usize, outputs: &Sender<Output>) {
     let text = how.format != DumpFormat::Jsonl;
-    let mut items = Vec::new();
+    let (mut items, mut carried) = (Vec::new(), Carried::default());
     while shared.permits.take() {
         let Taken::Chunk(start) = take(shared, size, text, &mut items) else {
             break;
         };
-        let o = render_chunk(&items, start, how, &shared.pool);
+        let o = render_chunk(&items, start, how, &shared.pool, &mut carried);
         // The receiver is gone only when writing failed; the error is reported there.
         if outputs.send(o).is_err() {
             break;
@@ -420,7 +433,7 @@ pub(super) fn dump_events<'r>(
         panic::set_file(name);
         let mut waiting: BTreeMap<u64, Output> = BTreeMap::new();
         let (mut next, mut clean, mut total) = (0u64, true, None);
-        let mut items = Vec::new();
+        let (mut items, mut carried) = (Vec::new(), Carried::default());
         let written = (|| -> std::io::Result<()> {
             loop {
                 while let Ok(o) = output_rx.try_recv() {
@@ -453,7 +466,7 @@ pub(super) fn dump_events<'r>(
                 }
                 match take(shared, size, text, &mut items) {
                     Taken::Chunk(start) => {
-                        let o = render_chunk(&items, start, how, &shared.pool);
+                        let o = render_chunk(&items, start, how, &shared.pool, &mut carried);
                         waiting.insert(o.seq, o);
                     }
                     Taken::Finished(t) => {

@@ -138,32 +138,93 @@ impl ColumnTexts {
 /// has seen until a statement changes the DDL: most rows events of a binlog are of a few
 /// tables, and their fixed text is then worked out once, not per event.
 pub struct Following<'t> {
-    pub tables: &'t mut Tables,
+    tables: Followed<'t>,
+    /// A statement has changed the tables.
+    changed: bool,
     /// By table map (held, so that the one compared with is the one kept).
+    known: Vec<(Arc<TableMap>, Rc<ColumnTexts>)>,
+}
+
+/// What one [`Following`] hands the next: the texts of table maps, and the tables they
+/// were worked out under.
+pub struct Kept {
+    tables: Arc<Tables>,
     known: Vec<(Arc<TableMap>, Rc<ColumnTexts>)>,
 }
 
 /// Table maps [`Following`] keeps the texts of.
 const KNOWN_TEXTS: usize = 16;
 
+/// The DDL a [`Following`] follows: the caller's, or one shared with other threads and
+/// copied only when a statement changes it (most chunks of a dump see no DDL).
+enum Followed<'t> {
+    Mut(&'t mut Tables),
+    Shared(Arc<Tables>),
+}
+
 impl<'t> Following<'t> {
     pub fn new(tables: &'t mut Tables) -> Self {
         Following {
-            tables,
+            tables: Followed::Mut(tables),
+            changed: false,
             known: Vec::new(),
+        }
+    }
+
+    /// Follows `tables` without copying them until a statement changes them, with the
+    /// texts kept by a `Following` before (see [`keep`](Self::keep)) when they were kept
+    /// for these very tables.
+    pub fn shared(tables: Arc<Tables>, kept: Option<Kept>) -> Following<'static> {
+        let known = match kept {
+            Some(k) if Arc::ptr_eq(&k.tables, &tables) => k.known,
+            _ => Vec::new(),
+        };
+        Following {
+            tables: Followed::Shared(tables),
+            changed: false,
+            known,
+        }
+    }
+
+    /// The texts to go on with, for the tables this followed from (none when a statement
+    /// changed them on the way).
+    pub fn keep(self) -> Option<Kept> {
+        match self.tables {
+            Followed::Shared(tables) if !self.changed => Some(Kept {
+                tables,
+                known: self.known,
+            }),
+            _ => None,
+        }
+    }
+
+    fn tables(&self) -> &Tables {
+        match &self.tables {
+            Followed::Mut(t) => t,
+            Followed::Shared(t) => t,
         }
     }
 }
 
 impl Declared for Following<'_> {
     fn statement(&mut self, schema: &[u8], sql: &[u8]) {
-        if !self.tables.apply(schema, sql).is_empty() {
+        // Most statements are no DDL at all (BEGIN, COMMIT): the tables are copied only
+        // for one that changes them.
+        if !Tables::changes(schema, sql) {
+            return;
+        }
+        let tables = match &mut self.tables {
+            Followed::Mut(t) => &mut **t,
+            Followed::Shared(t) => Arc::make_mut(t),
+        };
+        if !tables.apply(schema, sql).is_empty() {
             self.known.clear();
+            self.changed = true;
         }
     }
 
     fn declared(&self, tm: &TableMap) -> Vec<DeclaredColumn> {
-        self.tables.declared(tm)
+        self.tables().declared(tm)
     }
 
     fn column_texts(&mut self, tm: &Arc<TableMap>) -> Rc<ColumnTexts> {

@@ -145,11 +145,24 @@ impl Decoder {
     /// and drops one), which would bounce a cache line between the cores for each event.
     #[must_use]
     pub fn detached(&self) -> Decoder {
-        let copy = |tm: &Arc<TableMap>| Arc::new(TableMap::clone(tm));
+        self.detached_like(None)
+    }
+
+    /// [`detached`](Self::detached), taking the table maps that `like` (a decoder of the
+    /// same thread, under the same format description) parsed from the same bytes rather
+    /// than copying them: a thread that renders one chunk after another then meets the
+    /// same table maps again, and what it keeps per table map stays valid.
+    #[must_use]
+    pub fn detached_like(&self, like: Option<&Decoder>) -> Decoder {
+        let like = like.filter(|l| *l.fde == *self.fde);
+        let copy = |body: &[u8], tm: &Arc<TableMap>| {
+            let known = like.and_then(|l| l.parsed.iter().find(|(b, _)| **b == *body));
+            known.map_or_else(|| Arc::new(TableMap::clone(tm)), |(_, t)| Arc::clone(t))
+        };
         let parsed: Vec<(Box<[u8]>, Arc<TableMap>)> = self
             .parsed
             .iter()
-            .map(|(b, tm)| (b.clone(), copy(tm)))
+            .map(|(b, tm)| (b.clone(), copy(b, tm)))
             .collect();
         let tables: HashMap<u64, Arc<TableMap>> = self
             .tables
@@ -157,7 +170,10 @@ impl Decoder {
             .map(|(&id, tm)| {
                 // One copy for a map both lists hold, as there is one original.
                 let known = self.parsed.iter().position(|(_, p)| Arc::ptr_eq(p, tm));
-                let tm = known.map_or_else(|| copy(tm), |i| Arc::clone(&parsed[i].1));
+                let tm = known.map_or_else(
+                    || Arc::new(TableMap::clone(tm)),
+                    |i| Arc::clone(&parsed[i].1),
+                );
                 (id, tm)
             })
             .collect();
@@ -165,8 +181,12 @@ impl Decoder {
             .last
             .as_ref()
             .and_then(|tm| tables.get(&tm.table_id).cloned());
+        let fde = like.map_or_else(
+            || Arc::new(FormatDescription::clone(&self.fde)),
+            |l| Arc::clone(&l.fde),
+        );
         Decoder {
-            fde: Arc::new(FormatDescription::clone(&self.fde)),
+            fde,
             tables,
             last,
             parsed,

@@ -14,7 +14,7 @@ mod charset;
 
 use std::collections::HashMap;
 
-use crate::format::sql_lex::{Tok, split_statements, tokens};
+use crate::format::sql_lex::{Lexer, Tok, split_statements, tokens};
 use charset::{BINARY_TYPES, TEXT_TYPES, charset_clauses, inherit_charset, table_charset};
 
 /// One column as the DDL declares it.
@@ -273,6 +273,17 @@ fn find(cols: &[DdlColumn], name: &[u8]) -> Option<usize> {
 }
 
 impl Tables {
+    /// Whether [`apply`](Self::apply) could change anything for this statement: it acts
+    /// only on statements that begin with these words, so the rest (BEGIN, COMMIT, DML)
+    /// need not be read further, nor the tables copied for them.
+    pub fn changes(_schema: &[u8], sql: &[u8]) -> bool {
+        Lexer::new(sql).next().is_some_and(|t| {
+            ["CREATE", "ALTER", "DROP", "RENAME"]
+                .iter()
+                .any(|k| t.is_kw(k))
+        })
+    }
+
     /// Applies one statement run with default schema `schema`; returns the names of the
     /// tables it created, changed, renamed (both names) or dropped.
     pub fn apply(&mut self, schema: &[u8], sql: &[u8]) -> Vec<TableName> {
@@ -282,6 +293,9 @@ impl Tables {
     }
 
     fn apply_to(&mut self, schema: &[u8], sql: &[u8], touched: &mut Vec<TableName>) {
+        if !Self::changes(schema, sql) {
+            return;
+        }
         let toks = tokens(sql);
         let mut p = P { t: &toks, i: 0 };
         if p.eat("CREATE") {
