@@ -185,6 +185,28 @@ mod tests {
         assert!(decode_decimal(&mut Cursor::new(&bytes), 65, 38).is_ok());
     }
 
+    /// A packed value reads as the text decoding writes, and equals the same value typed.
+    #[test]
+    fn a_packed_decimal_is_its_text() {
+        let bytes = [0x81, 0x0d, 0xfb, 0x38, 0xd2, 0x04, 0xd2];
+        let d = read_decimal(&mut Cursor::new(&bytes), 14, 4).unwrap();
+        assert!(matches!(d, Decimal::Packed { .. }));
+        assert_eq!(d.text(), "1234567890.1234");
+        assert_eq!(d.to_string(), "1234567890.1234");
+        let mut s = String::from("x=");
+        d.push_text(&mut s);
+        assert_eq!(s, "x=1234567890.1234");
+        assert_eq!(d, Decimal::Text("1234567890.1234".into()));
+        assert_ne!(d, Decimal::Text("1234567890.1235".into()));
+        // Bytes cut short (a caller's mistake) read as zeros, not a panic.
+        let short = Decimal::Packed {
+            bytes: &bytes[..2],
+            precision: 14,
+            scale: 4,
+        };
+        assert!(!short.text().is_empty());
+    }
+
     #[test]
     fn known_encodings() {
         // 1234567890.1234 as DECIMAL(14,4), from the MySQL manual's example family.

@@ -90,3 +90,33 @@ fn types_lengths_charsets_and_zerofill() {
     assert_eq!(t.columns[3].charset.as_deref(), Some("utf32"));
     assert_eq!(t.columns[1].charset.as_deref(), Some("binary"));
 }
+
+/// Only statements that begin with CREATE, ALTER, DROP or RENAME (after comments, in any
+/// case) are read; the rest change nothing and are not read past their first word.
+#[test]
+fn statements_that_cannot_change_a_table_are_passed_over() {
+    for sql in [
+        "CREATE TABLE t (a INT)",
+        "/* a comment */ alter table t add b int",
+        "-- note\nDROP TABLE t",
+        "rename table t to u",
+    ] {
+        assert!(Tables::changes(b"db", sql.as_bytes()), "{sql}");
+    }
+    for sql in [
+        "BEGIN",
+        "COMMIT",
+        "INSERT INTO t VALUES (1)",
+        "`CREATE` TABLE t (a INT)",
+        "",
+    ] {
+        assert!(!Tables::changes(b"db", sql.as_bytes()), "{sql}");
+        let mut c = Tables::default();
+        assert!(c.apply(b"db", sql.as_bytes()).is_empty(), "{sql}");
+    }
+    let mut c = Tables::default();
+    assert!(
+        !c.apply(b"db", b"/* a comment */ create table t (a INT)")
+            .is_empty()
+    );
+}
