@@ -47,6 +47,12 @@ enum Width {
     },
     Unknown(u8),
     Bad(&'static str),
+    /// A JSON column whose length-prefix width cannot be walked: as the decoder, the walk
+    /// reads it only as a partial update's diff list and refuses it otherwise.
+    BadJson {
+        what: &'static str,
+        index: usize,
+    },
 }
 
 fn width(def: &ColumnDef) -> Width {
@@ -126,11 +132,10 @@ impl RowLayout {
                     return w;
                 }
                 json_columns += 1;
+                let index = json_columns - 1;
                 match w {
-                    Width::Json { len_bytes, .. } => Width::Json {
-                        len_bytes,
-                        index: json_columns - 1,
-                    },
+                    Width::Json { len_bytes, .. } => Width::Json { len_bytes, index },
+                    Width::Bad(what) => Width::BadJson { what, index },
                     other => other,
                 }
             })
@@ -271,7 +276,9 @@ fn skip_image(c: &mut Cursor<'_>, widths: &[Width], partial: Option<&[u8]>) -> R
                 let n = c.u16()?;
                 c.skip(n as usize)?;
             }
-            Width::Json { index, .. } if partial.is_some_and(|p| bit(p, index)) => {
+            Width::Json { index, .. } | Width::BadJson { index, .. }
+                if partial.is_some_and(|p| bit(p, index)) =>
+            {
                 let n = c.u32()?;
                 c.bytes_u64(u64::from(n))?;
             }
@@ -280,7 +287,9 @@ fn skip_image(c: &mut Cursor<'_>, widths: &[Width], partial: Option<&[u8]>) -> R
                 c.bytes_u64(n)?;
             }
             Width::Unknown(t) => return Err(Error::new(c.at(), ErrorKind::UnknownColumnType(t))),
-            Width::Bad(what) => return Err(Error::malformed(c.at(), what)),
+            Width::Bad(what) | Width::BadJson { what, .. } => {
+                return Err(Error::malformed(c.at(), what));
+            }
         }
     }
     Ok(())
@@ -387,5 +396,24 @@ mod tests {
         let (n, decoded) = count(&body, EventType::WRITE_ROWS_V1, &tm);
         assert!(n.is_err());
         assert_eq!(decoded, 0);
+    }
+
+    /// Fuzz finding: a JSON column whose length width cannot be walked, its after value a
+    /// partial update's diff list. The decoder reads the diff (the width does not come
+    /// into it); the walk refused the column. Both now read it.
+    #[test]
+    fn a_partial_json_diff_is_walked_whatever_the_columns_width() {
+        let tm = table(vec![ColumnDef::Json { len_bytes: 9 }]);
+        let body = [
+            &[7, 0, 0, 0, 0, 0, 1, 0, 2, 0][..], // table id, flags, no extra data
+            &[1, 0xff, 0xff],                    // one column, present before and after
+            &[0x01],                             // before: NULL
+            &[0x01, 0x01],                       // value options: partial JSON; its bit
+            &[0x00, 0, 0, 0, 0],                 // after: a diff list of no bytes
+        ]
+        .concat();
+        let (n, decoded) = count(&body, EventType::PARTIAL_UPDATE_ROWS, &tm);
+        assert_eq!(n, Ok(decoded as u64));
+        assert_eq!(decoded, 1);
     }
 }
