@@ -1,13 +1,15 @@
 //! `dump` on several cores, byte for byte what the single-threaded dump writes.
 //!
-//! This thread frames the events (a header walk) and cuts the file into chunks at event
-//! boundaries, each about [`chunk_bytes`] long (or one event, when an event is longer);
-//! it decodes only the events that change the decoder (format descriptions and table
-//! maps; for text, also the statements of QUERY events, whose DDL gives INET/UUID columns
-//! their text form), so each chunk starts with a copy of the decoder and of the DDL as
-//! they stand there: the table maps that cross the boundary go with it. Worker threads render whole chunks into
-//! buffers; this thread writes them in file order. At most [`IN_FLIGHT`] chunks are out
-//! at once, so memory stays a small multiple of the chunk size (or of the largest event).
+//! The file is cut into chunks at event boundaries, each about [`chunk_bytes`] long (or
+//! one event, when an event is longer), by the workers in turn: the one holding the
+//! [`Token`] frames the next chunk's events and follows through them only what changes
+//! the decoder (format descriptions and table maps; for text, also the DDL of QUERY
+//! events, which gives INET/UUID columns their text form), passes the token on, then
+//! renders the chunk from a copy of the decoder and the DDL as they stood at its start:
+//! the table maps that cross the boundary go with it. So each event is read once, by the
+//! thread that renders it. This thread is one of the workers, and writes the rendered
+//! chunks in file order. At most [`IN_FLIGHT`] chunks per worker are out at once, so
+//! memory stays a small multiple of the chunk size (or of the largest event).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
