@@ -187,9 +187,9 @@ mod tests {
 
     /// A packed value reads as the text decoding writes, and equals the same value typed.
     #[test]
-    fn a_packed_decimal_is_its_text() {
+    fn a_packed_decimal_is_its_text() -> Result<()> {
         let bytes = [0x81, 0x0d, 0xfb, 0x38, 0xd2, 0x04, 0xd2];
-        let d = read_decimal(&mut Cursor::new(&bytes), 14, 4).unwrap();
+        let d = read_decimal(&mut Cursor::new(&bytes), 14, 4)?;
         assert!(matches!(d, Decimal::Packed { .. }));
         assert_eq!(d.text(), "1234567890.1234");
         assert_eq!(d.to_string(), "1234567890.1234");
@@ -205,6 +205,7 @@ mod tests {
             scale: 4,
         };
         assert!(!short.text().is_empty());
+        Ok(())
     }
 
     #[test]
