@@ -143,15 +143,10 @@ impl Decoder {
     /// A copy that shares no table map with `self`: threads that decode on copies of their
     /// own then never write to the same reference counts (every table map decoded clones
     /// and drops one), which would bounce a cache line between the cores for each event.
-    #[must_use]
-    pub fn detached(&self) -> Decoder {
-        self.detached_like(None)
-    }
-
-    /// [`detached`](Self::detached), taking the table maps that `like` (a decoder of the
-    /// same thread, under the same format description) parsed from the same bytes rather
-    /// than copying them: a thread that renders one chunk after another then meets the
-    /// same table maps again, and what it keeps per table map stays valid.
+    /// It takes the table maps that `like` (a decoder of the same thread, under the same
+    /// format description) parsed from the same bytes rather than copying them: a thread
+    /// that renders one chunk after another then meets the same table maps again, and
+    /// what it keeps per table map stays valid.
     #[must_use]
     pub fn detached_like(&self, like: Option<&Decoder>) -> Decoder {
         let like = like.filter(|l| *l.fde == *self.fde);

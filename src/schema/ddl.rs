@@ -276,7 +276,7 @@ impl Tables {
     /// Whether [`apply`](Self::apply) could change anything for this statement: it acts
     /// only on statements that begin with these words, so the rest (BEGIN, COMMIT, DML)
     /// need not be read further, nor the tables copied for them.
-    pub fn changes(_schema: &[u8], sql: &[u8]) -> bool {
+    pub fn changes(sql: &[u8]) -> bool {
         Lexer::new(sql).next().is_some_and(|t| {
             ["CREATE", "ALTER", "DROP", "RENAME"]
                 .iter()
@@ -293,7 +293,7 @@ impl Tables {
     }
 
     fn apply_to(&mut self, schema: &[u8], sql: &[u8], touched: &mut Vec<TableName>) {
-        if !Self::changes(schema, sql) {
+        if !Self::changes(sql) {
             return;
         }
         let toks = tokens(sql);

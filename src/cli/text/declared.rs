@@ -203,7 +203,7 @@ impl Declared for Following<'_> {
     fn statement(&mut self, schema: &[u8], sql: &[u8]) {
         // Most statements are no DDL at all (BEGIN, COMMIT): the tables are copied only
         // for one that changes them.
-        if !Tables::changes(schema, sql) {
+        if !Tables::changes(sql) {
             return;
         }
         let tables = match &mut self.tables {
