@@ -15,6 +15,7 @@ pub mod fetch;
 pub mod history;
 pub mod index_cmd;
 mod jsonl;
+mod memo;
 pub mod panic;
 pub mod replay_cmd;
 mod server_schema;

@@ -152,7 +152,6 @@ struct Shared<'r> {
 }
 
 /// A counting semaphore that can be closed (when writing fails, the workers stop).
-#[derive(Default)]
 struct Permits {
     /// The permits free, and whether they are closed.
     state: Mutex<(usize, bool)>,
@@ -160,6 +159,13 @@ struct Permits {
 }
 
 impl Permits {
+    fn new(free: usize) -> Self {
+        Permits {
+            state: Mutex::new((free, false)),
+            freed: Condvar::new(),
+        }
+    }
+
     /// Waits for a permit; false once closed.
     fn take(&self) -> bool {
         let Ok(mut st) = self.state.lock() else {
@@ -412,12 +418,9 @@ pub(super) fn dump_events<'r>(
     });
     let shared = &Shared {
         token: (Mutex::new(token_rx), token_tx),
-        permits: Permits::default(),
+        permits: Permits::new(IN_FLIGHT * workers),
         pool: Pool::default(),
     };
-    if let Ok(mut st) = shared.permits.state.lock() {
-        st.0 = IN_FLIGHT * workers;
-    }
     let text = job.format != DumpFormat::Jsonl;
     let (output_tx, output_rx) = channel();
     let result = std::thread::scope(|s| {

@@ -9,6 +9,8 @@ use crate::format::event::{Decoder, Event};
 use crate::format::reader::RawEvent;
 use crate::format::rows::RowsEvent;
 use crate::format::table_map::TableMap;
+
+use super::memo::Memo;
 use crate::format::value_json::{image, int, json_bytes_lossy, json_str};
 use crate::format::{EventReader, FramingError};
 
@@ -127,14 +129,11 @@ fn header_keys<'b>(buf: &'b mut String, file: &str, raw: &RawEvent<'_>) -> Line<
     let h = &raw.header;
     HEAD.with(|head| {
         let mut head = head.borrow_mut();
-        if head.file != file || head.opening.is_empty() {
-            head.file = file.to_string();
-            head.opening.clear();
-            head.opening.push_str("{\"file\":");
-            json_str(&mut head.opening, file);
-            head.opening.push_str(",\"pos\":");
-        }
-        buf.push_str(&head.opening);
+        buf.push_str(head.opening.get(file, |file, s| {
+            s.push_str("{\"file\":");
+            json_str(s, file);
+            s.push_str(",\"pos\":");
+        }));
         int(buf, raw.pos.get());
         buf.push_str(",\"next_pos\":");
         let mut next = itoa::Buffer::new();
@@ -157,16 +156,12 @@ fn header_keys<'b>(buf: &'b mut String, file: &str, raw: &RawEvent<'_>) -> Line<
             }
             None => json_str(buf, &h.type_code.to_string()),
         }
-        if head.stamp.0 != (h.timestamp, h.server_id) || head.stamp.1.is_empty() {
-            let text = &mut head.stamp.1;
-            text.clear();
-            text.push_str(",\"timestamp\":");
-            int(text, h.timestamp);
-            text.push_str(",\"server_id\":");
-            int(text, h.server_id);
-            head.stamp.0 = (h.timestamp, h.server_id);
-        }
-        buf.push_str(&head.stamp.1);
+        buf.push_str(head.stamp.get(&(h.timestamp, h.server_id), |&(t, id), s| {
+            s.push_str(",\"timestamp\":");
+            int(s, t);
+            s.push_str(",\"server_id\":");
+            int(s, id);
+        }));
     });
     Line { buf, first: false }
 }
@@ -174,11 +169,10 @@ fn header_keys<'b>(buf: &'b mut String, file: &str, raw: &RawEvent<'_>) -> Line<
 /// The parts of the common keys that repeat from line to line, per thread.
 #[derive(Default)]
 struct Head {
-    /// The file of the last line and `{"file":FILE,"pos":`.
-    file: String,
-    opening: String,
-    /// The last line's time and server id and `,"timestamp":T,"server_id":S`.
-    stamp: ((u32, u32), String),
+    /// `{"file":FILE,"pos":`, by file.
+    opening: Memo<String>,
+    /// `,"timestamp":T,"server_id":S`, by time and server id.
+    stamp: Memo<(u32, u32)>,
 }
 
 thread_local! {

@@ -20,6 +20,8 @@ use crate::format::table_map::TableMap;
 use crate::format::value::{Cell, Value, push_type_label};
 use crate::format::{FramingError, RowsOp};
 
+use super::memo::Memo;
+
 mod declared;
 
 use declared::ColumnText;
@@ -38,34 +40,22 @@ thread_local! {
 
 /// The parts of the header lines that repeat from event to event.
 struct Head {
-    /// The file of the last event and `# at FILE:`.
-    file: String,
-    opening: String,
-    /// The last event's time and server id and [`stamp`] of them.
-    stamp: ((u32, u32), String),
-    /// Per type code: the last flags seen with it and ` TYPE flags 0xFFFF` and a newline.
-    kinds: Vec<(u16, String)>,
+    /// `# at FILE:`, by file.
+    opening: Memo<String>,
+    /// `TIME UTC server id ID end_log_pos `, by time and server id.
+    stamp: Memo<(u32, u32)>,
+    /// Per type code, by flags: ` TYPE flags 0xFFFF` and a newline.
+    kinds: Vec<Memo<u16>>,
 }
 
 impl Default for Head {
     fn default() -> Self {
         Head {
-            file: String::new(),
-            opening: String::new(),
-            stamp: ((0, 0), String::new()),
-            kinds: vec![(0, String::new()); 256],
+            opening: Memo::default(),
+            stamp: Memo::default(),
+            kinds: (0..256).map(|_| Memo::default()).collect(),
         }
     }
-}
-
-/// `TIME UTC server id ID end_log_pos `: the text between a header's time and its end
-/// position.
-fn stamp(ts: u32, server_id: u32) -> String {
-    let mut s = utc(ts);
-    s.push_str(" UTC server id ");
-    push_int(&mut s, server_id);
-    s.push_str(" end_log_pos ");
-    s
 }
 
 /// Writes one event block into `out`. Returns false when the event had an error.
@@ -81,21 +71,23 @@ pub fn event_block(
     HEAD.with(|head| {
         let mut head = head.borrow_mut();
         let head = &mut *head;
-        if head.file != file || head.opening.is_empty() {
-            head.file = file.to_string();
-            head.opening = format!("# at {file}:");
-        }
-        out.push_str(&head.opening);
+        out.push_str(head.opening.get(file, |file, s| {
+            s.push_str("# at ");
+            s.push_str(file);
+            s.push(':');
+        }));
         push_int(out, raw.pos.get());
         out.push_str(" (next ");
         let mut digits = itoa::Buffer::new();
         let digits = digits.format(next);
         out.push_str(digits);
         out.push_str(")\n#");
-        if head.stamp.0 != (h.timestamp, h.server_id) || head.stamp.1.is_empty() {
-            head.stamp = ((h.timestamp, h.server_id), stamp(h.timestamp, h.server_id));
-        }
-        out.push_str(&head.stamp.1);
+        out.push_str(head.stamp.get(&(h.timestamp, h.server_id), |&(t, id), s| {
+            s.push_str(&utc(t));
+            s.push_str(" UTC server id ");
+            push_int(s, id);
+            s.push_str(" end_log_pos ");
+        }));
         // The end position is mostly where the next event starts: its digits are written.
         if next == u64::from(h.log_pos) {
             out.push_str(digits);
@@ -104,22 +96,18 @@ pub fn event_block(
         }
         // ` TYPE flags 0xFFFF` and the newline, per type code (flags mostly repeat).
         let kind = &mut head.kinds[usize::from(h.type_code.0)];
-        if kind.0 != h.flags || kind.1.is_empty() {
-            let text = &mut kind.1;
-            text.clear();
-            text.push(' ');
+        out.push_str(kind.get(&h.flags, |flags, s| {
+            s.push(' ');
             match h.type_code.known_name() {
-                Some(n) => text.push_str(n),
+                Some(n) => s.push_str(n),
                 None => {
-                    let _ = write!(text, "{}", h.type_code);
+                    let _ = write!(s, "{}", h.type_code);
                 }
             }
-            text.push_str(" flags 0x");
-            push_hex(text, &h.flags.to_be_bytes());
-            text.push('\n');
-            kind.0 = h.flags;
-        }
-        out.push_str(&kind.1);
+            s.push_str(" flags 0x");
+            push_hex(s, &flags.to_be_bytes());
+            s.push('\n');
+        }));
     });
     let mut ok = true;
     if let Some(Err((stored, computed))) = raw.verify_checksum() {
