@@ -294,7 +294,7 @@ fn accept(server: &str, spool: &mut Spool, cursor: &mut Cursor, bytes: &[u8]) ->
     }
     if t == EventType::ROTATE && header.flags & FLAG_ARTIFICIAL != 0 {
         let target = rotate_target(bytes, true)
-            .ok_or_else(|| protocol("a malformed artificial ROTATE event".into()))?;
+            .map_err(|why| protocol(format!("an artificial ROTATE event {why}")))?;
         switch_to(server, spool, cursor, &target)?;
         return Ok(Accepted::Skipped);
     }
@@ -353,7 +353,7 @@ fn accept(server: &str, spool: &mut Spool, cursor: &mut Cursor, bytes: &[u8]) ->
         let fde = cursor.fde.as_ref();
         let crc = fde.is_some_and(|f| f.checksum_len() == 4);
         let next = rotate_target(bytes, crc)
-            .ok_or_else(|| protocol(format!("a malformed ROTATE event at {at}")))?;
+            .map_err(|why| protocol(format!("the ROTATE event at {at} {why}")))?;
         spool.begin_file(&next.file).map_err(spool_err)?;
         cursor.fde = None;
     }
@@ -394,8 +394,8 @@ fn verify(server: &str, at: &Coordinates, bytes: &[u8], fde: &FormatDescription)
 /// The next file and position a ROTATE names. An artificial ROTATE comes before the
 /// server has said whether events carry a CRC32: its last four bytes are taken as one
 /// when they are the CRC32 of the rest.
-fn rotate_target(bytes: &[u8], maybe_crc: bool) -> Option<Coordinates> {
-    let mut body = bytes.get(HEADER_LEN..)?;
+fn rotate_target(bytes: &[u8], maybe_crc: bool) -> std::result::Result<Coordinates, String> {
+    let mut body = bytes.get(HEADER_LEN..).ok_or("is malformed")?;
     if maybe_crc && body.len() >= 12 {
         let (data, tail) = bytes.split_at(bytes.len() - 4);
         let stored = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]);
@@ -403,11 +403,14 @@ fn rotate_target(bytes: &[u8], maybe_crc: bool) -> Option<Coordinates> {
             body = &body[..body.len() - 4];
         }
     }
-    let (pos, name) = parse_rotate(body, 8, HEADER_LEN).ok()?;
+    let (pos, name) = parse_rotate(body, 8, HEADER_LEN).map_err(|_| "is malformed".to_owned())?;
     if !valid_file_name(name) {
-        return None;
+        return Err(format!(
+            "names a file the spool cannot hold (\"{}\")",
+            crate::format::display::escape_bytes(name)
+        ));
     }
-    Some(Coordinates {
+    Ok(Coordinates {
         file: String::from_utf8_lossy(name).into_owned(),
         pos: LogPosition(pos),
     })

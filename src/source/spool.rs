@@ -120,12 +120,20 @@ impl Drop for SpoolLock {
 }
 
 /// Whether `name` is a plain file name a server could have written: no directory part,
-/// no control bytes. A name from the wire that is not is refused, never joined to a path.
+/// no control bytes, a base name before its suffix (`.000001` has none), and not itself
+/// an index file's name. The spool names its `.index` after the base name, so a name
+/// without one would give an index called `.index`, which nothing finds again (it has no
+/// extension), and a name ending in `.index` would share its file with the index. A name
+/// from the wire that is not valid is refused, never joined to a path.
 pub fn valid_file_name(name: &[u8]) -> bool {
-    !name.is_empty()
+    let base = name
+        .iter()
+        .rposition(|&b| b == b'.')
+        .map_or(name, |dot| &name[..dot]);
+    !base.is_empty()
         && name.len() <= 255
-        && name != b"."
         && name != b".."
+        && !name.ends_with(b".index")
         && name
             .iter()
             .all(|&b| b.is_ascii_graphic() && b != b'/' && b != b'\\')
@@ -385,6 +393,13 @@ mod tests {
         assert!(!valid_file_name(b".."));
         assert!(!valid_file_name(b""));
         assert!(!valid_file_name(b"bin\x1b[2J"));
+        assert!(valid_file_name(b".hidden-bin.000001"));
+        assert!(valid_file_name(b"binlog"));
+        // Its index would be `.index`, which a reopened spool does not find.
+        assert!(!valid_file_name(b".000001"));
+        assert!(!valid_file_name(b"."));
+        // It would share its file with the spool's `mysql-bin.index`.
+        assert!(!valid_file_name(b"mysql-bin.index"));
     }
 
     #[test]
