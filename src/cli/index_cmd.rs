@@ -30,12 +30,14 @@ pub fn run(args: &IndexArgs, out: &mut impl Write, err: &mut impl Write) -> std:
     let idx = &b.index;
     let bytes: u64 = b.set.files.iter().map(|f| f.map.bytes().len() as u64).sum();
     let ts = idx.timestamps();
+    // The earliest non-zero time: zero wraps to the largest value, which the minimum
+    // then passes over (this form vectorizes; a filter does not).
     let first = ts
         .iter()
-        .copied()
-        .filter(|&t| t > 0)
+        .map(|&t| t.wrapping_sub(1))
         .min()
-        .map(utc)
+        .filter(|&m| m != u32::MAX)
+        .map(|m| utc(m + 1))
         .unwrap_or_else(|| "-".into());
     let last = ts
         .iter()
