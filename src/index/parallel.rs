@@ -4,12 +4,14 @@
 //! when it has a valid one (and its cache written there), and the results are appended
 //! to the set's index in file order on this thread: names and server ids re-interned,
 //! event and transaction ids moved past the files before, the scan state's table map
-//! ids renamed.
+//! ids renamed. This thread is a worker too: it takes the first file not yet taken,
+//! and when every file before it is in, it indexes it straight into the set's index
+//! (nothing to copy, no second set of columns to fault in); the workers take the second
+//! file not yet taken, leaving it the first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 
 use super::event_index::{EventId, EventIndex, FileExtent, FileId, Location};
 use super::names::ObjectId;
@@ -48,14 +50,24 @@ impl EventIndex {
         self.extend_ts(&other.ts);
         self.kind.extend_from_slice(&other.kind);
         self.class.extend_from_slice(&other.class);
-        self.server.extend(
-            other
-                .server
-                .iter()
-                .map(|&s| srv_map.get(s as usize).copied().unwrap_or(255)),
-        );
+        // Ids that keep their numbers (the usual case: files of one server, its tables
+        // met in the same order) are copied as they are.
+        if srv_map.iter().enumerate().all(|(i, &s)| i == s as usize) {
+            self.server.extend_from_slice(&other.server);
+        } else {
+            self.server.extend(
+                other
+                    .server
+                    .iter()
+                    .map(|&s| srv_map.get(s as usize).copied().unwrap_or(255)),
+            );
+        }
         let object = |o: u16| obj_map.get(o as usize).copied().unwrap_or(0);
-        self.object.extend(other.object.iter().map(|&o| object(o)));
+        if obj_map.iter().enumerate().all(|(i, &o)| i == o as usize) {
+            self.object.extend_from_slice(&other.object);
+        } else {
+            self.object.extend(other.object.iter().map(|&o| object(o)));
+        }
         self.txn_first
             .extend(other.txn_first.iter().map(|&t| t + base));
         self.extra_objects.extend(
@@ -71,6 +83,26 @@ impl EventIndex {
         }));
         obj_map
     }
+}
+
+/// Which file a thread takes next.
+#[derive(Clone, Copy)]
+enum Claim {
+    /// The first not yet taken (the thread that appends).
+    First,
+    /// The second not yet taken, or the first when it is the only one (a worker: the
+    /// first is left to the appending thread, which can index it in place).
+    LeaveTheFirst,
+}
+
+fn claim(unclaimed: &Mutex<BTreeSet<usize>>, how: Claim) -> Option<usize> {
+    let mut u = unclaimed.lock().ok()?;
+    let f = match how {
+        Claim::First => u.first().copied(),
+        Claim::LeaveTheFirst => u.iter().nth(1).or(u.first()).copied(),
+    }?;
+    u.remove(&f);
+    Some(f)
 }
 
 /// One file indexed as a set of its own, its cache written.
@@ -97,36 +129,51 @@ impl Binlogs {
             follow: false,
             ..self.options.clone()
         };
-        let next = AtomicUsize::new(0);
+        let unclaimed = Mutex::new((0..paths.len()).collect::<BTreeSet<usize>>());
         let (done, results) = mpsc::channel();
         std::thread::scope(|s| {
-            for _ in 0..threads.min(paths.len()) {
+            for _ in 1..threads.min(paths.len()) {
                 let done = done.clone();
-                let (next, paths, options) = (&next, &paths, &options);
+                let (unclaimed, paths, options) = (&unclaimed, &paths, &options);
                 s.spawn(move || {
-                    loop {
-                        let f = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(path) = paths.get(f) else {
-                            break;
-                        };
-                        if done.send((f, index_alone(path, options))).is_err() {
+                    while let Some(f) = claim(unclaimed, Claim::LeaveTheFirst) {
+                        if done.send((f, index_alone(&paths[f], options))).is_err() {
                             break;
                         }
                     }
                 });
             }
             drop(done);
-            // Appended in file order as they arrive.
+            // This thread takes the first file not yet taken. When every file before it
+            // is in, it indexes it straight into the set, with nothing to copy; else as
+            // the workers do. The workers leave it that file where they can.
             let mut ready = BTreeMap::new();
-            for (f, alone) in results {
-                ready.insert(f, alone);
-                while let Some(alone) = ready.remove(&self.sources.len()) {
-                    self.adopt(alone);
+            while let Some(f) = claim(&unclaimed, Claim::First) {
+                while let Ok((g, alone)) = results.try_recv() {
+                    ready.insert(g, alone);
                 }
+                self.adopt_ready(&mut ready);
+                if f == self.sources.len() {
+                    while self.sources.len() == f && self.index_step(usize::MAX) {}
+                } else {
+                    ready.insert(f, index_alone(&paths[f], &options));
+                }
+                self.adopt_ready(&mut ready);
+            }
+            for (g, alone) in results {
+                ready.insert(g, alone);
+                self.adopt_ready(&mut ready);
             }
         });
         // The columns grew by doubling: give back what the set does not use.
         self.index.shrink();
+    }
+
+    /// Appends the files of `ready` that come next, in order.
+    fn adopt_ready(&mut self, ready: &mut BTreeMap<usize, Option<Binlogs>>) {
+        while let Some(alone) = ready.remove(&self.sources.len()) {
+            self.adopt(alone);
+        }
     }
 
     /// Appends the next file from its own set, or indexes it here when that failed or
