@@ -30,27 +30,15 @@ pub fn run(args: &IndexArgs, out: &mut impl Write, err: &mut impl Write) -> std:
     let idx = &b.index;
     let bytes: u64 = b.set.files.iter().map(|f| f.map.bytes().len() as u64).sum();
     let ts = idx.timestamps();
-    // The earliest non-zero time and the latest, in one pass over the column (zero
-    // wraps to the largest value, which the minimum passes over; this form vectorizes).
-    let (earliest, latest) = ts
-        .chunks(4096)
-        .map(|c| {
-            let min = c
-                .iter()
-                .map(|&t| t.wrapping_sub(1))
-                .min()
-                .unwrap_or(u32::MAX);
-            (min, c.iter().copied().max().unwrap_or(0))
-        })
-        .fold((u32::MAX, None), |(a, b), (min, max)| {
-            (a.min(min), Some(b.map_or(max, |b: u32| b.max(max))))
-        });
-    let first = if earliest == u32::MAX {
-        "-".into()
-    } else {
-        utc(earliest + 1)
-    };
-    let last = latest.map(utc).unwrap_or_else(|| "-".into());
+    // The earliest non-zero time: zero wraps to the largest value, which the minimum
+    // passes over (this form vectorizes; a filter does not).
+    let first = ts
+        .iter()
+        .map(|&t| t.wrapping_sub(1))
+        .min()
+        .filter(|&m| m != u32::MAX)
+        .map_or_else(|| "-".into(), |m| utc(m + 1));
+    let last = ts.iter().copied().max().map_or_else(|| "-".into(), utc);
     writeln!(
         out,
         "files={} events={} transactions={} bytes={} first={} last={}",

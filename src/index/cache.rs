@@ -45,7 +45,7 @@ use crate::format::LogPosition;
 
 use super::build::{FileScanState, Framing};
 use super::column::Column;
-use super::event_index::{EventId, EventIndex, FileExtent, TS_BLOCK};
+use super::event_index::{EventId, EventIndex, FileExtent, TS_BLOCK, keeps_numbers};
 use super::mapped::MappedFile;
 use super::names::ObjectId;
 
@@ -527,8 +527,8 @@ fn append(
         obj_map.push(index.names.intern(schema, *table).0);
     }
     let srv_map: Vec<u8> = p.servers.iter().map(|&s| index.server_index(s)).collect();
-    let identity_objs = obj_map.iter().enumerate().all(|(i, &g)| i == g as usize);
-    let identity_srv = srv_map.iter().enumerate().all(|(i, &g)| i == g as usize);
+    let identity_objs = keeps_numbers(&obj_map);
+    let identity_srv = keeps_numbers(&srv_map);
     let mapped = base == 0 && identity_objs && identity_srv && index.txn_first.is_empty();
     let cols = mapped
         .then(|| mapped_columns(map, checks.clone(), rebuild))

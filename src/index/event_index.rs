@@ -109,6 +109,12 @@ pub struct EventIndex {
     pub(crate) extra_objects: Vec<(u32, u16)>,
 }
 
+/// Whether a map of ids from one index to another (old id at each position) keeps every
+/// id's number, so a column of them can be copied as it is.
+pub(crate) fn keeps_numbers<T: Copy + Into<usize>>(map: &[T]) -> bool {
+    map.iter().enumerate().all(|(i, &id)| id.into() == i)
+}
+
 impl EventIndex {
     pub fn len(&self) -> usize {
         self.kind.len()

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::{Mutex, mpsc};
 
-use super::event_index::{EventId, EventIndex, FileExtent, FileId, Location};
+use super::event_index::{EventId, EventIndex, FileExtent, FileId, Location, keeps_numbers};
 use super::names::ObjectId;
 use super::{Binlogs, OpenOptions, Problem};
 
@@ -52,7 +52,7 @@ impl EventIndex {
         self.class.extend_from_slice(&other.class);
         // Ids that keep their numbers (the usual case: files of one server, its tables
         // met in the same order) are copied as they are.
-        if srv_map.iter().enumerate().all(|(i, &s)| i == s as usize) {
+        if keeps_numbers(&srv_map) {
             self.server.extend_from_slice(&other.server);
         } else {
             self.server.extend(
@@ -63,7 +63,7 @@ impl EventIndex {
             );
         }
         let object = |o: u16| obj_map.get(o as usize).copied().unwrap_or(0);
-        if obj_map.iter().enumerate().all(|(i, &o)| i == o as usize) {
+        if keeps_numbers(&obj_map) {
             self.object.extend_from_slice(&other.object);
         } else {
             self.object.extend(other.object.iter().map(|&o| object(o)));
