@@ -289,9 +289,11 @@ mod sigbus {
             const ROUNDS: usize = 20_000;
             let go = Arc::new(Barrier::new(THREADS + 2));
             let done = Arc::new(AtomicBool::new(false));
+            let passes = Arc::new(AtomicUsize::new(0));
             let writers: Vec<_> = (0..THREADS)
                 .map(|t| {
                     let go = Arc::clone(&go);
+                    let passes = Arc::clone(&passes);
                     std::thread::spawn(move || {
                         go.wait();
                         for round in 0..ROUNDS {
@@ -307,6 +309,14 @@ mod sigbus {
                                 assert_eq!(published(slot), Some((start, len_of(start))));
                                 assert_eq!(find(start), Some((start, len_of(start))));
                             }
+                            if round == ROUNDS - 1 {
+                                // Held until the reader has made a whole pass over them
+                                // (on a busy machine it may not run before this ends).
+                                let from = passes.load(Ordering::Acquire);
+                                while passes.load(Ordering::Acquire) < from + 2 {
+                                    std::thread::yield_now();
+                                }
+                            }
                             for (slot, _) in held {
                                 unregister(slot);
                             }
@@ -317,6 +327,7 @@ mod sigbus {
             let reader = {
                 let go = Arc::clone(&go);
                 let done = Arc::clone(&done);
+                let passes = Arc::clone(&passes);
                 std::thread::spawn(move || {
                     go.wait();
                     let mut seen = 0usize;
@@ -329,6 +340,7 @@ mod sigbus {
                                 }
                             }
                         }
+                        passes.fetch_add(1, Ordering::Release);
                     }
                     seen
                 })
