@@ -1,7 +1,8 @@
-//! One column of the event index: a vector, or a slice of a memory-mapped cache file
-//! (reopening a cached index copies nothing, and reads nothing of a column until it is
-//! used: its check runs then, see `cache/check.rs`). A mapped column becomes a vector
-//! the first time it is appended to.
+//! One column of the event index: a growable array in pages of its own (which a set's
+//! column can take over whole, see [`Pages::append`]), or a slice of a memory-mapped
+//! cache file (reopening a cached index copies nothing, and reads nothing of a column
+//! until it is used: its check runs then, see `cache/check.rs`). A mapped column is
+//! copied into pages the first time it is appended to.
 
 use std::fmt;
 use std::ops::Deref;
@@ -12,9 +13,10 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 use super::cache::check::{ColumnCheck, Which};
 use super::event_index::EventIndex;
 use super::mapped::MappedFile;
+use super::mapped::pages::Pages;
 
 pub(crate) enum Column<T> {
-    Owned(Vec<T>),
+    Owned(Pages<T>),
     /// `len` values of `T` stored little-endian at byte `start` of `map`; checked to be
     /// in bounds and aligned when made (see [`Column::mapped`]).
     /// `check` runs on first use; a column that fails it reads as `fallback`.
@@ -107,10 +109,10 @@ impl<T: Plain> Column<T> {
         })
     }
 
-    /// The column as a vector, copying a mapped one first. Inlined: the index build
-    /// pushes to six columns per event, and a column is mapped only once per file.
+    /// The column as an array of its own, copying a mapped one first. Inlined: the index
+    /// build pushes to six columns per event, and a column is mapped only once per file.
     #[inline]
-    pub(crate) fn to_mut(&mut self) -> &mut Vec<T> {
+    pub(crate) fn to_mut(&mut self) -> &mut Pages<T> {
         if let Column::Mapped { .. } = self {
             self.copy_mapped();
         }
@@ -123,7 +125,7 @@ impl<T: Plain> Column<T> {
     #[cold]
     #[inline(never)]
     fn copy_mapped(&mut self) {
-        *self = Column::Owned(self.deref().to_vec());
+        *self = Column::Owned(Pages::from_slice(self));
     }
 
     #[inline]
@@ -135,9 +137,26 @@ impl<T: Plain> Column<T> {
         self.to_mut().extend_from_slice(v);
     }
 
+    /// Moves the values of `other` from its value `skip` on to the end of this column,
+    /// leaving `other` empty: its pages taken over where it has its own, else copied.
+    pub(crate) fn append(&mut self, other: &mut Column<T>, skip: usize) {
+        match other {
+            Column::Owned(p) => self.to_mut().append(p, skip),
+            Column::Mapped { .. } => {
+                self.extend_from_slice(other.get(skip..).unwrap_or_default());
+                *other = Column::default();
+            }
+        }
+    }
+
+    /// The values as an array of their own, to change in place (a mapped column copied).
+    pub(crate) fn values_mut(&mut self) -> &mut [T] {
+        self.to_mut()
+    }
+
     pub(crate) fn shrink(&mut self) {
         if let Column::Owned(v) = self {
-            v.shrink_to_fit();
+            v.shrink();
         }
     }
 
@@ -148,7 +167,7 @@ impl<T: Plain> Column<T> {
     /// Bytes held: a vector's capacity, or the mapped bytes (resident once read).
     pub(crate) fn resident_bytes(&self) -> usize {
         match self {
-            Column::Owned(v) => v.capacity() * size_of::<T>(),
+            Column::Owned(v) => v.capacity_bytes(),
             Column::Mapped { len, .. } => len * size_of::<T>(),
         }
     }
@@ -187,13 +206,13 @@ impl<T: Plain> Deref for Column<T> {
     }
 }
 
-impl<T> Default for Column<T> {
+impl<T: Plain> Default for Column<T> {
     fn default() -> Self {
-        Column::Owned(Vec::new())
+        Column::Owned(Pages::new())
     }
 }
 
-impl<T: Clone> Clone for Column<T> {
+impl<T: Plain> Clone for Column<T> {
     fn clone(&self) -> Self {
         match self {
             Column::Owned(v) => Column::Owned(v.clone()),

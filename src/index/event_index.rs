@@ -440,7 +440,7 @@ impl EventIndex {
         }
     }
 
-    fn push_ts(&mut self, t: u32) {
+    pub(crate) fn push_ts(&mut self, t: u32) {
         self.ts.push(t);
         self.running_max = self.running_max.max(t);
         if self.ts.len() % TS_BLOCK == 0 {

@@ -1,11 +1,15 @@
 //! A read-only memory map of one binlog (or index cache) file: the only `unsafe` in
 //! binlens, with the SIGBUS guard that makes a file truncated under the map harmless
-//! (and, as the one place for calls into libc, [`effective_uid`]).
+//! (and, as the one place for calls into libc, [`effective_uid`] and the anonymous maps
+//! that hold the index's columns, [`pages`]).
 
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+
+#[allow(unsafe_code)]
+pub(crate) mod pages;
 
 /// A binlog file mapped into memory (or, when empty, no mapping at all).
 #[derive(Debug)]
@@ -15,6 +19,13 @@ pub struct MappedFile {
     file: File,
     /// Device and inode of the file as opened, to notice a replaced path.
     dev_ino: (u64, u64),
+}
+
+/// A mapped file's device, inode and mapped length (see [`MappedFile::identity`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileIdentity {
+    dev_ino: (u64, u64),
+    len: usize,
 }
 
 /// What a check of the file on disk against its map found.
@@ -437,7 +448,15 @@ impl MappedFile {
 
     /// Whether `other` maps the same file (device and inode as opened) to the same length.
     pub fn same_file_as(&self, other: &MappedFile) -> bool {
-        self.dev_ino == other.dev_ino && self.bytes().len() == other.bytes().len()
+        self.identity() == other.identity()
+    }
+
+    /// What tells this file from another: its device, inode and length as mapped.
+    pub fn identity(&self) -> FileIdentity {
+        FileIdentity {
+            dev_ino: self.dev_ino,
+            len: self.bytes().len(),
+        }
     }
 
     pub fn path(&self) -> &Path {

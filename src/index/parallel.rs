@@ -4,23 +4,33 @@
 //! when it has a valid one (and its cache written there), and the results are appended
 //! to the set's index in file order on this thread: names and server ids re-interned,
 //! event and transaction ids moved past the files before, the scan state's table map
-//! ids renamed. This thread is a worker too: it takes the first file not yet taken,
-//! and when every file before it is in, it indexes it straight into the set's index
-//! (nothing to copy, no second set of columns to fault in); the workers take the second
-//! file not yet taken, leaving it the first.
+//! ids renamed. The columns are not copied: their pages move to the end of the set's
+//! (`Pages::append`), so a file's index is faulted in once, by the thread that builds it.
+//! This thread is a worker too, and appends what is ready between its files. Each
+//! worker unmaps its own map of the file it indexed (the set reads the file through its
+//! own map, untouched until then), so that cost is spread over the threads.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Mutex, mpsc};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 
-use super::event_index::{EventId, EventIndex, FileExtent, FileId, Location, keeps_numbers};
+use super::build::FileScanState;
+use super::column::Column;
+use super::event_index::{
+    EventId, EventIndex, FileExtent, FileId, Location, TS_BLOCK, keeps_numbers,
+};
+use super::mapped::FileIdentity;
 use super::names::ObjectId;
-use super::{Binlogs, OpenOptions, Problem};
+use super::{Binlogs, IndexSource, OpenOptions, Problem};
 
 impl EventIndex {
     /// Appends every event of `other` (an index of its own, of whole files) after this
-    /// index's; returns `other`'s object ids as ids of this index.
-    pub(crate) fn append_index(&mut self, other: &EventIndex) -> Vec<u16> {
+    /// index's, taking over its columns' pages where it can (see `Pages::append`): the
+    /// values that change (ids re-interned, event numbers moved past this index's) are
+    /// changed in place first. `other` is left without events. Returns `other`'s object
+    /// ids as ids of this index.
+    pub(crate) fn append_index(&mut self, other: &mut EventIndex) -> Vec<u16> {
         let base = self.len() as u32;
         let mut obj_map = vec![0u16; other.names.len() + 1];
         for (id, n) in other.names.iter() {
@@ -33,43 +43,52 @@ impl EventIndex {
             .iter()
             .map(|&s| self.server_index(s))
             .collect();
-        self.reserve(other.len());
         // Positions: the low halves as they are, the high halves where they change.
         let mut hi = self.pos_hi.last().map_or(0, |&(_, h)| h);
         let other_hi = std::iter::once((0, 0)).chain(other.pos_hi.iter().copied());
         for (e, h) in other_hi {
             if h != hi && (e as usize) < other.len() {
                 match self.pos_hi.last_mut() {
-                    Some(last) if last.0 == e + base => last.1 = h,
+                    Some(last) if last.0 == e + base => {
+                        last.1 = h;
+                        // A change back to the half before is no change.
+                        let len = self.pos_hi.len();
+                        let before = len.checked_sub(2).map_or(0, |b| self.pos_hi[b].1);
+                        if before == h {
+                            self.pos_hi.pop();
+                        }
+                    }
                     _ => self.pos_hi.push((e + base, h)),
                 }
                 hi = h;
             }
         }
-        self.pos_lo.extend_from_slice(&other.pos_lo);
-        self.extend_ts(&other.ts);
-        self.kind.extend_from_slice(&other.kind);
-        self.class.extend_from_slice(&other.class);
+        self.pos_lo.append(&mut other.pos_lo, 0);
+        self.append_ts(&mut other.ts);
+        self.kind.append(&mut other.kind, 0);
+        self.class.append(&mut other.class, 0);
         // Ids that keep their numbers (the usual case: files of one server, its tables
-        // met in the same order) are copied as they are.
-        if keeps_numbers(&srv_map) {
-            self.server.extend_from_slice(&other.server);
-        } else {
-            self.server.extend(
-                other
-                    .server
-                    .iter()
-                    .map(|&s| srv_map.get(s as usize).copied().unwrap_or(255)),
-            );
+        // met in the same order) are left as they are.
+        if !keeps_numbers(&srv_map) {
+            for s in other.server.values_mut() {
+                *s = srv_map.get(*s as usize).copied().unwrap_or(255);
+            }
         }
+        self.server.append(&mut other.server, 0);
         let object = |o: u16| obj_map.get(o as usize).copied().unwrap_or(0);
-        if keeps_numbers(&obj_map) {
-            self.object.extend_from_slice(&other.object);
-        } else {
-            self.object.extend(other.object.iter().map(|&o| object(o)));
+        if !keeps_numbers(&obj_map) {
+            for o in other.object.values_mut() {
+                *o = object(*o);
+            }
         }
-        self.txn_first
-            .extend(other.txn_first.iter().map(|&t| t + base));
+        self.object.append(&mut other.object, 0);
+        if base != 0 {
+            for t in other.txn_first.values_mut() {
+                *t += base;
+            }
+        }
+        self.txn_first.append(&mut other.txn_first, 0);
+        other.ts_block_max = Column::default();
         self.extra_objects.extend(
             other
                 .extra_objects
@@ -83,41 +102,66 @@ impl EventIndex {
         }));
         obj_map
     }
+
+    /// Appends the timestamps of `other` as `extend_ts` would, taking over its pages.
+    fn append_ts(&mut self, other: &mut Column<u32>) {
+        let ts: &[u32] = other;
+        // Fill the current block one by one; the rest keeps its values and its pages.
+        let fill = ((TS_BLOCK - self.ts.len() % TS_BLOCK) % TS_BLOCK).min(ts.len());
+        for &t in &ts[..fill] {
+            self.push_ts(t);
+        }
+        let rest = &ts[fill..];
+        let whole = rest.len() / TS_BLOCK * TS_BLOCK;
+        let mut max = self.running_max;
+        let maxes: Vec<u32> = rest[..whole]
+            .chunks_exact(TS_BLOCK)
+            .map(|b| {
+                max = max.max(b.iter().copied().max().unwrap_or(0));
+                max
+            })
+            .collect();
+        self.ts_block_max.extend_from_slice(&maxes);
+        self.running_max = rest[whole..].iter().copied().fold(max, u32::max);
+        self.ts.append(other, fill);
+    }
 }
 
-/// Which file a thread takes next.
-#[derive(Clone, Copy)]
-enum Claim {
-    /// The first not yet taken (the thread that appends).
-    First,
-    /// The second not yet taken, or the first when it is the only one (a worker: the
-    /// first is left to the appending thread, which can index it in place).
-    LeaveTheFirst,
-}
-
-fn claim(unclaimed: &Mutex<BTreeSet<usize>>, how: Claim) -> Option<usize> {
-    let mut u = unclaimed.lock().ok()?;
-    let f = match how {
-        Claim::First => u.first().copied(),
-        Claim::LeaveTheFirst => u.iter().nth(1).or(u.first()).copied(),
-    }?;
-    u.remove(&f);
-    Some(f)
+/// One file indexed as a set of its own: what the set takes from it. The worker's map
+/// of the file is gone by then (unmapped on the worker, not on the appending thread).
+struct Alone {
+    index: EventIndex,
+    state: FileScanState,
+    source: IndexSource,
+    stopped: Option<u64>,
+    problems: Vec<Problem>,
+    /// The file as the worker mapped it, to tell it is still the one in the set.
+    file: FileIdentity,
 }
 
 /// One file indexed as a set of its own, its cache written.
-fn index_alone(path: &PathBuf, options: &OpenOptions) -> Option<Binlogs> {
+fn index_alone(path: &PathBuf, options: &OpenOptions) -> Option<Alone> {
     let mut b = Binlogs::open_unindexed(std::slice::from_ref(path), options.clone()).ok()?;
     while b.index_step(usize::MAX) {}
     for f in b.take_unsaved() {
         b.save_cache(f);
     }
-    Some(b)
+    if b.set.files.len() != 1 || b.sources.len() != 1 || b.states.len() != 1 {
+        return None;
+    }
+    Some(Alone {
+        index: std::mem::take(&mut b.index),
+        state: b.states.swap_remove(0),
+        source: b.sources[0],
+        stopped: b.stopped[0],
+        problems: std::mem::take(&mut b.problems),
+        file: b.set.files[0].map.identity(),
+    })
 }
 
 impl Binlogs {
-    /// Indexes every file on `threads` worker threads (see the module doc); the same
-    /// index as indexing them in turn.
+    /// Indexes every file on `threads` threads (see the module doc); the same index as
+    /// indexing them in turn.
     pub(crate) fn index_in_parallel(&mut self, threads: usize) {
         let paths: Vec<PathBuf> = self
             .set
@@ -129,14 +173,16 @@ impl Binlogs {
             follow: false,
             ..self.options.clone()
         };
-        let unclaimed = Mutex::new((0..paths.len()).collect::<BTreeSet<usize>>());
+        // Files are taken in order, so the next one to append is the first to be done.
+        let next = AtomicUsize::new(0);
+        let claim = || Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&f| f < paths.len());
         let (done, results) = mpsc::channel();
         std::thread::scope(|s| {
             for _ in 1..threads.min(paths.len()) {
                 let done = done.clone();
-                let (unclaimed, paths, options) = (&unclaimed, &paths, &options);
+                let (claim, paths, options) = (&claim, &paths, &options);
                 s.spawn(move || {
-                    while let Some(f) = claim(unclaimed, Claim::LeaveTheFirst) {
+                    while let Some(f) = claim() {
                         if done.send((f, index_alone(&paths[f], options))).is_err() {
                             break;
                         }
@@ -144,20 +190,11 @@ impl Binlogs {
                 });
             }
             drop(done);
-            // This thread takes the first file not yet taken. When every file before it
-            // is in, it indexes it straight into the set, with nothing to copy; else as
-            // the workers do. The workers leave it that file where they can.
+            // This thread indexes files too, and appends what is ready between them.
             let mut ready = BTreeMap::new();
-            while let Some(f) = claim(&unclaimed, Claim::First) {
-                while let Ok((g, alone)) = results.try_recv() {
-                    ready.insert(g, alone);
-                }
-                self.adopt_ready(&mut ready);
-                if f == self.sources.len() {
-                    while self.sources.len() == f && self.index_step(usize::MAX) {}
-                } else {
-                    ready.insert(f, index_alone(&paths[f], &options));
-                }
+            while let Some(f) = claim() {
+                ready.insert(f, index_alone(&paths[f], &options));
+                ready.extend(results.try_iter());
                 self.adopt_ready(&mut ready);
             }
             for (g, alone) in results {
@@ -170,22 +207,18 @@ impl Binlogs {
     }
 
     /// Appends the files of `ready` that come next, in order.
-    fn adopt_ready(&mut self, ready: &mut BTreeMap<usize, Option<Binlogs>>) {
+    fn adopt_ready(&mut self, ready: &mut BTreeMap<usize, Option<Alone>>) {
         while let Some(alone) = ready.remove(&self.sources.len()) {
             self.adopt(alone);
         }
     }
 
-    /// Appends the next file from its own set, or indexes it here when that failed or
+    /// Appends the next file from its own index, or indexes it here when that failed or
     /// the file on disk is no longer the one in this set.
-    fn adopt(&mut self, alone: Option<Binlogs>) {
+    fn adopt(&mut self, alone: Option<Alone>) {
         let f = self.sources.len();
-        let same = alone.as_ref().is_some_and(|a| {
-            a.set.files.len() == 1
-                && a.sources.len() == 1
-                && a.set.files[0].map.same_file_as(&self.set.files[f].map)
-        });
-        let Some(mut a) = alone.filter(|_| same) else {
+        let same = |a: &Alone| a.file == self.set.files[f].map.identity();
+        let Some(mut a) = alone.filter(same) else {
             while self.sources.len() == f && self.index_step(usize::MAX) {}
             return;
         };
@@ -195,15 +228,14 @@ impl Binlogs {
             self.index = std::mem::take(&mut a.index);
             (0..=n as u16).collect()
         } else {
-            self.index.append_index(&a.index)
+            self.index.append_index(&mut a.index)
         };
-        let mut state = a.states.swap_remove(0);
-        for o in state.tables.values_mut() {
+        for o in a.state.tables.values_mut() {
             *o = ObjectId(obj_map.get(o.0 as usize).copied().unwrap_or(0));
         }
-        self.states.push(state);
-        self.sources.push(a.sources[0]);
-        self.stopped[f] = a.stopped[0];
+        self.states.push(a.state);
+        self.sources.push(a.source);
+        self.stopped[f] = a.stopped;
         self.problems
             .extend(a.problems.into_iter().map(|p| Problem {
                 at: Location {
@@ -215,3 +247,6 @@ impl Binlogs {
             }));
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,158 @@
+use super::*;
+use crate::format::LogPosition;
+
+/// One file's worth of events, made up: `n` events from `first_pos`, times that rise and
+/// fall, three servers and a few tables (named in an order of the file's own), a
+/// transaction every few events, positions past 4 GiB in the later files.
+fn file(n: usize, seed: u32, tables: &[&str], servers: &[u32]) -> EventIndex {
+    let mut ix = EventIndex::default();
+    let objects: Vec<ObjectId> = tables
+        .iter()
+        .map(|t| ix.names.intern(b"app", Some(t.as_bytes())))
+        .collect();
+    let mut pos = u64::from(seed) << 31;
+    for i in 0..n {
+        let k = i as u32 ^ seed;
+        if k % 5 == 0 {
+            ix.txn_first.push(i as u32);
+        }
+        let ts = 1_700_000_000 + (k % 1000) * 3 + (i as u32 / 4096);
+        let object = objects[(k % 7) as usize % objects.len()];
+        let server = servers[(k / 3) as usize % servers.len()];
+        ix.push(
+            LogPosition(pos),
+            ts,
+            (k % 40) as u8,
+            (k % 9) as u8,
+            server,
+            object,
+        );
+        pos += 19 + u64::from(k % 300);
+    }
+    if seed % 2 == 1 {
+        ix.extra_objects.push((3, objects[0].0));
+    }
+    ix.files.push(FileExtent {
+        first: EventId(0),
+        end: EventId(n as u32),
+        indexed_end: LogPosition(pos),
+    });
+    ix
+}
+
+/// Everything an index holds that a query can see.
+fn columns(ix: &EventIndex) -> Vec<String> {
+    let mut out = vec![
+        format!("{:?}", ix.pos_hi),
+        format!("{:?}", ix.servers),
+        format!("{:?}", ix.files),
+        format!("{:?}", ix.extra_objects),
+        format!("{}", ix.running_max),
+        format!(
+            "{:?}",
+            ix.names
+                .iter()
+                .map(|(_, n)| n.display())
+                .collect::<Vec<_>>()
+        ),
+    ];
+    let e = |v: &[u32]| {
+        format!(
+            "{} {:x}",
+            v.len(),
+            v.iter().fold(0u64, |h, &x| h.rotate_left(5) ^ u64::from(x))
+        )
+    };
+    out.push(e(&ix.pos_lo));
+    out.push(e(&ix.ts));
+    out.push(e(&ix.txn_first));
+    out.push(e(&ix.ts_block_max));
+    let w = |v: &[u8]| v.iter().map(|&x| u32::from(x)).collect::<Vec<u32>>();
+    out.push(e(&w(&ix.kind)));
+    out.push(e(&w(&ix.class)));
+    out.push(e(&w(&ix.server)));
+    out.push(e(&ix
+        .object
+        .iter()
+        .map(|&x| u32::from(x))
+        .collect::<Vec<u32>>()));
+    out
+}
+
+/// The files' events pushed into one index, one by one, as a single thread would.
+fn one_by_one(files: &[EventIndex]) -> EventIndex {
+    let mut all = EventIndex::default();
+    for f in files {
+        let base = all.len() as u32;
+        let ids: Vec<ObjectId> = std::iter::once(ObjectId(0))
+            .chain(
+                f.names
+                    .iter()
+                    .map(|(_, n)| all.names.intern(&n.schema, n.table.as_deref())),
+            )
+            .collect();
+        let mut t = f.txn_first.iter().peekable();
+        for i in 0..f.len() {
+            if t.next_if(|&&x| x as usize == i).is_some() {
+                all.txn_first.push(base + i as u32);
+            }
+            let e = EventId(i as u32);
+            all.push(
+                f.pos(e),
+                f.ts[i],
+                f.kind[i],
+                f.class[i],
+                f.server_id(e),
+                ids[f.object[i] as usize],
+            );
+        }
+        all.extra_objects.extend(
+            f.extra_objects
+                .iter()
+                .map(|&(e, o)| (e + base, ids[o as usize].0)),
+        );
+        all.files.extend(f.files.iter().map(|x| FileExtent {
+            first: EventId(x.first.0 + base),
+            end: EventId(x.end.0 + base),
+            indexed_end: x.indexed_end,
+        }));
+    }
+    all
+}
+
+#[test]
+fn appended_files_equal_their_events_pushed_one_by_one() {
+    // Big enough that columns move as pages, odd sizes so every block and page boundary
+    // falls somewhere new; names and servers that keep their numbers and ones that do not.
+    let specs: [(usize, &[&str], &[u32]); 5] = [
+        (700_001, &["orders", "users"], &[1, 2]),
+        (333_333, &["orders", "users"], &[1, 2]),
+        (1_000, &["audit", "orders"], &[3]),
+        (512_063, &["users", "audit", "payments"], &[2, 1, 7]),
+        (300_017, &["orders", "users"], &[1, 2]),
+    ];
+    let files: Vec<EventIndex> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, &(n, t, s))| file(n, i as u32 + 1, t, s))
+        .collect();
+    let want = columns(&one_by_one(&files));
+    let moved = crate::index::mapped::pages::moved_bytes();
+    let mut set = EventIndex::default();
+    for f in &files {
+        let mut f = f.clone();
+        if set.is_empty() {
+            set = f;
+        } else {
+            set.append_index(&mut f);
+            assert!(f.is_empty(), "the appended index gives up its events");
+        }
+    }
+    assert_eq!(columns(&set), want);
+    assert!(
+        crate::index::mapped::pages::moved_bytes() > moved,
+        "pages were moved, not copied"
+    );
+    set.shrink();
+    assert_eq!(columns(&set), want);
+}
