@@ -38,7 +38,7 @@ pub fn run(args: &IndexArgs, out: &mut impl Write, err: &mut impl Write) -> std:
         .min()
         .filter(|&m| m != u32::MAX)
         .map_or_else(|| "-".into(), |m| utc(m + 1));
-    let last = ts.iter().copied().max().map_or_else(|| "-".into(), utc);
+    let last = idx.latest_time().map_or_else(|| "-".into(), utc);
     writeln!(
         out,
         "files={} events={} transactions={} bytes={} first={} last={}",

@@ -207,6 +207,11 @@ impl EventIndex {
         &self.class
     }
 
+    /// The latest event time (the running maximum the index keeps), if it has events.
+    pub fn latest_time(&self) -> Option<u32> {
+        (!self.is_empty()).then_some(self.running_max)
+    }
+
     pub fn timestamps(&self) -> &[u32] {
         &self.ts
     }

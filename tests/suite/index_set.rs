@@ -184,4 +184,8 @@ fn a_set_indexed_on_several_threads_equals_one_indexed_file_by_file() {
     assert_eq!(digest(&built), digest(&one));
     assert_eq!(digest(&again), digest(&one));
     assert_eq!(again.problems, one.problems);
+    for b in [&one, &many, &built, &again] {
+        let ts = b.index.timestamps();
+        assert_eq!(b.index.latest_time(), ts.iter().copied().max());
+    }
 }

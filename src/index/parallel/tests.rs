@@ -153,6 +153,7 @@ fn appended_files_equal_their_events_pushed_one_by_one() {
         crate::index::mapped::pages::moved_bytes() > moved,
         "pages were moved, not copied"
     );
+    assert_eq!(set.latest_time(), set.ts.iter().copied().max());
     set.shrink();
     assert_eq!(columns(&set), want);
 }
