@@ -426,26 +426,38 @@ impl EventIndex {
 
     /// Appends timestamps, keeping the running maximum per block of `TS_BLOCK` events.
     pub(crate) fn extend_ts(&mut self, ts: &[u32]) {
-        let mut rest = ts;
-        // Fill the current block one by one, then whole blocks at a time.
-        while !rest.is_empty() && (self.ts.len() % TS_BLOCK != 0 || rest.len() < TS_BLOCK) {
-            self.push_ts(rest[0]);
-            rest = &rest[1..];
-        }
-        let whole = rest.len() / TS_BLOCK * TS_BLOCK;
-        let blocks = rest[..whole].chunks_exact(TS_BLOCK).map(|b| {
-            self.running_max = self.running_max.max(b.iter().copied().max().unwrap_or(0));
-            self.running_max
-        });
-        let maxes: Vec<u32> = blocks.collect();
-        self.ts_block_max.extend_from_slice(&maxes);
-        self.ts.extend_from_slice(&rest[..whole]);
-        for &t in &rest[whole..] {
-            self.push_ts(t);
-        }
+        let fill = self.fill_ts_block(ts);
+        self.note_ts_blocks(&ts[fill..]);
+        self.ts.extend_from_slice(&ts[fill..]);
     }
 
-    pub(crate) fn push_ts(&mut self, t: u32) {
+    /// Pushes the first of `ts` one by one until the current block is full (or `ts` is
+    /// spent); returns how many.
+    pub(crate) fn fill_ts_block(&mut self, ts: &[u32]) -> usize {
+        let fill = ((TS_BLOCK - self.ts.len() % TS_BLOCK) % TS_BLOCK).min(ts.len());
+        for &t in &ts[..fill] {
+            self.push_ts(t);
+        }
+        fill
+    }
+
+    /// The running maxima of `ts`, about to be appended from the start of a block: one
+    /// per whole block, and the running maximum over the rest (its block not yet full).
+    pub(crate) fn note_ts_blocks(&mut self, ts: &[u32]) {
+        let whole = ts.len() / TS_BLOCK * TS_BLOCK;
+        let mut max = self.running_max;
+        let maxes: Vec<u32> = ts[..whole]
+            .chunks_exact(TS_BLOCK)
+            .map(|b| {
+                max = max.max(b.iter().copied().max().unwrap_or(0));
+                max
+            })
+            .collect();
+        self.ts_block_max.extend_from_slice(&maxes);
+        self.running_max = ts[whole..].iter().copied().fold(max, u32::max);
+    }
+
+    fn push_ts(&mut self, t: u32) {
         self.ts.push(t);
         self.running_max = self.running_max.max(t);
         if self.ts.len() % TS_BLOCK == 0 {

@@ -17,9 +17,7 @@ use std::sync::mpsc;
 
 use super::build::FileScanState;
 use super::column::Column;
-use super::event_index::{
-    EventId, EventIndex, FileExtent, FileId, Location, TS_BLOCK, keeps_numbers,
-};
+use super::event_index::{EventId, EventIndex, FileExtent, FileId, Location, keeps_numbers};
 use super::mapped::FileIdentity;
 use super::names::ObjectId;
 use super::{Binlogs, IndexSource, OpenOptions, Problem};
@@ -105,24 +103,8 @@ impl EventIndex {
 
     /// Appends the timestamps of `other` as `extend_ts` would, taking over its pages.
     fn append_ts(&mut self, other: &mut Column<u32>) {
-        let ts: &[u32] = other;
-        // Fill the current block one by one; the rest keeps its values and its pages.
-        let fill = ((TS_BLOCK - self.ts.len() % TS_BLOCK) % TS_BLOCK).min(ts.len());
-        for &t in &ts[..fill] {
-            self.push_ts(t);
-        }
-        let rest = &ts[fill..];
-        let whole = rest.len() / TS_BLOCK * TS_BLOCK;
-        let mut max = self.running_max;
-        let maxes: Vec<u32> = rest[..whole]
-            .chunks_exact(TS_BLOCK)
-            .map(|b| {
-                max = max.max(b.iter().copied().max().unwrap_or(0));
-                max
-            })
-            .collect();
-        self.ts_block_max.extend_from_slice(&maxes);
-        self.running_max = rest[whole..].iter().copied().fold(max, u32::max);
+        let fill = self.fill_ts_block(other);
+        self.note_ts_blocks(&other[fill..]);
         self.ts.append(other, fill);
     }
 }
