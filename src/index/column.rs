@@ -149,11 +149,6 @@ impl<T: Plain> Column<T> {
         }
     }
 
-    /// The values as an array of their own, to change in place (a mapped column copied).
-    pub(crate) fn values_mut(&mut self) -> &mut [T] {
-        self.to_mut()
-    }
-
     pub(crate) fn shrink(&mut self) {
         if let Column::Owned(v) = self {
             v.shrink();

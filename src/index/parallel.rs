@@ -68,20 +68,20 @@ impl EventIndex {
         // Ids that keep their numbers (the usual case: files of one server, its tables
         // met in the same order) are left as they are.
         if !keeps_numbers(&srv_map) {
-            for s in other.server.values_mut() {
+            for s in other.server.to_mut().iter_mut() {
                 *s = srv_map.get(*s as usize).copied().unwrap_or(255);
             }
         }
         self.server.append(&mut other.server, 0);
         let object = |o: u16| obj_map.get(o as usize).copied().unwrap_or(0);
         if !keeps_numbers(&obj_map) {
-            for o in other.object.values_mut() {
+            for o in other.object.to_mut().iter_mut() {
                 *o = object(*o);
             }
         }
         self.object.append(&mut other.object, 0);
         if base != 0 {
-            for t in other.txn_first.values_mut() {
+            for t in other.txn_first.to_mut().iter_mut() {
                 *t += base;
             }
         }
