@@ -40,5 +40,5 @@ size=$(stat -c %s "$cache")
 cat "$cache" >/dev/null # warm the page cache
 whole=$(best_ms "$binlens" index "$file")
 echo "cache: $size bytes"
-echo "binlens index from the cache (whole process, summary reads the ts column): $whole ms (target <= 25 ms)"
+echo "binlens index from the cache (whole process, its summary reads no column): $whole ms (target <= 25 ms)"
 "$target/release/examples/index_probe" "$file" | grep -E 'reopen|first use' 

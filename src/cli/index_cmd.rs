@@ -29,15 +29,7 @@ pub fn run(args: &IndexArgs, out: &mut impl Write, err: &mut impl Write) -> std:
     }
     let idx = &b.index;
     let bytes: u64 = b.set.files.iter().map(|f| f.map.bytes().len() as u64).sum();
-    let ts = idx.timestamps();
-    // The earliest non-zero time: zero wraps to the largest value, which the minimum
-    // passes over (this form vectorizes; a filter does not).
-    let first = ts
-        .iter()
-        .map(|&t| t.wrapping_sub(1))
-        .min()
-        .filter(|&m| m != u32::MAX)
-        .map_or_else(|| "-".into(), |m| utc(m + 1));
+    let first = idx.earliest_time().map_or_else(|| "-".into(), utc);
     let last = idx.latest_time().map_or_else(|| "-".into(), utc);
     writeln!(
         out,

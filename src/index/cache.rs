@@ -27,7 +27,8 @@
 //! body: identity (`dev ino size mtime_ns covered head_crc tail_crc path`), then each
 //! column as a count, the CRC32 of its values and the values, every column's values
 //! starting at a multiple of 8 bytes so that a mapped cache can be read in place (see
-//! `column.rs`); then names, servers and the scan state.
+//! `column.rs`); then the latest and the earliest non-zero event time (so that neither
+//! reads the timestamps), names, servers and the scan state.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -45,12 +46,14 @@ use crate::format::LogPosition;
 
 use super::build::{FileScanState, Framing};
 use super::column::Column;
-use super::event_index::{EventId, EventIndex, FileExtent, TS_BLOCK, keeps_numbers};
+use super::event_index::{
+    EventId, EventIndex, FileExtent, TS_BLOCK, earliest_nonzero, keeps_numbers,
+};
 use super::mapped::MappedFile;
 use super::names::ObjectId;
 
 const MAGIC: &[u8; 8] = b"BLNSIDX\0";
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 const EDGE: u64 = 64 * 1024;
 
 /// Where caches live: `$XDG_CACHE_HOME/binlens`, else `$HOME/.cache/binlens`.
@@ -188,6 +191,7 @@ pub fn save(
         })
         .collect();
     let running_max = index.ts[a..b].iter().copied().max().unwrap_or(0);
+    let earliest = earliest_nonzero(&index.ts[a..b]);
 
     w.column(&index.pos_lo[a..b], le32);
     w.column(&index.ts[a..b], le32);
@@ -198,6 +202,7 @@ pub fn save(
     w.column(&txn, le32);
     w.column(&blocks, le32);
     w.u32(running_max);
+    w.u32(earliest);
     w.u64(pos_hi.len() as u64);
     for (e, h) in pos_hi {
         w.u32(e);
@@ -320,6 +325,7 @@ struct Parts<'a> {
     txn: ColumnAt,
     blocks: ColumnAt,
     running_max: u32,
+    earliest: u32,
     pos_hi: Vec<(u32, u32)>,
     extra: Vec<(u32, u16)>,
     names: Vec<(&'a [u8], Option<&'a [u8]>)>,
@@ -387,6 +393,7 @@ fn read_parts<'a>(r: &mut Reader<'a>, covered: u64) -> Option<Parts<'a>> {
         return None;
     }
     let running_max = r.u32()?;
+    let earliest = r.u32()?;
     let mut pos_hi = Vec::new();
     for _ in 0..r.u64()? {
         pos_hi.push((r.u32()?, r.u32()?));
@@ -437,6 +444,7 @@ fn read_parts<'a>(r: &mut Reader<'a>, covered: u64) -> Option<Parts<'a>> {
         txn,
         blocks,
         running_max,
+        earliest,
         pos_hi,
         extra,
         names,
@@ -547,6 +555,7 @@ fn append(
         index.txn_first = txn;
         index.ts_block_max = blocks;
         index.running_max = p.running_max;
+        index.earliest = p.earliest;
         index.pos_hi.clone_from(&p.pos_hi);
     } else {
         let lo: Vec<u32> = u32s(&buf[p.pos_lo.start..p.pos_lo.start + 4 * n]).collect();

@@ -103,10 +103,27 @@ pub struct EventIndex {
     /// Running maximum of `ts` at the end of each block of `TS_BLOCK` events.
     pub(crate) ts_block_max: Column<u32>,
     pub(crate) running_max: u32,
+    /// The earliest non-zero `ts` (0 while there is none): a zero time is an event whose
+    /// time the log did not record (a format description written at rotation).
+    pub(crate) earliest: u32,
     pub(crate) files: Vec<FileExtent>,
     /// `(event, object)` for the tables inside a compressed TRANSACTION_PAYLOAD beyond
     /// the first (which sits in `object`), ascending by event. Sparse.
     pub(crate) extra_objects: Vec<(u32, u16)>,
+}
+
+/// The earlier of two times where zero is no time: zero wraps to the largest value,
+/// which any time is below.
+pub(crate) fn earlier_nonzero(a: u32, b: u32) -> u32 {
+    a.wrapping_sub(1).min(b.wrapping_sub(1)).wrapping_add(1)
+}
+
+/// The earliest non-zero time of `ts`, 0 when there is none (in a form that vectorizes).
+pub(crate) fn earliest_nonzero(ts: &[u32]) -> u32 {
+    ts.iter()
+        .map(|&t| t.wrapping_sub(1))
+        .min()
+        .map_or(0, |m| m.wrapping_add(1))
 }
 
 /// Whether a map of ids from one index to another (old id at each position) keeps every
@@ -210,6 +227,11 @@ impl EventIndex {
     /// The latest event time (the running maximum the index keeps), if it has events.
     pub fn latest_time(&self) -> Option<u32> {
         (!self.is_empty()).then_some(self.running_max)
+    }
+
+    /// The earliest non-zero event time (kept as events are added), if there is one.
+    pub fn earliest_time(&self) -> Option<u32> {
+        (self.earliest != 0).then_some(self.earliest)
     }
 
     pub fn timestamps(&self) -> &[u32] {
@@ -443,23 +465,27 @@ impl EventIndex {
 
     /// The running maxima of `ts`, about to be appended from the start of a block: one
     /// per whole block, and the running maximum over the rest (its block not yet full).
+    /// The earliest non-zero time is kept over all of `ts`.
     pub(crate) fn note_ts_blocks(&mut self, ts: &[u32]) {
         let whole = ts.len() / TS_BLOCK * TS_BLOCK;
-        let mut max = self.running_max;
+        let (mut max, mut min) = (self.running_max, self.earliest);
         let maxes: Vec<u32> = ts[..whole]
             .chunks_exact(TS_BLOCK)
             .map(|b| {
                 max = max.max(b.iter().copied().max().unwrap_or(0));
+                min = earlier_nonzero(min, earliest_nonzero(b));
                 max
             })
             .collect();
         self.ts_block_max.extend_from_slice(&maxes);
         self.running_max = ts[whole..].iter().copied().fold(max, u32::max);
+        self.earliest = earlier_nonzero(min, earliest_nonzero(&ts[whole..]));
     }
 
     fn push_ts(&mut self, t: u32) {
         self.ts.push(t);
         self.running_max = self.running_max.max(t);
+        self.earliest = earlier_nonzero(self.earliest, t);
         if self.ts.len() % TS_BLOCK == 0 {
             self.ts_block_max.push(self.running_max);
         }

@@ -187,5 +187,7 @@ fn a_set_indexed_on_several_threads_equals_one_indexed_file_by_file() {
     for b in [&one, &many, &built, &again] {
         let ts = b.index.timestamps();
         assert_eq!(b.index.latest_time(), ts.iter().copied().max());
+        let nonzero = ts.iter().copied().filter(|&t| t != 0).min();
+        assert_eq!(b.index.earliest_time(), nonzero);
     }
 }

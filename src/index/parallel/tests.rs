@@ -16,7 +16,12 @@ fn file(n: usize, seed: u32, tables: &[&str], servers: &[u32]) -> EventIndex {
         if k % 5 == 0 {
             ix.txn_first.push(i as u32);
         }
-        let ts = 1_700_000_000 + (k % 1000) * 3 + (i as u32 / 4096);
+        // Now and then no time (0), as a format description at rotation has.
+        let ts = if k % 997 == 0 {
+            0
+        } else {
+            1_700_000_000 + (k % 1000) * 3 + (i as u32 / 4096)
+        };
         let object = objects[(k % 7) as usize % objects.len()];
         let server = servers[(k / 3) as usize % servers.len()];
         ix.push(
@@ -48,6 +53,7 @@ fn columns(ix: &EventIndex) -> Vec<String> {
         format!("{:?}", ix.files),
         format!("{:?}", ix.extra_objects),
         format!("{}", ix.running_max),
+        format!("{}", ix.earliest),
         format!(
             "{:?}",
             ix.names
@@ -154,6 +160,9 @@ fn appended_files_equal_their_events_pushed_one_by_one() {
         "pages were moved, not copied"
     );
     assert_eq!(set.latest_time(), set.ts.iter().copied().max());
+    let nonzero = set.ts.iter().copied().filter(|&t| t != 0).min();
+    assert_eq!(set.earliest_time(), nonzero);
+    assert!(set.ts.contains(&0), "the fixture has events without a time");
     set.shrink();
     assert_eq!(columns(&set), want);
 }
