@@ -1,19 +1,21 @@
 //! Indexing the files of a set on several threads: the files are independent (each
 //! starts with its own format description, and the transaction framing starts afresh
-//! in each), so each is indexed as a set of its own on a worker thread, from its cache
-//! when it has a valid one (and its cache written there), and the results are appended
-//! to the set's index in file order on this thread: names and server ids re-interned,
-//! event and transaction ids moved past the files before, the scan state's table map
-//! ids renamed. The columns are not copied: their pages move to the end of the set's
-//! (`Pages::append`), so a file's index is faulted in once, by the thread that builds it.
-//! This thread is a worker too, and appends what is ready between its files. Each
-//! worker unmaps its own map of the file it indexed (the set reads the file through its
-//! own map, untouched until then), so that cost is spread over the threads.
+//! in each), so each is indexed as a set of its own on one of the threads (this one
+//! among them), from its cache when it has a valid one (and its cache written there),
+//! and the results are appended to the set's index in file order: names and server ids
+//! re-interned, event and transaction ids moved past the files before, the scan state's
+//! table map ids renamed. The columns are not copied: their pages move to the end of the
+//! set's (`Pages::append`), so a file's index is faulted in once, by the thread that
+//! builds it. The thread that finishes a file appends whatever is next in order, unless
+//! another is appending already, which then takes that file as well: so the appends are
+//! spread over the threads, and none is left for the end while another thread idles.
+//! Each thread unmaps its own map of the file it indexed (the set reads the file through
+//! its own map, untouched until then), so that cost is spread over the threads too.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::build::FileScanState;
 use super::column::Column;
@@ -141,6 +143,12 @@ fn index_alone(path: &PathBuf, options: &OpenOptions) -> Option<Alone> {
     })
 }
 
+/// The lock's value, even if a thread panicked holding it: that panic is raised again
+/// where the threads are joined, so what it left is only read on the way there.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl Binlogs {
     /// Indexes every file on `threads` threads (see the module doc); the same index as
     /// indexing them in turn.
@@ -158,32 +166,41 @@ impl Binlogs {
         // Files are taken in order, so the next one to append is the first to be done.
         let next = AtomicUsize::new(0);
         let claim = || Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&f| f < paths.len());
-        let (done, results) = mpsc::channel();
+        // Whichever thread finishes a file appends what is ready in order, unless another
+        // is appending already: that one takes the file too, so no file waits for its
+        // thread to finish the next one (and no thread waits to append).
+        let ready: Mutex<BTreeMap<usize, Option<Alone>>> = Mutex::new(BTreeMap::new());
+        let set = Mutex::new(&mut *self);
+        let work = || {
+            while let Some(f) = claim() {
+                let alone = index_alone(&paths[f], &options);
+                lock(&ready).insert(f, alone);
+                while let Ok(mut set) = set.try_lock() {
+                    loop {
+                        let next = set.sources.len();
+                        let Some(alone) = lock(&ready).remove(&next) else {
+                            break;
+                        };
+                        set.adopt(alone);
+                    }
+                    let next = set.sources.len();
+                    drop(set);
+                    // A file that became ready while this thread held the set (its thread
+                    // found the set taken) is appended now.
+                    if !lock(&ready).contains_key(&next) {
+                        break;
+                    }
+                }
+            }
+        };
         std::thread::scope(|s| {
             for _ in 1..threads.min(paths.len()) {
-                let done = done.clone();
-                let (claim, paths, options) = (&claim, &paths, &options);
-                s.spawn(move || {
-                    while let Some(f) = claim() {
-                        if done.send((f, index_alone(&paths[f], options))).is_err() {
-                            break;
-                        }
-                    }
-                });
+                s.spawn(work);
             }
-            drop(done);
-            // This thread indexes files too, and appends what is ready between them.
-            let mut ready = BTreeMap::new();
-            while let Some(f) = claim() {
-                ready.insert(f, index_alone(&paths[f], &options));
-                ready.extend(results.try_iter());
-                self.adopt_ready(&mut ready);
-            }
-            for (g, alone) in results {
-                ready.insert(g, alone);
-                self.adopt_ready(&mut ready);
-            }
+            work();
         });
+        let mut ready = ready.into_inner().unwrap_or_else(PoisonError::into_inner);
+        self.adopt_ready(&mut ready);
         // The columns grew by doubling: give back what the set does not use.
         self.index.shrink();
     }
