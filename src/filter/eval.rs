@@ -16,6 +16,8 @@ use crate::lang::glob::ObjectSet;
 pub(super) const F: u8 = 0;
 /// Undecided: the body must be decoded.
 pub(super) const U: u8 = 2;
+/// In a table by event type: the verdict is the class's (statements).
+const BY_CLASS: u8 = 3;
 
 /// Event categories, by type code.
 const CAT_NONE: u8 = 0;
@@ -310,11 +312,19 @@ fn fill(
         let base = first + w * 64;
         let (mut yes, mut maybe) = (0u64, 0u64);
         if *a == u64::MAX {
-            // A whole word alive (the first term's scan): a straight loop.
-            for k in 0..64 {
-                let v = tri(base + k);
-                yes |= u64::from(v == 1) << k;
-                maybe |= u64::from(v == U) << k;
+            // A whole word alive (the first term's scan): the verdicts in a row, then
+            // packed eight at a time (each is 0, 1 or U = 2: bit 0 is "true", bit 1
+            // "undecided"; the multiplication gathers one bit of each byte).
+            let mut v = [0u8; 64];
+            for (k, v) in v.iter_mut().enumerate() {
+                *v = tri(base + k);
+            }
+            for (c, eight) in v.chunks_exact(8).enumerate() {
+                let x = u64::from_le_bytes(eight.try_into().unwrap_or_default());
+                let gather =
+                    |b: u64| (b & 0x0101_0101_0101_0101).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+                yes |= gather(x) << (8 * c);
+                maybe |= gather(x >> 1) << (8 * c);
             }
         } else {
             let mut bits = *a;
@@ -364,7 +374,11 @@ impl Prepared<'_> {
                 fill(first, alive, und, neg, |i| u8::from(i64::from(ts[i]) <= u));
             }
             (TermKind::Type(set), _) => {
-                fill(first, alive, und, neg, |i| u8::from(set.contains(kinds[i])));
+                let mut by_kind = [F; 256];
+                for (k, v) in by_kind.iter_mut().enumerate() {
+                    *v = u8::from(set.contains(k as u8));
+                }
+                fill(first, alive, und, neg, |i| by_kind[kinds[i] as usize]);
             }
             (TermKind::Table(_), Pre::Objects(set)) => {
                 fill(first, alive, und, neg, |i| match cat[kinds[i] as usize] {
@@ -375,18 +389,23 @@ impl Prepared<'_> {
                 });
             }
             (TermKind::Op(ops), _) => {
-                let mut by_class = [0u8; 256];
+                let mut by_kind = [F; 256];
+                let mut by_class = [F; 256];
+                for (k, v) in by_kind.iter_mut().enumerate() {
+                    *v = match cat[k] {
+                        CAT_OBJECT => u8::from(rows_op[k] & ops != 0),
+                        CAT_QUERY => BY_CLASS,
+                        CAT_QUERY_Z | CAT_PAYLOAD => U,
+                        _ => F,
+                    };
+                }
                 for (c, v) in by_class.iter_mut().enumerate() {
                     *v = u8::from(class_op(QueryClass::from_u8(c as u8)) & ops != 0);
                 }
                 fill(first, alive, und, neg, |i| {
-                    let k = kinds[i] as usize;
-                    match cat[k] {
-                        CAT_OBJECT => u8::from(rows_op[k] & ops != 0),
-                        CAT_QUERY => by_class[classes[i] as usize],
-                        CAT_QUERY_Z | CAT_PAYLOAD => U,
-                        _ => F,
-                    }
+                    let v = by_kind[kinds[i] as usize];
+                    let by_class = by_class[classes[i] as usize];
+                    if v == BY_CLASS { by_class } else { v }
                 });
             }
             (TermKind::Text(_) | TermKind::Pk(_), _) => {

@@ -38,11 +38,44 @@ impl Prepared<'_> {
             alive[words - 1] = (1u64 << (n % 64)) - 1;
         }
         let mut und = vec![0u64; words];
-        for t in &self.terms {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(Cancelled);
+        // The terms over a share of the window's words per thread (each word is decided
+        // alone), when the window is large enough to be worth the threads.
+        let threads = if n >= PARALLEL_TERMS_AT {
+            crate::index::worker_threads()
+        } else {
+            1
+        };
+        let share = words.div_ceil(threads).max(1);
+        // Every term over one piece before the next, so that the columns the later terms
+        // read again are still in the cache.
+        let terms = |first: usize, alive: &mut [u64], und: &mut [u64]| {
+            let pieces = alive
+                .chunks_mut(TERMS_PIECE)
+                .zip(und.chunks_mut(TERMS_PIECE));
+            for (k, (alive, und)) in pieces.enumerate() {
+                if cancel.load(Ordering::Relaxed) {
+                    return;
+                }
+                for t in &self.terms {
+                    self.term_bits(b, t, first + k * TERMS_PIECE * 64, alive, und);
+                }
             }
-            self.term_bits(b, t, start as usize, &mut alive, &mut und);
+        };
+        std::thread::scope(|s| {
+            let mut shares = alive
+                .chunks_mut(share)
+                .zip(und.chunks_mut(share))
+                .enumerate();
+            let mine = shares.next();
+            for (k, (a, u)) in shares {
+                s.spawn(move || terms(start as usize + k * share * 64, a, u));
+            }
+            if let Some((_, (a, u))) = mine {
+                terms(start as usize, a, u);
+            }
+        });
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Cancelled);
         }
         for pf in prefilters {
             if !alive.iter().any(|&w| w != 0) {
@@ -73,6 +106,12 @@ impl Prepared<'_> {
 fn count(bits: &[u64]) -> usize {
     bits.iter().map(|w| w.count_ones() as usize).sum()
 }
+
+/// Events in a window from which its terms are decided on a thread per core.
+const PARALLEL_TERMS_AT: usize = 1 << 18;
+/// Words of a window decided by every term in turn (64 Ki events: their header columns
+/// are a few hundred KiB, well inside a core's L2).
+const TERMS_PIECE: usize = 1024;
 
 /// Undecided events per block of the in-order evaluation.
 const BLOCK_UNDECIDED: usize = 1024;

@@ -34,6 +34,8 @@ mod index_follow;
 // The filter language over the corpus: matching, search, and apply.
 mod filter_match;
 mod filter_prefilter;
+// The window scan over half a million hand-built events.
+mod filter_windows;
 // Goto targets: GTIDs, FILE:POS across a set, relative times.
 mod filter_goto;
 // `binlens dump --filter`.
