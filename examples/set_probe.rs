@@ -1,7 +1,8 @@
 //! Measures a binlog set in process: the index built on every core (no cache), its
 //! resident bytes per event, the TUI's first frame, and a header-level filter over every
 //! event. `cargo run --release --example set_probe -- PATH...` (used by
-//! `bench/ten-files.sh`).
+//! `bench/ten-files.sh`); with `--build-only` first, only the build's time, in ms (the
+//! index dropped after the clock stops: what the build costs without the process's exit).
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -20,10 +21,21 @@ fn ms(t: Instant) -> f64 {
 }
 
 fn main() {
-    let paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    let mut args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    let build_only = args
+        .first()
+        .is_some_and(|a| a.as_os_str() == "--build-only");
+    let paths = args.split_off(usize::from(build_only));
     if paths.is_empty() {
-        eprintln!("usage: set_probe PATH...");
+        eprintln!("usage: set_probe [--build-only] PATH...");
         std::process::exit(2);
+    }
+    if build_only {
+        let t = Instant::now();
+        let b = Binlogs::open(&paths).expect("index");
+        println!("{:.0}", ms(t));
+        drop(b);
+        return;
     }
     // What `binlens PATH` does before its first frame: map the files, draw the screen
     // over the (still empty) index.
