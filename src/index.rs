@@ -24,6 +24,7 @@ pub mod mapped;
 pub mod names;
 mod parallel;
 pub mod set;
+pub mod summary;
 pub mod txn;
 
 use std::path::PathBuf;
@@ -47,6 +48,7 @@ pub use live::{IndexSource, Refresh};
 pub use mapped::{FileChange, MappedFile};
 pub use names::{ObjectId, ObjectName};
 pub use set::{BinlogFile, BinlogSet, OpenError, SetNote};
+pub use summary::{SetSummary, summarize};
 pub use txn::{Transaction, TxnEnd};
 
 /// Something wrong at a place in the set: a framing error that ended a file early, a

@@ -1,4 +1,4 @@
-//! `binlens index`: build (or refresh) the index and print one summary line.
+//! `binlens index`: build (or refresh) the index caches and print one summary line.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,29 +17,38 @@ fn utc(ts: u32) -> String {
     crate::lang::time::format_rfc3339(i64::from(ts))
 }
 
+/// Indexes the set file by file (`index::summarize`): the caches written, the memory one
+/// file's index per core, however many files there are.
 pub fn run(args: &IndexArgs, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<bool> {
-    let Some(b) = super::open_set(&args.paths, args.no_cache, err)? else {
-        return Ok(false);
+    let options = if args.no_cache {
+        crate::index::OpenOptions::default()
+    } else {
+        crate::index::OpenOptions::cached()
     };
-    for n in &b.set.notes {
+    let s = match crate::index::summarize(&args.paths, options) {
+        Ok(s) => s,
+        Err(e) => {
+            writeln!(err, "binlens: {e}")?;
+            return Ok(false);
+        }
+    };
+    for n in &s.set.notes {
         writeln!(err, "binlens: note: {n}")?;
     }
-    for p in &b.problems {
-        writeln!(err, "binlens: {}: {}", b.named(p.at), p.message)?;
+    for p in &s.problems {
+        writeln!(err, "binlens: {}: {}", s.named(p.at), p.message)?;
     }
-    let idx = &b.index;
-    let bytes: u64 = b.set.files.iter().map(|f| f.map.bytes().len() as u64).sum();
-    let first = idx.earliest_time().map_or_else(|| "-".into(), utc);
-    let last = idx.latest_time().map_or_else(|| "-".into(), utc);
+    let first = s.earliest.map_or_else(|| "-".into(), utc);
+    let last = s.latest.map_or_else(|| "-".into(), utc);
     writeln!(
         out,
         "files={} events={} transactions={} bytes={} first={} last={}",
-        b.set.files.len(),
-        idx.len(),
-        idx.txn_count(),
-        bytes,
+        s.set.files.len(),
+        s.events,
+        s.transactions,
+        s.bytes,
         first,
         last
     )?;
-    Ok(b.problems.is_empty())
+    Ok(s.problems.is_empty())
 }

@@ -193,6 +193,23 @@ pub fn save(
     let running_max = index.ts[a..b].iter().copied().max().unwrap_or(0);
     let earliest = earliest_nonzero(&index.ts[a..b]);
 
+    // What follows, less a little: the columns with their counts, checksums and padding,
+    // then the rest.
+    let names_bytes: usize = (names.iter())
+        .filter_map(|&o| index.names.get(ObjectId(o)))
+        .map(|n| 17 + n.schema.len() + n.table.as_ref().map_or(0, Vec::len))
+        .sum();
+    w.reserve(
+        (b - a) * 13
+            + 4 * (txn.len() + blocks.len())
+            + 8 * 24
+            + 8 * pos_hi.len()
+            + 6 * extra.len()
+            + names_bytes
+            + 4 * index.servers.len()
+            + 10 * tables.len()
+            + 64,
+    );
     w.column(&index.pos_lo[a..b], le32);
     w.column(&index.ts[a..b], le32);
     w.column(&index.kind[a..b], std::vec::Vec::push);

@@ -113,27 +113,29 @@ impl EventIndex {
 
 /// One file indexed as a set of its own: what the set takes from it. The worker's map
 /// of the file is gone by then (unmapped on the worker, not on the appending thread).
-struct Alone {
-    index: EventIndex,
+pub(super) struct Alone {
+    pub(super) index: EventIndex,
     state: FileScanState,
     source: IndexSource,
     stopped: Option<u64>,
-    problems: Vec<Problem>,
+    pub(super) problems: Vec<Problem>,
     /// The file as the worker mapped it, to tell it is still the one in the set.
     file: FileIdentity,
 }
 
-/// One file indexed as a set of its own, its cache written.
-fn index_alone(path: &PathBuf, options: &OpenOptions) -> Option<Alone> {
-    let mut b = Binlogs::open_unindexed(std::slice::from_ref(path), options.clone()).ok()?;
+/// One file indexed as a set of its own, its cache written; `None` when it could not be
+/// opened, with why.
+pub(super) fn index_alone(path: &PathBuf, options: &OpenOptions) -> Result<Alone, String> {
+    let mut b = Binlogs::open_unindexed(std::slice::from_ref(path), options.clone())
+        .map_err(|e| e.to_string())?;
     while b.index_step(usize::MAX) {}
     for f in b.take_unsaved() {
         b.save_cache(f);
     }
     if b.set.files.len() != 1 || b.sources.len() != 1 || b.states.len() != 1 {
-        return None;
+        return Err("not one binlog file".into());
     }
-    Some(Alone {
+    Ok(Alone {
         index: std::mem::take(&mut b.index),
         state: b.states.swap_remove(0),
         source: b.sources[0],
@@ -145,7 +147,7 @@ fn index_alone(path: &PathBuf, options: &OpenOptions) -> Option<Alone> {
 
 /// The lock's value, even if a thread panicked holding it: that panic is raised again
 /// where the threads are joined, so what it left is only read on the way there.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -173,7 +175,7 @@ impl Binlogs {
         let set = Mutex::new(&mut *self);
         let work = || {
             while let Some(f) = claim() {
-                let alone = index_alone(&paths[f], &options);
+                let alone = index_alone(&paths[f], &options).ok();
                 lock(&ready).insert(f, alone);
                 while let Ok(mut set) = set.try_lock() {
                     loop {

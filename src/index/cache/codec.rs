@@ -25,6 +25,11 @@ impl Writer {
             columns: Vec::new(),
         }
     }
+    /// Room for `n` more bytes: a cache is one allocation of about its size, not a
+    /// vector doubled (and copied) up to twice it.
+    pub(super) fn reserve(&mut self, n: usize) {
+        self.out.reserve_exact(n);
+    }
     pub(super) fn u8(&mut self, v: u8) {
         self.out.push(v);
     }
