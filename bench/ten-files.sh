@@ -70,4 +70,11 @@ echo "ratio (floor / one): wall $(r "$fw" "$ow")x; held whole / floor $(r "$hw" 
 # The exit of a process holding the set frees ~1.65 GB of index pages, ~0.15-0.2 s on one
 # core: left out here.
 echo "held whole, in process, build only: one file $ob ms, ten files $tb ms, ratio $(r "$tb" "$ob")x"
+# The set held whole from its caches (written first where missing): one file's columns
+# are mapped, every other file's copied into memory (each column is one array).
+"$probe" --cached "$file" >/dev/null
+"$probe" --cached "$set_dir" >/dev/null
+set -- $(python3 "$here/bench/lib/measure.py" "$runs" "$probe" --cached "$set_dir")
+echo "held whole from the caches, in process: one file $("$probe" --cached "$file") ms," \
+    "ten files $("$probe" --cached "$set_dir") ms; peak RssAnon for the ten $3 MB"
 "$probe" "$set_dir"

@@ -2,7 +2,8 @@
 //! resident bytes per event, the TUI's first frame, and a header-level filter over every
 //! event. `cargo run --release --example set_probe -- PATH...` (used by
 //! `bench/ten-files.sh`); with `--build-only` first, only the build's time, in ms (the
-//! index dropped after the clock stops: what the build costs without the process's exit).
+//! index dropped after the clock stops: what the build costs without the process's exit);
+//! with `--cached`, the same for an open from the index cache (written when missing).
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -22,17 +23,21 @@ fn ms(t: Instant) -> f64 {
 
 fn main() {
     let mut args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
-    let build_only = args
-        .first()
-        .is_some_and(|a| a.as_os_str() == "--build-only");
-    let paths = args.split_off(usize::from(build_only));
+    let flag = |f: &str| args.first().is_some_and(|a| a.as_os_str() == f);
+    let (build_only, cached) = (flag("--build-only"), flag("--cached"));
+    let paths = args.split_off(usize::from(build_only || cached));
     if paths.is_empty() {
-        eprintln!("usage: set_probe [--build-only] PATH...");
+        eprintln!("usage: set_probe [--build-only | --cached] PATH...");
         std::process::exit(2);
     }
-    if build_only {
+    if build_only || cached {
+        let options = if cached {
+            OpenOptions::cached()
+        } else {
+            OpenOptions::default()
+        };
         let t = Instant::now();
-        let b = Binlogs::open(&paths).expect("index");
+        let b = Binlogs::open_with(&paths, options).expect("index");
         println!("{:.0}", ms(t));
         drop(b);
         return;
