@@ -10,7 +10,8 @@
 //! `IndexBuild::read()` shows what is done and `progress()` says how far it is; cheap to
 //! call every frame; or [`IndexBuild::unstarted`] + `step()` for an owner that drives the
 //! build itself, as the TUI does between key presses). In follow mode [`Binlogs::refresh`] picks up appended events and
-//! the next file after a ROTATE. Per-transaction facts ([`Transaction`], [`TxnEnd`],
+//! the next file after a ROTATE. [`summarize`] indexes a set file by file for its counts
+//! alone, one file's index per thread at a time (`binlens index`). Per-transaction facts ([`Transaction`], [`TxnEnd`],
 //! `txn_bytes`, `txn_tables`, …) are derived from the columns on demand.
 //! Imports only [`crate::format`].
 
