@@ -210,6 +210,15 @@ pub fn run(cmd: &Command, out: &mut impl Write, err: &mut impl Write) -> std::io
     }
 }
 
+/// How to open a set: with the index cache unless `no_cache`.
+fn open_options(no_cache: bool) -> crate::index::OpenOptions {
+    if no_cache {
+        crate::index::OpenOptions::default()
+    } else {
+        crate::index::OpenOptions::cached()
+    }
+}
+
 /// Opens and indexes a set, with the index cache unless `no_cache`; an error is said
 /// on `err` and gives `None`.
 fn open_set(
@@ -217,12 +226,7 @@ fn open_set(
     no_cache: bool,
     err: &mut impl Write,
 ) -> std::io::Result<Option<crate::index::Binlogs>> {
-    let options = if no_cache {
-        crate::index::OpenOptions::default()
-    } else {
-        crate::index::OpenOptions::cached()
-    };
-    match crate::index::Binlogs::open_with(paths, options) {
+    match crate::index::Binlogs::open_with(paths, open_options(no_cache)) {
         Ok(b) => Ok(Some(b)),
         Err(e) => {
             writeln!(err, "binlens: {e}")?;

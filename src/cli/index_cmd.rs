@@ -20,12 +20,7 @@ fn utc(ts: u32) -> String {
 /// Indexes the set file by file (`index::summarize`): the caches written, the memory one
 /// file's index per core, however many files there are.
 pub fn run(args: &IndexArgs, out: &mut impl Write, err: &mut impl Write) -> std::io::Result<bool> {
-    let options = if args.no_cache {
-        crate::index::OpenOptions::default()
-    } else {
-        crate::index::OpenOptions::cached()
-    };
-    let s = match crate::index::summarize(&args.paths, options) {
+    let s = match crate::index::summarize(&args.paths, super::open_options(args.no_cache)) {
         Ok(s) => s,
         Err(e) => {
             writeln!(err, "binlens: {e}")?;

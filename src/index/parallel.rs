@@ -123,8 +123,8 @@ pub(super) struct Alone {
     file: FileIdentity,
 }
 
-/// One file indexed as a set of its own, its cache written; `None` when it could not be
-/// opened, with why.
+/// One file indexed as a set of its own, its cache written; why not, when it could not
+/// be opened.
 pub(super) fn index_alone(path: &PathBuf, options: &OpenOptions) -> Result<Alone, String> {
     let mut b = Binlogs::open_unindexed(std::slice::from_ref(path), options.clone())
         .map_err(|e| e.to_string())?;
