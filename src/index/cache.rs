@@ -39,7 +39,7 @@ mod codec;
 mod dir;
 
 use check::{ColumnCheck, Rebuild, Shape, Which};
-use codec::{ColumnAt, Reader, Writer, le16, le32};
+use codec::{ColumnAt, Reader, Writer};
 pub use dir::{DirRefusal, prepare_dir};
 
 use crate::format::LogPosition;
@@ -132,16 +132,6 @@ pub fn save(
         return Ok(());
     };
     let (a, b) = (ext.first.0 as usize, ext.end.0 as usize);
-    let mut w = Writer::new();
-    w.u64(id.dev);
-    w.u64(id.ino);
-    w.u64(id.size);
-    w.u64(id.mtime_ns as u64);
-    w.u64(id.covered);
-    w.u32(id.head_crc);
-    w.u32(id.tail_crc);
-    w.bytes(&id.path);
-
     // Local name table, in order of first use (global id -> local id, 0 for unseen).
     let mut names: Vec<u16> = Vec::new();
     let mut name_local: Vec<u16> = vec![0; index.names.len() + 2];
@@ -193,31 +183,23 @@ pub fn save(
     let running_max = index.ts[a..b].iter().copied().max().unwrap_or(0);
     let earliest = earliest_nonzero(&index.ts[a..b]);
 
-    // What follows, less a little: the columns with their counts, checksums and padding,
-    // then the rest.
-    let names_bytes: usize = (names.iter())
-        .filter_map(|&o| index.names.get(ObjectId(o)))
-        .map(|n| 17 + n.schema.len() + n.table.as_ref().map_or(0, Vec::len))
-        .sum();
-    w.reserve(
-        (b - a) * 13
-            + 4 * (txn.len() + blocks.len())
-            + 8 * 24
-            + 8 * pos_hi.len()
-            + 6 * extra.len()
-            + names_bytes
-            + 4 * index.servers.len()
-            + 10 * tables.len()
-            + 64,
-    );
-    w.column(&index.pos_lo[a..b], le32);
-    w.column(&index.ts[a..b], le32);
-    w.column(&index.kind[a..b], std::vec::Vec::push);
-    w.column(&index.class[a..b], std::vec::Vec::push);
-    w.column(&index.server[a..b], std::vec::Vec::push);
-    w.column(&objects, le16);
-    w.column(&txn, le32);
-    w.column(&blocks, le32);
+    let mut w = Writer::new();
+    w.u64(id.dev);
+    w.u64(id.ino);
+    w.u64(id.size);
+    w.u64(id.mtime_ns as u64);
+    w.u64(id.covered);
+    w.u32(id.head_crc);
+    w.u32(id.tail_crc);
+    w.bytes(&id.path);
+    w.column(&index.pos_lo[a..b]);
+    w.column(&index.ts[a..b]);
+    w.column(&index.kind[a..b]);
+    w.column(&index.class[a..b]);
+    w.column(&index.server[a..b]);
+    w.column(&objects);
+    w.column(&txn);
+    w.column(&blocks);
     w.u32(running_max);
     w.u32(earliest);
     w.u64(pos_hi.len() as u64);
@@ -252,10 +234,11 @@ pub fn save(
         w.u16(o);
     }
 
-    let out = w.finish(MAGIC, VERSION);
+    let pieces = w.finish(MAGIC, VERSION);
     // Checked again: the directory may have been removed or changed since the open.
     prepare_dir(dir).map_err(|r| std::io::Error::other(r.to_string()))?;
-    dir::write_file(&cache_path(dir, binlog), &out)
+    let pieces: Vec<&[u8]> = pieces.iter().map(codec::Piece::bytes).collect();
+    dir::write_file(&cache_path(dir, binlog), &pieces)
 }
 
 /// Why a cache was not used.

@@ -8,27 +8,39 @@
 
 use std::ops::Range;
 
+use zerocopy::{Immutable, IntoBytes};
+
 /// The fixed header: `magic[8] version:u32 header_crc:u32 body_len:u64`.
 pub(super) const HEADER: usize = 24;
 
-/// Builds the whole cache file; offsets are absolute so columns can be aligned.
-pub(super) struct Writer {
+/// Builds the cache file as a list of pieces: its small parts written here, its columns'
+/// values borrowed from the index (their bytes are their little-endian encoding), so
+/// writing a cache holds no second copy of the index. Offsets are absolute, so columns
+/// can be aligned.
+pub(super) struct Writer<'a> {
+    pieces: Vec<Piece<'a>>,
+    /// The small parts since the last column.
     out: Vec<u8>,
-    /// Where each column's values are (left out of the header checksum).
-    columns: Vec<Range<usize>>,
+    /// Bytes in `pieces` before `out`.
+    before: usize,
+    /// The header checksum so far: of every byte after the fixed header but the columns'
+    /// values (see [`header_crc`]), up to `out`.
+    crc: crc32fast::Hasher,
 }
 
-impl Writer {
-    pub(super) fn new() -> Writer {
+pub(super) enum Piece<'a> {
+    Own(Vec<u8>),
+    Values(&'a [u8]),
+}
+
+impl<'a> Writer<'a> {
+    pub(super) fn new() -> Writer<'a> {
         Writer {
+            pieces: Vec::new(),
             out: vec![0u8; HEADER],
-            columns: Vec::new(),
+            before: 0,
+            crc: crc32fast::Hasher::new(),
         }
-    }
-    /// Room for `n` more bytes: a cache is one allocation of about its size, not a
-    /// vector doubled (and copied) up to twice it.
-    pub(super) fn reserve(&mut self, n: usize) {
-        self.out.reserve_exact(n);
     }
     pub(super) fn u8(&mut self, v: u8) {
         self.out.push(v);
@@ -47,34 +59,56 @@ impl Writer {
         self.out.extend_from_slice(v);
     }
     /// A column: its count, the CRC32 of its values, padding to 8, its values.
-    pub(super) fn column<T: Copy>(&mut self, v: &[T], put: impl Fn(&mut Vec<u8>, T)) {
+    pub(super) fn column<T: IntoBytes + Immutable>(&mut self, v: &'a [T]) {
+        let values = if cfg!(target_endian = "little") {
+            Piece::Values(v.as_bytes())
+        } else {
+            let width = size_of::<T>();
+            let le = v.as_bytes().chunks(width).flat_map(|x| x.iter().rev());
+            Piece::Own(le.copied().collect())
+        };
+        let bytes = match &values {
+            Piece::Own(b) => &b[..],
+            Piece::Values(b) => b,
+        };
         self.u64(v.len() as u64);
-        let crc_at = self.out.len();
-        self.u32(0);
+        self.u32(crc32fast::hash(bytes));
         self.align();
-        let start = self.out.len();
-        for &x in v {
-            put(&mut self.out, x);
-        }
-        let crc = crc32fast::hash(&self.out[start..]);
-        self.out[crc_at..crc_at + 4].copy_from_slice(&crc.to_le_bytes());
-        self.columns.push(start..self.out.len());
+        let n = bytes.len();
+        let skip = if self.pieces.is_empty() { HEADER } else { 0 };
+        self.crc.update(&self.out[skip..]);
+        self.before += self.out.len() + n;
+        self.pieces.push(Piece::Own(std::mem::take(&mut self.out)));
+        self.pieces.push(values);
     }
     pub(super) fn align(&mut self) {
-        while self.out.len() % 8 != 0 {
+        while (self.before + self.out.len()) % 8 != 0 {
             self.out.push(0);
         }
     }
-    /// The finished file: the fixed header filled in.
-    pub(super) fn finish(self, magic: &[u8; 8], version: u32) -> Vec<u8> {
-        let mut out = self.out;
-        let crc = header_crc(&out, &self.columns);
-        let body_len = (out.len() - HEADER) as u64;
-        out[..8].copy_from_slice(magic);
-        out[8..12].copy_from_slice(&version.to_le_bytes());
-        out[12..16].copy_from_slice(&crc.to_le_bytes());
-        out[16..24].copy_from_slice(&body_len.to_le_bytes());
-        out
+    /// The finished file, in pieces to be written in order: the fixed header filled in.
+    pub(super) fn finish(mut self, magic: &[u8; 8], version: u32) -> Vec<Piece<'a>> {
+        let skip = if self.pieces.is_empty() { HEADER } else { 0 };
+        self.crc.update(&self.out[skip..]);
+        let body_len = (self.before + self.out.len() - HEADER) as u64;
+        let crc = self.crc.finalize();
+        self.pieces.push(Piece::Own(self.out));
+        if let Some(Piece::Own(head)) = self.pieces.first_mut() {
+            head[..8].copy_from_slice(magic);
+            head[8..12].copy_from_slice(&version.to_le_bytes());
+            head[12..16].copy_from_slice(&crc.to_le_bytes());
+            head[16..24].copy_from_slice(&body_len.to_le_bytes());
+        }
+        self.pieces
+    }
+}
+
+impl Piece<'_> {
+    pub(super) fn bytes(&self) -> &[u8] {
+        match self {
+            Piece::Own(b) => b,
+            Piece::Values(b) => b,
+        }
     }
 }
 
@@ -89,13 +123,6 @@ pub(super) fn header_crc(buf: &[u8], columns: &[Range<usize>]) -> u32 {
     }
     h.update(&buf[at..]);
     h.finalize()
-}
-
-pub(super) fn le32(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-pub(super) fn le16(out: &mut Vec<u8>, v: u16) {
-    out.extend_from_slice(&v.to_le_bytes());
 }
 
 pub(super) struct Reader<'a> {

@@ -96,11 +96,11 @@ pub fn prepare_dir(dir: &Path) -> Result<(), DirRefusal> {
     Ok(())
 }
 
-/// Writes `bytes` to `path` in a checked cache directory: to a new temporary file beside
+/// Writes `pieces`, one after another, to `path` in a checked cache directory: to a new temporary file beside
 /// it (mode 0600, `O_EXCL | O_NOFOLLOW`, so never into a file or link planted there),
 /// then renamed over `path` (which replaces a link, never writes through it). A cache
 /// mapped by another binlens is never truncated under it.
-pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub fn write_file(path: &Path, pieces: &[&[u8]]) -> io::Result<()> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let create = || {
         OpenOptions::new()
@@ -118,7 +118,7 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
         }
         r => r?,
     };
-    let written = file.write_all(bytes);
+    let written = (pieces.iter()).try_for_each(|p| file.write_all(p));
     drop(file);
     if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
         let _ = std::fs::remove_file(&tmp);
