@@ -67,19 +67,22 @@ impl<'a> Writer<'a> {
             let le = v.as_bytes().chunks(width).flat_map(|x| x.iter().rev());
             Piece::Own(le.copied().collect())
         };
-        let bytes = match &values {
-            Piece::Own(b) => &b[..],
-            Piece::Values(b) => b,
-        };
+        let bytes = values.bytes();
         self.u64(v.len() as u64);
         self.u32(crc32fast::hash(bytes));
         self.align();
         let n = bytes.len();
+        self.end_run();
+        self.before += n;
+        self.pieces.push(values);
+    }
+    /// Ends the run of small parts since the last column: into the header checksum (the
+    /// fixed header left out) and kept as a piece.
+    fn end_run(&mut self) {
         let skip = if self.pieces.is_empty() { HEADER } else { 0 };
         self.crc.update(&self.out[skip..]);
-        self.before += self.out.len() + n;
+        self.before += self.out.len();
         self.pieces.push(Piece::Own(std::mem::take(&mut self.out)));
-        self.pieces.push(values);
     }
     pub(super) fn align(&mut self) {
         while (self.before + self.out.len()) % 8 != 0 {
@@ -88,11 +91,9 @@ impl<'a> Writer<'a> {
     }
     /// The finished file, in pieces to be written in order: the fixed header filled in.
     pub(super) fn finish(mut self, magic: &[u8; 8], version: u32) -> Vec<Piece<'a>> {
-        let skip = if self.pieces.is_empty() { HEADER } else { 0 };
-        self.crc.update(&self.out[skip..]);
-        let body_len = (self.before + self.out.len() - HEADER) as u64;
+        self.end_run();
+        let body_len = (self.before - HEADER) as u64;
         let crc = self.crc.finalize();
-        self.pieces.push(Piece::Own(self.out));
         if let Some(Piece::Own(head)) = self.pieces.first_mut() {
             head[..8].copy_from_slice(magic);
             head[8..12].copy_from_slice(&version.to_le_bytes());
