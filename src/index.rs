@@ -24,6 +24,7 @@ mod live;
 pub mod mapped;
 pub mod names;
 mod parallel;
+mod segments;
 pub mod set;
 pub mod summary;
 pub mod txn;
@@ -42,12 +43,14 @@ pub fn worker_threads() -> usize {
 }
 pub use background::{IndexBuild, Progress, Step};
 pub use build::FileScanState;
+pub use column::Plain;
 pub use event_index::{
     EventId, EventIndex, EventMeta, FileExtent, FileId, Location, NamedLocation, TxnId,
 };
 pub use live::{IndexSource, Refresh};
 pub use mapped::{FileChange, MappedFile};
 pub use names::{ObjectId, ObjectName};
+pub use segments::Segments;
 pub use set::{BinlogFile, BinlogSet, OpenError, SetNote};
 pub use summary::{SetSummary, summarize};
 pub use txn::{Transaction, TxnEnd};
@@ -251,8 +254,9 @@ impl Binlogs {
         let (first, _) = self.index.txn_span(self.index.txn_of(e));
         let ext = self.index.file_extent(f);
         let start = ext.map_or(first.0, |x| first.0.max(x.first.0));
-        for i in start..e.0 {
-            if self.index.kinds()[i as usize] == EventType::TABLE_MAP.0 {
+        let kinds = self.index.kinds().iter_range(start as usize..e.0 as usize);
+        for (i, &k) in (start..e.0).zip(kinds) {
+            if k == EventType::TABLE_MAP.0 {
                 if let Some(raw) = self.raw(EventId(i)) {
                     let _ = dec.decode(&raw);
                 }

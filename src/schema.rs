@@ -163,11 +163,15 @@ impl Catalog {
         for (c, d) in ddl.iter_mut().enumerate() {
             *d = QueryClass::from_u8(c as u8).is_ddl();
         }
-        let (classes, kinds) = (b.index.classes(), b.index.kinds());
-        for i in self.scanned..n {
+        let span = self.scanned as usize..n as usize;
+        let (classes, kinds) = (
+            b.index.classes().iter_range(span.clone()),
+            b.index.kinds().iter_range(span),
+        );
+        for (i, (&class, &kind)) in (self.scanned..n).zip(classes.zip(kinds)) {
             // The index does not classify compressed statements: read those too.
-            let compressed = kinds[i as usize] == EventType::MARIA_QUERY_COMPRESSED.0;
-            if ddl[classes[i as usize] as usize] || compressed {
+            let compressed = kind == EventType::MARIA_QUERY_COMPRESSED.0;
+            if ddl[class as usize] || compressed {
                 self.apply_event(b, EventId(i));
             }
         }

@@ -67,21 +67,25 @@ pub fn walk_rows(
     mut f: impl FnMut(&RowsAt<'_, '_>) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let ix = &b.index;
-    let (kinds, objects) = (ix.kinds(), ix.objects());
+    let span = r.start.0 as usize..r.end.0 as usize;
+    let columns = ix
+        .kinds()
+        .iter_range(span.clone())
+        .zip(ix.objects().iter_range(span));
     let mut file = None;
     let mut dec = Decoder::default();
     // The table map body last decoded per table id, to skip identical ones (a walk
     // sees few table ids: a list beats hashing).
     let mut seen: Vec<(u64, &[u8])> = Vec::new();
     let at = |e: EventId| b.named(ix.get(e).location()).to_string();
-    for i in r.start.0..r.end.0 {
-        let k = EventType(kinds[i as usize]);
+    for (i, (&k, &object)) in (r.start.0..r.end.0).zip(columns) {
+        let k = EventType(k);
         let payload = k == EventType::TRANSACTION_PAYLOAD;
         let e = EventId(i);
         let wanted = if payload {
             ix.objects_of(e).any(|o| tables.has(o))
         } else {
-            tables.has(ObjectId(objects[i as usize]))
+            tables.has(ObjectId(object))
         };
         if !wanted || !(payload || k == EventType::TABLE_MAP || k.is_rows()) {
             continue;

@@ -42,10 +42,10 @@ impl Walker {
             && e.0 >= self.next
             && e.0 - self.next <= MAX_FEED;
         if reuse {
-            let kinds = b.index.kinds();
+            let kinds = b.index.kinds().iter_range(self.next as usize..e.0 as usize);
             if let Some(dec) = self.dec.as_mut() {
-                for i in self.next..e.0 {
-                    if kinds[i as usize] == EventType::TABLE_MAP.0 {
+                for (i, &k) in (self.next..e.0).zip(kinds) {
+                    if k == EventType::TABLE_MAP.0 {
                         if let Some(raw) = b.raw(EventId(i)) {
                             let _ = dec.decode(&raw);
                         }

@@ -359,33 +359,48 @@ impl Prepared<'_> {
         und: &mut [u64],
     ) {
         let ix = &b.index;
-        let (kinds, objects, classes, ts) =
-            (ix.kinds(), ix.objects(), ix.classes(), ix.timestamps());
+        // The columns over this piece's events (borrowed unless the piece straddles two
+        // segments of a set): event `i` at `i - first`.
+        let span = first..first + alive.len() * 64;
+        let (kinds, objects, classes, ts) = (
+            ix.kinds().window(span.clone()),
+            ix.objects().window(span.clone()),
+            ix.classes().window(span.clone()),
+            ix.timestamps().window(span),
+        );
         let cat = &self.tables.cat;
         let rows_op = &self.tables.rows_op;
         let neg = t.negated;
         match (t.kind, &t.pre) {
             (TermKind::Since(s), _) => {
                 let s = (*s).clamp(0, i64::from(u32::MAX) + 1);
-                fill(first, alive, und, neg, |i| u8::from(i64::from(ts[i]) >= s));
+                fill(first, alive, und, neg, |i| {
+                    u8::from(i64::from(ts[i - first]) >= s)
+                });
             }
             (TermKind::Until(u), _) => {
                 let u = (*u).clamp(-1, i64::from(u32::MAX));
-                fill(first, alive, und, neg, |i| u8::from(i64::from(ts[i]) <= u));
+                fill(first, alive, und, neg, |i| {
+                    u8::from(i64::from(ts[i - first]) <= u)
+                });
             }
             (TermKind::Type(set), _) => {
                 let mut by_kind = [F; 256];
                 for (k, v) in by_kind.iter_mut().enumerate() {
                     *v = u8::from(set.contains(k as u8));
                 }
-                fill(first, alive, und, neg, |i| by_kind[kinds[i] as usize]);
+                fill(first, alive, und, neg, |i| {
+                    by_kind[kinds[i - first] as usize]
+                });
             }
             (TermKind::Table(_), Pre::Objects(set)) => {
-                fill(first, alive, und, neg, |i| match cat[kinds[i] as usize] {
-                    CAT_OBJECT => u8::from(set.contains(objects[i])),
-                    CAT_QUERY if !names_tables(classes[i]) => F,
-                    CAT_QUERY | CAT_QUERY_Z | CAT_PAYLOAD => U,
-                    _ => F,
+                fill(first, alive, und, neg, |i| {
+                    match cat[kinds[i - first] as usize] {
+                        CAT_OBJECT => u8::from(set.contains(objects[i - first])),
+                        CAT_QUERY if !names_tables(classes[i - first]) => F,
+                        CAT_QUERY | CAT_QUERY_Z | CAT_PAYLOAD => U,
+                        _ => F,
+                    }
                 });
             }
             (TermKind::Op(ops), _) => {
@@ -403,8 +418,8 @@ impl Prepared<'_> {
                     *v = u8::from(class_op(QueryClass::from_u8(c as u8)) & ops != 0);
                 }
                 fill(first, alive, und, neg, |i| {
-                    let v = by_kind[kinds[i] as usize];
-                    let by_class = by_class[classes[i] as usize];
+                    let v = by_kind[kinds[i - first] as usize];
+                    let by_class = by_class[classes[i - first] as usize];
                     if v == BY_CLASS { by_class } else { v }
                 });
             }
@@ -414,7 +429,9 @@ impl Prepared<'_> {
                 for (k, v) in by_kind.iter_mut().enumerate() {
                     *v = self.tri_kind(t.kind, k as u8);
                 }
-                fill(first, alive, und, neg, |i| by_kind[kinds[i] as usize]);
+                fill(first, alive, und, neg, |i| {
+                    by_kind[kinds[i - first] as usize]
+                });
             }
             (TermKind::Gtid(_), Pre::Events(bits)) => fill(first, alive, und, neg, |i| {
                 u8::from(bits[i / 64] & (1 << (i % 64)) != 0)

@@ -66,7 +66,10 @@ impl<'n> Prefilter<'n> {
         cancel: &AtomicBool,
     ) -> Result<Vec<u64>, Cancelled> {
         let ix = &b.index;
-        let (kinds, objects) = (ix.kinds(), ix.objects());
+        // The window's columns, event `i` at `i - start` (borrowed unless the window
+        // straddles two segments of a set).
+        let span = start as usize..end as usize;
+        let (kinds, objects) = (ix.kinds().window(span.clone()), ix.objects().window(span));
         let from = if start == 0 {
             0
         } else {
@@ -97,11 +100,11 @@ impl<'n> Prefilter<'n> {
                 let j = bits.trailing_zeros();
                 bits &= bits - 1;
                 let i = start + (w * 64) as u32 + j;
-                let k = kinds[i as usize] as usize;
+                let k = kinds[(i - start) as usize] as usize;
                 let opaque = match self.kind[k] {
                     KIND_OPAQUE => true,
                     KIND_ROWS => {
-                        let o = objects[i as usize];
+                        let o = objects[(i - start) as usize];
                         suspect[o as usize / 64] & (1 << (o % 64)) != 0
                     }
                     _ => false,
@@ -189,7 +192,9 @@ fn scan_chunk(b: &Binlogs, needles: &Needles, f: FileId, a: u32, z: u32) -> (Vec
 /// column, or a table map that cannot be read.
 fn suspects_in(b: &Binlogs, needles: &Needles, f: FileId, a: u32, z: u32) -> Vec<u16> {
     let ix = &b.index;
-    let (kinds, objects) = (ix.kinds(), ix.objects());
+    // Events of one file: borrowed. Event `i` at `i - a`.
+    let span = a as usize..z as usize;
+    let (kinds, objects) = (ix.kinds().window(span.clone()), ix.objects().window(span));
     let bytes = b.readable_bytes(f);
     let fde = b.set.file(f).fde.as_ref();
     let id_len = fde.map_or(6, |d| d.table_id_len(EventType::TABLE_MAP));
@@ -197,7 +202,7 @@ fn suspects_in(b: &Binlogs, needles: &Needles, f: FileId, a: u32, z: u32) -> Vec
     let checksum_len = fde.map_or(0, FormatDescription::checksum_len);
     let mut out = Vec::new();
     for i in a..z {
-        if kinds[i as usize] != EventType::TABLE_MAP.0 {
+        if kinds[(i - a) as usize] != EventType::TABLE_MAP.0 {
             continue;
         }
         let body = event_body(bytes, ix.pos(EventId(i)).0, header_len, checksum_len);
@@ -214,7 +219,7 @@ fn suspects_in(b: &Binlogs, needles: &Needles, f: FileId, a: u32, z: u32) -> Vec
             })
         });
         if !clean {
-            out.push(objects[i as usize]);
+            out.push(objects[(i - a) as usize]);
         }
     }
     out.sort_unstable();

@@ -143,8 +143,17 @@ pub fn save(
         }
         *slot
     };
-    let objects: Vec<u16> = index.object[a..b]
-        .iter()
+    // A file lies in one segment of each column: these are borrowed, not copied.
+    let (lo, ts, kind, class, server) = (
+        index.pos_lo.window(a..b),
+        index.ts.window(a..b),
+        index.kind.window(a..b),
+        index.class.window(a..b),
+        index.server.window(a..b),
+    );
+    let objects: Vec<u16> = index
+        .object
+        .iter_range(a..b)
         .map(|&o| local(o, &mut names))
         .collect();
     let extra: Vec<(u32, u16)> = index
@@ -173,15 +182,15 @@ pub fn save(
     }
     // The running maximum per block, as if the file were indexed alone.
     let mut max = 0;
-    let blocks: Vec<u32> = index.ts[a..b]
+    let blocks: Vec<u32> = ts
         .chunks_exact(TS_BLOCK)
         .map(|c| {
             max = c.iter().copied().fold(max, u32::max);
             max
         })
         .collect();
-    let running_max = index.ts[a..b].iter().copied().max().unwrap_or(0);
-    let earliest = earliest_nonzero(&index.ts[a..b]);
+    let running_max = ts.iter().copied().max().unwrap_or(0);
+    let earliest = earliest_nonzero(&ts);
 
     let mut w = Writer::new();
     w.u64(id.dev);
@@ -192,11 +201,11 @@ pub fn save(
     w.u32(id.head_crc);
     w.u32(id.tail_crc);
     w.bytes(&id.path);
-    w.column(&index.pos_lo[a..b]);
-    w.column(&index.ts[a..b]);
-    w.column(&index.kind[a..b]);
-    w.column(&index.class[a..b]);
-    w.column(&index.server[a..b]);
+    w.column(&lo);
+    w.column(&ts);
+    w.column(&kind);
+    w.column(&class);
+    w.column(&server);
     w.column(&objects);
     w.column(&txn);
     w.column(&blocks);
@@ -507,10 +516,32 @@ fn mapped_columns(
     ))
 }
 
+/// Appends a cache to `index`. A file after others is read into an index of its own
+/// first and appended as a file indexed on a worker is (`EventIndex::append_index`):
+/// its columns stay mapped, segments of the set's columns, not copied.
+fn append(
+    index: &mut EventIndex,
+    map: &Arc<MappedFile>,
+    p: &Parts<'_>,
+    state: FileScanState,
+    rebuild: &Arc<Rebuild>,
+) -> Option<FileScanState> {
+    if index.is_empty() && index.txn_first.is_empty() {
+        return append_here(index, map, p, state, rebuild);
+    }
+    let mut own = EventIndex::default();
+    let mut state = append_here(&mut own, map, p, state, rebuild)?;
+    let obj_map = index.append_index(&mut own);
+    for o in state.tables.values_mut() {
+        *o = ObjectId(obj_map.get(o.0 as usize).copied().unwrap_or(0));
+    }
+    Some(state)
+}
+
 /// Appends a cache to `index`: mapped in place into an empty index (each column
 /// checked on first use), else checked whole and copied with names and servers
 /// re-interned. `None` (and `index` untouched) when a copied column fails its check.
-fn append(
+fn append_here(
     index: &mut EventIndex,
     map: &Arc<MappedFile>,
     p: &Parts<'_>,
@@ -546,12 +577,12 @@ fn append(
         return None;
     }
     if let Some((pos_lo, ts, kind, class, server, object, txn, blocks)) = cols {
-        index.pos_lo = pos_lo;
-        index.ts = ts;
-        index.kind = kind;
-        index.class = class;
-        index.server = server;
-        index.object = object;
+        index.pos_lo = pos_lo.into();
+        index.ts = ts.into();
+        index.kind = kind.into();
+        index.class = class.into();
+        index.server = server.into();
+        index.object = object.into();
         index.txn_first = txn;
         index.ts_block_max = blocks;
         index.running_max = p.running_max;

@@ -29,19 +29,24 @@ pub(crate) enum Column<T> {
     },
 }
 
-pub(crate) trait Plain: FromBytes + IntoBytes + Immutable + KnownLayout + Copy {
-    /// The index's column `w`, when it holds values of this type (else empty).
+/// The value types of the index's columns (`u8`, `u16`, `u32`; implemented only here).
+pub trait Plain: FromBytes + IntoBytes + Immutable + KnownLayout + Copy {
+    /// The column `w` of a file's own index, when it holds values of this type (else
+    /// empty). For the cache's checks: `Which` is theirs.
+    #[doc(hidden)]
+    #[allow(private_interfaces)]
     fn pick(ix: &EventIndex, w: Which) -> &[Self];
     /// `v` cut to this type's width.
     fn from_u32(v: u32) -> Self;
 }
 
 impl Plain for u8 {
+    #[allow(private_interfaces)]
     fn pick(ix: &EventIndex, w: Which) -> &[u8] {
         match w {
-            Which::Kind => &ix.kind,
-            Which::Class => &ix.class,
-            Which::Server => &ix.server,
+            Which::Kind => ix.kind.single().unwrap_or_default(),
+            Which::Class => ix.class.single().unwrap_or_default(),
+            Which::Server => ix.server.single().unwrap_or_default(),
             _ => &[],
         }
     }
@@ -51,9 +56,10 @@ impl Plain for u8 {
 }
 
 impl Plain for u16 {
+    #[allow(private_interfaces)]
     fn pick(ix: &EventIndex, w: Which) -> &[u16] {
         match w {
-            Which::Object => &ix.object,
+            Which::Object => ix.object.single().unwrap_or_default(),
             _ => &[],
         }
     }
@@ -63,10 +69,11 @@ impl Plain for u16 {
 }
 
 impl Plain for u32 {
+    #[allow(private_interfaces)]
     fn pick(ix: &EventIndex, w: Which) -> &[u32] {
         match w {
-            Which::PosLo => &ix.pos_lo,
-            Which::Ts => &ix.ts,
+            Which::PosLo => ix.pos_lo.single().unwrap_or_default(),
+            Which::Ts => ix.ts.single().unwrap_or_default(),
             Which::TxnFirst => &ix.txn_first,
             Which::TsBlockMax => &ix.ts_block_max,
             _ => &[],
@@ -107,6 +114,19 @@ impl<T: Plain> Column<T> {
             check: Arc::new(check),
             fallback: Arc::new(OnceLock::new()),
         })
+    }
+
+    /// How many values: the mapped count, without reading (or checking) the column.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Column::Owned(v) => v.len(),
+            Column::Mapped { len, .. } => *len,
+        }
+    }
+
+    /// Whether it has no values (without reading the column).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The column as an array of its own, copying a mapped one first. Inlined: the index

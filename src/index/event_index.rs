@@ -19,6 +19,7 @@ use crate::format::{EventType, LogPosition};
 
 use super::column::Column;
 use super::names::{Names, ObjectId};
+use super::segments::Segments;
 use crate::format::query_class::QueryClass;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -88,14 +89,14 @@ pub struct FileExtent {
 
 #[derive(Debug, Clone, Default)]
 pub struct EventIndex {
-    pub(crate) pos_lo: Column<u32>,
+    pub(crate) pos_lo: Segments<u32>,
     /// `(first event, high 32 bits)` wherever the high bits change.
     pub(crate) pos_hi: Vec<(u32, u32)>,
-    pub(crate) ts: Column<u32>,
-    pub(crate) kind: Column<u8>,
-    pub(crate) class: Column<u8>,
-    pub(crate) server: Column<u8>,
-    pub(crate) object: Column<u16>,
+    pub(crate) ts: Segments<u32>,
+    pub(crate) kind: Segments<u8>,
+    pub(crate) class: Segments<u8>,
+    pub(crate) server: Segments<u8>,
+    pub(crate) object: Segments<u16>,
     pub(crate) servers: Vec<u32>,
     pub(crate) names: Names,
     /// First event of each transaction, ascending.
@@ -183,8 +184,9 @@ impl EventIndex {
             if a >= z {
                 continue;
             }
-            let (lo, ts) = (&self.pos_lo[a..z], &self.ts[a..z]);
-            for (w, &t) in lo.windows(2).zip(ts) {
+            // A file lies in one segment: these are borrowed.
+            let (lo, ts) = (self.pos_lo.window(a..z), self.ts.window(a..z));
+            for (w, &t) in lo.windows(2).zip(ts.iter()) {
                 f(t, u64::from(w[1].wrapping_sub(w[0])));
             }
             let last = z - a - 1;
@@ -211,16 +213,17 @@ impl EventIndex {
         ObjectId(self.object[e.0 as usize])
     }
 
-    /// The whole column of interned objects, for fast filtering scans.
-    pub fn objects(&self) -> &[u16] {
+    /// The whole column of interned objects, for fast filtering scans (through
+    /// [`Segments::window`] or [`Segments::pieces`]).
+    pub fn objects(&self) -> &Segments<u16> {
         &self.object
     }
 
-    pub fn kinds(&self) -> &[u8] {
+    pub fn kinds(&self) -> &Segments<u8> {
         &self.kind
     }
 
-    pub fn classes(&self) -> &[u8] {
+    pub fn classes(&self) -> &Segments<u8> {
         &self.class
     }
 
@@ -234,7 +237,7 @@ impl EventIndex {
         (self.earliest != 0).then_some(self.earliest)
     }
 
-    pub fn timestamps(&self) -> &[u32] {
+    pub fn timestamps(&self) -> &Segments<u32> {
         &self.ts
     }
 
@@ -246,7 +249,7 @@ impl EventIndex {
     }
 
     /// Interned server ids, indexed by the per-event server byte.
-    pub fn server_ids(&self) -> (&[u8], &[u32]) {
+    pub fn server_ids(&self) -> (&Segments<u8>, &[u32]) {
         (&self.server, &self.servers)
     }
 
@@ -484,9 +487,14 @@ impl EventIndex {
 
     fn push_ts(&mut self, t: u32) {
         self.ts.push(t);
+        self.note_ts(t, self.ts.len());
+    }
+
+    /// Keeps the running maximum and earliest time for `t`, the `n`th timestamp.
+    pub(crate) fn note_ts(&mut self, t: u32, n: usize) {
         self.running_max = self.running_max.max(t);
         self.earliest = earlier_nonzero(self.earliest, t);
-        if self.ts.len() % TS_BLOCK == 0 {
+        if n % TS_BLOCK == 0 {
             self.ts_block_max.push(self.running_max);
         }
     }

@@ -19,9 +19,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::build::FileScanState;
 use super::column::Column;
-use super::event_index::{EventId, EventIndex, FileExtent, FileId, Location, keeps_numbers};
+use super::event_index::{
+    EventId, EventIndex, FileExtent, FileId, Location, TS_BLOCK, keeps_numbers,
+};
 use super::mapped::FileIdentity;
 use super::names::ObjectId;
+use super::segments::Segments;
 use super::{Binlogs, IndexSource, OpenOptions, Problem};
 
 impl EventIndex {
@@ -63,25 +66,25 @@ impl EventIndex {
                 hi = h;
             }
         }
-        self.pos_lo.append(&mut other.pos_lo, 0);
+        self.pos_lo.append(&mut other.pos_lo);
         self.append_ts(&mut other.ts);
-        self.kind.append(&mut other.kind, 0);
-        self.class.append(&mut other.class, 0);
+        self.kind.append(&mut other.kind);
+        self.class.append(&mut other.class);
         // Ids that keep their numbers (the usual case: files of one server, its tables
         // met in the same order) are left as they are.
         if !keeps_numbers(&srv_map) {
-            for s in other.server.to_mut().iter_mut() {
+            for s in other.server.values_mut() {
                 *s = srv_map.get(*s as usize).copied().unwrap_or(255);
             }
         }
-        self.server.append(&mut other.server, 0);
+        self.server.append(&mut other.server);
         let object = |o: u16| obj_map.get(o as usize).copied().unwrap_or(0);
         if !keeps_numbers(&obj_map) {
-            for o in other.object.to_mut().iter_mut() {
+            for o in other.object.values_mut() {
                 *o = object(*o);
             }
         }
-        self.object.append(&mut other.object, 0);
+        self.object.append(&mut other.object);
         if base != 0 {
             for t in other.txn_first.to_mut().iter_mut() {
                 *t += base;
@@ -103,11 +106,18 @@ impl EventIndex {
         obj_map
     }
 
-    /// Appends the timestamps of `other` as `extend_ts` would, taking over its pages.
-    fn append_ts(&mut self, other: &mut Column<u32>) {
-        let fill = self.fill_ts_block(other);
-        self.note_ts_blocks(&other[fill..]);
-        self.ts.append(other, fill);
+    /// Appends the timestamps of `other` as `extend_ts` would (the same block maxima),
+    /// taking over its pages or its mapped segments.
+    fn append_ts(&mut self, other: &mut Segments<u32>) {
+        let fill = ((TS_BLOCK - self.ts.len() % TS_BLOCK) % TS_BLOCK).min(other.len());
+        let mut n = self.ts.len();
+        for &t in other.iter_range(0..fill) {
+            n += 1;
+            self.note_ts(t, n);
+        }
+        // A file's own index is one segment: borrowed.
+        self.note_ts_blocks(&other.window(fill..other.len()));
+        self.ts.append(other);
     }
 }
 

@@ -87,7 +87,7 @@ impl EventIndex {
     /// Seconds between the earliest and the latest event timestamp of the span.
     pub fn txn_duration(&self, t: TxnId) -> u32 {
         let (first, last) = self.txn_span(t);
-        let ts = &self.ts[first.0 as usize..=last.0 as usize];
+        let ts = self.ts.window(first.0 as usize..last.0 as usize + 1);
         let lo = ts.iter().copied().min().unwrap_or(0);
         let hi = ts.iter().copied().max().unwrap_or(0);
         hi - lo
@@ -118,8 +118,8 @@ impl EventIndex {
     /// Rows events in the span (a compressed payload counts as none: its rows are inside).
     pub fn txn_rows_events(&self, t: TxnId) -> usize {
         let (first, last) = self.txn_span(t);
-        self.kind[first.0 as usize..=last.0 as usize]
-            .iter()
+        self.kind
+            .iter_range(first.0 as usize..last.0 as usize + 1)
             .filter(|&&k| EventType(k).is_rows())
             .count()
     }

@@ -200,9 +200,12 @@ pub fn compute(
         return Some(st);
     }
     let total = u64::from(end.0 - start.0);
-    let ts_all = &idx.timestamps()[start.0 as usize..end.0 as usize];
-    let lo = ts_all.iter().copied().filter(|&t| t > 0).min().unwrap_or(0);
-    let hi = ts_all.iter().copied().max().unwrap_or(0).max(lo);
+    let ts_all = || {
+        idx.timestamps()
+            .iter_range(start.0 as usize..end.0 as usize)
+    };
+    let lo = ts_all().copied().filter(|&t| t > 0).min().unwrap_or(0);
+    let hi = ts_all().copied().max().unwrap_or(0).max(lo);
     let width = bucket_width(hi - lo);
     let origin = lo - lo % width;
     let mut tally = Tally {

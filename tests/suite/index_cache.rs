@@ -185,6 +185,18 @@ fn a_cached_set_of_files_reopens_equal() {
         again.index.first_at_or_after(t),
         first.index.first_at_or_after(t)
     );
+    // The later files' columns are segments of the set's, mapped from their caches.
+    assert_eq!(again.index.kinds().segment_count(), 3);
+    // Followed, the files are read from their caches on this thread, one after another:
+    // the same index, the same segments.
+    let followed = OpenOptions {
+        cache_dir: Some(tmp.path().to_path_buf()),
+        follow: true,
+    };
+    let in_turn = Binlogs::open_with(&files, followed).unwrap();
+    assert_eq!(in_turn.sources, [IndexSource::Cached { grown: false }; 3]);
+    assert_eq!(digest(&in_turn), digest(&first));
+    assert_eq!(in_turn.index.timestamps().segment_count(), 3);
 }
 
 #[test]

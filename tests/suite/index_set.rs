@@ -122,7 +122,7 @@ fn time_lookup_at_the_boundaries() {
     assert_eq!(ix.first_at_or_after(0), Some(EventId(0)));
     let max = ts.iter().copied().max().unwrap();
     assert_eq!(ix.first_at_or_after(max + 1), None);
-    let mut all: Vec<u32> = ts.to_vec();
+    let mut all: Vec<u32> = ts.iter().copied().collect();
     all.sort();
     all.dedup();
     for t in all.iter().flat_map(|&t| [t.saturating_sub(1), t, t + 1]) {
@@ -196,7 +196,8 @@ fn a_set_indexed_on_several_threads_equals_one_indexed_file_by_file() {
 /// 300 001 events each (an index of ~4 MB apiece, ~94 MB for the set held whole) are
 /// indexed under an RLIMIT_DATA (the heap and every private writable map, not the
 /// mapped binlogs) of 40 MiB: without a cache, with the caches written, and with them
-/// read back. The counts are those of one file's index, times 24.
+/// read back. The counts are those of one file's index, times 24. Then `sql --redo`,
+/// which holds the set whole, reads it from the caches in the same memory.
 #[test]
 fn index_memory_is_bounded_by_a_file_not_the_set() {
     let dir = tempfile::tempdir().unwrap();
@@ -241,4 +242,24 @@ fn index_memory_is_bounded_by_a_file_not_the_set() {
         .unwrap()
         .count();
     assert_eq!(caches, 24);
+    // A command that holds the set whole, read from the caches: the files' columns stay
+    // mapped (segments of the set's), not copied into the limited memory.
+    let out = std::process::Command::new("sh")
+        .args(["-c", "ulimit -d 40960 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_binlens"))
+        .args(["sql", "--redo", "--start"])
+        .arg("mysql-bin.000024:4")
+        .arg(dir.path())
+        .env("XDG_CACHE_HOME", cache.path())
+        .output()
+        .unwrap();
+    // The files hold no rows: the range is walked to its end and found empty (exit 1),
+    // where an allocation beyond the limit would abort the process.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "sql --redo from the caches: {err}"
+    );
+    assert!(err.contains("no row events in the range"), "{err}");
 }

@@ -77,10 +77,10 @@ impl Rows<'_> {
     fn chunks(&self, r: Range) -> Vec<Range> {
         let ix = &self.b.index;
         let kinds = ix.kinds();
-        let inner_fde = (r.start.0..r.end.0).any(|i| {
-            kinds.get(i as usize) == Some(&EventType::FORMAT_DESCRIPTION.0)
-                && ix.pos(EventId(i)).get() > 4
-        });
+        let mut in_range =
+            (r.start.0..r.end.0).zip(kinds.iter_range(r.start.0 as usize..r.end.0 as usize));
+        let inner_fde = in_range
+            .any(|(i, &k)| k == EventType::FORMAT_DESCRIPTION.0 && ix.pos(EventId(i)).get() > 4);
         if inner_fde {
             return vec![r];
         }

@@ -69,11 +69,11 @@ fn columns(ix: &EventIndex) -> Vec<String> {
             v.iter().fold(0u64, |h, &x| h.rotate_left(5) ^ u64::from(x))
         )
     };
-    out.push(e(&ix.pos_lo));
-    out.push(e(&ix.ts));
+    out.push(e(&ix.pos_lo.window(0..ix.len())));
+    out.push(e(&ix.ts.window(0..ix.len())));
     out.push(e(&ix.txn_first));
     out.push(e(&ix.ts_block_max));
-    let w = |v: &[u8]| v.iter().map(|&x| u32::from(x)).collect::<Vec<u32>>();
+    let w = |v: &Segments<u8>| v.iter().map(|&x| u32::from(x)).collect::<Vec<u32>>();
     out.push(e(&w(&ix.kind)));
     out.push(e(&w(&ix.class)));
     out.push(e(&w(&ix.server)));
@@ -162,7 +162,10 @@ fn appended_files_equal_their_events_pushed_one_by_one() {
     assert_eq!(set.latest_time(), set.ts.iter().copied().max());
     let nonzero = set.ts.iter().copied().filter(|&t| t != 0).min();
     assert_eq!(set.earliest_time(), nonzero);
-    assert!(set.ts.contains(&0), "the fixture has events without a time");
+    assert!(
+        set.ts.iter().any(|&t| t == 0),
+        "the fixture has events without a time"
+    );
     set.shrink();
     assert_eq!(columns(&set), want);
 }

@@ -1,0 +1,228 @@
+//! A per-event column of a set: one or more [`Column`]s end to end, each holding whole
+//! files. Files indexed here or on a worker share one array (their pages move into it,
+//! see `Pages::append`); a file read from its cache stays a segment of its own, a slice
+//! of the mapped cache. So a set of many cached files is opened without copying any of
+//! their columns, and its values stay in the page cache rather than anonymous memory.
+//!
+//! Reads go through [`Segments::get`] and indexing for single values, and through
+//! [`Segments::pieces`] (the slices covering a range) or [`Segments::window`] (one slice,
+//! borrowed when the range lies in one segment, as a file's range always does) for scans.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::{Index, Range};
+
+use super::column::{Column, Plain};
+
+#[derive(Clone)]
+pub struct Segments<T: Plain> {
+    /// Never empty: the last segment is the one values are pushed to.
+    parts: Vec<Column<T>>,
+    /// The first value of each segment, ascending; `starts[0]` is 0.
+    starts: Vec<usize>,
+}
+
+impl<T: Plain> Default for Segments<T> {
+    fn default() -> Self {
+        Segments {
+            parts: vec![Column::default()],
+            starts: vec![0],
+        }
+    }
+}
+
+impl<T: Plain> From<Column<T>> for Segments<T> {
+    fn from(c: Column<T>) -> Self {
+        Segments {
+            parts: vec![c],
+            starts: vec![0],
+        }
+    }
+}
+
+impl<T: Plain> Segments<T> {
+    pub fn len(&self) -> usize {
+        self.starts.last().copied().unwrap_or(0) + self.parts.last().map_or(0, Column::len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The segment holding value `i` (the last one when `i` is past the end).
+    #[inline]
+    fn segment_of(&self, i: usize) -> usize {
+        if self.starts.len() == 1 {
+            0
+        } else {
+            self.starts.partition_point(|&s| s <= i).saturating_sub(1)
+        }
+    }
+
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&T> {
+        let k = self.segment_of(i);
+        self.parts.get(k)?.get(i - self.starts[k])
+    }
+
+    pub fn first(&self) -> Option<&T> {
+        self.get(0)
+    }
+
+    pub fn last(&self) -> Option<&T> {
+        self.len().checked_sub(1).and_then(|i| self.get(i))
+    }
+
+    /// The slices that together hold values `r` (clipped to the column), in order.
+    pub fn pieces(&self, r: Range<usize>) -> impl Iterator<Item = &[T]> + '_ {
+        let end = r.end.min(self.len());
+        let first = self.segment_of(r.start);
+        let start = r.start;
+        self.parts
+            .iter()
+            .zip(&self.starts)
+            .skip(first)
+            .take_while(move |&(_, &s)| s < end)
+            .filter_map(move |(c, &s)| {
+                let v: &[T] = c;
+                v.get(start.max(s) - s..(end - s).min(v.len()))
+            })
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Values `r` (clipped to the column) as one slice: borrowed when they lie in one
+    /// segment, else copied.
+    pub fn window(&self, r: Range<usize>) -> Cow<'_, [T]> {
+        let mut pieces = self.pieces(r.clone());
+        let Some(one) = pieces.next() else {
+            return Cow::Borrowed(&[]);
+        };
+        match pieces.next() {
+            None => Cow::Borrowed(one),
+            Some(two) => {
+                let mut v = Vec::with_capacity(r.len());
+                v.extend_from_slice(one);
+                v.extend_from_slice(two);
+                pieces.for_each(|p| v.extend_from_slice(p));
+                Cow::Owned(v)
+            }
+        }
+    }
+
+    /// Every value, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+        self.pieces(0..self.len()).flatten()
+    }
+
+    /// Values `r` (clipped to the column), in order.
+    pub fn iter_range(&self, r: Range<usize>) -> impl Iterator<Item = &T> + '_ {
+        self.pieces(r).flatten()
+    }
+
+    /// How many segments the column has (1 for a column of one array).
+    pub fn segment_count(&self) -> usize {
+        self.parts.len()
+    }
+
+    fn tail(&mut self) -> &mut Column<T> {
+        if self.parts.is_empty() {
+            *self = Segments::default();
+        }
+        let last = self.parts.len() - 1;
+        &mut self.parts[last]
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, v: T) {
+        self.tail().push(v);
+    }
+
+    pub(crate) fn extend_from_slice(&mut self, v: &[T]) {
+        self.tail().extend_from_slice(v);
+    }
+
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.tail().reserve(n);
+    }
+
+    pub(crate) fn shrink(&mut self) {
+        for c in &mut self.parts {
+            c.shrink();
+        }
+    }
+
+    /// Every value, to change in place (a mapped segment is copied first).
+    pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
+        self.parts.iter_mut().flat_map(|c| c.to_mut().iter_mut())
+    }
+
+    /// Moves every value of `other` to the end of this column, leaving it empty: an
+    /// array's pages are taken over by this column's last array, a mapped segment
+    /// becomes a segment of this column; nothing is copied but the part of a page.
+    pub(crate) fn append(&mut self, other: &mut Segments<T>) {
+        for mut c in std::mem::take(&mut other.parts) {
+            if c.is_empty() {
+                continue;
+            }
+            let at = self.len();
+            match (self.parts.last_mut(), &c) {
+                (Some(last @ Column::Owned(_)), Column::Owned(_)) => last.append(&mut c, 0),
+                (Some(last), _) if last.is_empty() => *last = c,
+                _ => {
+                    self.parts.push(c);
+                    self.starts.push(at);
+                }
+            }
+        }
+        *other = Segments::default();
+    }
+
+    /// Bytes held: arrays' capacity, mapped bytes (resident once read).
+    pub(crate) fn resident_bytes(&self) -> usize {
+        self.parts.iter().map(Column::resident_bytes).sum()
+    }
+
+    /// The column as one slice when it is one segment (a file's own index is).
+    pub(crate) fn single(&self) -> Option<&[T]> {
+        match &*self.parts {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Plain> Index<usize> for Segments<T> {
+    type Output = T;
+
+    #[inline]
+    fn index(&self, i: usize) -> &T {
+        let k = self.segment_of(i);
+        &self.parts[k][i - self.starts[k]]
+    }
+}
+
+impl<'a, T: Plain> IntoIterator for &'a Segments<T> {
+    type Item = &'a T;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<&'a [T]>>;
+
+    /// Every value, in order (as [`Segments::iter`]).
+    fn into_iter(self) -> Self::IntoIter {
+        let pieces: Vec<&[T]> = self.pieces(0..self.len()).collect();
+        pieces.into_iter().flatten()
+    }
+}
+
+impl<T: Plain> Extend<T> for Segments<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        self.tail().extend(iter);
+    }
+}
+
+impl<T: Plain + fmt::Debug> fmt::Debug for Segments<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Segments({} values in {})", self.len(), self.parts.len())
+    }
+}
+
+#[cfg(test)]
+mod tests;
