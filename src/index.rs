@@ -28,6 +28,7 @@ mod segments;
 pub mod set;
 pub mod summary;
 pub mod txn;
+mod txn_starts;
 
 use std::path::PathBuf;
 

@@ -167,11 +167,12 @@ pub fn save(
         .iter()
         .map(|(&id, o)| (id, local(o.0, &mut names)))
         .collect();
-    let txn_lo = index.txn_first.partition_point(|&t| (t as usize) < a);
-    let txn_hi = index.txn_first.partition_point(|&t| (t as usize) < b);
-    let txn: Vec<u32> = index.txn_first[txn_lo..txn_hi]
-        .iter()
-        .map(|&t| t - a as u32)
+    let txn_lo = index.txn_first.partition_point(|t| (t as usize) < a);
+    let txn_hi = index.txn_first.partition_point(|t| (t as usize) < b);
+    let txn: Vec<u32> = index
+        .txn_first
+        .range(txn_lo..txn_hi)
+        .map(|t| t - a as u32)
         .collect();
     let mut pos_hi: Vec<(u32, u32)> = Vec::new();
     for i in a..b {
@@ -583,7 +584,7 @@ fn append_here(
         index.class = class.into();
         index.server = server.into();
         index.object = object.into();
-        index.txn_first = txn;
+        index.txn_first = txn.into();
         index.ts_block_max = blocks;
         index.running_max = p.running_max;
         index.earliest = p.earliest;

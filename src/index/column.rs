@@ -74,7 +74,7 @@ impl Plain for u32 {
         match w {
             Which::PosLo => ix.pos_lo.single().unwrap_or_default(),
             Which::Ts => ix.ts.single().unwrap_or_default(),
-            Which::TxnFirst => &ix.txn_first,
+            Which::TxnFirst => ix.txn_first.single().unwrap_or_default(),
             Which::TsBlockMax => &ix.ts_block_max,
             _ => &[],
         }

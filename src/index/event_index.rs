@@ -20,6 +20,7 @@ use crate::format::{EventType, LogPosition};
 use super::column::Column;
 use super::names::{Names, ObjectId};
 use super::segments::Segments;
+use super::txn_starts::TxnStarts;
 use crate::format::query_class::QueryClass;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -100,7 +101,7 @@ pub struct EventIndex {
     pub(crate) servers: Vec<u32>,
     pub(crate) names: Names,
     /// First event of each transaction, ascending.
-    pub(crate) txn_first: Column<u32>,
+    pub(crate) txn_first: TxnStarts,
     /// Running maximum of `ts` at the end of each block of `TS_BLOCK` events.
     pub(crate) ts_block_max: Column<u32>,
     pub(crate) running_max: u32,
@@ -303,17 +304,16 @@ impl EventIndex {
     }
 
     pub fn txn_of(&self, e: EventId) -> TxnId {
-        let k = self.txn_first.partition_point(|&f| f <= e.0);
+        let k = self.txn_first.partition_point(|f| f <= e.0);
         TxnId(k.saturating_sub(1) as u32)
     }
 
     /// The first and last event of a transaction (inclusive).
     pub fn txn_span(&self, t: TxnId) -> (EventId, EventId) {
-        let first = self.txn_first[t.0 as usize];
+        let first = self.txn_first.get(t.0 as usize).unwrap_or(0);
         let end = self
             .txn_first
             .get(t.0 as usize + 1)
-            .copied()
             .unwrap_or(self.len() as u32);
         (EventId(first), EventId(end.saturating_sub(1).max(first)))
     }

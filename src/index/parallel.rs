@@ -85,12 +85,7 @@ impl EventIndex {
             }
         }
         self.object.append(&mut other.object);
-        if base != 0 {
-            for t in other.txn_first.to_mut().iter_mut() {
-                *t += base;
-            }
-        }
-        self.txn_first.append(&mut other.txn_first, 0);
+        self.txn_first.append(&mut other.txn_first, base);
         other.ts_block_max = Column::default();
         self.extra_objects.extend(
             other

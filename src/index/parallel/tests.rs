@@ -71,7 +71,10 @@ fn columns(ix: &EventIndex) -> Vec<String> {
     };
     out.push(e(&ix.pos_lo.window(0..ix.len())));
     out.push(e(&ix.ts.window(0..ix.len())));
-    out.push(e(&ix.txn_first));
+    out.push(e(&ix
+        .txn_first
+        .range(0..ix.txn_count())
+        .collect::<Vec<_>>()));
     out.push(e(&ix.ts_block_max));
     let w = |v: &Segments<u8>| v.iter().map(|&x| u32::from(x)).collect::<Vec<u32>>();
     out.push(e(&w(&ix.kind)));
@@ -97,9 +100,9 @@ fn one_by_one(files: &[EventIndex]) -> EventIndex {
                     .map(|(_, n)| all.names.intern(&n.schema, n.table.as_deref())),
             )
             .collect();
-        let mut t = f.txn_first.iter().peekable();
+        let mut t = f.txn_first.range(0..f.txn_count()).peekable();
         for i in 0..f.len() {
-            if t.next_if(|&&x| x as usize == i).is_some() {
+            if t.next_if(|&x| x as usize == i).is_some() {
                 all.txn_first.push(base + i as u32);
             }
             let e = EventId(i as u32);
