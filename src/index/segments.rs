@@ -16,43 +16,49 @@ use super::column::{Column, Plain};
 
 #[derive(Clone)]
 pub struct Segments<T: Plain> {
-    /// Never empty: the last segment is the one values are pushed to.
-    parts: Vec<Column<T>>,
-    /// The first value of each segment, ascending; `starts[0]` is 0.
+    /// The segments before the last.
+    done: Vec<Column<T>>,
+    /// The first value of each segment (the last one's too), ascending; `starts[0]` is 0.
     starts: Vec<usize>,
+    /// The last segment, the one values are pushed to (a field of its own: the index
+    /// build pushes to six columns per event).
+    tail: Column<T>,
 }
 
 impl<T: Plain> Default for Segments<T> {
     fn default() -> Self {
-        Segments {
-            parts: vec![Column::default()],
-            starts: vec![0],
-        }
+        Column::default().into()
     }
 }
 
 impl<T: Plain> From<Column<T>> for Segments<T> {
     fn from(c: Column<T>) -> Self {
         Segments {
-            parts: vec![c],
+            done: Vec::new(),
             starts: vec![0],
+            tail: c,
         }
     }
 }
 
 impl<T: Plain> Segments<T> {
     pub fn len(&self) -> usize {
-        self.starts.last().copied().unwrap_or(0) + self.parts.last().map_or(0, Column::len)
+        self.starts.last().copied().unwrap_or(0) + self.tail.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    #[inline]
+    fn segment(&self, k: usize) -> &Column<T> {
+        self.done.get(k).unwrap_or(&self.tail)
+    }
+
     /// The segment holding value `i` (the last one when `i` is past the end).
     #[inline]
     fn segment_of(&self, i: usize) -> usize {
-        if self.starts.len() == 1 {
+        if self.done.is_empty() {
             0
         } else {
             self.starts.partition_point(|&s| s <= i).saturating_sub(1)
@@ -61,8 +67,11 @@ impl<T: Plain> Segments<T> {
 
     #[inline]
     pub fn get(&self, i: usize) -> Option<&T> {
+        if self.done.is_empty() {
+            return self.tail.get(i);
+        }
         let k = self.segment_of(i);
-        self.parts.get(k)?.get(i - self.starts[k])
+        self.segment(k).get(i - self.starts[k])
     }
 
     pub fn first(&self) -> Option<&T> {
@@ -76,14 +85,11 @@ impl<T: Plain> Segments<T> {
     /// The slices that together hold values `r` (clipped to the column), in order.
     pub fn pieces(&self, r: Range<usize>) -> impl Iterator<Item = &[T]> + '_ {
         let end = r.end.min(self.len());
-        let first = self.segment_of(r.start);
         let start = r.start;
-        self.parts
-            .iter()
-            .zip(&self.starts)
-            .skip(first)
-            .take_while(move |&(_, &s)| s < end)
-            .filter_map(move |(c, &s)| {
+        (self.segment_of(start)..=self.done.len())
+            .map(|k| (self.segment(k), self.starts[k]))
+            .take_while(move |&(_, s)| s < end)
+            .filter_map(move |(c, s)| {
                 let v: &[T] = c;
                 v.get(start.max(s) - s..(end - s).min(v.len()))
             })
@@ -121,73 +127,70 @@ impl<T: Plain> Segments<T> {
 
     /// How many segments the column has (1 for a column of one array).
     pub fn segment_count(&self) -> usize {
-        self.parts.len()
-    }
-
-    fn tail(&mut self) -> &mut Column<T> {
-        if self.parts.is_empty() {
-            *self = Segments::default();
-        }
-        let last = self.parts.len() - 1;
-        &mut self.parts[last]
+        self.done.len() + 1
     }
 
     #[inline]
     pub(crate) fn push(&mut self, v: T) {
-        self.tail().push(v);
+        self.tail.push(v);
     }
 
     pub(crate) fn extend_from_slice(&mut self, v: &[T]) {
-        self.tail().extend_from_slice(v);
+        self.tail.extend_from_slice(v);
     }
 
     pub(crate) fn reserve(&mut self, n: usize) {
-        self.tail().reserve(n);
+        self.tail.reserve(n);
     }
 
     pub(crate) fn shrink(&mut self) {
-        for c in &mut self.parts {
+        for c in self.done.iter_mut().chain([&mut self.tail]) {
             c.shrink();
         }
     }
 
     /// Every value, to change in place (a mapped segment is copied first).
     pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
-        self.parts.iter_mut().flat_map(|c| c.to_mut().iter_mut())
+        self.done
+            .iter_mut()
+            .chain([&mut self.tail])
+            .flat_map(|c| c.to_mut().iter_mut())
     }
 
     /// Moves every value of `other` to the end of this column, leaving it empty: an
     /// array's pages are taken over by this column's last array, a mapped segment
     /// becomes a segment of this column; nothing is copied but the part of a page.
     pub(crate) fn append(&mut self, other: &mut Segments<T>) {
-        for mut c in std::mem::take(&mut other.parts) {
+        let taken = std::mem::take(other);
+        for mut c in taken.done.into_iter().chain([taken.tail]) {
             if c.is_empty() {
                 continue;
             }
             let at = self.len();
-            match (self.parts.last_mut(), &c) {
-                (Some(last @ Column::Owned(_)), Column::Owned(_)) => last.append(&mut c, 0),
-                (Some(last), _) if last.is_empty() => *last = c,
-                _ => {
-                    self.parts.push(c);
-                    self.starts.push(at);
-                }
+            let both_arrays = matches!((&self.tail, &c), (Column::Owned(_), Column::Owned(_)));
+            if both_arrays {
+                self.tail.append(&mut c, 0);
+            } else if self.tail.is_empty() {
+                self.tail = c;
+            } else {
+                self.done.push(std::mem::replace(&mut self.tail, c));
+                self.starts.push(at);
             }
         }
-        *other = Segments::default();
     }
 
     /// Bytes held: arrays' capacity, mapped bytes (resident once read).
     pub(crate) fn resident_bytes(&self) -> usize {
-        self.parts.iter().map(Column::resident_bytes).sum()
+        self.done
+            .iter()
+            .chain([&self.tail])
+            .map(Column::resident_bytes)
+            .sum()
     }
 
     /// The column as one slice when it is one segment (a file's own index is).
     pub(crate) fn single(&self) -> Option<&[T]> {
-        match &*self.parts {
-            [one] => Some(one),
-            _ => None,
-        }
+        self.done.is_empty().then_some(&*self.tail)
     }
 }
 
@@ -196,8 +199,11 @@ impl<T: Plain> Index<usize> for Segments<T> {
 
     #[inline]
     fn index(&self, i: usize) -> &T {
+        if self.done.is_empty() {
+            return &self.tail[i];
+        }
         let k = self.segment_of(i);
-        &self.parts[k][i - self.starts[k]]
+        &self.segment(k)[i - self.starts[k]]
     }
 }
 
@@ -214,13 +220,18 @@ impl<'a, T: Plain> IntoIterator for &'a Segments<T> {
 
 impl<T: Plain> Extend<T> for Segments<T> {
     fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
-        self.tail().extend(iter);
+        self.tail.extend(iter);
     }
 }
 
 impl<T: Plain + fmt::Debug> fmt::Debug for Segments<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Segments({} values in {})", self.len(), self.parts.len())
+        write!(
+            f,
+            "Segments({} values in {})",
+            self.len(),
+            self.segment_count()
+        )
     }
 }
 

@@ -3,17 +3,24 @@ use crate::index::mapped::pages::Pages;
 
 /// A column of segments of the given lengths, holding 0, 1, 2, … in order.
 fn segmented(lens: &[usize]) -> (Segments<u32>, Vec<u32>) {
-    let mut s = Segments {
-        parts: Vec::new(),
-        starts: Vec::new(),
-    };
+    let mut parts = Vec::new();
+    let mut starts = Vec::new();
     let mut all = Vec::new();
     for &n in lens {
         let v: Vec<u32> = (all.len() as u32..(all.len() + n) as u32).collect();
-        s.starts.push(all.len());
-        s.parts.push(Column::Owned(Pages::from_slice(&v)));
+        starts.push(all.len());
+        parts.push(Column::Owned(Pages::from_slice(&v)));
         all.extend(v);
     }
+    let tail = parts.pop().unwrap_or_default();
+    if starts.is_empty() {
+        starts.push(0);
+    }
+    let s = Segments {
+        done: parts,
+        starts,
+        tail,
+    };
     (s, all)
 }
 
