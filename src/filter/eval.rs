@@ -362,12 +362,14 @@ impl Prepared<'_> {
         // The columns over this piece's events (borrowed unless the piece straddles two
         // segments of a set): event `i` at `i - first`.
         let span = first..first + alive.len() * 64;
-        let (kinds, objects, classes, ts) = (
+        let windows = (
             ix.kinds().window(span.clone()),
             ix.objects().window(span.clone()),
             ix.classes().window(span.clone()),
             ix.timestamps().window(span),
         );
+        let (kinds, objects, classes, ts): (&[u8], &[u16], &[u8], &[u32]) =
+            (&windows.0, &windows.1, &windows.2, &windows.3);
         let cat = &self.tables.cat;
         let rows_op = &self.tables.rows_op;
         let neg = t.negated;

@@ -69,7 +69,8 @@ impl<'n> Prefilter<'n> {
         // The window's columns, event `i` at `i - start` (borrowed unless the window
         // straddles two segments of a set).
         let span = start as usize..end as usize;
-        let (kinds, objects) = (ix.kinds().window(span.clone()), ix.objects().window(span));
+        let windows = (ix.kinds().window(span.clone()), ix.objects().window(span));
+        let (kinds, objects): (&[u8], &[u16]) = (&windows.0, &windows.1);
         let from = if start == 0 {
             0
         } else {
@@ -194,7 +195,8 @@ fn suspects_in(b: &Binlogs, needles: &Needles, f: FileId, a: u32, z: u32) -> Vec
     let ix = &b.index;
     // Events of one file: borrowed. Event `i` at `i - a`.
     let span = a as usize..z as usize;
-    let (kinds, objects) = (ix.kinds().window(span.clone()), ix.objects().window(span));
+    let windows = (ix.kinds().window(span.clone()), ix.objects().window(span));
+    let (kinds, objects): (&[u8], &[u16]) = (&windows.0, &windows.1);
     let bytes = b.readable_bytes(f);
     let fde = b.set.file(f).fde.as_ref();
     let id_len = fde.map_or(6, |d| d.table_id_len(EventType::TABLE_MAP));
