@@ -157,13 +157,13 @@ impl<T: Plain> Column<T> {
         self.to_mut().extend_from_slice(v);
     }
 
-    /// Moves the values of `other` from its value `skip` on to the end of this column,
-    /// leaving `other` empty: its pages taken over where it has its own, else copied.
-    pub(crate) fn append(&mut self, other: &mut Column<T>, skip: usize) {
+    /// Moves the values of `other` to the end of this column, leaving `other` empty: its
+    /// pages taken over where it has its own, else copied.
+    pub(crate) fn append(&mut self, other: &mut Column<T>) {
         match other {
-            Column::Owned(p) => self.to_mut().append(p, skip),
+            Column::Owned(p) => self.to_mut().append(p, 0),
             Column::Mapped { .. } => {
-                self.extend_from_slice(other.get(skip..).unwrap_or_default());
+                self.extend_from_slice(other);
                 *other = Column::default();
             }
         }

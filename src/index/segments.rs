@@ -169,7 +169,7 @@ impl<T: Plain> Segments<T> {
             let at = self.len();
             let both_arrays = matches!((&self.tail, &c), (Column::Owned(_), Column::Owned(_)));
             if both_arrays {
-                self.tail.append(&mut c, 0);
+                self.tail.append(&mut c);
             } else if self.tail.is_empty() {
                 self.tail = c;
             } else {

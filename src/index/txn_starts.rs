@@ -123,7 +123,7 @@ impl TxnStarts {
                         *v = *v + add - here.add;
                     }
                 }
-                here.values.append(&mut p.values, 0);
+                here.values.append(&mut p.values);
             } else {
                 self.parts.push(Part {
                     values: p.values,
