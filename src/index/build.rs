@@ -52,6 +52,16 @@ pub struct FileScanState {
     pub(crate) tables: HashMap<u64, ObjectId, BuildHasherDefault<IdHasher>>,
 }
 
+impl FileScanState {
+    /// Renames the objects of the table maps seen: `obj_map[old id]` is the new one (as
+    /// `EventIndex::append_index` returns it), 0 (none) for an id it does not have.
+    pub(crate) fn rename_objects(&mut self, obj_map: &[u16]) {
+        for o in self.tables.values_mut() {
+            *o = ObjectId(obj_map.get(o.0 as usize).copied().unwrap_or(0));
+        }
+    }
+}
+
 /// A hasher for table ids: one multiply, for a map looked up once per rows event.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct IdHasher(u64);

@@ -532,10 +532,7 @@ fn append(
     }
     let mut own = EventIndex::default();
     let mut state = append_here(&mut own, map, p, state, rebuild)?;
-    let obj_map = index.append_index(&mut own);
-    for o in state.tables.values_mut() {
-        *o = ObjectId(obj_map.get(o.0 as usize).copied().unwrap_or(0));
-    }
+    state.rename_objects(&index.append_index(&mut own));
     Some(state)
 }
 

@@ -23,7 +23,6 @@ use super::event_index::{
     EventId, EventIndex, FileExtent, FileId, Location, TS_BLOCK, keeps_numbers,
 };
 use super::mapped::FileIdentity;
-use super::names::ObjectId;
 use super::segments::Segments;
 use super::{Binlogs, IndexSource, OpenOptions, Problem};
 
@@ -236,9 +235,7 @@ impl Binlogs {
         } else {
             self.index.append_index(&mut a.index)
         };
-        for o in a.state.tables.values_mut() {
-            *o = ObjectId(obj_map.get(o.0 as usize).copied().unwrap_or(0));
-        }
+        a.state.rename_objects(&obj_map);
         self.states.push(a.state);
         self.sources.push(a.source);
         self.stopped[f] = a.stopped;

@@ -1,5 +1,6 @@
 use super::*;
 use crate::format::LogPosition;
+use crate::index::names::ObjectId;
 
 /// One file's worth of events, made up: `n` events from `first_pos`, times that rise and
 /// fall, three servers and a few tables (named in an order of the file's own), a
