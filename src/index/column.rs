@@ -1,5 +1,5 @@
-//! One column of the event index: a growable array in pages of its own (which a set's
-//! column can take over whole, see [`Pages::append`]), or a slice of a memory-mapped
+//! One column of the event index: a growable array in pages of its own (a segment of a
+//! set's column once the set takes the file over, see `Segments`), or a slice of a memory-mapped
 //! cache file (reopening a cached index copies nothing, and reads nothing of a column
 //! until it is used: its check runs then, see `cache/check.rs`). A mapped column is
 //! copied into pages the first time it is appended to.
@@ -157,16 +157,12 @@ impl<T: Plain> Column<T> {
         self.to_mut().extend_from_slice(v);
     }
 
-    /// Moves the values of `other` to the end of this column, leaving `other` empty: its
-    /// pages taken over where it has its own, else copied.
-    pub(crate) fn append(&mut self, other: &mut Column<T>) {
-        match other {
-            Column::Owned(p) => self.to_mut().append(p, 0),
-            Column::Mapped { .. } => {
-                self.extend_from_slice(other);
-                *other = Column::default();
-            }
-        }
+    /// Whether `other` is to be copied onto the end of this column rather than kept apart
+    /// (see [`JOIN_BELOW`](super::segments::JOIN_BELOW)): both arrays, `other` small. A
+    /// mapped column is never appended to (that would copy all of it first).
+    pub(crate) fn joins(&self, other: &Column<T>) -> bool {
+        matches!((self, other), (Column::Owned(_), Column::Owned(_)))
+            && size_of_val::<[T]>(other) < super::segments::JOIN_BELOW
     }
 
     pub(crate) fn shrink(&mut self) {

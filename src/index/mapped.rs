@@ -384,37 +384,17 @@ impl MappedFile {
 #[allow(unsafe_code)]
 pub(crate) mod pages {
     //! The storage of an index column: a growable array of plain values in an anonymous
-    //! memory map of its own, so that one column can be moved onto the end of another by
-    //! moving its pages (`mremap`) instead of copying them.
-    //!
-    //! Appending a file's index to a set's (the parallel build, `index/parallel.rs`) would
-    //! otherwise copy every value once more into fresh pages: on a VM the page faults of that
-    //! copy cost about a third of indexing the file. Moving pages is exact only when the
-    //! values keep their place within a page, so [`Pages::append`] first shifts the source
-    //! within its own pages (a `memmove` in memory already there) to the byte offset at which
-    //! the destination's last page ends, copies the bytes that finish that page, and moves
-    //! the remaining whole pages. Whatever the kernel refuses is copied instead: the values
-    //! are the same either way.
+    //! memory map of its own, grown by `mremap` (the kernel moves the pages; nothing is
+    //! copied). A set takes a file's arrays over as segments of its columns (`Segments`),
+    //! so they are never moved or shifted once built.
 
     use std::alloc::{Layout, handle_alloc_error};
     use std::marker::PhantomData;
     use std::ops::{Deref, DerefMut};
     use std::ptr::NonNull;
     use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     use zerocopy::{FromBytes, Immutable, IntoBytes};
-
-    /// Below this many bytes an append copies: moving pages saves nothing there.
-    const MOVE_AT_LEAST: usize = 256 << 10;
-
-    /// Bytes moved rather than copied, since the process started.
-    static MOVED: AtomicUsize = AtomicUsize::new(0);
-
-    #[cfg(test)]
-    pub(crate) fn moved_bytes() -> usize {
-        MOVED.load(Ordering::Relaxed)
-    }
 
     fn page() -> usize {
         static PAGE: OnceLock<usize> = OnceLock::new();
@@ -426,10 +406,6 @@ pub(crate) mod pages {
                 .filter(|p| p.is_power_of_two())
                 .unwrap_or(4096)
         })
-    }
-
-    fn page_floor(n: usize) -> usize {
-        n & !(page() - 1)
     }
 
     fn page_ceil(n: usize) -> usize {
@@ -444,14 +420,10 @@ pub(crate) mod pages {
     ///   alone;
     /// - the first `len * size_of::<T>()` of them (at most `cap`) hold initialised values
     ///   (`T` is plain data: every bit pattern is a value);
-    /// - the mapped range may be several kernel mappings (pages moved in from other maps);
-    ///   `cuts` holds every byte offset where one may end (in no order), so that each range
-    ///   between two neighbouring cuts (or the ends) lies within one.
     pub(crate) struct Pages<T> {
         base: NonNull<u8>,
         cap: usize,
         len: usize,
-        cuts: Vec<usize>,
         _values: PhantomData<T>,
     }
 
@@ -483,32 +455,6 @@ pub(crate) mod pages {
         }
     }
 
-    /// Asks the kernel to move the pages at `from` to `to` (MREMAP_FIXED); false when it
-    /// refused, in which case the destination may have been unmapped already.
-    ///
-    /// # Safety
-    /// As for [`move_pages`].
-    #[cfg(target_os = "linux")]
-    unsafe fn kernel_move(from: *mut u8, to: *mut u8, len: usize) -> bool {
-        // SAFETY: as the caller promises; MREMAP_FIXED replaces what was mapped at `to`.
-        let moved = unsafe {
-            libc::mremap(
-                from.cast(),
-                len,
-                len,
-                libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
-                to.cast::<libc::c_void>(),
-            )
-        };
-        moved == to.cast()
-    }
-
-    /// Elsewhere pages are copied.
-    #[cfg(not(target_os = "linux"))]
-    unsafe fn kernel_move(_from: *mut u8, _to: *mut u8, _len: usize) -> bool {
-        false
-    }
-
     /// Grows the one map at `base` from `old` to `new` bytes, moving it if need be.
     #[cfg(target_os = "linux")]
     fn kernel_grow(base: NonNull<u8>, old: usize, new: usize) -> Option<NonNull<u8>> {
@@ -523,49 +469,6 @@ pub(crate) mod pages {
         None
     }
 
-    /// Moves the pages at `from` to `to` (both page-aligned, `len` a multiple of the page
-    /// size), or copies them when the kernel refuses. Either way `from..from + len` is
-    /// unmapped afterwards: the caller must not unmap it again, since another thread's map
-    /// may take its place at any time.
-    ///
-    /// # Safety
-    /// `from..from + len` must lie within a range mapped by the caller, and `to..to + len`
-    /// within a range mapped by the caller whose contents may be discarded; the two apart.
-    unsafe fn move_pages(from: *mut u8, to: *mut u8, len: usize) {
-        // SAFETY: as the caller promises.
-        if unsafe { kernel_move(from, to, len) } {
-            MOVED.fetch_add(len, Ordering::Relaxed);
-            return;
-        }
-        // A refused move may have unmapped the destination: it is mapped afresh, unless
-        // something else took the range in the meantime, which cannot be told from the
-        // destination still being ours, so that ends the process as an allocation failure
-        // would (it takes the kernel refusing a move of our own pages, i.e. no memory).
-        #[cfg(target_os = "linux")]
-        // SAFETY: the range is the caller's, or unmapped; NOREPLACE never replaces a map.
-        unsafe {
-            let p = libc::mmap(
-                to.cast(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
-                -1,
-                0,
-            );
-            if p != to.cast() {
-                handle_alloc_error(
-                    Layout::from_size_align(len, page()).unwrap_or(Layout::new::<u8>()),
-                );
-            }
-        }
-        // SAFETY: the destination is mapped and ours, the source still mapped (a refused move
-        // leaves it) and apart from it.
-        unsafe {
-            std::ptr::copy_nonoverlapping(from, to, len);
-            libc::munmap(from.cast(), len);
-        }
-    }
-
     impl<T: FromBytes + IntoBytes + Immutable + Copy> Pages<T> {
         const SIZE: usize = size_of::<T>();
 
@@ -575,7 +478,6 @@ pub(crate) mod pages {
                 base: NonNull::<T>::dangling().cast(),
                 cap: 0,
                 len: 0,
-                cuts: Vec::new(),
                 _values: PhantomData,
             }
         }
@@ -617,35 +519,23 @@ pub(crate) mod pages {
                 self.cap = cap;
                 return;
             }
-            if self.cuts.is_empty() {
-                // One map of ours (no pages were moved in).
-                if let Some(p) = kernel_grow(self.base, self.cap, cap) {
-                    self.base = p;
-                    self.cap = cap;
-                    return;
-                }
+            if let Some(p) = kernel_grow(self.base, self.cap, cap) {
+                self.base = p;
+                self.cap = cap;
+                return;
             }
-            // Several maps (or the kernel refused): a new map, each piece moved into its place.
+            // The kernel refused to move the map: a new one, the values copied over.
             let new = map(cap);
-            // The last piece ends where the new map's own pages will begin.
-            let mut cuts = std::mem::take(&mut self.cuts);
-            cuts.push(self.cap);
-            cuts.sort_unstable();
-            cuts.dedup();
-            let mut start = 0;
-            for &end in &cuts {
-                if end > start {
-                    // SAFETY: the piece lies within our old range, the destination within
-                    // the new map (fresh, of more than `self.cap` bytes).
-                    unsafe {
-                        let (from, to) = (self.base.as_ptr().add(start), new.as_ptr().add(start));
-                        move_pages(from, to, end - start);
-                    }
-                }
-                start = end;
+            // SAFETY: the old map holds `len` values, the new one more bytes than the old;
+            // the two are apart, and the old one is ours alone to unmap.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    self.base.as_ptr(),
+                    new.as_ptr(),
+                    self.len * Self::SIZE,
+                );
+                libc::munmap(self.base.as_ptr().cast(), self.cap);
             }
-            // Every piece of the old range is unmapped now (by `move_pages`).
-            self.cuts = cuts;
             self.base = new;
             self.cap = cap;
         }
@@ -690,64 +580,9 @@ pub(crate) mod pages {
             // SAFETY: the range is ours and holds no value.
             unsafe { libc::munmap(self.base.as_ptr().add(keep).cast(), self.cap - keep) };
             self.cap = keep;
-            self.cuts.retain(|&c| c < keep);
             if keep == 0 {
                 self.base = NonNull::<T>::dangling().cast();
             }
-        }
-
-        /// Moves the values of `from` from its value `skip` on to the end of this array,
-        /// leaving `from` empty: its pages moved where they can be, copied where not.
-        pub(crate) fn append(&mut self, from: &mut Pages<T>, skip: usize) {
-            let skip = skip.min(from.len);
-            if self.len == 0 && skip == 0 {
-                std::mem::swap(self, from);
-                *from = Pages::new();
-                return;
-            }
-            let n = (from.len - skip) * Self::SIZE;
-            if n < MOVE_AT_LEAST {
-                self.extend_from_slice(&from[skip..]);
-                *from = Pages::new();
-                return;
-            }
-            let pg = page();
-            let at = self.len * Self::SIZE;
-            let phase = at % pg;
-            // The values go from `from`'s byte `phase` on, the offset at which ours continue
-            // within a page: the first page's tail finishes our last page, the rest move whole.
-            from.reserve((phase + n).div_ceil(Self::SIZE).saturating_sub(from.len));
-            self.reserve((page_floor(at) + page_ceil(phase + n) - at).div_ceil(Self::SIZE));
-            let (src, dst) = (from.base.as_ptr(), self.base.as_ptr());
-            // SAFETY: `from` holds at least `phase + n` bytes and we at least
-            // `page_floor(at) + page_ceil(phase + n)` (reserved above), both ours alone.
-            unsafe {
-                std::ptr::copy(src.add(skip * Self::SIZE), src.add(phase), n);
-                let head = if phase == 0 { 0 } else { (pg - phase).min(n) };
-                std::ptr::copy_nonoverlapping(src.add(phase), dst.add(at), head);
-                let first = if phase == 0 { 0 } else { pg };
-                let end = page_ceil(phase + n);
-                if end > first && from.cuts.is_empty() {
-                    let to = page_floor(at) + first;
-                    move_pages(src.add(first), dst.add(to), end - first);
-                    self.cuts.extend([to, to + end - first]);
-                    // What is left of its map is unmapped piece by piece: the hole where
-                    // the pages were may already be another map's.
-                    if first > 0 {
-                        libc::munmap(src.cast(), first);
-                    }
-                    if from.cap > end {
-                        libc::munmap(src.add(end).cast(), from.cap - end);
-                    }
-                    from.cap = 0;
-                } else if end > first {
-                    // Several maps: a move across them would be refused.
-                    let to = page_floor(at) + first;
-                    std::ptr::copy_nonoverlapping(src.add(first), dst.add(to), end - first);
-                }
-            }
-            self.len += n / Self::SIZE;
-            *from = Pages::new();
         }
     }
 

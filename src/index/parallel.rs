@@ -4,9 +4,9 @@
 //! among them), from its cache when it has a valid one (and its cache written there),
 //! and the results are appended to the set's index in file order: names and server ids
 //! re-interned, event and transaction ids moved past the files before, the scan state's
-//! table map ids renamed. The columns are not copied: their pages move to the end of the
-//! set's (`Pages::append`), so a file's index is faulted in once, by the thread that
-//! builds it. The thread that finishes a file appends whatever is next in order, unless
+//! table map ids renamed. The columns are not copied: each file's arrays become segments
+//! of the set's columns (`Segments::append`; only small ones are copied onto the last),
+//! so a file's index is faulted in once, by the thread that builds it, and never moved. The thread that finishes a file appends whatever is next in order, unless
 //! another is appending already, which then takes that file as well: so the appends are
 //! spread over the threads, and none is left for the end while another thread idles.
 //! Each thread unmaps its own map of the file it indexed (the set reads the file through
@@ -28,10 +28,10 @@ use super::{Binlogs, IndexSource, OpenOptions, Problem};
 
 impl EventIndex {
     /// Appends every event of `other` (an index of its own, of whole files) after this
-    /// index's, taking over its columns' pages where it can (see `Pages::append`): the
-    /// values that change (ids re-interned, event numbers moved past this index's) are
-    /// changed in place first. `other` is left without events. Returns `other`'s object
-    /// ids as ids of this index.
+    /// index's, taking over its columns as segments (see `Segments::append`): ids that
+    /// change when re-interned are changed in place first; its transactions' first events
+    /// keep their numbers with the number to add (`TxnStarts::append`). `other` is left
+    /// without events. Returns `other`'s object ids as ids of this index.
     pub(crate) fn append_index(&mut self, other: &mut EventIndex) -> Vec<u16> {
         let base = self.len() as u32;
         let mut obj_map = vec![0u16; other.names.len() + 1];
@@ -101,7 +101,7 @@ impl EventIndex {
     }
 
     /// Appends the timestamps of `other` as `extend_ts` would (the same block maxima),
-    /// taking over its pages or its mapped segments.
+    /// taking over its segments.
     fn append_ts(&mut self, other: &mut Segments<u32>) {
         let fill = ((TS_BLOCK - self.ts.len() % TS_BLOCK) % TS_BLOCK).min(other.len());
         let mut n = self.ts.len();

@@ -1,8 +1,10 @@
 //! A per-event column of a set: one or more [`Column`]s end to end, each holding whole
-//! files. Files indexed here or on a worker share one array (their pages move into it,
-//! see `Pages::append`); a file read from its cache stays a segment of its own, a slice
-//! of the mapped cache. So a set of many cached files is opened without copying any of
-//! their columns, and its values stay in the page cache rather than anonymous memory.
+//! files. A file indexed on a worker keeps its own array as a segment (nothing copied,
+//! moved or shifted when the set takes it over), unless it is small enough to be copied
+//! onto the end of the last array ([`JOIN_BELOW`]); a file read from its cache stays a
+//! segment of its own, a slice of the mapped cache. So a set of many files is put
+//! together without copying any of their columns, and a cached file's values stay in the
+//! page cache rather than anonymous memory.
 //!
 //! Reads go through [`Segments::get`] and indexing for single values, and through
 //! [`Segments::pieces`] (the slices covering a range) or [`Segments::window`] (one slice,
@@ -13,6 +15,11 @@ use std::fmt;
 use std::ops::{Index, Range};
 
 use super::column::{Column, Plain};
+
+/// An array of fewer bytes than this appended to an array is copied onto its end; a
+/// larger one stays a segment of its own. Small files do not each cost a segment (and a
+/// map) per column, and a large one is never copied.
+pub(crate) const JOIN_BELOW: usize = 4 << 20;
 
 #[derive(Clone)]
 pub struct Segments<T: Plain> {
@@ -157,21 +164,20 @@ impl<T: Plain> Segments<T> {
             .flat_map(|c| c.to_mut().iter_mut())
     }
 
-    /// Moves every value of `other` to the end of this column, leaving it empty: an
-    /// array's pages are taken over by this column's last array, a mapped segment
-    /// becomes a segment of this column; nothing is copied but the part of a page.
+    /// Moves every value of `other` to the end of this column, leaving it empty: each of
+    /// its segments becomes one of this column, but a small array (see [`JOIN_BELOW`]),
+    /// which is copied onto the end of this column's last array.
     pub(crate) fn append(&mut self, other: &mut Segments<T>) {
         let taken = std::mem::take(other);
-        for mut c in taken.done.into_iter().chain([taken.tail]) {
+        for c in taken.done.into_iter().chain([taken.tail]) {
             if c.is_empty() {
                 continue;
             }
             let at = self.len();
-            let both_arrays = matches!((&self.tail, &c), (Column::Owned(_), Column::Owned(_)));
-            if both_arrays {
-                self.tail.append(&mut c);
-            } else if self.tail.is_empty() {
+            if self.tail.is_empty() {
                 self.tail = c;
+            } else if self.tail.joins(&c) {
+                self.tail.extend_from_slice(&c);
             } else {
                 self.done.push(std::mem::replace(&mut self.tail, c));
                 self.starts.push(at);

@@ -1,8 +1,8 @@
 //! The first event of each transaction of a set, ascending. A file's are event numbers
-//! of its own index; in the set they are moved past the files before it. Files indexed
-//! here or on a worker have theirs rewritten and share one array; a file read from its
-//! cache keeps its mapped column as a part of its own with the number to add, so that a
-//! set of cached files is opened without copying them.
+//! of its own index; in the set they are moved past the files before it. A file keeps
+//! its column (an array, or a slice of its mapped cache) as a part of its own with the
+//! number to add, so that a set is put together without copying or rewriting them;
+//! only small arrays are rewritten onto the end of the last one.
 
 use super::column::Column;
 
@@ -98,11 +98,11 @@ impl TxnStarts {
     }
 
     /// Moves the transactions of `other` (a file's own index, of events numbered from 0)
-    /// to the end, their events moved `base` on: an array's values rewritten and its
-    /// pages taken over by this one's last array, a mapped column kept as a part of its
-    /// own. `other` is left empty.
+    /// to the end, their events moved `base` on: each part kept as a part of its own with
+    /// the number to add, but a small array (see `Segments`' `JOIN_BELOW`), whose values
+    /// are rewritten onto the end of this one's last array. `other` is left empty.
     pub(crate) fn append(&mut self, other: &mut TxnStarts, base: u32) {
-        for mut p in std::mem::take(&mut other.parts) {
+        for p in std::mem::take(&mut other.parts) {
             if p.values.is_empty() {
                 continue;
             }
@@ -110,20 +110,12 @@ impl TxnStarts {
             let at = self.len();
             let last = self.parts.len() - 1;
             let here = &mut self.parts[last];
-            let both_arrays = matches!(
-                (&here.values, &p.values),
-                (Column::Owned(_), Column::Owned(_))
-            );
             if here.values.is_empty() {
                 here.values = p.values;
                 here.add = add;
-            } else if both_arrays {
-                if add != here.add {
-                    for v in p.values.to_mut().iter_mut() {
-                        *v = *v + add - here.add;
-                    }
-                }
-                here.values.append(&mut p.values);
+            } else if here.values.joins(&p.values) && add >= here.add {
+                let more = add - here.add;
+                here.values.extend(p.values.iter().map(|&v| v + more));
             } else {
                 self.parts.push(Part {
                     values: p.values,

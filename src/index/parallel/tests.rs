@@ -132,13 +132,14 @@ fn one_by_one(files: &[EventIndex]) -> EventIndex {
 
 #[test]
 fn appended_files_equal_their_events_pushed_one_by_one() {
-    // Big enough that columns move as pages, odd sizes so every block and page boundary
-    // falls somewhere new; names and servers that keep their numbers and ones that do not.
+    // One file after the first big enough that its u32 columns stay segments of their own
+    // (the small ones are copied onto the last array); odd sizes so every block and page boundary falls somewhere new;
+    // names and servers that keep their numbers and ones that do not.
     let specs: [(usize, &[&str], &[u32]); 5] = [
         (700_001, &["orders", "users"], &[1, 2]),
         (333_333, &["orders", "users"], &[1, 2]),
         (1_000, &["audit", "orders"], &[3]),
-        (512_063, &["users", "audit", "payments"], &[2, 1, 7]),
+        (1_100_063, &["users", "audit", "payments"], &[2, 1, 7]),
         (300_017, &["orders", "users"], &[1, 2]),
     ];
     let files: Vec<EventIndex> = specs
@@ -147,7 +148,6 @@ fn appended_files_equal_their_events_pushed_one_by_one() {
         .map(|(i, &(n, t, s))| file(n, i as u32 + 1, t, s))
         .collect();
     let want = columns(&one_by_one(&files));
-    let moved = crate::index::mapped::pages::moved_bytes();
     let mut set = EventIndex::default();
     for f in &files {
         let mut f = f.clone();
@@ -159,9 +159,16 @@ fn appended_files_equal_their_events_pushed_one_by_one() {
         }
     }
     assert_eq!(columns(&set), want);
-    assert!(
-        crate::index::mapped::pages::moved_bytes() > moved,
-        "pages were moved, not copied"
+    assert_eq!(
+        (set.pos_lo.segment_count(), set.ts.segment_count()),
+        (2, 2),
+        "the fourth file's u32 columns (4.4 MB) stay a segment of their own, the fifth \
+         joins them"
+    );
+    assert_eq!(
+        (set.kind.segment_count(), set.object.segment_count()),
+        (1, 1),
+        "columns of under 4 MiB are copied onto the last array"
     );
     assert_eq!(set.latest_time(), set.ts.iter().copied().max());
     let nonzero = set.ts.iter().copied().filter(|&t| t != 0).min();

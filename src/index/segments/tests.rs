@@ -122,3 +122,32 @@ fn arrays_appended_join_the_last_array_and_pushes_go_to_the_end() {
     let plus: Vec<u32> = want.iter().map(|v| v + 1).collect();
     assert_eq!(empty.iter().copied().collect::<Vec<_>>(), plus);
 }
+
+#[test]
+fn a_large_array_appended_stays_a_segment_of_its_own() {
+    let big = JOIN_BELOW / 4 + 3;
+    let (mut s, mut all) = segmented(&[10]);
+    let (mut more, _) = segmented(&[big]);
+    s.append(&mut more);
+    all.extend(0..big as u32);
+    assert!(more.is_empty());
+    assert_eq!(s.segment_count(), 2, "not copied onto the first");
+    // A small one after it joins it; pushes go to the end.
+    let (mut small, _) = segmented(&[7]);
+    s.append(&mut small);
+    all.extend(0..7);
+    s.push(99);
+    all.push(99);
+    assert_eq!(s.segment_count(), 2);
+    assert_eq!(s.len(), all.len());
+    assert_eq!(s.iter().copied().collect::<Vec<_>>(), all);
+    for r in ranges(all.len()) {
+        assert_eq!(
+            s.window(r.clone())[..],
+            all[r.start.min(all.len())..r.end.min(all.len())]
+        );
+    }
+    for (i, &v) in all.iter().enumerate() {
+        assert_eq!(s[i], v);
+    }
+}

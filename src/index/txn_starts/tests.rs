@@ -1,5 +1,6 @@
 use super::*;
 use crate::index::mapped::pages::Pages;
+use crate::index::segments::JOIN_BELOW;
 
 fn part(values: &[u32], add: u32, first: usize) -> Part {
     Part {
@@ -64,4 +65,46 @@ fn appends_move_numbers_and_pushes_go_to_the_end() {
     );
     assert_eq!(one.single(), Some(&[0, 5, 100, 105, 200, 205][..]));
     assert_eq!(t.single(), None);
+}
+
+#[test]
+fn a_large_array_appended_keeps_its_values_and_adds_the_base() {
+    let big: Vec<u32> = (0..(JOIN_BELOW / 4 + 5) as u32).map(|v| v * 3).collect();
+    let mut t = TxnStarts::from(Column::Owned(Pages::from_slice(&[0, 2])));
+    let mut file = TxnStarts::from(Column::Owned(Pages::from_slice(&big)));
+    t.append(&mut file, 10);
+    assert!(file.is_empty());
+    assert_eq!(
+        t.part_count(),
+        2,
+        "kept as a part of its own, not rewritten"
+    );
+    let mut small = TxnStarts::from(Column::Owned(Pages::from_slice(&[0, 1])));
+    let base = 10 + big.last().unwrap() + 3;
+    t.append(&mut small, base);
+    assert_eq!(t.part_count(), 2, "a small array joins the last");
+    let mut want = vec![0, 2];
+    want.extend(big.iter().map(|v| v + 10));
+    want.extend([base, base + 1]);
+    assert_eq!(t.range(0..t.len()).collect::<Vec<_>>(), want);
+    for e in [
+        0,
+        1,
+        2,
+        9,
+        10,
+        11,
+        13,
+        1000,
+        base - 1,
+        base,
+        base + 1,
+        base + 2,
+    ] {
+        assert_eq!(
+            t.partition_point(|v| v <= e),
+            want.partition_point(|&v| v <= e),
+            "event {e}"
+        );
+    }
 }
