@@ -70,8 +70,8 @@ echo "ratio (floor / one): wall $(r "$fw" "$ow")x; held whole / floor $(r "$hw" 
 # The exit of a process holding the set frees ~1.65 GB of index pages, ~0.15-0.2 s on one
 # core: left out here.
 echo "held whole, in process, build only: one file $ob ms, ten files $tb ms, ratio $(r "$tb" "$ob")x"
-# The set held whole from its caches (written first where missing): one file's columns
-# are mapped, every other file's copied into memory (each column is one array).
+# The set held whole from its caches (written first where missing): every file's columns
+# are mapped, segments of the set's (nothing copied but the per-64-event time maxima).
 "$probe" --cached "$file" >/dev/null
 "$probe" --cached "$set_dir" >/dev/null
 set -- $(python3 "$here/bench/lib/measure.py" "$runs" "$probe" --cached "$set_dir")
