@@ -22,7 +22,7 @@ use crate::index::QueryClass;
 
 use crate::format::column::ColumnDef;
 use crate::format::{Event, EventType, TableMap};
-use crate::index::{Binlogs, EventId};
+use crate::index::{Binlogs, EventId, windows};
 
 pub use ddl::{DdlColumn, DdlTable, TableName, Tables};
 
@@ -159,20 +159,23 @@ impl Catalog {
     /// Takes in the DDL of the events indexed since the last call.
     pub fn extend(&mut self, b: &Binlogs) {
         let n = b.index.len() as u32;
-        let mut ddl = [false; 256];
-        for (c, d) in ddl.iter_mut().enumerate() {
-            *d = QueryClass::from_u8(c as u8).is_ddl();
-        }
-        let span = self.scanned as usize..n as usize;
-        let (classes, kinds) = (
-            b.index.classes().iter_range(span.clone()),
-            b.index.kinds().iter_range(span),
-        );
-        for (i, (&class, &kind)) in (self.scanned..n).zip(classes.zip(kinds)) {
-            // The index does not classify compressed statements: read those too.
-            let compressed = kind == EventType::MARIA_QUERY_COMPRESSED.0;
-            if ddl[class as usize] || compressed {
-                self.apply_event(b, EventId(i));
+        // DDL is one class: searched for as a byte (SIMD), as are the compressed
+        // statements, which the index does not classify (read those too).
+        let ddl = QueryClass::Ddl as u8;
+        let compressed = EventType::MARIA_QUERY_COMPRESSED.0;
+        let mut hits = Vec::new();
+        for w in windows(self.scanned as usize..n as usize) {
+            let (classes, kinds) = (
+                b.index.classes().window(w.clone()),
+                b.index.kinds().window(w.clone()),
+            );
+            hits.clear();
+            hits.extend(memchr::memchr_iter(ddl, &classes));
+            hits.extend(memchr::memchr_iter(compressed, &kinds));
+            hits.sort_unstable();
+            hits.dedup();
+            for &k in &hits {
+                self.apply_event(b, EventId((w.start + k) as u32));
             }
         }
         self.scanned = self.scanned.max(n);

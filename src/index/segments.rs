@@ -21,6 +21,19 @@ use super::column::{Column, Plain};
 /// map) per column, and a large one is never copied.
 pub(crate) const JOIN_BELOW: usize = 4 << 20;
 
+/// Values per window of [`windows`].
+const SCAN_WINDOW: usize = 1 << 16;
+
+/// `r` cut into consecutive windows of at most 64 Ki values, for a scan that reads one
+/// or several columns a window at a time through [`Segments::window`] (borrowed unless
+/// the window straddles two segments): tight loops over slices, where an iterator over
+/// the segments pays a branch per value and does not vectorize.
+pub fn windows(r: Range<usize>) -> impl Iterator<Item = Range<usize>> {
+    let end = r.end;
+    r.step_by(SCAN_WINDOW)
+        .map(move |s| s..s.saturating_add(SCAN_WINDOW).min(end))
+}
+
 #[derive(Clone)]
 pub struct Segments<T: Plain> {
     /// The segments before the last.

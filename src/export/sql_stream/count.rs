@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::format::{Event, EventType, RowsOp};
-use crate::index::{EventId, TxnId};
+use crate::index::{EventId, TxnId, windows};
 
 use super::super::range::Range;
 use super::super::sql::Direction;
@@ -76,11 +76,11 @@ impl Rows<'_> {
     /// events after it decode.
     fn chunks(&self, r: Range) -> Vec<Range> {
         let ix = &self.b.index;
-        let kinds = ix.kinds();
-        let mut in_range =
-            (r.start.0..r.end.0).zip(kinds.iter_range(r.start.0 as usize..r.end.0 as usize));
-        let inner_fde = in_range
-            .any(|(i, &k)| k == EventType::FORMAT_DESCRIPTION.0 && ix.pos(EventId(i)).get() > 4);
+        let fde = EventType::FORMAT_DESCRIPTION.0;
+        let inner_fde = windows(r.start.0 as usize..r.end.0 as usize).any(|w| {
+            memchr::memchr_iter(fde, &ix.kinds().window(w.clone()))
+                .any(|k| ix.pos(EventId((w.start + k) as u32)).get() > 4)
+        });
         if inner_fde {
             return vec![r];
         }
