@@ -7,8 +7,11 @@
 //! binlog indexed afresh ([`Rebuild`], once per cache, shared by its columns), so a
 //! corrupt cache costs one rebuild, never a wrong answer.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
+
+use zerocopy::FromBytes;
 
 use super::super::build::{self, FileScanState};
 use super::super::column::Plain;
@@ -53,9 +56,41 @@ pub(crate) enum Shape {
     },
 }
 
-fn u32s(b: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    b.chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+/// `b` as little-endian values of `T`: in place when aligned (a mapped column is), so
+/// that checking holds no copy.
+fn values<T: Plain>(b: &[u8]) -> Cow<'_, [T]> {
+    match <[T]>::ref_from_bytes(b) {
+        Ok(v) if cfg!(target_endian = "little") => Cow::Borrowed(v),
+        _ => Cow::Owned(
+            b.chunks_exact(size_of::<T>())
+                .map(|c| {
+                    let mut le = [0u8; 4];
+                    le[..c.len()].copy_from_slice(c);
+                    T::from_u32(u32::from_le_bytes(le))
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Values per block of the checks below: each block a loop without an early exit (which
+/// vectorizes), a failed block ending the check.
+const CHECK_BLOCK: usize = 4096;
+
+/// Whether `ok` holds for every value of `v`.
+fn every<T: Copy>(v: &[T], ok: impl Fn(T) -> bool) -> bool {
+    v.chunks(CHECK_BLOCK)
+        .all(|c| c.iter().fold(true, |all, &x| all & ok(x)))
+}
+
+/// Whether `v` is strictly ascending.
+fn ascending(v: &[u32]) -> bool {
+    let (Some(a), Some(b)) = (v.get(..v.len().saturating_sub(1)), v.get(1..)) else {
+        return true;
+    };
+    a.chunks(CHECK_BLOCK)
+        .zip(b.chunks(CHECK_BLOCK))
+        .all(|(x, y)| x.iter().zip(y).fold(true, |all, (p, q)| all & (p < q)))
 }
 
 impl Shape {
@@ -63,21 +98,15 @@ impl Shape {
     pub(crate) fn holds(&self, b: &[u8]) -> bool {
         match self {
             Shape::Any => true,
-            Shape::Positions { pos_hi, covered } => positions_hold(b, pos_hi, *covered),
-            Shape::Objects { names } => b
-                .chunks_exact(2)
-                .all(|c| (u16::from_le_bytes([c[0], c[1]]) as usize) <= *names),
-            Shape::Servers { servers } => b.iter().all(|&s| s == 255 || (s as usize) < *servers),
+            Shape::Positions { pos_hi, covered } => positions_hold(&values(b), pos_hi, *covered),
+            Shape::Objects { names } => every(&values::<u16>(b), |o| o as usize <= *names),
+            Shape::Servers { servers } => every(b, |s| s == 255 || (s as usize) < *servers),
             Shape::TxnFirst { events } => {
-                let mut prev = None::<u32>;
-                u32s(b).all(|t| {
-                    let ok = match prev {
-                        None => t == 0,
-                        Some(p) => t > p,
-                    } && (t as usize) < *events;
-                    prev = Some(t);
-                    ok
-                })
+                let v = values::<u32>(b);
+                // Strictly ascending from 0: the last is the largest.
+                v.first().is_none_or(|&t| t == 0)
+                    && v.last().is_none_or(|&t| (t as usize) < *events)
+                    && ascending(&v)
             }
         }
     }
@@ -93,12 +122,7 @@ impl Shape {
     }
 }
 
-fn positions_hold(b: &[u8], pos_hi: &[(u32, u32)], covered: u64) -> bool {
-    // In place when aligned (a mapped column is), so that checking holds no copy.
-    let lo: std::borrow::Cow<'_, [u32]> = match <[u32] as zerocopy::FromBytes>::ref_from_bytes(b) {
-        Ok(v) if cfg!(target_endian = "little") => std::borrow::Cow::Borrowed(v),
-        _ => std::borrow::Cow::Owned(u32s(b).collect()),
-    };
+fn positions_hold(lo: &[u32], pos_hi: &[(u32, u32)], covered: u64) -> bool {
     let n = lo.len();
     let mut hi_at = pos_hi.iter().peekable();
     let (mut hi, mut prev) = (0u64, None::<u64>);
@@ -109,7 +133,7 @@ fn positions_hold(b: &[u8], pos_hi: &[(u32, u32)], covered: u64) -> bool {
             return false;
         }
         let seg = &lo[seg_start..seg_end];
-        if !seg.windows(2).all(|w| w[0] < w[1]) {
+        if !ascending(seg) {
             return false;
         }
         if let (Some(&first), Some(&last)) = (seg.first(), seg.last()) {
@@ -204,3 +228,6 @@ impl ColumnCheck {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;
