@@ -44,6 +44,10 @@ pub struct DiffArgs {
     /// the partial transaction out, instead of refusing.
     #[arg(long)]
     pub snap: bool,
+    /// Do not read or write the index cache (with it, the index is mapped from the
+    /// cache, not held in memory).
+    #[arg(long)]
+    pub no_cache: bool,
     /// Binlog files, a directory, or a `*.index` file.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -53,12 +57,8 @@ pub fn run(args: &DiffArgs, out: &mut impl Write, err: &mut impl Write) -> std::
     let Ok(script) = schema_script(args.schema.as_deref(), err)? else {
         return Ok(Status::Error);
     };
-    let b = match Binlogs::open(&args.paths) {
-        Ok(b) => b,
-        Err(e) => {
-            writeln!(err, "binlens: {e}")?;
-            return Ok(Status::Error);
-        }
+    let Some(b) = super::open_set(&args.paths, args.no_cache, err)? else {
+        return Ok(Status::Error);
     };
     let RangeLocs { start, stop, .. } = match args.range.locs(&b) {
         Ok(l) => l,

@@ -38,7 +38,8 @@ pub struct DumpArgs {
     /// same for any number.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// With --filter: index the set without reading or writing the index cache.
+    /// With --filter or --format statements: index the set without reading or writing
+    /// the index cache.
     #[arg(long)]
     pub no_cache: bool,
     /// Binlog files, dumped in the order given.
@@ -58,7 +59,7 @@ pub fn run_status(
             writeln!(err, "binlens: --format statements does not take --filter")?;
             return Ok(Status::Error);
         }
-        return super::dump_statements::run(&args.files, out, err);
+        return super::dump_statements::run(&args.files, args.no_cache, out, err);
     }
     match &args.filter {
         None => Ok(if run(args, out, err)? {

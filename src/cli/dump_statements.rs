@@ -6,22 +6,18 @@ use std::path::PathBuf;
 
 use crate::export::statements::write_statements;
 use crate::format::display::escape_str;
-use crate::index::Binlogs;
 use crate::schema::Catalog;
 
 use super::Status;
 
 pub fn run(
     files: &[PathBuf],
+    no_cache: bool,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Status> {
-    let b = match Binlogs::open(files) {
-        Ok(b) => b,
-        Err(e) => {
-            writeln!(err, "binlens: {e}")?;
-            return Ok(Status::Error);
-        }
+    let Some(b) = super::open_set(files, no_cache, err)? else {
+        return Ok(Status::Error);
     };
     for p in &b.problems {
         writeln!(

@@ -58,6 +58,10 @@ pub struct ExportArgs {
     /// A file of CREATE TABLE statements (e.g. mysqldump output) for column names.
     #[arg(long)]
     pub schema: Option<PathBuf>,
+    /// Do not read or write the index cache (with it, the index is mapped from the
+    /// cache, not held in memory).
+    #[arg(long)]
+    pub no_cache: bool,
     /// Binlog files, a directory, or a `*.index` file.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -115,7 +119,8 @@ pub fn run(
 
 /// Opens the set, reads the arguments in its context and writes the archive.
 fn export(args: &ExportArgs, notes: &mut Vec<String>) -> Result<archive::Summary, String> {
-    let b = Binlogs::open(&args.paths).map_err(|e| e.to_string())?;
+    let b = Binlogs::open_with(&args.paths, super::open_options(args.no_cache))
+        .map_err(|e| e.to_string())?;
     let schema_script = match &args.schema {
         Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
         None => None,

@@ -34,6 +34,10 @@ pub struct HistoryArgs {
     /// A file of CREATE TABLE statements (e.g. mariadb-dump --no-data) for the key.
     #[arg(long)]
     pub schema: Option<PathBuf>,
+    /// Do not read or write the index cache (with it, the index is mapped from the
+    /// cache, not held in memory).
+    #[arg(long)]
+    pub no_cache: bool,
     /// Binlog files, a directory, or a `*.index` file.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -83,12 +87,8 @@ pub fn run(
     let Ok(script) = schema_script(args.schema.as_deref(), err)? else {
         return Ok(Status::Error);
     };
-    let b = match Binlogs::open(&args.paths) {
-        Ok(b) => b,
-        Err(e) => {
-            writeln!(err, "binlens: {e}")?;
-            return Ok(Status::Error);
-        }
+    let Some(b) = super::open_set(&args.paths, args.no_cache, err)? else {
+        return Ok(Status::Error);
     };
     let catalog = Catalog::build(&b, script.as_deref());
     let all = Range {

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use crate::export::ErrorKind;
 use crate::export::replay::{self, ReplayRequest};
 use crate::format::Flavor;
-use crate::index::Binlogs;
 use crate::lang::ParseContext;
 
 use super::{RangeArgs, RangeLocs, Status};
@@ -40,6 +39,10 @@ pub struct ReplayArgs {
     /// the partial transaction out, instead of refusing.
     #[arg(long)]
     pub snap: bool,
+    /// Do not read or write the index cache (with it, the index is mapped from the
+    /// cache, not held in memory).
+    #[arg(long)]
+    pub no_cache: bool,
     /// Binlog files, a directory, or a `*.index` file.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -53,12 +56,8 @@ pub fn run(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<Status> {
-    let b = match Binlogs::open(&args.paths) {
-        Ok(b) => b,
-        Err(e) => {
-            writeln!(err, "binlens: {e}")?;
-            return Ok(Status::Error);
-        }
+    let Some(b) = super::open_set(&args.paths, args.no_cache, err)? else {
+        return Ok(Status::Error);
     };
     let ctx = ParseContext::for_binlogs(&b, args.range.tz.choice());
     let locs = RangeLocs::parse(
