@@ -131,13 +131,13 @@ impl Binlogs {
         Binlogs::open_with(paths, OpenOptions::default())
     }
 
-    /// Opens `paths` and indexes every file, as `options` say: several files on a
-    /// thread per core (at most 8), one file (or a followed set) on this thread.
+    /// Opens `paths` and indexes every file, as `options` say: each file as a set of its
+    /// own on a thread per core (at most 8; see `parallel.rs`), a file whose cache is
+    /// written then mapped from it; a followed set on this thread.
     pub fn open_with(paths: &[PathBuf], options: OpenOptions) -> Result<Binlogs, OpenError> {
         let mut b = Binlogs::open_unindexed(paths, options)?;
-        let threads = worker_threads();
-        if threads > 1 && b.set.files.len() > 1 && !b.options.follow {
-            b.index_in_parallel(threads);
+        if !b.options.follow {
+            b.index_in_parallel(worker_threads());
         }
         while b.index_step(usize::MAX) {}
         for f in b.take_unsaved() {

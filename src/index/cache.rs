@@ -116,7 +116,9 @@ fn identity(binlog: &Path, bytes: &[u8], covered: u64) -> Option<Identity> {
     })
 }
 
-/// Writes the cache for file `f` of `index` (atomically: a temporary file renamed).
+/// Writes the cache for file `f` of `index` (atomically: a temporary file renamed);
+/// whether it was written (not when the index has no such file, or the binlog cannot be
+/// identified).
 pub fn save(
     dir: &Path,
     binlog: &Path,
@@ -124,12 +126,12 @@ pub fn save(
     index: &EventIndex,
     f: usize,
     state: &FileScanState,
-) -> std::io::Result<()> {
+) -> std::io::Result<bool> {
     let Some(ext) = index.files.get(f).copied() else {
-        return Ok(());
+        return Ok(false);
     };
     let Some(id) = identity(binlog, bytes, ext.indexed_end.get()) else {
-        return Ok(());
+        return Ok(false);
     };
     let (a, b) = (ext.first.0 as usize, ext.end.0 as usize);
     // Local name table, in order of first use (global id -> local id, 0 for unseen).
@@ -248,7 +250,8 @@ pub fn save(
     // Checked again: the directory may have been removed or changed since the open.
     prepare_dir(dir).map_err(|r| std::io::Error::other(r.to_string()))?;
     let pieces: Vec<&[u8]> = pieces.iter().map(codec::Piece::bytes).collect();
-    dir::write_file(&cache_path(dir, binlog), &pieces)
+    dir::write_file(&cache_path(dir, binlog), &pieces)?;
+    Ok(true)
 }
 
 /// Why a cache was not used.

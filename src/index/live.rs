@@ -95,6 +95,18 @@ impl Binlogs {
     }
 
     /// Starts file `id`: from its cache when one is valid, else from its magic number.
+    /// Takes the next file's index from its cache alone, reading nothing of the file:
+    /// whether it could (a valid cache that covers the whole file). Else the set is left
+    /// with the file begun, to be dropped.
+    pub(crate) fn load_cached_only(&mut self) -> bool {
+        let f = self.sources.len();
+        if f >= self.set.files.len() || self.states.len() != f {
+            return false;
+        }
+        self.begin(FileId(f as u16));
+        self.sources.len() > f
+    }
+
     fn begin(&mut self, id: FileId) {
         let f = id.0 as usize;
         let file = &self.set.files[f];
@@ -176,21 +188,23 @@ impl Binlogs {
         std::mem::take(&mut self.unsaved)
     }
 
-    /// Writes the cache of file `f` (when a cache directory is set). Needs only `&self`:
-    /// readers of a shared set go on meanwhile.
-    pub fn save_cache(&self, f: usize) {
-        if let Some(dir) = &self.options.cache_dir {
-            let file = &self.set.files[f];
-            // A cache that cannot be written only costs the next open its speed.
-            let _ = cache::save(
-                dir,
-                file.map.path(),
-                file.map.bytes(),
-                &self.index,
-                f,
-                &self.states[f],
-            );
-        }
+    /// Writes the cache of file `f` (when a cache directory is set); whether it was
+    /// written. Needs only `&self`: readers of a shared set go on meanwhile.
+    pub fn save_cache(&self, f: usize) -> bool {
+        let Some(dir) = &self.options.cache_dir else {
+            return false;
+        };
+        let file = &self.set.files[f];
+        // A cache that cannot be written only costs the next open its speed.
+        cache::save(
+            dir,
+            file.map.path(),
+            file.map.bytes(),
+            &self.index,
+            f,
+            &self.states[f],
+        )
+        .unwrap_or(false)
     }
 
     /// Checks file `id` on disk before new bytes of it are read; reports and stops a file

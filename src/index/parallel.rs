@@ -130,11 +130,19 @@ pub(super) struct Alone {
 /// One file indexed as a set of its own, its cache written; why not, when it could not
 /// be opened.
 pub(super) fn index_alone(path: &PathBuf, options: &OpenOptions) -> Result<Alone, String> {
-    let mut b = Binlogs::open_unindexed(std::slice::from_ref(path), options.clone())
-        .map_err(|e| e.to_string())?;
+    let paths = std::slice::from_ref(path);
+    let mut b = Binlogs::open_unindexed(paths, options.clone()).map_err(|e| e.to_string())?;
     while b.index_step(usize::MAX) {}
+    let mut saved = false;
     for f in b.take_unsaved() {
-        b.save_cache(f);
+        saved |= b.save_cache(f);
+    }
+    if saved {
+        // The index just written, mapped from its cache instead of held in memory: the set
+        // then holds none of its files' indexes, and building it one file's per thread.
+        if let Some(mapped) = from_cache(paths, options, &b) {
+            b = mapped;
+        }
     }
     if b.set.files.len() != 1 || b.sources.len() != 1 || b.states.len() != 1 {
         return Err("not one binlog file".into());
@@ -147,6 +155,26 @@ pub(super) fn index_alone(path: &PathBuf, options: &OpenOptions) -> Result<Alone
         problems: std::mem::take(&mut b.problems),
         file: b.set.files[0].map.identity(),
     })
+}
+
+/// `built`'s file opened again from the cache just written, when that gives the same
+/// index (the same events, the cache read as it was written, nothing to report in either).
+fn from_cache(paths: &[PathBuf], options: &OpenOptions, built: &Binlogs) -> Option<Binlogs> {
+    if !built.problems.is_empty() || built.stopped.iter().any(Option::is_some) {
+        return None;
+    }
+    let mut b = Binlogs::open_unindexed(paths, options.clone()).ok()?;
+    // The cache is the only thing read: a file that grew meanwhile keeps the index built.
+    if !b.load_cached_only() {
+        return None;
+    }
+    let same = b.sources == [IndexSource::Cached { grown: false }]
+        && b.problems.is_empty()
+        && b.index.len() == built.index.len()
+        && b.index.files == built.index.files;
+    // Still told as it was obtained: scanned.
+    b.sources.clone_from(&built.sources);
+    same.then_some(b)
 }
 
 /// The lock's value, even if a thread panicked holding it: that panic is raised again
