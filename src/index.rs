@@ -51,7 +51,7 @@ pub use event_index::{
 pub use live::{IndexSource, Refresh};
 pub use mapped::{FileChange, MappedFile};
 pub use names::{ObjectId, ObjectName};
-pub use segments::{Segments, windows};
+pub use segments::{Cursor, Segments, windows};
 pub use set::{BinlogFile, BinlogSet, OpenError, SetNote};
 pub use summary::{SetSummary, summarize};
 pub use txn::{Transaction, TxnEnd};

@@ -238,6 +238,11 @@ impl EventIndex {
         (self.earliest != 0).then_some(self.earliest)
     }
 
+    /// The low 32 bits of each event's position (see [`EventIndex::pos`] for the whole).
+    pub fn pos_lows(&self) -> &Segments<u32> {
+        &self.pos_lo
+    }
+
     pub fn timestamps(&self) -> &Segments<u32> {
         &self.ts
     }

@@ -34,6 +34,36 @@ pub fn windows(r: Range<usize>) -> impl Iterator<Item = Range<usize>> {
         .map(move |s| s..s.saturating_add(SCAN_WINDOW).min(end))
 }
 
+/// Reads one column at ascending (or nearby) indexes a window at a time: a value costs
+/// an index into a borrowed slice, not a walk through the segments and a mapped column's
+/// checks, for loops that visit events one by one (a transaction's, say).
+pub struct Cursor<'a, T: Plain> {
+    column: &'a Segments<T>,
+    start: usize,
+    window: Cow<'a, [T]>,
+}
+
+impl<'a, T: Plain> Cursor<'a, T> {
+    pub fn new(column: &'a Segments<T>) -> Cursor<'a, T> {
+        Cursor {
+            column,
+            start: 0,
+            window: Cow::Borrowed(&[]),
+        }
+    }
+
+    /// Value `i`, if the column has it.
+    #[inline]
+    pub fn get(&mut self, i: usize) -> Option<T> {
+        if let Some(&v) = i.checked_sub(self.start).and_then(|k| self.window.get(k)) {
+            return Some(v);
+        }
+        self.start = i;
+        self.window = self.column.window(i..i.saturating_add(SCAN_WINDOW));
+        self.window.first().copied()
+    }
+}
+
 #[derive(Clone)]
 pub struct Segments<T: Plain> {
     /// The segments before the last.

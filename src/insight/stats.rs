@@ -10,7 +10,7 @@
 use crate::format::position::LogPosition;
 use crate::format::{EventHeader, EventType, FormatDescription, RawEvent, RowsOp};
 use crate::index::event_index::earliest_nonzero;
-use crate::index::{Binlogs, EventId, Location, TxnId};
+use crate::index::{Binlogs, Cursor, EventId, Location, TxnId};
 
 use super::TablePredicate;
 use super::rows::RowCounter;
@@ -228,7 +228,9 @@ pub fn compute(
     };
     let mut counter = RowCounter::new(scope.tables);
     let names = idx.names();
-    let (kinds, times) = (idx.kinds(), idx.timestamps());
+    let mut kinds = Cursor::new(idx.kinds());
+    let mut times = Cursor::new(idx.timestamps());
+    let mut lows = Cursor::new(idx.pos_lows());
     let mut file = None;
     let mut done = 0u64;
     let mut next_report = PROGRESS_EVERY;
@@ -260,14 +262,18 @@ pub fn compute(
             let mut pos = idx.pos(first);
             for i in first.0..=last.0 {
                 let e = EventId(i);
-                let k = EventType(kinds[i as usize]);
+                let k = EventType(kinds.get(i as usize).unwrap_or(0));
                 let next = if i < last.0 {
-                    idx.pos(EventId(i + 1))
+                    // An event is under 4 GiB (and a transaction in one file): the low
+                    // halves of consecutive positions give its size.
+                    let mut lo = |j: u32| lows.get(j as usize).unwrap_or(0);
+                    let size = lo(i + 1).wrapping_sub(lo(i));
+                    LogPosition(pos.get() + u64::from(size))
                 } else {
                     idx.next_pos(e)
                 };
                 let size = next.get().saturating_sub(pos.get());
-                let ts = times[i as usize];
+                let ts = times.get(i as usize).unwrap_or(0);
                 tally.kinds[k.0 as usize].0 += 1;
                 tally.kinds[k.0 as usize].1 += size;
                 st.events += 1;

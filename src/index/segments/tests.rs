@@ -151,3 +151,25 @@ fn a_large_array_appended_stays_a_segment_of_its_own() {
         assert_eq!(s[i], v);
     }
 }
+
+#[test]
+fn a_cursor_reads_every_value_in_order_and_after_jumps() {
+    let lens = [3, SCAN_WINDOW + 5, 1, 2 * SCAN_WINDOW];
+    let (s, all) = segmented(&lens);
+    let mut c = Cursor::new(&s);
+    for (i, &v) in all.iter().enumerate() {
+        assert_eq!(c.get(i), Some(v), "value {i}");
+    }
+    assert_eq!(c.get(all.len()), None);
+    for i in [
+        all.len() - 1,
+        0,
+        SCAN_WINDOW + 7,
+        2,
+        SCAN_WINDOW + 8,
+        SCAN_WINDOW + 6,
+    ] {
+        assert_eq!(c.get(i), Some(all[i]), "after a jump to {i}");
+    }
+    assert_eq!(Cursor::new(&Segments::<u32>::default()).get(0), None);
+}
