@@ -24,6 +24,7 @@ mod live;
 pub mod mapped;
 pub mod names;
 mod parallel;
+mod remap;
 mod segments;
 pub mod set;
 pub mod summary;
@@ -51,6 +52,7 @@ pub use event_index::{
 pub use live::{IndexSource, Refresh};
 pub use mapped::{FileChange, MappedFile};
 pub use names::{ObjectId, ObjectName};
+pub use remap::FromCache;
 pub use segments::{Cursor, Segments, windows};
 pub use set::{BinlogFile, BinlogSet, OpenError, SetNote};
 pub use summary::{SetSummary, summarize};

@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 use std::thread::JoinHandle;
 
 use super::{Binlogs, OpenError, OpenOptions};
@@ -127,11 +127,8 @@ impl IndexBuild {
             let saver = std::thread::Builder::new()
                 .name("binlens-cache".into())
                 .spawn(move || {
-                    let b = shared
-                        .read()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                     for f in files {
-                        b.save_cache(f);
+                        save_and_remap(&shared, f, false);
                     }
                 });
             // Without a thread the cache is written here: only speed is at stake.
@@ -232,13 +229,8 @@ fn run(shared: &RwLock<Binlogs>, p: &Progress) {
         let unsaved = b.take_unsaved();
         drop(b);
         // Writing a cache takes a while for a big file: readers go on meanwhile.
-        if !unsaved.is_empty() {
-            let b = shared
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            for f in unsaved {
-                b.save_cache(f);
-            }
+        for f in unsaved {
+            save_and_remap(shared, f, true);
         }
         if !more {
             break;
@@ -246,6 +238,39 @@ fn run(shared: &RwLock<Binlogs>, p: &Progress) {
     }
     p.finished.store(true, Ordering::Release);
 }
+
+/// Writes file `f`'s cache and reads it back under a read lock (readers go on), then
+/// puts the columns that hold the same values in place of the set's arrays under the
+/// write lock: waited for when `wait`, else tried for a while (a thread that reads the
+/// set may be the one waiting for this one), and given up, which only costs memory.
+fn save_and_remap(shared: &RwLock<Binlogs>, f: usize, wait: bool) {
+    let back = {
+        let b = shared.read().unwrap_or_else(PoisonError::into_inner);
+        if !b.save_cache(f) {
+            return;
+        }
+        b.read_back(f)
+    };
+    let Some(back) = back else {
+        return;
+    };
+    if wait {
+        let mut b = shared.write().unwrap_or_else(PoisonError::into_inner);
+        b.take_from_cache(back);
+        return;
+    }
+    for _ in 0..REMAP_TRIES {
+        match shared.try_write() {
+            Ok(mut b) => return b.take_from_cache(back),
+            Err(TryLockError::Poisoned(p)) => return p.into_inner().take_from_cache(back),
+            Err(TryLockError::WouldBlock) => std::thread::sleep(REMAP_PAUSE),
+        }
+    }
+}
+
+/// How often, and how far apart, a cache writer tries to take the set to remap a file.
+const REMAP_TRIES: u32 = 500;
+const REMAP_PAUSE: std::time::Duration = std::time::Duration::from_millis(4);
 
 impl Drop for IndexBuild {
     fn drop(&mut self) {

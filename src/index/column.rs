@@ -175,6 +175,14 @@ impl<T: Plain> Column<T> {
         self.to_mut().reserve(n);
     }
 
+    /// Bytes of anonymous memory held: an array's capacity (a mapped column has none).
+    pub(crate) fn owned_bytes(&self) -> usize {
+        match self {
+            Column::Owned(v) => v.capacity_bytes(),
+            Column::Mapped { .. } => 0,
+        }
+    }
+
     /// Bytes held: a vector's capacity, or the mapped bytes (resident once read).
     pub(crate) fn resident_bytes(&self) -> usize {
         match self {

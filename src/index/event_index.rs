@@ -403,6 +403,18 @@ impl EventIndex {
     }
 
     /// Resident bytes per indexed event (the budget is 16).
+    /// Bytes of the per-event columns and transaction starts held in anonymous memory
+    /// (not mapped from a cache).
+    pub fn owned_column_bytes(&self) -> usize {
+        self.pos_lo.owned_bytes()
+            + self.ts.owned_bytes()
+            + self.kind.owned_bytes()
+            + self.class.owned_bytes()
+            + self.server.owned_bytes()
+            + self.object.owned_bytes()
+            + self.txn_first.owned_bytes()
+    }
+
     pub fn bytes_per_event(&self) -> f64 {
         self.resident_bytes() as f64 / self.len().max(1) as f64
     }

@@ -123,6 +123,9 @@ impl Binlogs {
                 return;
             }
         }
+        // A large file's values in segments of their own, which its cache can replace
+        // once written (see `remap.rs`).
+        self.index.begin_segments(file.map.bytes().len());
         build::begin_file(&mut self.index);
         self.states.push(FileScanState::default());
         if let Err(e) = check_magic(file.map.bytes()) {

@@ -228,6 +228,53 @@ impl<T: Plain> Segments<T> {
         }
     }
 
+    /// Ends the last array here if it holds at least [`JOIN_BELOW`] bytes, or `always`:
+    /// the values pushed next start a segment of their own (a file's, which its cache
+    /// can later replace, see [`Segments::replace`]).
+    pub(crate) fn seal(&mut self, always: bool) {
+        let big = size_of_val::<[T]>(&self.tail) >= JOIN_BELOW;
+        if matches!(self.tail, Column::Owned(_)) && !self.tail.is_empty() && (always || big) {
+            let at = self.len();
+            self.done.push(std::mem::take(&mut self.tail));
+            self.starts.push(at);
+        }
+    }
+
+    /// The segment that holds exactly values `start..start + len`, if one does.
+    pub(crate) fn segment_at(&self, start: usize, len: usize) -> Option<usize> {
+        let k = self.starts.binary_search(&start).ok()?;
+        (self.segment(k).len() == len && len > 0).then_some(k)
+    }
+
+    /// The values of segment `k`.
+    pub(crate) fn segment_values(&self, k: usize) -> &[T] {
+        self.segment(k)
+    }
+
+    /// Puts `c` in place of segment `k` (of as many values; else nothing changes).
+    pub(crate) fn replace(&mut self, k: usize, c: Column<T>) {
+        let slot = if k == self.done.len() {
+            &mut self.tail
+        } else {
+            match self.done.get_mut(k) {
+                Some(slot) => slot,
+                None => return,
+            }
+        };
+        if slot.len() == c.len() {
+            *slot = c;
+        }
+    }
+
+    /// Bytes of anonymous memory held: the arrays' capacity.
+    pub(crate) fn owned_bytes(&self) -> usize {
+        self.done
+            .iter()
+            .chain([&self.tail])
+            .map(Column::owned_bytes)
+            .sum()
+    }
+
     /// Bytes held: arrays' capacity, mapped bytes (resident once read).
     pub(crate) fn resident_bytes(&self) -> usize {
         self.done
@@ -235,6 +282,11 @@ impl<T: Plain> Segments<T> {
             .chain([&self.tail])
             .map(Column::resident_bytes)
             .sum()
+    }
+
+    /// The column's one segment, taken (the column left empty), when it is one.
+    pub(crate) fn take_single(&mut self) -> Option<Column<T>> {
+        self.done.is_empty().then(|| std::mem::take(&mut self.tail))
     }
 
     /// The column as one slice when it is one segment (a file's own index is).

@@ -25,12 +25,15 @@ impl Part {
 pub(crate) struct TxnStarts {
     /// Never empty; only the last part may have no values (then it is the only one).
     parts: Vec<Part>,
+    /// The next value pushed starts a part of its own (see [`TxnStarts::seal`]).
+    sealed: bool,
 }
 
 impl Default for TxnStarts {
     fn default() -> Self {
         TxnStarts {
             parts: vec![Part::default()],
+            sealed: false,
         }
     }
 }
@@ -43,6 +46,7 @@ impl From<Column<u32>> for TxnStarts {
                 add: 0,
                 first: 0,
             }],
+            sealed: false,
         }
     }
 }
@@ -92,6 +96,15 @@ impl TxnStarts {
     }
 
     pub(crate) fn push(&mut self, v: u32) {
+        if std::mem::take(&mut self.sealed)
+            && self.parts.last().is_some_and(|p| !p.values.is_empty())
+        {
+            self.parts.push(Part {
+                values: Column::default(),
+                add: 0,
+                first: self.len(),
+            });
+        }
         let last = self.parts.len() - 1;
         let p = &mut self.parts[last];
         p.values.push(v.saturating_sub(p.add));
@@ -127,10 +140,48 @@ impl TxnStarts {
         *other = TxnStarts::default();
     }
 
+    /// The transactions pushed next start a part of its own (a file's, which its cache
+    /// can later replace, see [`TxnStarts::replace`]), if the last part is an array of at
+    /// least `JOIN_BELOW` bytes, or `always`.
+    pub(crate) fn seal(&mut self, always: bool) {
+        let big = |p: &Part| size_of_val::<[u32]>(&p.values) >= super::segments::JOIN_BELOW;
+        self.sealed = self
+            .parts
+            .last()
+            .is_some_and(|p| matches!(p.values, Column::Owned(_)) && (always || big(p)));
+    }
+
+    /// The part that holds exactly transactions `first..first + len`, their events as
+    /// they are (no number added), if one does.
+    pub(crate) fn part_at(&self, first: usize, len: usize) -> Option<usize> {
+        let k = self.parts.iter().position(|p| p.first == first)?;
+        let p = &self.parts[k];
+        (p.values.len() == len && len > 0 && p.add == 0).then_some(k)
+    }
+
+    /// The values of part `k` (numbers not added).
+    pub(crate) fn part_values(&self, k: usize) -> &[u32] {
+        self.parts.get(k).map_or(&[], |p| &p.values)
+    }
+
+    /// Puts `values` (with `add` to add) in place of part `k`, of as many transactions.
+    pub(crate) fn replace(&mut self, k: usize, values: Column<u32>, add: u32) {
+        if let Some(p) = self.parts.get_mut(k) {
+            if p.values.len() == values.len() {
+                p.values = values;
+                p.add = add;
+            }
+        }
+    }
+
     pub(crate) fn shrink(&mut self) {
         for p in &mut self.parts {
             p.values.shrink();
         }
+    }
+
+    pub(crate) fn owned_bytes(&self) -> usize {
+        self.parts.iter().map(|p| p.values.owned_bytes()).sum()
     }
 
     pub(crate) fn resident_bytes(&self) -> usize {
@@ -142,6 +193,14 @@ impl TxnStarts {
     pub(crate) fn single(&self) -> Option<&[u32]> {
         match &*self.parts {
             [p] if p.add == 0 => Some(&p.values),
+            _ => None,
+        }
+    }
+
+    /// The one part's values, taken (left empty), when they are one part numbered from 0.
+    pub(crate) fn take_single(&mut self) -> Option<Column<u32>> {
+        match &mut *self.parts {
+            [p] if p.add == 0 => Some(std::mem::take(&mut p.values)),
             _ => None,
         }
     }

@@ -488,3 +488,42 @@ fn a_corrupt_column_of_a_copied_cache_is_caught_as_it_is_copied() {
     assert_eq!(b.sources, [IndexSource::Cached { grown: false }; 2]);
     assert_eq!(digest(&b), want);
 }
+
+/// The TUI's build (driven step by step, its caches written on another thread): each
+/// large file's arrays are put back as the cache just written, mapped (page cache, not
+/// anonymous memory), once the values are found the same; the set reads as one indexed
+/// afresh.
+#[test]
+fn a_stepped_build_maps_each_large_file_from_the_cache_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = crate::support::synth::Synth::new("8.0.36", true);
+    let pad = format!("INSERT INTO t VALUES (1) /* {} */", "x".repeat(1000));
+    while s.bytes.len() < (66 << 20) {
+        s.query(b"app", b"BEGIN");
+        s.query(b"app", pad.as_bytes());
+        s.query(b"app", b"COMMIT");
+    }
+    let first = dir.path().join("mysql-bin.000001");
+    std::fs::write(&first, &s.bytes).unwrap();
+    std::fs::hard_link(&first, dir.path().join("mysql-bin.000002")).unwrap();
+    let paths = [dir.path().to_path_buf()];
+    let cache = tempfile::tempdir().unwrap();
+    let options = OpenOptions {
+        cache_dir: Some(cache.path().to_path_buf()),
+        follow: false,
+    };
+    let build = binlens::index::IndexBuild::unstarted(&paths, options).unwrap();
+    while build.step(4 << 20) != binlens::index::Step::Done {}
+    build.wait_for_caches();
+    let b = build.read();
+    let fresh = Binlogs::open(&paths).unwrap();
+    assert_eq!(digest(&b), digest(&fresh));
+    assert_eq!(b.index.txn_count(), fresh.index.txn_count());
+    assert!(fresh.index.owned_column_bytes() > 4 << 20);
+    assert_eq!(
+        b.index.owned_column_bytes(),
+        0,
+        "every column of both files mapped from its cache"
+    );
+    assert_eq!(b.sources, [IndexSource::Scanned, IndexSource::Scanned]);
+}

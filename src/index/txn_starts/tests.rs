@@ -14,6 +14,7 @@ fn part(values: &[u32], add: u32, first: usize) -> Part {
 /// file's first event to add.
 fn parts() -> (TxnStarts, Vec<u32>) {
     let t = TxnStarts {
+        sealed: false,
         parts: vec![
             part(&[0, 3, 7], 0, 0),
             part(&[0, 2], 10, 3),
