@@ -402,7 +402,6 @@ impl EventIndex {
             + self.servers.capacity() * 4
     }
 
-    /// Resident bytes per indexed event (the budget is 16).
     /// Bytes of the per-event columns and transaction starts held in anonymous memory
     /// (not mapped from a cache).
     pub fn owned_column_bytes(&self) -> usize {
@@ -415,6 +414,7 @@ impl EventIndex {
             + self.txn_first.owned_bytes()
     }
 
+    /// Resident bytes per indexed event (the budget is 16).
     pub fn bytes_per_event(&self) -> f64 {
         self.resident_bytes() as f64 / self.len().max(1) as f64
     }
