@@ -78,10 +78,6 @@ impl QueryClass {
             _ => QueryClass::Other,
         }
     }
-
-    pub fn is_ddl(self) -> bool {
-        self == QueryClass::Ddl
-    }
 }
 
 /// A leading word, upper-cased in place (no keyword that matters is longer than 12

@@ -253,35 +253,30 @@ impl<T: Plain> Segments<T> {
 
     /// Puts `c` in place of segment `k` (of as many values; else nothing changes).
     pub(crate) fn replace(&mut self, k: usize, c: Column<T>) {
-        let slot = if k == self.done.len() {
-            &mut self.tail
-        } else {
-            match self.done.get_mut(k) {
-                Some(slot) => slot,
-                None => return,
-            }
+        let last = self.done.len();
+        let slot = match self.done.get_mut(k) {
+            Some(slot) => slot,
+            None if k == last => &mut self.tail,
+            None => return,
         };
         if slot.len() == c.len() {
             *slot = c;
         }
     }
 
+    /// Every segment, in order.
+    fn columns(&self) -> impl Iterator<Item = &Column<T>> + '_ {
+        self.done.iter().chain([&self.tail])
+    }
+
     /// Bytes of anonymous memory held: the arrays' capacity.
     pub(crate) fn owned_bytes(&self) -> usize {
-        self.done
-            .iter()
-            .chain([&self.tail])
-            .map(Column::owned_bytes)
-            .sum()
+        self.columns().map(Column::owned_bytes).sum()
     }
 
     /// Bytes held: arrays' capacity, mapped bytes (resident once read).
     pub(crate) fn resident_bytes(&self) -> usize {
-        self.done
-            .iter()
-            .chain([&self.tail])
-            .map(Column::resident_bytes)
-            .sum()
+        self.columns().map(Column::resident_bytes).sum()
     }
 
     /// The column's one segment, taken (the column left empty), when it is one.

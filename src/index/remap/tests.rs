@@ -65,12 +65,16 @@ fn a_files_columns_are_replaced_by_equal_ones_and_only_those() {
     let own = alone(30_001, 2);
     let same = set.same_columns(FileId(1), &own);
     assert_eq!(same, [true; 7]);
+    let taken = own.pos_lo.single().map(<[u32]>::as_ptr);
     set.take_columns(FileId(1), own, same);
     assert_eq!(values(&set), want);
-    // The file's segments are the read-back arrays now (here arrays too: mapped ones in
-    // `tests/suite/index_cache.rs`).
+    // The file's segments are the read-back arrays now, not copies of them (here arrays
+    // too: mapped ones in `tests/suite/index_cache.rs`).
     let segments = set.pos_lo.segment_count();
     assert_eq!(segments, 3, "one segment per file");
+    assert_eq!(Some(set.pos_lo.segment_values(1).as_ptr()), taken);
+    let part = set.txn_first.part_at(6_667, 10_001);
+    assert_eq!(part, None, "the part now adds the file's first event");
     // A cache of other values (another file): nothing replaced.
     let other = alone(10_000, 4);
     let same = set.same_columns(FileId(2), &other);
